@@ -1,0 +1,22 @@
+// Generates src/client/api-schema.ts from the contract. The freshness test calls the same function.
+import {readFileSync, writeFileSync} from 'node:fs'
+import {pathToFileURL} from 'node:url'
+
+import openapiTS, {astToString} from 'openapi-typescript'
+
+export const CONTRACT = new URL('../openapi/aitbc.yaml', import.meta.url)
+export const SCHEMA_FILE = new URL('../src/client/api-schema.ts', import.meta.url)
+
+const HEADER = '// Generated from openapi/aitbc.yaml by `npm run gen:types`. Do not edit.\n\n'
+
+export async function generateApiTypes(): Promise<string> {
+  return HEADER + astToString(await openapiTS(CONTRACT))
+}
+
+export function committedApiTypes(): string {
+  return readFileSync(SCHEMA_FILE, 'utf8')
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+  writeFileSync(SCHEMA_FILE, await generateApiTypes())
+}

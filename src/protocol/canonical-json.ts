@@ -1,0 +1,15 @@
+// RFC 8785 (JCS): the one canonical form that receipts, transactions and blocks are hashed and signed in.
+import canonicalizeModule from 'canonicalize'
+
+// The package is CommonJS with an ESM-style declaration; at run time the default import is the function.
+const canonicalize = canonicalizeModule as unknown as (value: unknown) => string | undefined
+
+export function canonicalJson(value: unknown): string {
+  const text = canonicalize(value)
+  if (text === undefined) throw new TypeError('value has no JSON form')
+  return text
+}
+
+export function canonicalBytes(value: unknown): Uint8Array {
+  return new TextEncoder().encode(canonicalJson(value))
+}

@@ -1,0 +1,7 @@
+export * from './canonical-json.js'
+export * from './ed25519.js'
+export * from './encoding.js'
+export * from './job-states.js'
+export * from './ledger.js'
+export * from './receipt.js'
+export * from './signature.js'

@@ -1,0 +1,39 @@
+// The signature object shared by receipts and blocks: {alg, key_id, sig}, both values base64url.
+import {ED25519, type Ed25519Signer, PUBLIC_KEY_LENGTH, SIGNATURE_LENGTH, verifyEd25519} from './ed25519.js'
+import {fromBase64Url} from './encoding.js'
+
+export interface SignatureObject {
+  alg: string
+  key_id: string
+  sig: string
+}
+
+export type SignatureFailure = 'malformed' | 'unsupported_alg' | 'untrusted_key' | 'bad_signature'
+
+export function signBytes(signer: Ed25519Signer, message: Uint8Array): SignatureObject {
+  return {alg: ED25519, key_id: signer.keyId, sig: Buffer.from(signer.sign(message)).toString('base64url')}
+}
+
+/**
+ * Checks a signature against the keys the caller trusts (key ids, base64url). The key id inside the
+ * signature only selects among trusted keys; it never makes a key trusted.
+ */
+export function checkSignature(
+  signature: unknown,
+  message: Uint8Array,
+  trustedKeyIds: ReadonlySet<string>,
+): SignatureFailure | undefined {
+  if (!isSignatureObject(signature)) return 'malformed'
+  if (signature.alg !== ED25519) return 'unsupported_alg'
+  const publicKey = fromBase64Url(signature.key_id)
+  const sig = fromBase64Url(signature.sig)
+  if (!publicKey || publicKey.length !== PUBLIC_KEY_LENGTH || !sig || sig.length !== SIGNATURE_LENGTH) return 'malformed'
+  if (!trustedKeyIds.has(signature.key_id)) return 'untrusted_key'
+  return verifyEd25519(sig, message, publicKey) ? undefined : 'bad_signature'
+}
+
+export function isSignatureObject(value: unknown): value is SignatureObject {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false
+  const {alg, key_id: keyId, sig} = value as Record<string, unknown>
+  return typeof alg === 'string' && typeof keyId === 'string' && typeof sig === 'string'
+}
