@@ -1,0 +1,93 @@
+// The base of every aitbc command: --json and --profile, output modes, and the one place where any
+// error becomes a message and an exit code. Commands stay short: parse, call src/ code, render.
+import {Command, Flags, type Interfaces} from '@oclif/core'
+
+import {CliConfig, type Profile} from './config.js'
+import {describeFailure} from './errors.js'
+import {paint} from './terminal.js'
+
+export type CommandFlags<T extends typeof Command> = Interfaces.InferredFlags<T['baseFlags'] & T['flags']>
+export type CommandArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
+
+export abstract class BaseCommand<T extends typeof Command> extends Command {
+  static enableJsonFlag = true
+  static baseFlags = {
+    profile: Flags.string({
+      summary: 'Configuration profile to use.',
+      env: 'AITBC_PROFILE',
+      helpGroup: 'GLOBAL',
+    }),
+  }
+
+  protected flags!: CommandFlags<T>
+  protected args!: CommandArgs<T>
+  private configPromise?: Promise<CliConfig>
+
+  public async init(): Promise<void> {
+    await super.init()
+    const {args, flags} = await this.parse({
+      flags: this.ctor.flags,
+      baseFlags: this.ctor.baseFlags,
+      enableJsonFlag: this.ctor.enableJsonFlag,
+      args: this.ctor.args,
+      strict: this.ctor.strict,
+    })
+    this.flags = flags as CommandFlags<T>
+    this.args = args as CommandArgs<T>
+  }
+
+  /** The user's configuration, opened on first use. */
+  protected userConfig(): Promise<CliConfig> {
+    this.configPromise ??= CliConfig.open(this.config.configDir)
+    return this.configPromise
+  }
+
+  /** The profile this run uses: --profile / AITBC_PROFILE, else the current one. */
+  protected async profileName(): Promise<string> {
+    return this.flags.profile ?? (await this.userConfig()).currentProfileName()
+  }
+
+  protected async activeProfile(): Promise<Profile> {
+    const config = await this.userConfig()
+    return config.profile(await this.profileName()) ?? {}
+  }
+
+  /** Writes text to stdout exactly as given (data, not decoration). */
+  protected write(text: string): void {
+    process.stdout.write(text)
+  }
+
+  /** A line of data on stdout, for people (suppressed under --json). */
+  protected line(text = ''): void {
+    if (!this.jsonEnabled()) process.stdout.write(`${text}\n`)
+  }
+
+  /** A remark for people on stderr: progress, confirmations, hints. Never data. */
+  protected note(text: string): void {
+    if (!this.jsonEnabled()) process.stderr.write(`${text}\n`)
+  }
+
+  /** One JSON document on stdout. */
+  protected logJson(value: unknown): void {
+    process.stdout.write(`${JSON.stringify(value, null, 2)}\n`)
+  }
+
+  /** One JSON Lines record on stdout, for streaming commands. */
+  protected jsonLine(value: unknown): void {
+    process.stdout.write(`${JSON.stringify(value)}\n`)
+  }
+
+  protected async catch(error: Error & {exitCode?: number}): Promise<void> {
+    // oclif's own exits (this.exit, --help, --version) pass through untouched.
+    if (error.constructor?.name === 'ExitError') throw error
+    const failure = describeFailure(error)
+    process.exitCode = failure.exitCode
+    if (process.env.DEBUG && error.stack) process.stderr.write(`${error.stack}\n`)
+    if (this.jsonEnabled()) {
+      this.logJson({error: {code: failure.code, message: failure.message, exit_code: failure.exitCode, status: failure.status}})
+      return
+    }
+    process.stderr.write(`${paint('Error:', 'red', process.stderr)} ${failure.message}\n`)
+    if (failure.hint) process.stderr.write(`${failure.hint}\n`)
+  }
+}

@@ -1,0 +1,66 @@
+// Every failure a command reports becomes one of these: what happened, what to do next, an exit code.
+import {Errors} from '@oclif/core'
+
+import {ApiError, UnreachableError} from '../client/errors.js'
+import {ExitCode, exitCodeForStatus} from './exit-codes.js'
+
+export class CliError extends Error {
+  readonly exitCode: ExitCode
+  readonly code: string
+  readonly hint?: string
+
+  constructor(message: string, options: {exitCode?: ExitCode; code?: string; hint?: string} = {}) {
+    super(message)
+    this.name = 'CliError'
+    this.exitCode = options.exitCode ?? ExitCode.ERROR
+    this.code = options.code ?? 'error'
+    this.hint = options.hint
+  }
+}
+
+export function usageError(message: string, hint?: string): CliError {
+  return new CliError(message, {exitCode: ExitCode.USAGE, code: 'usage', hint})
+}
+
+export interface Failure {
+  exitCode: ExitCode
+  code: string
+  message: string
+  hint?: string
+  status?: number
+}
+
+const STATUS_HINTS: Record<number, string> = {
+  401: 'Check the API key: set AITBC_API_KEY, use a profile (`aitbc login`), or pass --api-key.',
+  403: "This key's role may not do that; use a key with the right role.",
+  429: 'Too many requests; wait and try again.',
+}
+
+/** Turns any thrown value into the message, code and exit code a command reports. */
+export function describeFailure(error: unknown): Failure {
+  if (error instanceof CliError) {
+    return {exitCode: error.exitCode, code: error.code, message: error.message, hint: error.hint}
+  }
+  if (error instanceof ApiError) {
+    const hint = error.retryAfterSeconds ? `Retry after ${error.retryAfterSeconds} s.` : STATUS_HINTS[error.status]
+    return {exitCode: exitCodeForStatus(error.status), code: error.errorCode, message: error.detail, hint, status: error.status}
+  }
+  if (error instanceof UnreachableError) {
+    return {
+      exitCode: ExitCode.UNREACHABLE,
+      code: 'unreachable',
+      message: error.message,
+      hint: 'Is the coordinator running (`aitbc serve`)? Check --url, AITBC_URL or the profile.',
+    }
+  }
+  if (error instanceof Errors.CLIError) {
+    const exit = error.oclif?.exit
+    return {
+      exitCode: exit === 2 ? ExitCode.USAGE : ExitCode.ERROR,
+      code: exit === 2 ? 'usage' : 'error',
+      message: error.message,
+    }
+  }
+  const message = error instanceof Error ? error.message : String(error)
+  return {exitCode: ExitCode.ERROR, code: 'unexpected', message, hint: 'This is a bug in aitbc; run with DEBUG=aitbc* for details.'}
+}

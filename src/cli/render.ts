@@ -1,0 +1,33 @@
+// Rendering for people: tables (cli-table3, loaded only when a table is printed) and short values.
+
+export async function renderTable(head: string[], rows: (string | number)[][]): Promise<string> {
+  if (rows.length === 0) return ''
+  const {default: Table} = await import('cli-table3')
+  const table = new Table({
+    head,
+    style: {head: process.stdout.isTTY && !('NO_COLOR' in process.env) ? ['cyan'] : [], border: [], compact: true},
+    chars: {top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '',
+      'bottom-right': '', left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: '  '},
+  })
+  table.push(...rows.map((row) => row.map(String)))
+  return table.toString().split('\n').map((line) => line.trimEnd()).join('\n')
+}
+
+/** "12s", "5m", "3h", "2d" since an ISO time. */
+export function age(iso: string | undefined, now = Date.now()): string {
+  if (!iso) return '-'
+  const seconds = Math.max(0, Math.round((now - Date.parse(iso)) / 1000))
+  if (seconds < 60) return `${seconds}s`
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m`
+  if (seconds < 86_400) return `${Math.floor(seconds / 3600)}h`
+  return `${Math.floor(seconds / 86_400)}d`
+}
+
+/** One line of a key/value block, for `get` commands. */
+export function fields(entries: [string, string | number | undefined | null][]): string {
+  const width = Math.max(...entries.map(([key]) => key.length))
+  return entries
+    .filter(([, value]) => value !== undefined && value !== null && value !== '')
+    .map(([key, value]) => `${key.padEnd(width)}  ${value}`)
+    .join('\n')
+}
