@@ -18,6 +18,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/openapi.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** This contract as JSON */
+        get: operations["getOpenApi"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/docs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Human-readable list of the operations */
+        get: operations["getDocs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/jobs": {
         parameters: {
             query?: never;
@@ -48,7 +82,8 @@ export interface paths {
         };
         /**
          * Get available jobs for miners
-         * @description The oldest pending job whose model the miner serves, or null. `wait` long-polls.
+         * @description The oldest pending job whose model the miner serves, or null. `wait` long-polls. The miner_id must
+         *     be registered (else 404) by the caller's principal (else 403); each call counts as the miner's heartbeat.
          */
         get: operations["getAvailableJob"];
         put?: never;
@@ -421,7 +456,10 @@ export interface components {
         JobResult: {
             miner_id: components["schemas"]["MinerId"];
             result: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description Informational. The receipt's times come from the coordinator's clock.
+             */
             completed_at?: string;
             /** @description Tokens the backend reported; counted from the result when absent. Capped at max_tokens. */
             units?: number;
@@ -538,7 +576,14 @@ export interface components {
             block_height: number;
         };
         Error: {
+            /** @description What went wrong, in one sentence; for a schema violation it names the field. */
             detail: string;
+            /**
+             * @description Stable, snake_case: `invalid_json` (400), `validation_failed` (400), `unauthorized` (401),
+             *     `forbidden` (403), `not_found` (404, also for things the caller may not see),
+             *     `method_not_allowed` (405), `conflict` (409), `payload_too_large` (413), `internal_error`
+             *     (500), `service_unavailable` (503, the coordinator cannot write its data).
+             */
             error_code: string;
         };
     };
@@ -627,6 +672,48 @@ export interface operations {
             };
         };
     };
+    getOpenApi: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The OpenAPI document the coordinator implements and validates requests against */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    getDocs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An HTML page generated from this contract */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+        };
+    };
     listJobs: {
         parameters: {
             query?: {
@@ -658,7 +745,10 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description A retried submit with the same key returns the first job instead of creating another. */
+                /**
+                 * @description A retried submit with the same key returns the first job (201, header `Idempotent-Replayed: true`)
+                 *     instead of creating another. Keys are per principal; the same key with a different request is a 409.
+                 */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -682,6 +772,15 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            /** @description The Idempotency-Key was already used for a different request */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             413: components["responses"]["PayloadTooLarge"];
         };
     };
@@ -733,6 +832,7 @@ export interface operations {
                     "application/json": components["schemas"]["Job"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
         };
@@ -757,6 +857,7 @@ export interface operations {
                     "application/json": components["schemas"]["Job"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
@@ -931,6 +1032,7 @@ export interface operations {
                     "application/json": components["schemas"]["Receipt"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
         };
@@ -1025,9 +1127,19 @@ export interface operations {
                     "application/json": components["schemas"]["ApiKeyInfo"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            /** @description The last active admin key cannot be revoked */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     listBlocks: {
