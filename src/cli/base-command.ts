@@ -3,7 +3,7 @@
 import {Command, Flags, type Interfaces} from '@oclif/core'
 
 import {CliConfig, type Profile} from './config.js'
-import {describeFailure} from './errors.js'
+import {type CliError, describeFailure, type Failure} from './errors.js'
 import {paint} from './terminal.js'
 
 export type CommandFlags<T extends typeof Command> = Interfaces.InferredFlags<T['baseFlags'] & T['flags']>
@@ -11,6 +11,8 @@ export type CommandArgs<T extends typeof Command> = Interfaces.InferredArgs<T['a
 
 export abstract class BaseCommand<T extends typeof Command> extends Command {
   static enableJsonFlag = true
+  /** Set by streaming commands whose --json output is JSON Lines, so an error is one more line. */
+  static jsonLines = false
   static baseFlags = {
     profile: Flags.string({
       summary: 'Configuration profile to use.',
@@ -84,9 +86,25 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     process.exitCode = failure.exitCode
     if (process.env.DEBUG && error.stack) process.stderr.write(`${error.stack}\n`)
     if (this.jsonEnabled()) {
-      this.logJson({error: {code: failure.code, message: failure.message, exit_code: failure.exitCode, status: failure.status}})
+      const document = {error: {code: failure.code, message: failure.message, exit_code: failure.exitCode, status: failure.status}}
+      if ((this.constructor as typeof BaseCommand).jsonLines) this.jsonLine(document)
+      else this.logJson(document)
       return
     }
+    this.printFailure(failure)
+  }
+
+  /**
+   * Ends the run with a failure whose data is already on stdout (e.g. the final job of a job that
+   * failed, under --json): the exit code always, the message on stderr for people, no error document.
+   */
+  protected reportFailure(error: CliError): void {
+    const failure = describeFailure(error)
+    process.exitCode = failure.exitCode
+    if (!this.jsonEnabled()) this.printFailure(failure)
+  }
+
+  private printFailure(failure: Failure): void {
     process.stderr.write(`${paint('Error:', 'red', process.stderr)} ${failure.message}\n`)
     if (failure.hint) process.stderr.write(`${failure.hint}\n`)
   }

@@ -22,6 +22,11 @@ export function usageError(message: string, hint?: string): CliError {
   return new CliError(message, {exitCode: ExitCode.USAGE, code: 'usage', hint})
 }
 
+/** The user answered no to a confirmation. */
+export function abortedError(): CliError {
+  return new CliError('Aborted; nothing was changed.', {code: 'aborted'})
+}
+
 export interface Failure {
   exitCode: ExitCode
   code: string
@@ -53,6 +58,8 @@ export function describeFailure(error: unknown): Failure {
       hint: 'Is the coordinator running (`aitbc serve`)? Check --url, AITBC_URL or the profile.',
     }
   }
+  // Ctrl-C at an @inquirer prompt: the user chose to stop, nothing happened.
+  if (error instanceof Error && error.name === 'ExitPromptError') return describeFailure(abortedError())
   if (error instanceof Errors.CLIError) {
     const exit = error.oclif?.exit
     return {

@@ -15,6 +15,8 @@ export type BlockDetail = Schemas['BlockDetail']
 export type Miner = Schemas['Miner']
 
 export const DEFAULT_URL = 'http://127.0.0.1:8001'
+/** The most any list endpoint returns per request (`limit` maximum in openapi/aitbc.yaml). */
+export const MAX_PAGE_SIZE = 100
 
 export interface ApiClientOptions {
   baseUrl: string

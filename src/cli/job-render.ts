@@ -1,0 +1,53 @@
+// How jobs look to people: the list table, the key/value view, one-line states, and result text.
+import type {Job} from '../client/client.js'
+import {age, fields} from './render.js'
+
+export const JOB_TABLE_HEAD = ['ID', 'STATUS', 'MODEL', 'AGE', 'MINER']
+
+export function jobRow(job: Job, now = Date.now()): string[] {
+  return [job.job_id, job.status, job.model, age(job.created_at, now), job.miner_id ?? '-']
+}
+
+const PREVIEW_CHARS = 60
+
+/** A one-line preview of a long text: "Write a haiku about…  (1,234 chars)". */
+export function preview(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined
+  const flat = text.replace(/\s+/g, ' ').trim()
+  const cut = flat.length > PREVIEW_CHARS ? `${flat.slice(0, PREVIEW_CHARS - 1)}…` : flat
+  return `${cut}  (${text.length.toLocaleString('en-US')} chars)`
+}
+
+export function jobFields(job: Job): string {
+  const {max_tokens: maxTokens, temperature, top_p: topP} = job.params
+  return fields([
+    ['job', job.job_id],
+    ['status', job.status],
+    ['model', job.model],
+    ['params', `max_tokens=${maxTokens} temperature=${temperature} top_p=${topP}`],
+    ['client', job.client],
+    ['miner', job.miner_id],
+    ['attempts', job.attempts],
+    ['created', job.created_at],
+    ['started', job.started_at],
+    ['completed', job.completed_at],
+    ['lease until', job.status === 'running' ? job.lease_expires_at : undefined],
+    ['receipt', job.receipt_id],
+    ['error', job.error],
+    ['prompt', preview(job.prompt)],
+    ['result', preview(job.result)],
+  ])
+}
+
+/** "job_123 running on miner-1", for spinners and notes. */
+export function jobState(job: Job): string {
+  return job.status === 'running' && job.miner_id ? `${job.job_id} running on ${job.miner_id}` : `${job.job_id} ${job.status}`
+}
+
+/**
+ * A job's text (result or prompt) as stdout should carry it: the exact bytes, plus a final newline
+ * only for a person at a terminal (a pipe or file gets precisely what was stored).
+ */
+export function textForStdout(text: string, stdoutIsTTY = Boolean(process.stdout.isTTY)): string {
+  return stdoutIsTTY && text !== '' && !text.endsWith('\n') ? `${text}\n` : text
+}

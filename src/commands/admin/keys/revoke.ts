@@ -1,0 +1,33 @@
+import {Args, Flags} from '@oclif/core'
+
+import {ApiCommand} from '../../../cli/api-command.js'
+import {confirmed} from '../../../cli/confirm.js'
+import {abortedError} from '../../../cli/errors.js'
+import {unwrap} from '../../../client/client.js'
+
+export default class AdminKeysRevoke extends ApiCommand<typeof AdminKeysRevoke> {
+  static summary = 'Revoke an API key at once (admin).'
+  static description = `The key stops working immediately; its jobs and receipts stay. On an interactive terminal you are asked to confirm; --yes skips the question. Without a terminal (scripts, CI) or with --json, it revokes without asking.
+Exit 3 if there is no key with that name.`
+
+  static examples = ['<%= config.bin %> admin keys revoke alice', '<%= config.bin %> admin keys revoke alice --yes --json']
+
+  static args = {
+    name: Args.string({description: 'Name of the key to revoke.', required: true}),
+  }
+
+  static flags = {
+    yes: Flags.boolean({char: 'y', summary: 'Revoke without asking for confirmation.'}),
+  }
+
+  async run() {
+    const {name} = this.args
+    if (!(await confirmed(`Revoke API key "${name}"? It stops working at once.`, {yes: this.flags.yes, json: this.jsonEnabled()}))) {
+      throw abortedError()
+    }
+    const client = await this.client()
+    const key = await unwrap(client.DELETE('/v1/admin/keys/{name}', {params: {path: {name}}}))
+    this.note(`Revoked ${key.role} key "${key.name}".`)
+    return key
+  }
+}

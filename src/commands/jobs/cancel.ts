@@ -1,0 +1,35 @@
+import {Args, Flags} from '@oclif/core'
+
+import {ApiCommand} from '../../cli/api-command.js'
+import {confirmed} from '../../cli/confirm.js'
+import {abortedError} from '../../cli/errors.js'
+import {unwrap} from '../../client/client.js'
+
+export default class JobsCancel extends ApiCommand<typeof JobsCancel> {
+  static summary = 'Cancel a pending or running job.'
+  static description = `On an interactive terminal you are asked to confirm; --yes skips the question. Without a terminal (scripts, CI) or with --json, it cancels without asking.
+Exit 5 if the job has already ended, 3 if there is no such job.`
+
+  static examples = [
+    '<%= config.bin %> jobs cancel job_01JD2X3Y4Z',
+    '<%= config.bin %> jobs cancel job_01JD2X3Y4Z --yes',
+    '<%= config.bin %> jobs list --status pending --json | jq -r ".[].job_id" | xargs -n 1 <%= config.bin %> jobs cancel',
+  ]
+
+  static args = {
+    job_id: Args.string({description: 'The job to cancel.', required: true}),
+  }
+
+  static flags = {
+    yes: Flags.boolean({char: 'y', summary: 'Cancel without asking for confirmation.'}),
+  }
+
+  async run() {
+    const jobId = this.args.job_id
+    if (!(await confirmed(`Cancel job ${jobId}?`, {yes: this.flags.yes, json: this.jsonEnabled()}))) throw abortedError()
+    const client = await this.client()
+    const job = await unwrap(client.POST('/v1/jobs/{job_id}/cancel', {params: {path: {job_id: jobId}}}))
+    this.note(`Cancelled ${job.job_id}.`)
+    return job
+  }
+}

@@ -1,0 +1,44 @@
+import {Flags} from '@oclif/core'
+
+import {ApiCommand} from '../../cli/api-command.js'
+import {JOB_TABLE_HEAD, jobRow} from '../../cli/job-render.js'
+import {renderTable} from '../../cli/render.js'
+import {MAX_PAGE_SIZE, unwrap} from '../../client/client.js'
+import {listAllJobs, MAX_PAGES} from '../../client/jobs.js'
+import {JOB_STATUSES} from '../../protocol/job-states.js'
+
+export default class JobsList extends ApiCommand<typeof JobsList> {
+  static summary = 'List your jobs, newest first.'
+  static description = `A table of id, status, model, age and miner. A client key sees its own jobs, an admin key all jobs.
+One page by default (--limit, --offset); --all follows every page (${MAX_PAGE_SIZE} jobs a request, at most ${MAX_PAGES} requests).
+With --json: an array of job objects.`
+
+  static examples = [
+    '<%= config.bin %> jobs list',
+    '<%= config.bin %> jobs list --status running --limit 50',
+    '<%= config.bin %> jobs list --all --status completed --json',
+  ]
+
+  static flags = {
+    status: Flags.option({options: JOB_STATUSES, summary: 'Only jobs in this state.'})(),
+    limit: Flags.integer({summary: 'Jobs per page (1-100) [default: 20].', min: 1, max: MAX_PAGE_SIZE, exclusive: ['all']}),
+    offset: Flags.integer({summary: 'Skip this many jobs [default: 0].', min: 0, exclusive: ['all']}),
+    all: Flags.boolean({summary: 'Follow every page.'}),
+  }
+
+  async run() {
+    const {status, limit, offset, all} = this.flags
+    const client = await this.client()
+    let jobs
+    if (all) {
+      const listed = await listAllJobs(client, status)
+      if (listed.truncated) this.note(`Stopped after ${MAX_PAGES} pages (${listed.jobs.length} jobs); narrow it with --status.`)
+      jobs = listed.jobs
+    } else {
+      jobs = await unwrap(client.GET('/v1/jobs', {params: {query: {status, limit, offset}}}))
+    }
+    if (jobs.length === 0) this.note(status ? `No ${status} jobs.` : 'No jobs.')
+    else this.line(await renderTable(JOB_TABLE_HEAD, jobs.map((job) => jobRow(job))))
+    return jobs
+  }
+}

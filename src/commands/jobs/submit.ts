@@ -1,0 +1,69 @@
+import {Args, Flags} from '@oclif/core'
+
+import {ApiCommand} from '../../cli/api-command.js'
+import {jobRequest, jobRequestFlags} from '../../cli/job-flags.js'
+import {followJob} from '../../cli/job-follower.js'
+import {jobUnsuccessfulError} from '../../cli/job-outcome.js'
+import {jobState, textForStdout} from '../../cli/job-render.js'
+import {timeoutFlag} from '../../cli/number-flags.js'
+import {readPromptInput} from '../../cli/prompt-input.js'
+import {startSpinner} from '../../cli/terminal.js'
+import {submitJob} from '../../client/jobs.js'
+
+export default class JobsSubmit extends ApiCommand<typeof JobsSubmit> {
+  static summary = 'Submit an LLM job.'
+  static description = `The prompt comes from the argument; from stdin when the argument is "-" or when stdin is a pipe and no argument is given; otherwise, on an interactive terminal, you are asked for it.
+
+Without --wait: prints the job id alone on stdout (so $(aitbc jobs submit ...) captures it), and a note on stderr.
+With --wait: follows the job to its end and prints only the result text on stdout, byte for byte (a final newline is added only when stdout is a terminal). Exits 7 if the job ended failed or cancelled, 8 when --timeout passes (the job goes on).
+With --json: prints the job object (under --wait the final job, with its result).
+
+Every submit carries a fresh Idempotency-Key, so a retry after a dropped connection cannot create a second job.`
+
+  static examples = [
+    '<%= config.bin %> jobs submit "Write a haiku about GPUs"',
+    'echo "Write a haiku about GPUs" | <%= config.bin %> jobs submit --wait - > haiku.txt',
+    '<%= config.bin %> jobs submit --model llama3.2 --max-tokens 64 --temperature 0.2 --wait --timeout 120 "Say hi"',
+    'JOB=$(<%= config.bin %> jobs submit "Say hi") && <%= config.bin %> jobs watch "$JOB"',
+    '<%= config.bin %> jobs submit --json "Say hi"',
+  ]
+
+  static args = {
+    prompt: Args.string({description: 'The prompt; "-" reads it from stdin.'}),
+  }
+
+  static flags = {
+    ...jobRequestFlags,
+    wait: Flags.boolean({char: 'w', summary: 'Wait for the job to end and print its result.'}),
+    timeout: timeoutFlag({summary: 'With --wait: give up after this many seconds (exit 8).', dependsOn: ['wait']}),
+  }
+
+  async run() {
+    const json = this.jsonEnabled()
+    const prompt = await readPromptInput(this.args.prompt, {json, note: (text) => this.note(text)})
+    const client = await this.client()
+    const job = await submitJob(client, jobRequest(prompt, this.flags))
+    if (!this.flags.wait) {
+      this.note(`Submitted ${job.job_id} (${job.status}).`)
+      this.line(job.job_id)
+      return job
+    }
+
+    this.note(`Submitted ${job.job_id}; waiting for it to end (Ctrl-C stops waiting, not the job).`)
+    const spinner = await startSpinner(jobState(job), json)
+    const final = await followJob(client, job.job_id, {
+      initial: job,
+      timeoutSeconds: this.flags.timeout,
+      onChange: (next) => spinner.update(jobState(next)),
+    }).finally(() => spinner.stop())
+
+    const failure = jobUnsuccessfulError(final)
+    if (json) {
+      if (!failure) return final
+      this.logJson(final)
+      return this.reportFailure(failure)
+    }
+    if (failure) throw failure
+    this.write(textForStdout(final.result ?? ''))
+  }
+}

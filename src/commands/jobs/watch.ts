@@ -1,0 +1,45 @@
+import {Args} from '@oclif/core'
+
+import {ApiCommand} from '../../cli/api-command.js'
+import {followJob} from '../../cli/job-follower.js'
+import {jobUnsuccessfulError} from '../../cli/job-outcome.js'
+import {jobState} from '../../cli/job-render.js'
+import {timeoutFlag} from '../../cli/number-flags.js'
+import {startSpinner} from '../../cli/terminal.js'
+
+export default class JobsWatch extends ApiCommand<typeof JobsWatch> {
+  static summary = 'Follow a job until it ends.'
+  static description = `Shows each state change (pending, running, completed...) with a spinner on a terminal, and a last line on stderr.
+With --json: one JSON line (JSON Lines) per state change, the first the job as found, the last the final job.
+The exit code tells how it ended: 0 completed, 7 failed or cancelled, 8 when --timeout passed first (the job goes on).`
+
+  static examples = [
+    '<%= config.bin %> jobs watch job_01JD2X3Y4Z',
+    '<%= config.bin %> jobs watch job_01JD2X3Y4Z --timeout 60 && <%= config.bin %> jobs result job_01JD2X3Y4Z',
+    '<%= config.bin %> jobs watch job_01JD2X3Y4Z --json | tail -n 1',
+  ]
+
+  static jsonLines = true
+
+  static args = {
+    job_id: Args.string({description: 'The job to follow.', required: true}),
+  }
+
+  static flags = {
+    timeout: timeoutFlag({summary: 'Give up after this many seconds (exit 8).'}),
+  }
+
+  async run() {
+    const json = this.jsonEnabled()
+    const client = await this.client()
+    const spinner = await startSpinner(`Watching ${this.args.job_id}`, json)
+    const final = await followJob(client, this.args.job_id, {
+      timeoutSeconds: this.flags.timeout,
+      onChange: (job) => (json ? this.jsonLine(job) : spinner.update(jobState(job))),
+    }).finally(() => spinner.stop())
+
+    const failure = jobUnsuccessfulError(final)
+    if (failure) return this.reportFailure(failure)
+    this.note(`${jobState(final)}.`)
+  }
+}

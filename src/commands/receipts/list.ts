@@ -1,0 +1,34 @@
+import {Flags} from '@oclif/core'
+
+import {ApiCommand} from '../../cli/api-command.js'
+import {RECEIPT_TABLE_HEAD, receiptRow} from '../../cli/ledger-render.js'
+import {renderTable} from '../../cli/render.js'
+import {MAX_PAGE_SIZE, unwrap} from '../../client/client.js'
+
+export default class ReceiptsList extends ApiCommand<typeof ReceiptsList> {
+  static summary = 'List signed receipts, newest first.'
+  static description = `A client key sees receipts for its own jobs, a miner key those it provided, an admin key all.
+--client and --provider narrow by principal name. With --json: an array of receipts, signatures included (check them with \`aitbc receipts verify\`).`
+
+  static examples = [
+    '<%= config.bin %> receipts list',
+    '<%= config.bin %> receipts list --provider gpu-operator --limit 50',
+    '<%= config.bin %> receipts list --json > receipts.json',
+  ]
+
+  static flags = {
+    client: Flags.string({summary: 'Only receipts of this client (principal name).'}),
+    provider: Flags.string({summary: 'Only receipts of this provider (principal name).'}),
+    limit: Flags.integer({summary: 'Receipts per page (1-100) [default: 20].', min: 1, max: MAX_PAGE_SIZE}),
+    offset: Flags.integer({summary: 'Skip this many receipts [default: 0].', min: 0}),
+  }
+
+  async run() {
+    const {client: clientName, provider, limit, offset} = this.flags
+    const client = await this.client()
+    const receipts = await unwrap(client.GET('/v1/receipts', {params: {query: {client: clientName, provider, limit, offset}}}))
+    if (receipts.length === 0) this.note('No receipts.')
+    else this.line(await renderTable(RECEIPT_TABLE_HEAD, receipts.map((receipt) => receiptRow(receipt))))
+    return receipts
+  }
+}

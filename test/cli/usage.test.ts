@@ -1,0 +1,55 @@
+// Mistakes on the command line fail at once with exit 2 and name the flag or argument to fix, before
+// any request; an unreachable coordinator is exit 6. No coordinator runs here.
+import assert from 'node:assert/strict'
+import {describe, it} from 'node:test'
+
+import {aitbc, assertExit, closedPort, json} from './aitbc.js'
+
+describe('usage errors (exit 2)', () => {
+  const cases: [string[], RegExp][] = [
+    [['jobs', 'submit'], /prompt is empty[\s\S]*echo Hello \| aitbc jobs submit -/],
+    [['jobs', 'submit', '-'], /prompt is empty/],
+    [['jobs', 'submit', '--temperature', '2.5', 'hi'], /--temperature[\s\S]*from 0 to 2/],
+    [['jobs', 'submit', '--top-p', 'x', 'hi'], /--top-p[\s\S]*from 0 to 1/],
+    [['jobs', 'submit', '--max-tokens', '40000', 'hi'], /--max-tokens[\s\S]*32768/],
+    [['jobs', 'submit', '--timeout', '5', 'hi'], /--wait/],
+    [['jobs', 'submit', '--wait', '--timeout', '0', 'hi'], /--timeout[\s\S]*greater than 0/],
+    [['jobs', 'list', '--all', '--limit', '5'], /--all/],
+    [['jobs', 'list', '--status', 'done'], /--status/],
+    [['jobs', 'watch'], /job_id/i],
+    [['miner', 'poll'], /miner-id/],
+    [['miner', 'complete', 'job_1', '--miner-id', 'm1'], /result/],
+    [['miner', 'register', '--miner-id', 'm1'], /model/],
+    [['explorer', 'block', 'tip'], /integer of at least 0/],
+    [['explorer', 'block', '-1'], /integer of at least 0/],
+    [['admin', 'keys', 'create', '--role', 'root', '--name', 'x'], /--role/],
+  ]
+  for (const [args, message] of cases) {
+    it(`aitbc ${args.join(' ')}`, async () => {
+      const result = await aitbc(args)
+      assertExit(result, 2)
+      assert.match(result.stderr, message)
+      assert.equal(result.stdout, '')
+    })
+  }
+
+  it('under --json the error is one JSON document on stdout', async () => {
+    const result = await aitbc(['jobs', 'submit', '--json'])
+    assertExit(result, 2)
+    assert.deepEqual(json(result), {error: {code: 'usage', message: 'The prompt is empty.', exit_code: 2}})
+  })
+})
+
+describe('unreachable coordinator (exit 6)', () => {
+  it('says where it tried and what to check, on stderr or as JSON', async () => {
+    const url = `http://127.0.0.1:${await closedPort()}`
+    const plain = await aitbc(['jobs', 'submit', 'hi', '--url', url])
+    assertExit(plain, 6)
+    assert.equal(plain.stdout, '')
+    assert.match(plain.stderr, new RegExp(`cannot reach the coordinator at ${url}[\\s\\S]*--url`))
+
+    const asJson = await aitbc(['jobs', 'list', '--json', '--url', url])
+    assertExit(asJson, 6)
+    assert.equal(json<{error: {code: string; exit_code: number}}>(asJson).error.code, 'unreachable')
+  })
+})
