@@ -1,0 +1,63 @@
+import {Command, Flags} from '@oclif/core'
+
+import {DataDirError} from '../../server/data-dir.js'
+import {formatInitReport} from '../../server/init-report.js'
+import {DEFAULT_HOST, DEFAULT_PORT, ListenError, shutdownSignal, startServer} from '../../server/run-server.js'
+import {configFromFlags, parseFlagNumber, SERVE_DEFAULTS} from '../../server/serve-flags.js'
+
+const number = (flag: string, positive: boolean) => Flags.custom<number>({parse: async (input) => parseFlagNumber(input, flag, positive)})
+
+export default class Serve extends Command {
+  static summary = 'Run the coordinator (the whole AITBC API) on this machine.'
+  static description = `Starts the coordinator: Koa over a lowdb store in --data-dir, no external service needed.
+The first line on stdout is exactly "listening on http://HOST:PORT". A data directory that holds no
+coordinator data yet is initialised first, as by "aitbc serve init", and the API keys are printed once.
+Data that is unreadable or corrupt stops the start with a message naming the file; it is never overwritten.
+SIGINT or SIGTERM stops accepting connections, lets requests in flight finish, flushes and exits 0.
+
+--data-dir defaults to the aitbc data directory (for example ~/.local/share/aitbc; AITBC_DATA_DIR moves it).`
+  static examples = [
+    '<%= config.bin %> serve',
+    '<%= config.bin %> serve --data-dir ./coordinator --port 0',
+    '<%= config.bin %> serve --host 0.0.0.0 --port 8001 --lease-seconds 600 --model-price llama3.2=0.5 --model-price qwen2.5=2',
+  ]
+
+  static flags = {
+    'data-dir': Flags.string({summary: 'Directory of the store, signing key and API keys (default: the aitbc data directory).'}),
+    host: Flags.string({summary: 'Address to listen on.', default: DEFAULT_HOST}),
+    port: Flags.integer({summary: 'Port to listen on; 0 picks a free one.', default: DEFAULT_PORT, min: 0, max: 65535}),
+    'lease-seconds': number('lease-seconds', true)({
+      summary: 'Seconds a claimed job may run before it goes back to pending.',
+      default: SERVE_DEFAULTS.leaseSeconds,
+    }),
+    'max-attempts': Flags.integer({summary: 'Claims a job gets before it fails for good.', default: SERVE_DEFAULTS.maxAttempts, min: 1}),
+    'block-interval': number('block-interval', true)({
+      summary: 'Seconds between sealing pending ledger transactions into a block.',
+      default: SERVE_DEFAULTS.blockIntervalSeconds,
+    }),
+    price: number('price', false)({summary: 'Price per 1,000 tokens for models without --model-price.', default: SERVE_DEFAULTS.price}),
+    'model-price': Flags.string({summary: 'Price per 1,000 tokens for one model, as MODEL=PRICE. Repeatable.', multiple: true}),
+    'body-limit': Flags.string({summary: 'Largest request body accepted, e.g. 1048576, 512kb, 1mb.', default: SERVE_DEFAULTS.bodyLimit}),
+  }
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(Serve)
+    let server
+    try {
+      server = await startServer({
+        dataDir: flags['data-dir'] ?? this.config.dataDir,
+        host: flags.host,
+        port: flags.port,
+        config: configFromFlags(flags),
+      })
+    } catch (error) {
+      if (error instanceof DataDirError || error instanceof ListenError || error instanceof RangeError) this.error(error.message, {exit: 1})
+      throw error
+    }
+    this.log(`listening on ${server.url}`)
+    if (server.created) for (const line of formatInitReport(server.created)) this.log(line)
+    const signal = await shutdownSignal()
+    this.logToStderr(`${signal}: finishing requests in flight and flushing`)
+    await server.close()
+  }
+}

@@ -1,0 +1,58 @@
+// The Koa app, built apart from listening: error middleware first, one router per resource (each
+// operation's method, path, roles and input schema come from openapi/aitbc.yaml), then 404/405.
+import Koa from 'koa'
+
+import type {Ed25519Signer} from '../protocol/ed25519.js'
+import {resolveConfig, type ServerConfig} from './config.js'
+import {Coordinator} from './coordinator.js'
+import {loadContract} from './http/contract.js'
+import {errorMiddleware, type Logger} from './http/error-middleware.js'
+import {unmatchedRequests} from './http/fallback.js'
+import {Operations} from './http/operations.js'
+import {explorerRoutes} from './routes/explorer.js'
+import {jobRoutes} from './routes/jobs.js'
+import {keyRoutes} from './routes/keys.js'
+import {minerRoutes} from './routes/miners.js'
+import {receiptRoutes} from './routes/receipts.js'
+import {systemRoutes} from './routes/system.js'
+import type {Store} from './store/store.js'
+
+export interface AppDeps {
+  store: Store
+  signer: Ed25519Signer
+  config?: Partial<ServerConfig>
+  /** Where server errors are logged (default: stderr). */
+  log?: Logger
+}
+
+export interface CoordinatorApp extends Koa {
+  /** The services behind the routes; `start()` and `stop()` run the lease sweeper and block sealer. */
+  coordinator: Coordinator
+}
+
+export function createApp(deps: AppDeps): CoordinatorApp {
+  const log = deps.log ?? ((message: string) => console.error(message))
+  const config = resolveConfig(deps.config)
+  const contract = loadContract()
+  const coordinator = new Coordinator(deps.store, deps.signer, config, contract, log)
+  const ops = new Operations(contract, deps.store, config.bodyLimitBytes)
+
+  const app = new Koa() as CoordinatorApp
+  app.coordinator = coordinator
+  // Errors are answered and logged by errorMiddleware; Koa's own handler would log them again.
+  app.silent = true
+  app.use(errorMiddleware(log))
+  const routers = [
+    systemRoutes(ops),
+    // Before jobRoutes: GET /v1/jobs/available must not be taken for GET /v1/jobs/{job_id}.
+    minerRoutes(ops, coordinator.jobs, coordinator.miners),
+    jobRoutes(ops, coordinator.jobs),
+    receiptRoutes(ops, coordinator.receipts),
+    keyRoutes(ops, coordinator.keys, deps.signer),
+    explorerRoutes(ops, deps.store, config.activeMinerSeconds),
+  ]
+  ops.assertComplete()
+  for (const router of routers) app.use(router.routes())
+  app.use(unmatchedRequests(contract))
+  return app
+}

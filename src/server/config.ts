@@ -1,0 +1,75 @@
+// Coordinator settings. Every one is an `aitbc serve` flag; the defaults here are the documented ones.
+
+export interface ServerConfig {
+  /** How long a claimed job may run before it goes back to pending (seconds). */
+  leaseSeconds: number
+  /** Claims a job gets; after the last one fails or its lease runs out, the job fails. */
+  maxAttempts: number
+  /** How often pending transactions are sealed into a block (seconds). */
+  blockIntervalSeconds: number
+  /** Price per 1,000 tokens for models without their own price. */
+  pricePer1000Tokens: number
+  /** Price per 1,000 tokens per model name. */
+  modelPrices: Record<string, number>
+  /** Largest request body accepted (bytes). */
+  bodyLimitBytes: number
+  /** A miner counts as active in /explorer/stats if seen within this many seconds. */
+  activeMinerSeconds: number
+}
+
+export const DEFAULT_CONFIG: Readonly<ServerConfig> = Object.freeze({
+  leaseSeconds: 300,
+  maxAttempts: 3,
+  blockIntervalSeconds: 2,
+  pricePer1000Tokens: 1,
+  modelPrices: {},
+  bodyLimitBytes: 1024 * 1024,
+  activeMinerSeconds: 120,
+})
+
+export function resolveConfig(overrides: Partial<ServerConfig> = {}): ServerConfig {
+  const config = {...DEFAULT_CONFIG, ...overrides, modelPrices: {...DEFAULT_CONFIG.modelPrices, ...overrides.modelPrices}}
+  for (const key of ['leaseSeconds', 'blockIntervalSeconds', 'bodyLimitBytes', 'activeMinerSeconds'] as const) {
+    if (!(config[key] > 0) || !Number.isFinite(config[key])) throw new RangeError(`${key} must be a positive number`)
+  }
+  if (!Number.isInteger(config.maxAttempts) || config.maxAttempts < 1) throw new RangeError('maxAttempts must be a positive integer')
+  for (const [model, price] of Object.entries({'': config.pricePer1000Tokens, ...config.modelPrices})) {
+    if (!(price >= 0) || !Number.isFinite(price)) throw new RangeError(`the price${model ? ` of ${model}` : ''} must be a number >= 0`)
+  }
+  return config
+}
+
+export function pricePer1000Tokens(config: ServerConfig, model: string): number {
+  return Object.hasOwn(config.modelPrices, model) ? config.modelPrices[model] : config.pricePer1000Tokens
+}
+
+const SIZE_UNITS: Record<string, number> = {'': 1, b: 1, kb: 1024, k: 1024, mb: 1024 ** 2, m: 1024 ** 2, gb: 1024 ** 3, g: 1024 ** 3}
+
+/** Parses a size such as `1048576`, `512kb` or `1mb` (units of 1024). */
+export function parseByteSize(text: string): number {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text)
+  const unit = match ? SIZE_UNITS[match[2].toLowerCase()] : undefined
+  if (!match || unit === undefined) throw new RangeError(`not a size: ${JSON.stringify(text)} (try 1048576, 512kb or 1mb)`)
+  const bytes = Math.floor(Number(match[1]) * unit)
+  if (bytes < 1) throw new RangeError(`a size must be at least 1 byte: ${JSON.stringify(text)}`)
+  return bytes
+}
+
+/** Parses `MODEL=PRICE` pairs (the repeatable --model-price flag). */
+export function parseModelPrices(pairs: readonly string[]): Record<string, number> {
+  const prices: Record<string, number> = {}
+  for (const pair of pairs) {
+    const at = pair.lastIndexOf('=')
+    const model = pair.slice(0, at).trim()
+    const price = parseNonNegativeNumber(pair.slice(at + 1))
+    if (at <= 0 || !model || price === undefined) throw new RangeError(`not MODEL=PRICE: ${JSON.stringify(pair)} (e.g. llama3.2=0.5)`)
+    prices[model] = price
+  }
+  return prices
+}
+
+export function parseNonNegativeNumber(text: string): number | undefined {
+  if (!/^\s*\d+(?:\.\d+)?(?:e[+-]?\d+)?\s*$/i.test(text)) return undefined
+  const value = Number(text)
+  return Number.isFinite(value) ? value : undefined
+}

@@ -1,0 +1,111 @@
+// The data directory: creating it (signing key, store, genesis block, one API key per role) and
+// opening it. Anything unreadable, incomplete or corrupt stops the start with a message that says what
+// and where; nothing here ever overwrites existing data.
+import {mkdir, readdir} from 'node:fs/promises'
+import path from 'node:path'
+
+import {toHex} from '../protocol/encoding.js'
+import type {Ed25519Signer} from '../protocol/ed25519.js'
+import {generateApiKey, hashApiKey} from './auth/api-keys.js'
+import {Ledger} from './ledger/ledger.js'
+import {createSigningKey, loadSigningKey, SIGNING_KEY_FILE, SigningKeyError} from './signing-key.js'
+import {LowdbStore, STORE_FILES} from './store/lowdb-store.js'
+import {ROLES} from './store/records.js'
+import {StoreCorruptError} from './store/store-errors.js'
+
+export class DataDirError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'DataDirError'
+  }
+}
+
+/** What `init` prints once: the only time the API keys are ever shown. */
+export interface InitResult {
+  data_dir: string
+  admin_key: string
+  client_key: string
+  miner_key: string
+  /** base64url of the signing public key, as receipts and blocks name it. */
+  key_id: string
+  /** The signing public key, hex. */
+  public_key: string
+}
+
+const OWN_FILES = [SIGNING_KEY_FILE, ...Object.values(STORE_FILES)]
+
+export async function isInitialised(dir: string): Promise<boolean> {
+  const found = await ownFiles(dir)
+  if (found.includes(STORE_FILES.doc)) return true
+  if (found.length) {
+    throw new DataDirError(
+      `${dir} is partly initialised (found ${found.join(', ')} but no ${STORE_FILES.doc}); ` +
+        'an init was interrupted. Move those files away to start fresh; they were not changed.',
+    )
+  }
+  return false
+}
+
+export async function initDataDir(dir: string): Promise<InitResult> {
+  if (await isInitialised(dir)) throw new DataDirError(`${dir} is already initialised; nothing was changed`)
+  await mkdir(dir, {recursive: true, mode: 0o700})
+  const signer = await createSigningKey(path.join(dir, SIGNING_KEY_FILE))
+  const now = new Date()
+  const store = await LowdbStore.create(dir, {format: 1, created_at: now.toISOString(), signing_key_id: signer.keyId})
+  const keys = Object.fromEntries(ROLES.map((role) => [role, generateApiKey()])) as Record<(typeof ROLES)[number], string>
+  for (const role of ROLES) store.putApiKey({name: role, role, key_hash: hashApiKey(keys[role]), created_at: now.toISOString()})
+  new Ledger(store, signer).sealGenesis(now)
+  await store.close()
+  return {
+    data_dir: dir,
+    admin_key: keys.admin,
+    client_key: keys.client,
+    miner_key: keys.miner,
+    key_id: signer.keyId,
+    public_key: toHex(signer.publicKey),
+  }
+}
+
+export async function openDataDir(dir: string): Promise<{store: LowdbStore; signer: Ed25519Signer}> {
+  if (!(await isInitialised(dir))) throw new DataDirError(`${dir} is not initialised; run: aitbc serve init --data-dir ${dir}`)
+  let signer: Ed25519Signer
+  try {
+    signer = await loadSigningKey(path.join(dir, SIGNING_KEY_FILE))
+  } catch (error) {
+    throw error instanceof SigningKeyError ? new DataDirError(error.message) : error
+  }
+  let store: LowdbStore
+  try {
+    store = await LowdbStore.open(dir)
+  } catch (error) {
+    if (error instanceof StoreCorruptError || isFsError(error)) {
+      throw new DataDirError(`cannot load the data in ${dir}: ${(error as Error).message}. Nothing was changed; fix or restore the file.`)
+    }
+    throw error
+  }
+  if (store.meta.signing_key_id !== signer.keyId) {
+    await store.close()
+    throw new DataDirError(`${SIGNING_KEY_FILE} in ${dir} is not the key this store was created with (key id ${store.meta.signing_key_id})`)
+  }
+  return {store, signer}
+}
+
+/** Opens the directory, creating it first when it holds no coordinator data. */
+export async function openOrInitDataDir(dir: string): Promise<{store: LowdbStore; signer: Ed25519Signer; created?: InitResult}> {
+  const created = (await isInitialised(dir)) ? undefined : await initDataDir(dir)
+  return {...(await openDataDir(dir)), created}
+}
+
+async function ownFiles(dir: string): Promise<string[]> {
+  try {
+    const names = new Set(await readdir(dir))
+    return OWN_FILES.filter((name) => names.has(name))
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return []
+    throw new DataDirError(`cannot read the data directory ${dir}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)
+  }
+}
+
+function isFsError(error: unknown): boolean {
+  return typeof (error as NodeJS.ErrnoException)?.code === 'string' && (error as NodeJS.ErrnoException).syscall !== undefined
+}

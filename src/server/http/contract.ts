@@ -1,0 +1,104 @@
+// openapi/aitbc.yaml, loaded once: the operations with their method, path, roles (`x-aitbc-roles`;
+// `security: []` means public), parameters and request body. Routing, auth and validation all read it,
+// so the contract is what the server enforces.
+import {readFileSync} from 'node:fs'
+
+import {parse} from 'yaml'
+
+import {ROLES, type Role} from '../store/records.js'
+
+/** The contract beside the package: `src/server/http` and `dist/server/http` are both three levels down. */
+export const CONTRACT_FILE = new URL('../../../openapi/aitbc.yaml', import.meta.url)
+
+export type JsonSchema = Record<string, unknown>
+export type ParameterLocation = 'path' | 'query' | 'header'
+
+export interface ParameterSpec {
+  name: string
+  in: ParameterLocation
+  required: boolean
+  schema: JsonSchema
+}
+
+export interface OperationSpec {
+  operationId: string
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
+  /** The OpenAPI path, e.g. `/v1/jobs/{job_id}`. */
+  path: string
+  /** undefined: public (`security: []`). */
+  roles: readonly Role[] | undefined
+  parameters: ParameterSpec[]
+  requestBody?: {required: boolean; schema: JsonSchema}
+}
+
+export interface Contract {
+  document: Record<string, unknown>
+  operations: ReadonlyMap<string, OperationSpec>
+  schemas: Record<string, JsonSchema>
+}
+
+const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const
+
+let cached: Contract | undefined
+
+export function loadContract(): Contract {
+  cached ??= parseContract(parse(readFileSync(CONTRACT_FILE, 'utf8')) as Record<string, unknown>)
+  return cached
+}
+
+export function parseContract(document: Record<string, unknown>): Contract {
+  const components = (document.components ?? {}) as Record<string, Record<string, JsonSchema>>
+  const schemas = components.schemas ?? {}
+  const sharedParameters = components.parameters ?? {}
+  const operations = new Map<string, OperationSpec>()
+  for (const [path, item] of Object.entries(document.paths as Record<string, Record<string, JsonSchema>>)) {
+    for (const method of METHODS) {
+      const op = item[method]
+      if (!op) continue
+      const operationId = op.operationId as string
+      const parameters = ((op.parameters ?? []) as JsonSchema[]).map((p) => resolveParameter(p, sharedParameters))
+      const body = (op.requestBody as JsonSchema | undefined)?.content as Record<string, JsonSchema> | undefined
+      const bodySchema = body?.['application/json']?.schema as JsonSchema | undefined
+      operations.set(operationId, {
+        operationId,
+        method: method.toUpperCase() as OperationSpec['method'],
+        path,
+        roles: rolesOf(operationId, op),
+        parameters,
+        requestBody: bodySchema ? {required: (op.requestBody as JsonSchema).required === true, schema: bodySchema} : undefined,
+      })
+    }
+  }
+  return {document, operations, schemas}
+}
+
+function resolveParameter(parameter: JsonSchema, shared: Record<string, JsonSchema>): ParameterSpec {
+  const ref = parameter.$ref as string | undefined
+  const p = ref ? shared[ref.replace('#/components/parameters/', '')] : parameter
+  if (!p) throw new Error(`openapi: unresolved parameter ${ref}`)
+  return {name: p.name as string, in: p.in as ParameterLocation, required: p.required === true, schema: (p.schema ?? {}) as JsonSchema}
+}
+
+function rolesOf(operationId: string, op: JsonSchema): readonly Role[] | undefined {
+  const security = op.security as unknown[] | undefined
+  if (Array.isArray(security) && security.length === 0) return undefined
+  const roles = op['x-aitbc-roles'] as Role[] | undefined
+  if (!Array.isArray(roles) || roles.length === 0 || roles.some((role) => !ROLES.includes(role))) {
+    throw new Error(`openapi: ${operationId} needs x-aitbc-roles or security: []`)
+  }
+  return roles
+}
+
+/** `/v1/jobs/{job_id}` -> `/v1/jobs/:job_id` for @koa/router. */
+export function routerPath(path: string): string {
+  return path.replace(/\{([^}]+)\}/g, ':$1')
+}
+
+/** A regular expression matching the concrete paths of an OpenAPI path template. */
+export function pathPattern(path: string): RegExp {
+  const source = path
+    .split(/\{[^}]+\}/)
+    .map((part) => part.replace(/[.*+?^$()|[\]\\]/g, '\\$&'))
+    .join('[^/]+')
+  return new RegExp(`^${source}/?$`)
+}

@@ -1,0 +1,50 @@
+// The first middleware: turns anything thrown below it into `{detail, error_code}` with the right status.
+// Expected failures are ApiErrors; anything else is a bug, answered with a 500 and logged (the log
+// carries the error, never request headers, so no API key can end up in it).
+import type {Context, Next} from 'koa'
+
+import {StoreUnavailableError} from '../store/store-errors.js'
+import {ApiError, type ErrorCode} from './api-error.js'
+
+export type Logger = (message: string) => void
+
+export function errorMiddleware(log: Logger) {
+  return async function handleErrors(ctx: Context, next: Next): Promise<void> {
+    try {
+      await next()
+    } catch (thrown) {
+      const error = toApiError(thrown)
+      if (error.status >= 500) log(`${ctx.method} ${ctx.path} failed: ${describe(thrown)}`)
+      ctx.status = error.status
+      ctx.set(error.headers)
+      ctx.type = 'application/json'
+      ctx.body = JSON.stringify(error)
+    }
+  }
+}
+
+const HTTP_ERROR_CODES: Record<number, ErrorCode> = {
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  409: 'conflict',
+  413: 'payload_too_large',
+}
+
+function toApiError(thrown: unknown): ApiError {
+  if (thrown instanceof ApiError) return thrown
+  if (thrown instanceof StoreUnavailableError) {
+    return new ApiError(503, 'service_unavailable', 'the coordinator cannot write its data; an operator must restart it', {'Retry-After': '30'})
+  }
+  // Koa and its helpers throw http-errors; keep their status for client errors.
+  const status = (thrown as {status?: unknown})?.status
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return new ApiError(status, HTTP_ERROR_CODES[status] ?? 'validation_failed', (thrown as Error).message || 'bad request')
+  }
+  return new ApiError(500, 'internal_error', 'internal error; the coordinator log has the details')
+}
+
+function describe(thrown: unknown): string {
+  return thrown instanceof Error ? (thrown.stack ?? thrown.message) : String(thrown)
+}

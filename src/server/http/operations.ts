@@ -1,0 +1,82 @@
+// Registers contract operations on koa routers. For each operation the contract decides the method and
+// path, who may call it (`security: []` or `x-aitbc-roles`) and what input is valid; the handler only
+// gets an authenticated principal and validated input. Order per request: key (401), role (403),
+// body (413, 400 invalid_json), schema (400), then the handler, so nothing unauthenticated is parsed.
+import type Router from '@koa/router'
+import type {Context} from 'koa'
+
+import {authenticate, type Principal} from '../auth/api-keys.js'
+import type {Store} from '../store/store.js'
+import {forbidden, unauthorized} from './api-error.js'
+import {routerPath, type Contract, type OperationSpec} from './contract.js'
+import {readJsonBody} from './json-body.js'
+import {RequestValidator, type ValidInput} from './request-validator.js'
+
+export interface OperationRequest extends ValidInput {
+  /** Undefined only for public operations. */
+  principal: Principal | undefined
+  ctx: Context
+}
+
+export type Reply = {status?: number; headers?: Record<string, string>} & ({body: unknown} | {html: string})
+
+export type OperationHandler = (request: OperationRequest) => Reply | Promise<Reply>
+
+export class Operations {
+  private readonly validator: RequestValidator
+  private readonly defined = new Set<string>()
+
+  constructor(
+    readonly contract: Contract,
+    private readonly store: Store,
+    private readonly bodyLimitBytes: number,
+  ) {
+    this.validator = new RequestValidator(contract)
+  }
+
+  define(router: Router, operationId: string, handler: OperationHandler): void {
+    const op = this.contract.operations.get(operationId)
+    if (!op) throw new Error(`openapi/aitbc.yaml has no operation ${operationId}`)
+    if (this.defined.has(operationId)) throw new Error(`operation ${operationId} is defined twice`)
+    this.defined.add(operationId)
+    const validate = this.validator.compile(op)
+    router.register(routerPath(op.path), [op.method], async (ctx: Context) => {
+      const principal = this.authorize(op, ctx.get('x-api-key') || undefined)
+      const body = op.requestBody ? await readJsonBody(ctx.req, this.bodyLimitBytes) : {present: false, value: undefined}
+      const input = validate({params: ctx.params ?? {}, query: ctx.query, headers: ctx.headers, body: body.value, hasBody: body.present})
+      const reply = await handler({...input, principal, ctx})
+      ctx.status = reply.status ?? 200
+      if (reply.headers) ctx.set(reply.headers)
+      if ('html' in reply) {
+        ctx.type = 'text/html; charset=utf-8'
+        ctx.body = reply.html
+        return
+      }
+      ctx.type = 'application/json'
+      // Serialised here so that `null` (no job available) is sent as JSON, not as an empty 204.
+      ctx.body = JSON.stringify(reply.body)
+    })
+  }
+
+  /** Throws if the contract has operations no router defined: the server implements all of it. */
+  assertComplete(): void {
+    const missing = [...this.contract.operations.keys()].filter((id) => !this.defined.has(id))
+    if (missing.length) throw new Error(`operations without a handler: ${missing.join(', ')}`)
+  }
+
+  private authorize(op: OperationSpec, presented: string | undefined): Principal | undefined {
+    if (!op.roles) return undefined
+    const result = authenticate(presented, this.store.apiKeys())
+    if ('failure' in result) throw unauthorized(result.failure)
+    if (!op.roles.includes(result.principal.role)) {
+      throw forbidden(`a ${result.principal.role} key may not call ${op.operationId}; it needs a ${op.roles.join(' or ')} key`)
+    }
+    return result.principal
+  }
+}
+
+/** The principal of an operation that declares roles; the contract guarantees it is set. */
+export function principalOf(request: OperationRequest): Principal {
+  if (!request.principal) throw new Error('operation without roles asked for a principal')
+  return request.principal
+}

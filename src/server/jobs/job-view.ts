@@ -1,0 +1,17 @@
+// What the API shows of a job, and who may see it: its client, the principal whose miner holds or
+// held it, and admins. Everyone else is told it does not exist.
+import type {Principal} from '../auth/api-keys.js'
+import type {JobRecord} from '../store/records.js'
+import type {Store} from '../store/store.js'
+
+export type JobView = Omit<JobRecord, 'idempotency'>
+
+export function jobView(job: JobRecord): JobView {
+  const {idempotency: _idempotency, ...view} = job
+  return view
+}
+
+export function canSeeJob(principal: Principal, job: JobRecord, store: Store): boolean {
+  if (principal.role === 'admin' || job.client === principal.name) return true
+  return job.miner_id !== undefined && store.getMiner(job.miner_id)?.principal === principal.name
+}

@@ -1,0 +1,40 @@
+// Sends running jobs whose lease ran out back to pending (or to failed after the last attempt). It runs
+// once at start, so leases that expired while the coordinator was down are handled too.
+import type {Logger} from '../http/error-middleware.js'
+
+export interface LeaseExpirer {
+  expireLeases(now: Date): Promise<number>
+}
+
+export class LeaseSweeper {
+  private timer: NodeJS.Timeout | undefined
+
+  constructor(
+    private readonly jobs: LeaseExpirer,
+    private readonly leaseSeconds: number,
+    private readonly log: Logger,
+  ) {}
+
+  /** Checks every quarter lease, between 0.1 s and 1 s: late by at most that much. */
+  get intervalMs(): number {
+    return Math.min(1000, Math.max(100, (this.leaseSeconds * 1000) / 4))
+  }
+
+  start(): void {
+    void this.sweep()
+    this.timer ??= setInterval(() => void this.sweep(), this.intervalMs).unref()
+  }
+
+  stop(): void {
+    clearInterval(this.timer)
+    this.timer = undefined
+  }
+
+  async sweep(): Promise<void> {
+    try {
+      await this.jobs.expireLeases(new Date())
+    } catch (error) {
+      this.log(`expiring leases failed: ${(error as Error).message}`)
+    }
+  }
+}

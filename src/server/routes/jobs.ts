@@ -1,0 +1,30 @@
+// Client-facing job operations: submit, list, get, cancel.
+import Router from '@koa/router'
+
+import type {JobStatus} from '../../protocol/job-states.js'
+import {jobView} from '../jobs/job-view.js'
+import type {JobRequest, JobService} from '../jobs/job-service.js'
+import {principalOf, type Operations} from '../http/operations.js'
+
+export function jobRoutes(ops: Operations, jobs: JobService): Router {
+  const router = new Router()
+
+  ops.define(router, 'submitJob', async (request) => {
+    const key = request.headers['idempotency-key'] as string | undefined
+    const {job, replayed} = await jobs.submit(principalOf(request), request.body as JobRequest, key)
+    return {status: 201, body: jobView(job), headers: {Location: `/v1/jobs/${job.job_id}`, ...(replayed ? {'Idempotent-Replayed': 'true'} : {})}}
+  })
+
+  ops.define(router, 'listJobs', (request) => {
+    const {status, limit, offset} = request.query as {status?: JobStatus; limit: number; offset: number}
+    return {body: jobs.list(principalOf(request), {status, limit, offset}).map(jobView)}
+  })
+
+  ops.define(router, 'getJob', (request) => ({body: jobView(jobs.get(principalOf(request), request.params.job_id as string))}))
+
+  ops.define(router, 'cancelJob', async (request) => ({
+    body: jobView(await jobs.cancel(principalOf(request), request.params.job_id as string)),
+  }))
+
+  return router
+}

@@ -1,0 +1,47 @@
+// Miner-facing operations: register (and heartbeat), available (long poll), claim, complete, fail.
+import Router from '@koa/router'
+import type {Context} from 'koa'
+
+import {jobView} from '../jobs/job-view.js'
+import type {JobResult, JobService} from '../jobs/job-service.js'
+import {principalOf, type Operations} from '../http/operations.js'
+import type {MinerRegistration, MinerService} from '../miners/miner-service.js'
+
+export function minerRoutes(ops: Operations, jobs: JobService, miners: MinerService): Router {
+  const router = new Router()
+
+  ops.define(router, 'registerMiner', async (request) => ({
+    status: 201,
+    body: await miners.register(principalOf(request), request.body as MinerRegistration),
+  }))
+
+  ops.define(router, 'getAvailableJob', async (request) => {
+    const {miner_id: minerId, wait} = request.query as {miner_id: string; wait: number}
+    const job = await jobs.available(principalOf(request), minerId, wait, clientGone(request.ctx))
+    return {body: job ? jobView(job) : null}
+  })
+
+  ops.define(router, 'claimJob', async (request) => {
+    const {miner_id: minerId} = request.body as {miner_id: string}
+    return {body: jobView(await jobs.claim(principalOf(request), request.params.job_id as string, minerId))}
+  })
+
+  ops.define(router, 'completeJob', async (request) => ({
+    body: await jobs.complete(principalOf(request), request.params.job_id as string, request.body as JobResult),
+  }))
+
+  ops.define(router, 'failJob', async (request) => ({
+    body: jobView(await jobs.fail(principalOf(request), request.params.job_id as string, request.body as {miner_id: string; error: string})),
+  }))
+
+  return router
+}
+
+/** Aborts when the client closes the connection before the answer, ending its long poll early. */
+function clientGone(ctx: Context): AbortSignal {
+  const controller = new AbortController()
+  ctx.res.once('close', () => {
+    if (!ctx.res.writableFinished) controller.abort()
+  })
+  return controller.signal
+}

@@ -1,0 +1,13 @@
+// Receipts as their client, their provider's principal, or an admin sees them.
+import Router from '@koa/router'
+
+import {principalOf, type Operations} from '../http/operations.js'
+import type {ReceiptService} from '../receipts/receipt-service.js'
+import type {ReceiptQuery} from '../store/store.js'
+
+export function receiptRoutes(ops: Operations, receipts: ReceiptService): Router {
+  const router = new Router()
+  ops.define(router, 'listReceipts', (request) => ({body: receipts.list(principalOf(request), request.query as unknown as ReceiptQuery)}))
+  ops.define(router, 'getReceipt', (request) => ({body: receipts.get(principalOf(request), request.params.receipt_id as string)}))
+  return router
+}

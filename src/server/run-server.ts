@@ -1,0 +1,89 @@
+// Running the coordinator: open (or create) the data directory, build the app, listen, and shut down
+// cleanly: stop accepting, answer long polls, let requests in flight finish, seal and flush, close files.
+import {once} from 'node:events'
+import type {Server} from 'node:http'
+import type {AddressInfo} from 'node:net'
+
+import {createApp, type CoordinatorApp} from './app.js'
+import {resolveConfig, type ServerConfig} from './config.js'
+import {openOrInitDataDir, type InitResult} from './data-dir.js'
+import type {Logger} from './http/error-middleware.js'
+
+export const DEFAULT_HOST = '127.0.0.1'
+export const DEFAULT_PORT = 8001
+/** How long shutdown waits for requests in flight before closing their connections. */
+const DRAIN_TIMEOUT_MS = 10_000
+
+export interface StartOptions {
+  dataDir: string
+  host?: string
+  /** 0 picks a free port. */
+  port?: number
+  config?: Partial<ServerConfig>
+  log?: Logger
+}
+
+export interface RunningServer {
+  url: string
+  host: string
+  port: number
+  dataDir: string
+  app: CoordinatorApp
+  /** Set when this start created the data directory: the keys, shown this once. */
+  created?: InitResult
+  /** Graceful shutdown; safe to call more than once. */
+  close(): Promise<void>
+}
+
+export class ListenError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'ListenError'
+  }
+}
+
+export async function startServer(options: StartOptions): Promise<RunningServer> {
+  const host = options.host ?? DEFAULT_HOST
+  // Settings are checked before the data directory is touched.
+  const config = resolveConfig(options.config)
+  const {store, signer, created} = await openOrInitDataDir(options.dataDir)
+  let app: CoordinatorApp
+  let server: Server
+  try {
+    app = createApp({store, signer, config, log: options.log})
+    server = app.listen(options.port ?? DEFAULT_PORT, host)
+    await once(server, 'listening')
+  } catch (error) {
+    await store.close()
+    const code = (error as NodeJS.ErrnoException).code
+    throw code ? new ListenError(`cannot listen on ${host}:${options.port ?? DEFAULT_PORT}: ${code}`) : error
+  }
+  app.coordinator.start()
+  const port = (server.address() as AddressInfo).port
+  let closing: Promise<void> | undefined
+  const close = () => (closing ??= shutdown(server, app, store))
+  return {url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`, host, port, dataDir: options.dataDir, app, created, close}
+}
+
+async function shutdown(server: Server, app: CoordinatorApp, store: {close(): Promise<void>}): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+  app.coordinator.releaseWaiters()
+  server.closeIdleConnections()
+  const timer = setTimeout(() => server.closeAllConnections(), DRAIN_TIMEOUT_MS).unref()
+  await closed
+  clearTimeout(timer)
+  await app.coordinator.stop()
+  await store.close()
+}
+
+/** Resolves with the first SIGINT or SIGTERM; a second one exits at once. */
+export function shutdownSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      process.off('SIGINT', onSignal).off('SIGTERM', onSignal)
+      process.once('SIGINT', () => process.exit(130)).once('SIGTERM', () => process.exit(143))
+      resolve(signal)
+    }
+    process.on('SIGINT', onSignal).on('SIGTERM', onSignal)
+  })
+}

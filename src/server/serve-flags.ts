@@ -1,0 +1,39 @@
+// Parsing of `aitbc serve` flag values into the coordinator's config; shared so the command stays thin.
+import {DEFAULT_CONFIG, parseByteSize, parseModelPrices, parseNonNegativeNumber, type ServerConfig} from './config.js'
+
+export interface ServeFlagValues {
+  'lease-seconds': number
+  'max-attempts': number
+  'block-interval': number
+  price: number
+  'model-price'?: string[]
+  'body-limit': string
+}
+
+export function configFromFlags(flags: ServeFlagValues): Partial<ServerConfig> {
+  return {
+    leaseSeconds: flags['lease-seconds'],
+    maxAttempts: flags['max-attempts'],
+    blockIntervalSeconds: flags['block-interval'],
+    pricePer1000Tokens: flags.price,
+    modelPrices: parseModelPrices(flags['model-price'] ?? []),
+    bodyLimitBytes: parseByteSize(flags['body-limit']),
+  }
+}
+
+/** For a numeric flag: a plain non-negative decimal, optionally required to be above zero. */
+export function parseFlagNumber(input: string, flag: string, positive: boolean): number {
+  const value = parseNonNegativeNumber(input)
+  if (value === undefined || (positive && value === 0)) {
+    throw new Error(`--${flag} must be a number ${positive ? '> 0' : '>= 0'}, got ${JSON.stringify(input)}`)
+  }
+  return value
+}
+
+export const SERVE_DEFAULTS = {
+  leaseSeconds: DEFAULT_CONFIG.leaseSeconds,
+  maxAttempts: DEFAULT_CONFIG.maxAttempts,
+  blockIntervalSeconds: DEFAULT_CONFIG.blockIntervalSeconds,
+  price: DEFAULT_CONFIG.pricePer1000Tokens,
+  bodyLimit: '1mb',
+}

@@ -1,0 +1,270 @@
+// The lowdb store. lowdb keeps the small mutable document (meta, API keys, miners); history goes to
+// append-only JSON Lines files, one append per file per flush. So the cost of a write depends on what
+// the write adds, never on how much history there is. Everything is held in memory with indexes.
+import {access, open} from 'node:fs/promises'
+import path from 'node:path'
+
+import {Low} from 'lowdb'
+import {JSONFile} from 'lowdb/node'
+
+import type {Transaction} from '../../protocol/ledger.js'
+import {checkCoordinatorDoc, type CoordinatorDoc} from './coordinator-doc.js'
+import {JobIndex} from './job-index.js'
+import {corrupt, JsonLinesAppender, readJsonLines} from './jsonl-file.js'
+import {LedgerIndex} from './ledger-index.js'
+import {ReceiptIndex} from './receipt-index.js'
+import {asBlock, asJob, asReceipt, asTransaction} from './record-checks.js'
+import type {ApiKeyRecord, BlockRecord, JobRecord, LedgerTransaction, MinerRecord, ReceiptRecord, StoreMeta} from './records.js'
+import type {JobQuery, ReceiptQuery, Store} from './store.js'
+import {StoreCorruptError, StoreUnavailableError} from './store-errors.js'
+import {GroupCommit} from './group-commit.js'
+
+export const STORE_FILES = {
+  doc: 'coordinator.json',
+  receipts: 'receipts.jsonl',
+  jobs: 'jobs.jsonl',
+  transactions: 'transactions.jsonl',
+  blocks: 'blocks.jsonl',
+} as const
+
+type History = 'receipts' | 'jobs' | 'transactions' | 'blocks'
+/** Flush order: what a line refers to is written before it (a job names its receipt, a block its transactions). */
+const HISTORY: readonly History[] = ['receipts', 'jobs', 'transactions', 'blocks']
+
+export class LowdbStore implements Store {
+  private readonly jobs = new JobIndex()
+  private readonly receipts = new ReceiptIndex()
+  private readonly ledger = new LedgerIndex()
+  private readonly minerPositions = new Map<string, number>()
+  private readonly keyPositions = new Map<string, number>()
+  private readonly pending = new Map<History, string[]>(HISTORY.map((name) => [name, []]))
+  private docDirty = false
+  private failure: StoreUnavailableError | undefined
+  private readonly groupCommit = new GroupCommit(() => this.flush())
+
+  private constructor(
+    private readonly db: Low<CoordinatorDoc>,
+    private readonly appenders: Record<History, JsonLinesAppender>,
+  ) {
+    db.data.api_keys.forEach((key, i) => this.keyPositions.set(key.name, i))
+    db.data.miners.forEach((miner, i) => this.minerPositions.set(miner.miner_id, i))
+  }
+
+  /** Creates a new, empty store in `dir`; refuses if any of its files already exists. */
+  static async create(dir: string, meta: StoreMeta): Promise<LowdbStore> {
+    for (const name of HISTORY) await (await open(path.join(dir, STORE_FILES[name]), 'wx', 0o600)).close()
+    const db = new Low<CoordinatorDoc>(new JSONFile(path.join(dir, STORE_FILES.doc)), {meta, api_keys: [], miners: []})
+    const store = new LowdbStore(db, await openAppenders(dir))
+    // The document is written last, with the first commit: its presence marks the store complete.
+    store.docDirty = true
+    return store
+  }
+
+  /** Loads an existing store; throws StoreCorruptError naming the file (and line) that cannot be read. */
+  static async open(dir: string): Promise<LowdbStore> {
+    const docFile = path.join(dir, STORE_FILES.doc)
+    const db = new Low<CoordinatorDoc>(new JSONFile(docFile), {} as CoordinatorDoc)
+    try {
+      await db.read()
+      db.data = checkCoordinatorDoc(db.data)
+    } catch (error) {
+      throw new StoreCorruptError(`${docFile}: ${(error as Error).message}`)
+    }
+    for (const name of HISTORY) {
+      const file = path.join(dir, STORE_FILES[name])
+      await access(file).catch(() => {
+        throw new StoreCorruptError(`${file} is missing; the data directory is incomplete`)
+      })
+    }
+    const store = new LowdbStore(db, await openAppenders(dir))
+    try {
+      await store.loadHistory(dir)
+    } catch (error) {
+      await store.closeFiles()
+      throw error
+    }
+    return store
+  }
+
+  get meta(): StoreMeta {
+    return this.db.data.meta
+  }
+
+  apiKeys(): readonly ApiKeyRecord[] {
+    return this.db.data.api_keys
+  }
+
+  getApiKey(name: string): ApiKeyRecord | undefined {
+    const at = this.keyPositions.get(name)
+    return at === undefined ? undefined : this.db.data.api_keys[at]
+  }
+
+  putApiKey(key: ApiKeyRecord): void {
+    upsert(this.db.data.api_keys, this.keyPositions, key.name, key)
+    this.docDirty = true
+  }
+
+  getMiner(minerId: string): MinerRecord | undefined {
+    const at = this.minerPositions.get(minerId)
+    return at === undefined ? undefined : this.db.data.miners[at]
+  }
+
+  miners(): Iterable<MinerRecord> {
+    return this.db.data.miners
+  }
+
+  putMiner(miner: MinerRecord): void {
+    upsert(this.db.data.miners, this.minerPositions, miner.miner_id, miner)
+    this.docDirty = true
+  }
+
+  touchMiner(minerId: string, lastSeen: string): void {
+    const miner = this.getMiner(minerId)
+    if (!miner) return
+    upsert(this.db.data.miners, this.minerPositions, minerId, {...miner, last_seen: lastSeen})
+    this.docDirty = true
+  }
+
+  getJob(jobId: string): JobRecord | undefined {
+    return this.jobs.get(jobId)
+  }
+
+  jobByIdempotencyKey(client: string, key: string): JobRecord | undefined {
+    return this.jobs.byIdempotencyKey(client, key)
+  }
+
+  listJobs(query: JobQuery): JobRecord[] {
+    return this.jobs.list(query)
+  }
+
+  oldestPendingJob(models: Iterable<string>): JobRecord | undefined {
+    return this.jobs.oldestPending(models)
+  }
+
+  runningJobs(): JobRecord[] {
+    return this.jobs.runningJobs()
+  }
+
+  jobCount(): number {
+    return this.jobs.size
+  }
+
+  putJob(job: JobRecord): void {
+    this.jobs.put(job)
+    this.queue('jobs', job)
+  }
+
+  getReceipt(receiptId: string): ReceiptRecord | undefined {
+    return this.receipts.get(receiptId)
+  }
+
+  listReceipts(query: ReceiptQuery): ReceiptRecord[] {
+    return this.receipts.list(query, (minerId) => this.getMiner(minerId)?.principal)
+  }
+
+  receiptCount(): number {
+    return this.receipts.size
+  }
+
+  putReceipt(receipt: ReceiptRecord): void {
+    this.receipts.add(receipt, this.getMiner(receipt.provider)?.principal)
+    this.queue('receipts', receipt)
+  }
+
+  lastTransactionSeq(): number {
+    return this.ledger.lastSeq
+  }
+
+  appendTransaction(tx: Transaction): void {
+    this.ledger.appendTransaction(tx)
+    this.queue('transactions', tx)
+  }
+
+  unsealedTransactions(): Transaction[] {
+    return this.ledger.unsealed()
+  }
+
+  recentTransactions(limit: number): LedgerTransaction[] {
+    return this.ledger.recent(limit)
+  }
+
+  blockTransactions(height: number): LedgerTransaction[] | undefined {
+    return this.ledger.blockTransactions(height)
+  }
+
+  headBlock(): BlockRecord | undefined {
+    return this.ledger.head
+  }
+
+  getBlock(height: number): BlockRecord | undefined {
+    return this.ledger.getBlock(height)
+  }
+
+  listBlocks(query: {limit: number; before?: number}): BlockRecord[] {
+    return this.ledger.listBlocks(query.limit, query.before)
+  }
+
+  appendBlock(block: BlockRecord): void {
+    this.ledger.appendBlock(block)
+    this.queue('blocks', block)
+  }
+
+  commit(): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure)
+    return this.groupCommit.request()
+  }
+
+  async close(): Promise<void> {
+    try {
+      if (!this.failure) await this.commit()
+    } finally {
+      await this.closeFiles()
+    }
+  }
+
+  private queue(name: History, record: unknown): void {
+    // Serialised now, so the line is a snapshot of the record as it was written.
+    this.pending.get(name)!.push(JsonLinesAppender.line(record))
+  }
+
+  private async flush(): Promise<void> {
+    if (this.failure) throw this.failure
+    const batches = HISTORY.map((name) => [name, this.pending.get(name)!.splice(0)] as const)
+    const docDirty = this.docDirty
+    this.docDirty = false
+    try {
+      for (const [name, lines] of batches) if (lines.length) await this.appenders[name].append(lines.join(''))
+      if (docDirty) await this.db.write()
+    } catch (error) {
+      this.failure = new StoreUnavailableError(`writing the store failed: ${(error as Error).message}`, {cause: error})
+      throw this.failure
+    }
+  }
+
+  private async loadHistory(dir: string): Promise<void> {
+    const file = (name: History) => path.join(dir, STORE_FILES[name])
+    await readJsonLines(file('jobs'), (value) => this.jobs.put(asJob(value)))
+    await readJsonLines(file('receipts'), (value) => {
+      const receipt = asReceipt(value)
+      this.receipts.add(receipt, this.getMiner(receipt.provider)?.principal)
+    })
+    await readJsonLines(file('transactions'), (value) => this.ledger.appendTransaction(asTransaction(value)))
+    await readJsonLines(file('blocks'), (value) => this.ledger.appendBlock(asBlock(value)))
+    if (!this.ledger.head) throw corrupt(file('blocks'), 1, 'no genesis block')
+  }
+
+  private async closeFiles(): Promise<void> {
+    await Promise.all(HISTORY.map((name) => this.appenders[name].close().catch(() => undefined)))
+  }
+}
+
+async function openAppenders(dir: string): Promise<Record<History, JsonLinesAppender>> {
+  const entries = await Promise.all(HISTORY.map(async (name) => [name, await JsonLinesAppender.open(path.join(dir, STORE_FILES[name]))] as const))
+  return Object.fromEntries(entries) as Record<History, JsonLinesAppender>
+}
+
+function upsert<T>(list: T[], positions: Map<string, number>, id: string, value: T): void {
+  const at = positions.get(id)
+  if (at === undefined) positions.set(id, list.push(value) - 1)
+  else list[at] = value
+}

@@ -1,0 +1,53 @@
+// Ids kept in ascending order of a numeric key (the order jobs were submitted in). Appending a newer id
+// is O(1); inserting an older one (a requeued job) or removing one is a binary search plus a splice.
+
+export class SortedIds {
+  private readonly keys: number[] = []
+  private readonly ids: string[] = []
+
+  get size(): number {
+    return this.ids.length
+  }
+
+  insert(key: number, id: string): void {
+    const last = this.keys.length - 1
+    if (last < 0 || key > this.keys[last]) {
+      this.keys.push(key)
+      this.ids.push(id)
+      return
+    }
+    const at = this.lowerBound(key)
+    if (this.keys[at] === key) return
+    this.keys.splice(at, 0, key)
+    this.ids.splice(at, 0, id)
+  }
+
+  remove(key: number): void {
+    const at = this.lowerBound(key)
+    if (this.keys[at] !== key) return
+    this.keys.splice(at, 1)
+    this.ids.splice(at, 1)
+  }
+
+  first(): {key: number; id: string} | undefined {
+    return this.ids.length ? {key: this.keys[0], id: this.ids[0]} : undefined
+  }
+
+  /** Ids from the highest key down, skipping `offset`, at most `limit`. */
+  newestFirst(offset: number, limit: number): string[] {
+    const out: string[] = []
+    for (let i = this.ids.length - 1 - offset; i >= 0 && out.length < limit; i--) out.push(this.ids[i])
+    return out
+  }
+
+  private lowerBound(key: number): number {
+    let low = 0
+    let high = this.keys.length
+    while (low < high) {
+      const mid = (low + high) >>> 1
+      if (this.keys[mid] < key) low = mid + 1
+      else high = mid
+    }
+    return low
+  }
+}

@@ -1,0 +1,83 @@
+// The storage interface the coordinator is written against. Reads are synchronous and served from
+// memory; writes change memory at once and become durable with `commit()`. Another store (SQLite, a
+// remote database) can replace the lowdb one by implementing this.
+import type {JobStatus} from '../../protocol/job-states.js'
+import type {Transaction} from '../../protocol/ledger.js'
+import type {
+  ApiKeyRecord,
+  BlockRecord,
+  JobRecord,
+  LedgerTransaction,
+  MinerRecord,
+  ReceiptRecord,
+  StoreMeta,
+} from './records.js'
+
+export interface Page {
+  limit: number
+  offset: number
+}
+
+export interface JobQuery extends Page {
+  client?: string
+  status?: JobStatus
+}
+
+export interface ReceiptQuery extends Page {
+  client?: string
+  /** A miner_id. */
+  provider?: string
+  /** The principal that owns the providing miner. */
+  providerPrincipal?: string
+}
+
+export interface Store {
+  readonly meta: StoreMeta
+
+  apiKeys(): readonly ApiKeyRecord[]
+  getApiKey(name: string): ApiKeyRecord | undefined
+  putApiKey(key: ApiKeyRecord): void
+
+  getMiner(minerId: string): MinerRecord | undefined
+  miners(): Iterable<MinerRecord>
+  putMiner(miner: MinerRecord): void
+  /** Records a miner's liveness without forcing a write; it is saved with the next commit. */
+  touchMiner(minerId: string, lastSeen: string): void
+
+  getJob(jobId: string): JobRecord | undefined
+  jobByIdempotencyKey(client: string, key: string): JobRecord | undefined
+  /** Newest first. */
+  listJobs(query: JobQuery): JobRecord[]
+  /** The pending job submitted first among the given models. */
+  oldestPendingJob(models: Iterable<string>): JobRecord | undefined
+  runningJobs(): JobRecord[]
+  jobCount(): number
+  putJob(job: JobRecord): void
+
+  getReceipt(receiptId: string): ReceiptRecord | undefined
+  /** Newest first. */
+  listReceipts(query: ReceiptQuery): ReceiptRecord[]
+  receiptCount(): number
+  putReceipt(receipt: ReceiptRecord): void
+
+  /** The seq of the last transaction, 0 when there is none. */
+  lastTransactionSeq(): number
+  /** Must carry seq lastTransactionSeq() + 1. */
+  appendTransaction(tx: Transaction): void
+  /** Transactions no block has sealed yet, oldest first. */
+  unsealedTransactions(): Transaction[]
+  /** Newest first. */
+  recentTransactions(limit: number): LedgerTransaction[]
+  blockTransactions(height: number): LedgerTransaction[] | undefined
+  headBlock(): BlockRecord | undefined
+  getBlock(height: number): BlockRecord | undefined
+  /** Newest first; `before` keeps only heights below it. */
+  listBlocks(query: {limit: number; before?: number}): BlockRecord[]
+  /** Seals the oldest `block.transactions` unsealed transactions; height must follow the head. */
+  appendBlock(block: BlockRecord): void
+
+  /** Resolves when every write made before the call is on disk. Concurrent calls share one flush. */
+  commit(): Promise<void>
+  /** Flushes what is pending and releases files. */
+  close(): Promise<void>
+}
