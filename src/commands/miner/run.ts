@@ -1,0 +1,104 @@
+import path from 'node:path'
+
+import {Flags} from '@oclif/core'
+
+import {ApiCommand} from '../../cli/api-command.js'
+import {CliError, usageError} from '../../cli/errors.js'
+import {createBackend} from '../../miner/backends/index.js'
+import {backendSettingsFrom, minerBackendFlags, minerIdFrom, undeliveredFile} from '../../miner/command-flags.js'
+import {CoordinatorLink} from '../../miner/coordinator-link.js'
+import {gpuInfo} from '../../miner/gpu-info.js'
+import {describeMinerEvent, describeSummary} from '../../miner/reports.js'
+import {onStopSignals} from '../../miner/stop-signals.js'
+import {UndeliveredResults} from '../../miner/undelivered-results.js'
+import {type MinerEvent, MinerWorker} from '../../miner/worker.js'
+
+export default class MinerRun extends ApiCommand<typeof MinerRun> {
+  static summary = 'Run a miner: take jobs from the coordinator and run them on a local inference backend.'
+  static description = `Registers the miner with the models it serves (by default every model the backend lists) and its GPU (from nvidia-smi when present, else --gpu-name/--gpu-memory), re-registers as a heartbeat, waits for jobs (long poll), claims them, runs them on the backend and delivers each result with the token count the backend reports; a job the backend fails is reported failed, so the coordinator requeues it.
+Backends: ollama (POST /api/generate), openai (any OpenAI-compatible server: llama.cpp, vLLM, LM Studio; POST /v1/chat/completions) and command (a shell command: the prompt on stdin, the result on stdout; the job's model and params in AITBC_MODEL, AITBC_MAX_TOKENS, AITBC_TEMPERATURE, AITBC_TOP_P and AITBC_JOB_ID).
+When the coordinator or the backend is down the miner backs off and carries on. A result the coordinator cannot take yet is kept (in --state-dir) and retried, across restarts too.
+The first Ctrl-C (SIGINT) or SIGTERM stops taking jobs and exits 0 once the running ones are delivered; a second reports the running jobs as failed so they go back to the queue, and exits 1.
+One line per job on stderr (job id, model, tokens, seconds); with --json, JSON Lines on stdout instead.
+Needs a miner key (AITBC_API_KEY, --api-key or a profile). Check the setup first with \`aitbc miner doctor\`.`
+
+  static examples = [
+    '<%= config.bin %> miner run --miner-id gpu-1',
+    '<%= config.bin %> miner run --miner-id gpu-1 --backend ollama --backend-url http://127.0.0.1:11434 --model llama3.2 --concurrency 2',
+    '<%= config.bin %> miner run --miner-id gpu-1 --backend openai --backend-url http://127.0.0.1:8080/v1 --model qwen2.5-7b-instruct',
+    "<%= config.bin %> miner run --miner-id demo-1 --backend command --command 'node demo/echo-model.js' --model demo-echo --max-jobs 1",
+    '<%= config.bin %> miner run --miner-id gpu-1 --once --json',
+  ]
+
+  /** Its --json output is JSON Lines, so an error is one more line. */
+  static jsonLines = true
+
+  static flags = {
+    ...minerBackendFlags,
+    concurrency: Flags.integer({summary: 'How many jobs to run at the same time.', default: 1, min: 1}),
+    once: Flags.boolean({summary: 'One pass: take the jobs waiting now (up to --concurrency), finish them, exit.'}),
+    'max-jobs': Flags.integer({summary: 'Exit after taking this many jobs (waiting for them as long as it takes).', min: 1}),
+    'job-timeout': Flags.integer({
+      summary: "Seconds a job may run on the backend before it counts as failed [default: the job's lease, less a few seconds to deliver].",
+      min: 1,
+    }),
+    'gpu-name': Flags.string({summary: 'GPU name to register, e.g. "RTX 4090" [default: from nvidia-smi].'}),
+    'gpu-memory': Flags.string({summary: 'GPU memory to register, e.g. "24564 MiB" [default: from nvidia-smi].'}),
+    'state-dir': Flags.string({
+      summary: 'Where results not yet delivered are kept [default: "miner" in the aitbc data directory].',
+      env: 'AITBC_MINER_STATE_DIR',
+    }),
+  }
+
+  async run(): Promise<void> {
+    const {flags} = this
+    const minerId = minerIdFrom(flags)
+    const backend = createBackend(backendSettingsFrom(flags))
+    const {url, apiKey} = await this.connection()
+    if (!apiKey) throw usageError('No API key: a miner needs a key with the miner role.', 'Set AITBC_API_KEY, pass --api-key, or use a profile (`aitbc login`).')
+    const stateDir = flags['state-dir'] ?? path.join(this.config.dataDir, 'miner')
+    const worker = new MinerWorker({
+      minerId,
+      link: new CoordinatorLink(await this.client()),
+      backend,
+      models: flags.model,
+      gpu: await gpuInfo({name: flags['gpu-name'], memory: flags['gpu-memory']}),
+      concurrency: flags.concurrency,
+      once: flags.once,
+      maxJobs: flags['max-jobs'],
+      jobTimeoutMs: flags['job-timeout'] === undefined ? undefined : flags['job-timeout'] * 1000,
+      undelivered: await UndeliveredResults.open(undeliveredFile(stateDir, minerId)),
+      onEvent: (event) => this.show(event),
+    })
+    this.where = {url, backend: `${backend.kind} ${backend.target}`}
+    const removeHandlers = onStopSignals(
+      () => {
+        worker.stop()
+        this.show({type: 'notice', message: `stopping: taking no more jobs; ${worker.runningJobs} running (signal again to abandon them)`})
+      },
+      () => {
+        this.show({type: 'notice', message: 'abandoning running jobs: reporting them failed so they go back to the queue'})
+        worker.abandon()
+      },
+    )
+    try {
+      const summary = await worker.run()
+      if (this.jsonEnabled()) this.jsonLine({event: 'stopped', ...summary})
+      else process.stderr.write(`${describeSummary(summary)}\n`)
+      if (summary.abandoned) {
+        throw new CliError('Stopped before the running jobs finished; they were reported failed and go back to the queue.', {code: 'interrupted'})
+      }
+    } finally {
+      removeHandlers()
+    }
+  }
+
+  private where = {url: '', backend: ''}
+
+  /** People get a line on stderr; --json gets a JSON line on stdout. */
+  private show(event: MinerEvent): void {
+    const {type, ...fields} = event
+    if (this.jsonEnabled()) this.jsonLine({event: type, ...fields})
+    else process.stderr.write(`${describeMinerEvent(event, this.where)}\n`)
+  }
+}

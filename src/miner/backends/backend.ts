@@ -1,0 +1,48 @@
+// What the miner asks of an inference backend: the models it serves, and one generation per job.
+export const BACKEND_KINDS = ['ollama', 'openai', 'command'] as const
+export type BackendKind = (typeof BACKEND_KINDS)[number]
+
+export interface GenerationParams {
+  max_tokens: number
+  temperature: number
+  top_p: number
+}
+
+export interface GenerationRequest {
+  jobId: string
+  model: string
+  prompt: string
+  params: GenerationParams
+}
+
+export interface Generation {
+  text: string
+  /** Tokens the backend says it generated; absent when it does not say (the coordinator then counts). */
+  units?: number
+}
+
+export interface InferenceBackend {
+  readonly kind: BackendKind
+  /** Where it runs, for messages: a URL or the command line. */
+  readonly target: string
+  /** The models it serves, or undefined when it cannot tell (a command serves what it is told to). */
+  listModels(signal?: AbortSignal): Promise<string[] | undefined>
+  /** Runs one job. Throws BackendError; rethrows the signal's reason when aborted. */
+  generate(request: GenerationRequest, signal: AbortSignal): Promise<Generation>
+}
+
+/**
+ * `unavailable`: the backend did not answer at all (down, refused, wrong URL) — the miner pauses
+ * before taking more work. `failed`: it answered, but this job did not succeed.
+ */
+export type BackendFailureKind = 'unavailable' | 'failed'
+
+export class BackendError extends Error {
+  constructor(
+    message: string,
+    readonly kind: BackendFailureKind,
+  ) {
+    super(message)
+    this.name = 'BackendError'
+  }
+}

@@ -1,0 +1,75 @@
+// The flags `miner run` and `miner doctor` share (which miner, which backend, which models), and the
+// one place that turns them into settings or a usage error naming the flag to fix.
+import {hostname} from 'node:os'
+import path from 'node:path'
+
+import {Flags} from '@oclif/core'
+
+import {usageError} from '../cli/errors.js'
+import {BACKEND_KINDS, type BackendKind, type BackendSettings, DEFAULT_BACKEND_URLS} from './backends/index.js'
+
+export const minerBackendFlags = {
+  'miner-id': Flags.string({
+    summary: 'This miner\'s id (letters, digits, "._:-") [default: the host name].',
+    env: 'AITBC_MINER_ID',
+  }),
+  backend: Flags.option({
+    options: BACKEND_KINDS,
+    summary: 'Inference backend [default: ollama, or command when --command is given].',
+    env: 'AITBC_BACKEND',
+  })(),
+  'backend-url': Flags.string({
+    summary: `Backend URL [default: ${DEFAULT_BACKEND_URLS.ollama} for ollama, ${DEFAULT_BACKEND_URLS.openai} for openai].`,
+    env: 'AITBC_BACKEND_URL',
+  }),
+  'backend-api-key': Flags.string({
+    summary: 'Bearer key for an OpenAI-compatible server that wants one (vLLM --api-key and the like).',
+    env: 'AITBC_BACKEND_API_KEY',
+  }),
+  command: Flags.string({
+    summary: 'For --backend command: the shell command that runs a job (prompt on stdin, result on stdout).',
+  }),
+  model: Flags.string({
+    summary: 'A model to serve; repeat for several [default: every model the backend lists].',
+    multiple: true,
+  }),
+}
+
+export interface MinerBackendFlagValues {
+  'miner-id'?: string
+  backend?: BackendKind
+  'backend-url'?: string
+  'backend-api-key'?: string
+  command?: string
+  model?: string[]
+}
+
+/** The openapi MinerId pattern. */
+const MINER_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/
+
+export function minerIdFrom(flags: MinerBackendFlagValues): string {
+  const id = flags['miner-id'] ?? hostname().replace(/[^A-Za-z0-9._:-]/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 128)
+  if (!MINER_ID.test(id)) {
+    throw usageError(`Invalid miner id: ${JSON.stringify(id)}.`, 'Pass --miner-id with letters, digits and "._:-" (at most 128, starting with a letter or digit).')
+  }
+  return id
+}
+
+export function backendSettingsFrom(flags: MinerBackendFlagValues): BackendSettings {
+  const kind = flags.backend ?? (flags.command ? 'command' : 'ollama')
+  if (kind === 'command') {
+    if (!flags.command) throw usageError('--backend command needs --command.', "For example: --command 'ollama run llama3.2' --model llama3.2")
+    if (flags['backend-url']) throw usageError('--backend-url is for the ollama and openai backends, not for --backend command.')
+    if (!flags.model?.length) {
+      throw usageError('--backend command needs --model: a command cannot list the models it serves.', 'Pass --model NAME for each model name jobs will ask for.')
+    }
+    return {kind, command: flags.command}
+  }
+  if (flags.command) throw usageError(`--command is for --backend command, not --backend ${kind}.`)
+  return {kind, url: flags['backend-url'], apiKey: flags['backend-api-key']}
+}
+
+/** Where `miner run` keeps results the coordinator has not acknowledged yet, one file per miner id. */
+export function undeliveredFile(stateDir: string, minerId: string): string {
+  return path.join(stateDir, `${minerId.replaceAll(':', '_')}.undelivered.json`)
+}
