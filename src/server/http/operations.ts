@@ -31,7 +31,7 @@ export class Operations {
     private readonly store: Store,
     private readonly bodyLimitBytes: number,
   ) {
-    this.validator = new RequestValidator(contract)
+    this.validator = RequestValidator.for(contract)
   }
 
   define(router: Router, operationId: string, handler: OperationHandler): void {

@@ -31,15 +31,30 @@ export interface ValidInput {
 export type InputValidator = (raw: RawInput) => ValidInput
 
 export class RequestValidator {
+  private static readonly byContract = new WeakMap<Contract, RequestValidator>()
   private readonly ajv = new Ajv({useDefaults: true, strict: true, allErrors: false})
+  private readonly compiled = new Map<string, InputValidator>()
 
-  constructor(private readonly contract: Contract) {
+  /** One validator per contract: compiling the schemas is the slow part of building an app. */
+  static for(contract: Contract): RequestValidator {
+    let validator = this.byContract.get(contract)
+    if (!validator) this.byContract.set(contract, (validator = new RequestValidator(contract)))
+    return validator
+  }
+
+  private constructor(private readonly contract: Contract) {
     for (const keyword of ['example', 'x-aitbc-extension']) this.ajv.addKeyword(keyword)
     addFormats(this.ajv)
     this.ajv.addSchema({$id: SCHEMA_ID, $defs: rewriteRefs(contract.schemas, '#/$defs/')})
   }
 
   compile(op: OperationSpec): InputValidator {
+    let validator = this.compiled.get(op.operationId)
+    if (!validator) this.compiled.set(op.operationId, (validator = this.build(op)))
+    return validator
+  }
+
+  private build(op: OperationSpec): InputValidator {
     const locations = (['path', 'query', 'header'] as const).map((where) => this.compileLocation(op, where))
     const body = op.requestBody && this.ajv.compile(rewriteRefs(op.requestBody.schema, `${SCHEMA_ID}#/$defs/`) as JsonSchema)
     return (raw) => {

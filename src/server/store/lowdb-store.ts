@@ -39,6 +39,7 @@ export class LowdbStore implements Store {
   private readonly keyPositions = new Map<string, number>()
   private readonly pending = new Map<History, string[]>(HISTORY.map((name) => [name, []]))
   private docDirty = false
+  private flushes = 0
   private failure: StoreUnavailableError | undefined
   private readonly groupCommit = new GroupCommit(() => this.flush())
 
@@ -84,6 +85,11 @@ export class LowdbStore implements Store {
       throw error
     }
     return store
+  }
+
+  /** How many flushes reached the disk: with group commit, fewer than the commits asked for. */
+  get flushCount(): number {
+    return this.flushes
   }
 
   get meta(): StoreMeta {
@@ -235,6 +241,7 @@ export class LowdbStore implements Store {
     try {
       for (const [name, lines] of batches) if (lines.length) await this.appenders[name].append(lines.join(''))
       if (docDirty) await this.db.write()
+      this.flushes++
     } catch (error) {
       this.failure = new StoreUnavailableError(`writing the store failed: ${(error as Error).message}`, {cause: error})
       throw this.failure
