@@ -51,7 +51,7 @@ SIGINT or SIGTERM stops accepting connections, lets requests in flight finish, f
         config: configFromFlags(flags),
       })
     } catch (error) {
-      if (error instanceof DataDirError || error instanceof ListenError || error instanceof RangeError) this.error(error.message, {exit: 1})
+      if (error instanceof DataDirError || error instanceof ListenError || error instanceof RangeError) this.fail(error.message)
       throw error
     }
     this.log(`listening on ${server.url}`)
@@ -59,5 +59,11 @@ SIGINT or SIGTERM stops accepting connections, lets requests in flight finish, f
     const signal = await shutdownSignal()
     this.logToStderr(`${signal}: finishing requests in flight and flushing`)
     await server.close()
+  }
+
+  /** One unwrapped line on stderr (so a path or a command in it can be copied), then exit 1. */
+  private fail(message: string): never {
+    this.logToStderr(`Error: ${message}`)
+    this.exit(1)
   }
 }

@@ -25,10 +25,16 @@ An already initialised directory is left untouched and the command fails.
     try {
       result = await initDataDir(flags['data-dir'] ?? this.config.dataDir)
     } catch (error) {
-      if (error instanceof DataDirError) this.error(error.message, {exit: 1})
+      if (error instanceof DataDirError) this.fail(error.message)
       throw error
     }
     for (const line of formatInitReport(result)) this.log(line)
     return result
+  }
+
+  /** One unwrapped line on stderr (so a path or a command in it can be copied), then exit 1. */
+  private fail(message: string): never {
+    this.logToStderr(`Error: ${message}`)
+    this.exit(1)
   }
 }

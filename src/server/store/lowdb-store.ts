@@ -39,6 +39,8 @@ export class LowdbStore implements Store {
   private readonly keyPositions = new Map<string, number>()
   private readonly pending = new Map<History, string[]>(HISTORY.map((name) => [name, []]))
   private docDirty = false
+  /** Only liveness changed: written along with the next document write, or at close. */
+  private docStale = false
   private flushes = 0
   private failure: StoreUnavailableError | undefined
   private readonly groupCommit = new GroupCommit(() => this.flush())
@@ -128,7 +130,7 @@ export class LowdbStore implements Store {
     const miner = this.getMiner(minerId)
     if (!miner) return
     upsert(this.db.data.miners, this.minerPositions, minerId, {...miner, last_seen: lastSeen})
-    this.docDirty = true
+    this.docStale = true
   }
 
   getJob(jobId: string): JobRecord | undefined {
@@ -222,7 +224,10 @@ export class LowdbStore implements Store {
 
   async close(): Promise<void> {
     try {
-      if (!this.failure) await this.commit()
+      if (!this.failure) {
+        this.docDirty ||= this.docStale
+        await this.commit()
+      }
     } finally {
       await this.closeFiles()
     }
@@ -238,6 +243,7 @@ export class LowdbStore implements Store {
     const batches = HISTORY.map((name) => [name, this.pending.get(name)!.splice(0)] as const)
     const docDirty = this.docDirty
     this.docDirty = false
+    if (docDirty) this.docStale = false
     try {
       for (const [name, lines] of batches) if (lines.length) await this.appenders[name].append(lines.join(''))
       if (docDirty) await this.db.write()

@@ -41,7 +41,8 @@ export interface Store {
   getMiner(minerId: string): MinerRecord | undefined
   miners(): Iterable<MinerRecord>
   putMiner(miner: MinerRecord): void
-  /** Records a miner's liveness without forcing a write; it is saved with the next commit. */
+  /** Records a miner's liveness without a write of its own: it is saved with the next write that changes
+   * keys or miners, or at close. Losing it in a crash only makes a miner look idle for a while. */
   touchMiner(minerId: string, lastSeen: string): void
 
   getJob(jobId: string): JobRecord | undefined

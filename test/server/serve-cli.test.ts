@@ -1,0 +1,151 @@
+// `aitbc serve init` and `aitbc serve` as a user runs them: the built CLI in a child process.
+import assert from 'node:assert/strict'
+import {chmod, mkdtemp, readFile, readdir, rm, stat, writeFile} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
+import {after, before, describe, it} from 'node:test'
+
+import {requestJson} from '../helpers/server.js'
+import {assertBuilt, spawnCli, startServe} from './serve-process.js'
+
+let root: string
+let n = 0
+const newDir = () => path.join(root, `dir${n++}`)
+
+before(async () => {
+  assertBuilt()
+  root = await mkdtemp(path.join(tmpdir(), 'aitbc-serve-'))
+})
+after(() => rm(root, {recursive: true, force: true}))
+
+async function init(dir: string): Promise<Record<string, string>> {
+  const proc = spawnCli(['serve', 'init', '--data-dir', dir, '--json'])
+  assert.equal(await proc.exited, 0, proc.stderr())
+  return JSON.parse(proc.stdout())
+}
+
+describe('aitbc serve init', {concurrency: true}, () => {
+  it('--json prints exactly one object with the keys; the signing key is 0600', async () => {
+    const dir = newDir()
+    const proc = spawnCli(['serve', 'init', '--data-dir', dir, '--json'])
+    assert.equal(await proc.exited, 0, proc.stderr())
+    const out = proc.stdout().trim()
+    const result = JSON.parse(out)
+    for (const field of ['admin_key', 'client_key', 'miner_key']) assert.match(result[field], /^aitbc_/)
+    assert.match(result.key_id, /^[A-Za-z0-9_-]{43}$/)
+    assert.match(result.public_key, /^[0-9a-f]{64}$/)
+    assert.equal((await stat(path.join(dir, 'signing-key.pem'))).mode & 0o777, 0o600)
+    // The keys are stored hashed only.
+    const stored = (await Promise.all((await readdir(dir)).map((name) => readFile(path.join(dir, name), 'utf8')))).join('\n')
+    assert.ok(!stored.includes(result.admin_key) && !stored.includes(result.client_key))
+  })
+
+  it('prints the keys for people, and refuses an initialised directory without touching it', async () => {
+    const dir = newDir()
+    const proc = spawnCli(['serve', 'init', '--data-dir', dir])
+    assert.equal(await proc.exited, 0)
+    assert.match(proc.stdout(), /admin\s+aitbc_/)
+    assert.match(proc.stdout(), /shown once/)
+    const before = await readFile(path.join(dir, 'coordinator.json'), 'utf8')
+    const again = spawnCli(['serve', 'init', '--data-dir', dir])
+    assert.notEqual(await again.exited, 0)
+    assert.match(again.stderr(), /already initialised/)
+    assert.equal(await readFile(path.join(dir, 'coordinator.json'), 'utf8'), before)
+  })
+})
+
+describe('aitbc serve', {concurrency: true}, () => {
+  it('initialises a new directory, prints "listening on" first, serves, and exits 0 on SIGTERM', async () => {
+    const dir = newDir()
+    const serve = await startServe(['--data-dir', dir, '--port', '0', '--block-interval', '0.2'])
+    const lines = serve.stdout().split('\n')
+    assert.match(lines[0], /^listening on http:\/\/127\.0\.0\.1:\d+$/)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    const clientKey = /client\s+(aitbc_\S+)/.exec(serve.stdout())?.[1]
+    assert.ok(clientKey, serve.stdout())
+    assert.deepEqual((await requestJson(serve.url, '/health')).body, {status: 'ok', version: (await packageVersion())})
+    const job = await requestJson<{job_id: string}>(serve.url, '/v1/jobs', {key: clientKey, body: {prompt: 'hi'}})
+    assert.equal(job.status, 201)
+    serve.child.kill('SIGTERM')
+    assert.equal(await serve.exited, 0)
+    // Started again on the same directory: no keys printed, the job is there.
+    const again = await startServe(['--data-dir', dir, '--port', '0'])
+    try {
+      assert.doesNotMatch(again.stdout(), /aitbc_/)
+      assert.equal((await requestJson(again.url, `/v1/jobs/${job.body.job_id}`, {key: clientKey})).status, 200)
+    } finally {
+      again.child.kill('SIGINT')
+      assert.equal(await again.exited, 0)
+    }
+  })
+
+  it('a 2xx write survives SIGKILL right after the response', async () => {
+    const dir = newDir()
+    const keys = await init(dir)
+    const serve = await startServe(['--data-dir', dir, '--port', '0'])
+    const ids: string[] = []
+    for (let i = 0; i < 5; i++) {
+      ids.push((await requestJson<{job_id: string}>(serve.url, '/v1/jobs', {key: keys.client_key, body: {prompt: `p${i}`}})).body.job_id)
+    }
+    serve.child.kill('SIGKILL')
+    await serve.exited
+    const again = await startServe(['--data-dir', dir, '--port', '0'])
+    try {
+      const listed = (await requestJson<{job_id: string}[]>(again.url, '/v1/jobs', {key: keys.client_key})).body.map((job) => job.job_id)
+      assert.deepEqual(listed, ids.reverse())
+    } finally {
+      again.child.kill('SIGTERM')
+      await again.exited
+    }
+  })
+
+  it('SIGTERM answers a waiting long poll and still exits 0', async () => {
+    const dir = newDir()
+    const keys = await init(dir)
+    const serve = await startServe(['--data-dir', dir, '--port', '0'])
+    await requestJson(serve.url, '/v1/miners/register', {key: keys.miner_key, body: {miner_id: 'm', capabilities: ['x']}})
+    const poll = requestJson(serve.url, '/v1/jobs/available?miner_id=m&wait=30', {key: keys.miner_key})
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    const started = Date.now()
+    serve.child.kill('SIGTERM')
+    assert.equal((await poll).body, null)
+    assert.equal(await serve.exited, 0)
+    assert.ok(Date.now() - started < 5000)
+  })
+
+  it('refuses corrupt data with a message naming the file, and changes nothing', async () => {
+    const dir = newDir()
+    await init(dir)
+    const jobs = path.join(dir, 'jobs.jsonl')
+    await writeFile(jobs, '{"job_id": "job_1", "status": "pending"}\n{broken\n')
+    const before = await readFile(jobs, 'utf8')
+    const proc = spawnCli(['serve', '--data-dir', dir, '--port', '0'])
+    assert.notEqual(await proc.exited, 0)
+    assert.match(proc.stderr(), /jobs\.jsonl, line 1/)
+    assert.doesNotMatch(proc.stdout(), /listening/)
+    assert.equal(await readFile(jobs, 'utf8'), before)
+  })
+
+  it('refuses a signing key readable by others, naming the chmod to run', async () => {
+    const dir = newDir()
+    await init(dir)
+    const keyFile = path.join(dir, 'signing-key.pem')
+    await chmod(keyFile, 0o640)
+    const proc = spawnCli(['serve', '--data-dir', dir, '--port', '0'])
+    assert.notEqual(await proc.exited, 0)
+    assert.ok(proc.stderr().includes(`run: chmod 600 ${keyFile}\n`), proc.stderr())
+  })
+
+  it('rejects bad settings before touching the data directory', async () => {
+    const dir = newDir()
+    for (const args of [['--model-price', 'nonsense'], ['--block-interval', '0'], ['--body-limit', 'huge'], ['--port', '70000']]) {
+      const proc = spawnCli(['serve', '--data-dir', dir, ...args])
+      assert.notEqual(await proc.exited, 0, args.join(' '))
+    }
+    await assert.rejects(stat(dir))
+  })
+})
+
+async function packageVersion(): Promise<string> {
+  return JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')).version
+}
