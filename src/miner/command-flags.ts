@@ -59,7 +59,6 @@ export function backendSettingsFrom(flags: MinerBackendFlagValues): BackendSetti
   const kind = flags.backend ?? (flags.command ? 'command' : 'ollama')
   if (kind === 'command') {
     if (!flags.command) throw usageError('--backend command needs --command.', "For example: --command 'ollama run llama3.2' --model llama3.2")
-    if (flags['backend-url']) throw usageError('--backend-url is for the ollama and openai backends, not for --backend command.')
     if (!flags.model?.length) {
       throw usageError('--backend command needs --model: a command cannot list the models it serves.', 'Pass --model NAME for each model name jobs will ask for.')
     }

@@ -86,7 +86,11 @@ async function checkMinerKey({client, apiKey, minerId}: DoctorInput): Promise<Do
   if (response.status === 404) return ok('miner key', `the key has the miner role; miner ${minerId} is not registered yet (\`miner run\` registers it)`)
   if (response.status === 401) return fail('miner key', `the coordinator does not accept this API key (${detail})`, getMinerKey)
   if (response.status === 403) {
-    return fail('miner key', `the key may not act as miner ${minerId}: ${detail}`, `Use a key with the miner role (and the principal that owns ${minerId}), or choose another --miner-id.`)
+    return fail(
+      'miner key',
+      `the key may not act as miner ${minerId}: ${detail}`,
+      `Use a miner key (\`aitbc admin keys create --role miner --name NAME\`); if it is one, ${minerId} belongs to another key's principal: pick another --miner-id.`,
+    )
   }
   return fail('miner key', `the coordinator answered HTTP ${response.status}: ${detail}`, 'Check the coordinator log; try again.')
 }

@@ -88,10 +88,6 @@ export class MinerWorker {
     this.backoff = options.backoff ?? DEFAULT_BACKOFF
   }
 
-  get runningJobs(): number {
-    return this.running.size
-  }
-
   /** First signal: take no more jobs, finish the running ones. */
   stop(): void {
     this.stopRequested.abort()

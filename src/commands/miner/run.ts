@@ -74,7 +74,7 @@ Needs a miner key (AITBC_API_KEY, --api-key or a profile). Check the setup first
     const removeHandlers = onStopSignals(
       () => {
         worker.stop()
-        this.show({type: 'notice', message: `stopping: taking no more jobs; ${worker.runningJobs} running (signal again to abandon them)`})
+        this.show({type: 'notice', message: 'stopping: taking no more jobs, finishing the running ones (signal again to abandon them)'})
       },
       () => {
         this.show({type: 'notice', message: 'abandoning running jobs: reporting them failed so they go back to the queue'})

@@ -1,0 +1,68 @@
+// The coordinator killed (SIGKILL) and restarted on the same data dir and port while a miner works:
+// the miner backs off, carries on, and every submitted job completes exactly once.
+import assert from 'node:assert/strict'
+import {mkdtempSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
+import {test} from 'node:test'
+
+import type {Receipt} from '../../src/client/client.js'
+import {runCli} from '../helpers/cli.js'
+import {requestJson} from '../helpers/server.js'
+import {type CliProcess, freePort, jsonLines, startCli} from './cli-process.js'
+import {type Coordinator, getJob, submitJob, until} from './worker-helpers.js'
+
+const MODEL = 'restart-model'
+
+async function startServe(dataDir: string, port: number): Promise<CliProcess> {
+  const serve = startCli(['serve', '--data-dir', dataDir, '--port', String(port), '--lease-seconds', '60', '--block-interval', '0.2'])
+  await serve.waitFor(/^listening on http:\/\/127\.0\.0\.1:\d+$/m, 'stdout')
+  return serve
+}
+
+test('coordinator killed and restarted while a miner runs: every job completes, exactly once', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'aitbc-restart-'))
+  const dataDir = path.join(dir, 'data')
+  const init = await runCli(['serve', 'init', '--data-dir', dataDir, '--json'])
+  assert.equal(init.code, 0, init.stderr)
+  const keys = JSON.parse(init.stdout) as {admin_key: string; client_key: string; miner_key: string}
+  const port = await freePort()
+  const coordinator: Coordinator = {url: `http://127.0.0.1:${port}`, adminKey: keys.admin_key, clientKey: keys.client_key, minerKey: keys.miner_key}
+
+  let serve = await startServe(dataDir, port)
+  const miner = startCli(
+    ['miner', 'run', '--miner-id', 'steadfast', '--command', 'sleep 0.2; cat', '--model', MODEL, '--concurrency', '2', '--state-dir', dir, '--json'],
+    {AITBC_URL: coordinator.url, AITBC_API_KEY: keys.miner_key},
+  )
+  try {
+    const ids: string[] = []
+    for (let i = 0; i < 8; i++) ids.push(await submitJob(coordinator, `before the crash ${i}`, MODEL))
+    await miner.waitFor(/"outcome":"completed"[\s\S]*"outcome":"completed"/, 'stdout')
+
+    serve.child.kill('SIGKILL')
+    await serve.exited
+    await miner.waitFor(/"event":"warning","message":"cannot reach the coordinator/, 'stdout')
+    serve = await startServe(dataDir, port)
+    for (let i = 0; i < 4; i++) ids.push(await submitJob(coordinator, `after the restart ${i}`, MODEL))
+
+    const jobs = await until('every job to complete', async () => {
+      const all = await Promise.all(ids.map((id) => getJob(coordinator, id)))
+      return all.every((job) => job.status === 'completed') && all
+    }, 60_000)
+    for (const job of jobs) assert.equal(job.result, job.prompt, `${job.job_id} holds its own result`)
+
+    const receipts = (await requestJson<Receipt[]>(coordinator.url, '/v1/receipts?limit=100', {key: keys.admin_key})).body
+    for (const id of ids) assert.equal(receipts.filter((receipt) => receipt.job_id === id).length, 1, `${id} has exactly one receipt`)
+
+    miner.child.kill('SIGTERM')
+    assert.equal(await miner.exited, 0, miner.stderr())
+    const events = jsonLines(miner.stdout())
+    assert.ok(events.some((event) => event.event === 'notice' && event.message === 'the coordinator answers again'))
+    const completed = events.filter((event) => event.event === 'job' && event.outcome === 'completed').map((event) => event.job_id)
+    assert.deepEqual([...completed].sort(), [...ids].sort(), 'the miner reports each job completed once')
+  } finally {
+    miner.child.kill('SIGKILL')
+    serve.child.kill('SIGKILL')
+    await Promise.all([miner.exited, serve.exited])
+  }
+})
