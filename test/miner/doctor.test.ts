@@ -44,15 +44,15 @@ describe('aitbc miner doctor', () => {
   test('coordinator: not answering', async () => {
     const result = await doctor(['--url', `http://127.0.0.1:${await freePort()}`])
     assert.equal(result.code, 1)
-    assert.match(line(result.stdout, 'coordinator'), /^FAIL  coordinator  cannot reach the coordinator at http:\/\/127\.0\.0\.1:\d+: ECONNREFUSED$/)
+    assert.match(line(result.stdout, 'coordinator'), /^FAIL {2}coordinator {2}cannot reach the coordinator at http:\/\/127\.0\.0\.1:\d+: ECONNREFUSED$/)
     assert.match(result.stdout, /fix: Start it \(`aitbc serve`\), or pass its address with --url/)
-    assert.match(line(result.stdout, 'miner key'), /^skip  miner key    not checked: the coordinator did not answer/)
+    assert.match(line(result.stdout, 'miner key'), /^skip {2}miner key {4}not checked: the coordinator did not answer/)
   })
 
   test('miner key: a client key lacks the miner role', async () => {
     const result = await doctor([], {AITBC_API_KEY: server.clientKey})
     assert.equal(result.code, 1)
-    assert.match(line(result.stdout, 'miner key'), /^FAIL  miner key    the key may not act as miner doc-1: .*miner key/)
+    assert.match(line(result.stdout, 'miner key'), /^FAIL {2}miner key {4}the key may not act as miner doc-1: .*miner key/)
     assert.match(result.stdout, /fix: Use a miner key \(`aitbc admin keys create --role miner --name NAME`\)/)
   })
 
@@ -75,7 +75,7 @@ describe('aitbc miner doctor', () => {
   test("clock: this machine's clock ten minutes ahead", async () => {
     const result = await doctor([], {NODE_OPTIONS: `--import=${CLOCK_OFFSET}`, AITBC_TEST_CLOCK_OFFSET_MS: String(10 * 60_000)})
     assert.equal(result.code, 1)
-    assert.match(line(result.stdout, 'clock'), /^FAIL  clock        this machine's clock is (599|600|601) s ahead of the coordinator's$/)
+    assert.match(line(result.stdout, 'clock'), /^FAIL {2}clock {8}this machine's clock is (599|600|601) s ahead of the coordinator's$/)
     assert.match(result.stdout, /fix: Synchronise it with NTP/)
   })
 
