@@ -133,6 +133,7 @@ export class MinerWorker {
     const limit = Math.min(maxJobs ?? Infinity, once ? concurrency : Infinity)
     const wait = once ? 0 : (this.options.pollWaitSeconds ?? DEFAULT_POLL_WAIT_SECONDS)
     let failures = 0
+    let lost: string | undefined
     while (!this.stopping.signal.aborted && this.counts.jobs < limit) {
       while (this.running.size >= concurrency && !this.stopping.signal.aborted) await new Promise<void>((resolve) => (this.wake = resolve))
       await this.waitForBackend()
@@ -158,7 +159,13 @@ export class MinerWorker {
         continue
       }
       const claimed = await this.claim(job)
-      if (!claimed) continue
+      if (!claimed) {
+        // Another miner was faster; the same job offered and lost again means something is off: slow down.
+        if (lost === job.job_id) await this.pause(failures++, this.stopping.signal)
+        lost = job.job_id
+        continue
+      }
+      lost = undefined
       this.counts.jobs++
       this.leaseMs = leaseOf(claimed) ?? this.leaseMs
       const done = this.runJob(claimed).finally(() => {
