@@ -9,13 +9,12 @@ const number = (flag: string, positive: boolean) => Flags.custom<number>({parse:
 
 export default class Serve extends Command {
   static summary = 'Run the coordinator (the whole AITBC API) on this machine.'
-  static description = `Starts the coordinator: Koa over a lowdb store in --data-dir, no external service needed.
-The first line on stdout is exactly "listening on http://HOST:PORT". A data directory that holds no
-coordinator data yet is initialised first, as by "aitbc serve init", and the API keys are printed once.
-Data that is unreadable or corrupt stops the start with a message naming the file; it is never overwritten.
-SIGINT or SIGTERM stops accepting connections, lets requests in flight finish, flushes and exits 0.
-
---data-dir defaults to the aitbc data directory (for example ~/.local/share/aitbc; AITBC_DATA_DIR moves it).`
+  static description = [
+    'Starts the coordinator: Koa over a lowdb store in --data-dir, no external service needed. The first line on stdout is exactly "listening on http://HOST:PORT".',
+    'A data directory that holds no coordinator data yet is initialised first, as by "aitbc serve init", and its API keys are printed once. Data that is unreadable or corrupt stops the start with a message naming the file; it is never overwritten.',
+    'SIGINT or SIGTERM stops accepting connections, answers waiting long polls, lets requests in flight finish, seals and flushes, and exits 0.',
+    '--data-dir defaults to the aitbc data directory (for example ~/.local/share/aitbc; AITBC_DATA_DIR moves it).',
+  ].join('\n\n')
   static examples = [
     '<%= config.bin %> serve',
     '<%= config.bin %> serve --data-dir ./coordinator --port 0',

@@ -5,13 +5,12 @@ import {formatInitReport} from '../../server/init-report.js'
 
 export default class ServeInit extends Command {
   static summary = 'Create a coordinator data directory and its first API keys.'
-  static description = `Creates --data-dir with an Ed25519 signing key (file mode 0600), an empty store whose ledger starts
-with a genesis block, and one API key for each role: admin, client and miner (principal names "admin",
-"client" and "miner"). The keys are printed once and only their hashes are kept; store them now.
-With --json, prints exactly one JSON object: data_dir, admin_key, client_key, miner_key, key_id, public_key.
-An already initialised directory is left untouched and the command fails.
-
---data-dir defaults to the aitbc data directory (for example ~/.local/share/aitbc; AITBC_DATA_DIR moves it).`
+  static description = [
+    'Creates --data-dir with an Ed25519 signing key (file mode 0600), an empty store whose ledger starts with a genesis block, and one API key for each role: admin, client and miner (principal names "admin", "client" and "miner").',
+    'The keys are printed once and only their hashes are kept: store them now. With --json, prints exactly one JSON object: data_dir, admin_key, client_key, miner_key, key_id, public_key.',
+    'An already initialised directory is left untouched and the command fails.',
+    '--data-dir defaults to the aitbc data directory (for example ~/.local/share/aitbc; AITBC_DATA_DIR moves it).',
+  ].join('\n\n')
   static examples = ['<%= config.bin %> serve init', '<%= config.bin %> serve init --data-dir ./coordinator --json']
   static enableJsonFlag = true
 
