@@ -30,7 +30,7 @@ export class Coordinator {
     readonly signer: Ed25519Signer,
     readonly config: ServerConfig,
     contract: Contract,
-    log: Logger,
+    private readonly log: Logger,
   ) {
     this.ledger = new Ledger(store, signer)
     this.jobs = new JobService(store, this.ledger, signer, config, this.waiters, jobDefaults(contract))
@@ -58,6 +58,7 @@ export class Coordinator {
     this.sweeper.stop()
     this.sealer.stop()
     await this.sealer.sealNow()
-    await this.store.commit()
+    // A store that can no longer write has already failed the requests that needed it; stopping goes on.
+    await this.store.commit().catch((error: Error) => this.log(`final flush failed: ${error.message}`))
   }
 }

@@ -86,3 +86,18 @@ describe('errors', () => {
     assert.deepEqual(server.logs, [])
   })
 })
+
+describe('a store that cannot write', () => {
+  it('answers writes with 503 service_unavailable and still shuts down', async () => {
+    const broken = await startTestServer()
+    // Close the store's files behind the server's back: the next flush fails.
+    await broken.app.coordinator.store.close()
+    const res = await broken.request('/v1/jobs', {key: broken.clientKey, method: 'POST', body: {prompt: 'x'}})
+    assertError(res, 503, 'service_unavailable', /cannot write/)
+    assert.equal(res.headers.get('retry-after'), '30')
+    assertError(await broken.request('/v1/jobs', {key: broken.clientKey, method: 'POST', body: {prompt: 'y'}}), 503, 'service_unavailable')
+    assert.equal((await broken.request('/health')).status, 200)
+    await broken.close()
+    assert.ok(broken.logs.some((line) => line.includes('failed')))
+  })
+})
