@@ -581,8 +581,11 @@ export interface components {
             /**
              * @description Stable, snake_case: `invalid_json` (400), `validation_failed` (400), `unauthorized` (401),
              *     `forbidden` (403), `not_found` (404, also for things the caller may not see),
-             *     `method_not_allowed` (405), `conflict` (409), `payload_too_large` (413), `internal_error`
-             *     (500), `service_unavailable` (503, the coordinator cannot write its data).
+             *     `method_not_allowed` (405), `conflict` (409), `payload_too_large` (413: the body, or a prompt
+             *     over the coordinator's prompt limit), `rate_limited` (429, with `Retry-After` in seconds, when
+             *     the coordinator limits requests per key), `malformed_request` (400, not valid HTTP),
+             *     `request_timeout` (408, the request did not arrive in time), `headers_too_large` (431),
+             *     `internal_error` (500), `service_unavailable` (503, the coordinator cannot write its data).
              */
             error_code: string;
         };

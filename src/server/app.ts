@@ -9,6 +9,7 @@ import {loadContract} from './http/contract.js'
 import {errorMiddleware, type Logger} from './http/error-middleware.js'
 import {unmatchedRequests} from './http/fallback.js'
 import {Operations} from './http/operations.js'
+import {RateLimiter} from './http/rate-limit.js'
 import {explorerRoutes} from './routes/explorer.js'
 import {jobRoutes} from './routes/jobs.js'
 import {keyRoutes} from './routes/keys.js'
@@ -35,7 +36,7 @@ export function createApp(deps: AppDeps): CoordinatorApp {
   const config = resolveConfig(deps.config)
   const contract = loadContract()
   const coordinator = new Coordinator(deps.store, deps.signer, config, contract, log)
-  const ops = new Operations(contract, deps.store, config.bodyLimitBytes)
+  const ops = new Operations(contract, deps.store, config.bodyLimitBytes, RateLimiter.fromConfig(config))
 
   const app = new Koa() as CoordinatorApp
   app.coordinator = coordinator

@@ -15,6 +15,18 @@ export interface ServerConfig {
   bodyLimitBytes: number
   /** A miner counts as active in /explorer/stats if seen within this many seconds. */
   activeMinerSeconds: number
+  /** Largest job prompt accepted (UTF-8 bytes); a larger one is a 413. */
+  maxPromptBytes: number
+  /** Requests per second allowed per principal (token bucket); 0 turns rate limiting off. */
+  rateLimitPerSecond: number
+  /** Requests a principal may send at once before the rate applies; default twice the rate. */
+  rateLimitBurst?: number
+  /** A client must send all request headers within this many seconds. */
+  headersTimeoutSeconds: number
+  /** A client must send the whole request (headers and body) within this many seconds. */
+  requestTimeoutSeconds: number
+  /** An idle keep-alive connection is closed after this many seconds. */
+  keepAliveTimeoutSeconds: number
 }
 
 export const DEFAULT_CONFIG: Readonly<ServerConfig> = Object.freeze({
@@ -25,13 +37,30 @@ export const DEFAULT_CONFIG: Readonly<ServerConfig> = Object.freeze({
   modelPrices: {},
   bodyLimitBytes: 1024 * 1024,
   activeMinerSeconds: 120,
+  maxPromptBytes: 512 * 1024,
+  // Off by default: the coordinator listens on loopback unless told otherwise, and one busy miner or a
+  // benchmark legitimately sends hundreds of requests a second with one key. Set it when exposing it.
+  rateLimitPerSecond: 0,
+  headersTimeoutSeconds: 10,
+  requestTimeoutSeconds: 30,
+  keepAliveTimeoutSeconds: 5,
 })
 
 export function resolveConfig(overrides: Partial<ServerConfig> = {}): ServerConfig {
   const config = {...DEFAULT_CONFIG, ...overrides, modelPrices: {...DEFAULT_CONFIG.modelPrices, ...overrides.modelPrices}}
-  for (const key of ['leaseSeconds', 'blockIntervalSeconds', 'bodyLimitBytes', 'activeMinerSeconds'] as const) {
+  const positive = [
+    'leaseSeconds', 'blockIntervalSeconds', 'bodyLimitBytes', 'activeMinerSeconds', 'maxPromptBytes',
+    'headersTimeoutSeconds', 'requestTimeoutSeconds', 'keepAliveTimeoutSeconds',
+  ] as const
+  for (const key of positive) {
     if (!(config[key] > 0) || !Number.isFinite(config[key])) throw new RangeError(`${key} must be a positive number`)
   }
+  if (!(config.rateLimitPerSecond >= 0) || !Number.isFinite(config.rateLimitPerSecond)) throw new RangeError('rateLimitPerSecond must be a number >= 0')
+  if (config.rateLimitBurst !== undefined && !(config.rateLimitBurst >= 1 && Number.isInteger(config.rateLimitBurst))) {
+    throw new RangeError('rateLimitBurst must be a positive integer')
+  }
+  // Node refuses a server whose headers may take longer than the whole request.
+  if (config.headersTimeoutSeconds > config.requestTimeoutSeconds) throw new RangeError('the headers timeout must not exceed the request timeout (--headers-timeout <= --request-timeout)')
   if (!Number.isInteger(config.maxAttempts) || config.maxAttempts < 1) throw new RangeError('maxAttempts must be a positive integer')
   for (const [model, price] of Object.entries({'': config.pricePer1000Tokens, ...config.modelPrices})) {
     if (!(price >= 0) || !Number.isFinite(price)) throw new RangeError(`the price${model ? ` of ${model}` : ''} must be a number >= 0`)

@@ -1,12 +1,13 @@
 // Running the coordinator: open (or create) the data directory, build the app, listen, and shut down
 // cleanly: stop accepting, answer long polls, let requests in flight finish, seal and flush, close files.
 import {once} from 'node:events'
-import type {Server} from 'node:http'
+import {createServer, type Server} from 'node:http'
 import type {AddressInfo} from 'node:net'
 
 import {createApp, type CoordinatorApp} from './app.js'
 import {resolveConfig, type ServerConfig} from './config.js'
 import {openOrInitDataDir, type InitResult} from './data-dir.js'
+import {answerClientError} from './http/client-errors.js'
 import type {Logger} from './http/error-middleware.js'
 
 export const DEFAULT_HOST = '127.0.0.1'
@@ -51,7 +52,9 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   let server: Server
   try {
     app = createApp({store, signer, config, log: options.log})
-    server = app.listen(options.port ?? DEFAULT_PORT, host)
+    server = createServer(httpTimeouts(config), app.callback())
+    server.on('clientError', answerClientError)
+    server.listen(options.port ?? DEFAULT_PORT, host)
     await once(server, 'listening')
   } catch (error) {
     await store.close()
@@ -63,6 +66,18 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   let closing: Promise<void> | undefined
   const close = () => (closing ??= shutdown(server, app, store))
   return {url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`, host, port, dataDir: options.dataDir, app, created, close}
+}
+
+/** Slow clients (headers or a body that trickle in, idle keep-alive connections) are cut off. */
+function httpTimeouts(config: ServerConfig) {
+  const headersTimeout = config.headersTimeoutSeconds * 1000
+  return {
+    headersTimeout,
+    requestTimeout: config.requestTimeoutSeconds * 1000,
+    keepAliveTimeout: config.keepAliveTimeoutSeconds * 1000,
+    // Node checks the two request timeouts on this interval (30 s by default), so it bounds how late they hit.
+    connectionsCheckingInterval: Math.min(1000, headersTimeout / 2),
+  }
 }
 
 async function shutdown(server: Server, app: CoordinatorApp, store: {close(): Promise<void>}): Promise<void> {

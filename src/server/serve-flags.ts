@@ -8,6 +8,12 @@ export interface ServeFlagValues {
   price: number
   'model-price'?: string[]
   'body-limit': string
+  'max-prompt-bytes': string
+  'rate-limit': number
+  'rate-limit-burst'?: number
+  'headers-timeout': number
+  'request-timeout': number
+  'keep-alive-timeout': number
 }
 
 export function configFromFlags(flags: ServeFlagValues): Partial<ServerConfig> {
@@ -18,6 +24,12 @@ export function configFromFlags(flags: ServeFlagValues): Partial<ServerConfig> {
     pricePer1000Tokens: flags.price,
     modelPrices: parseModelPrices(flags['model-price'] ?? []),
     bodyLimitBytes: parseByteSize(flags['body-limit']),
+    maxPromptBytes: parseByteSize(flags['max-prompt-bytes']),
+    rateLimitPerSecond: flags['rate-limit'],
+    rateLimitBurst: flags['rate-limit-burst'],
+    headersTimeoutSeconds: flags['headers-timeout'],
+    requestTimeoutSeconds: flags['request-timeout'],
+    keepAliveTimeoutSeconds: flags['keep-alive-timeout'],
   }
 }
 
@@ -36,4 +48,9 @@ export const SERVE_DEFAULTS = {
   blockIntervalSeconds: DEFAULT_CONFIG.blockIntervalSeconds,
   price: DEFAULT_CONFIG.pricePer1000Tokens,
   bodyLimit: '1mb',
+  maxPromptBytes: '512kb',
+  rateLimit: DEFAULT_CONFIG.rateLimitPerSecond,
+  headersTimeout: DEFAULT_CONFIG.headersTimeoutSeconds,
+  requestTimeout: DEFAULT_CONFIG.requestTimeoutSeconds,
+  keepAliveTimeout: DEFAULT_CONFIG.keepAliveTimeoutSeconds,
 }

@@ -37,6 +37,25 @@ export default class Serve extends Command {
     price: number('price', false)({summary: 'Price per 1,000 tokens for models without --model-price.', default: SERVE_DEFAULTS.price}),
     'model-price': Flags.string({summary: 'Price per 1,000 tokens for one model, as MODEL=PRICE. Repeatable.', multiple: true}),
     'body-limit': Flags.string({summary: 'Largest request body accepted, e.g. 1048576, 512kb, 1mb.', default: SERVE_DEFAULTS.bodyLimit}),
+    'max-prompt-bytes': Flags.string({summary: 'Largest job prompt accepted (UTF-8 bytes), e.g. 65536, 64kb.', default: SERVE_DEFAULTS.maxPromptBytes}),
+    'rate-limit': number('rate-limit', false)({
+      summary: 'Requests per second allowed per API key principal; over it is a 429 with Retry-After. 0 turns it off.',
+      description: 'Off by default because the coordinator listens on 127.0.0.1; set it before exposing it with --host.',
+      default: SERVE_DEFAULTS.rateLimit,
+    }),
+    'rate-limit-burst': Flags.integer({summary: 'Requests a principal may send at once before --rate-limit applies (default: twice the rate).', min: 1}),
+    'headers-timeout': number('headers-timeout', true)({
+      summary: 'Seconds a client has to send its request headers before the connection is closed.',
+      default: SERVE_DEFAULTS.headersTimeout,
+    }),
+    'request-timeout': number('request-timeout', true)({
+      summary: 'Seconds a client has to send its whole request (headers and body) before the connection is closed.',
+      default: SERVE_DEFAULTS.requestTimeout,
+    }),
+    'keep-alive-timeout': number('keep-alive-timeout', true)({
+      summary: 'Seconds an idle keep-alive connection stays open.',
+      default: SERVE_DEFAULTS.keepAliveTimeout,
+    }),
   }
 
   async run(): Promise<void> {

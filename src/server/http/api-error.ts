@@ -10,6 +10,10 @@ export type ErrorCode =
   | 'method_not_allowed'
   | 'conflict'
   | 'payload_too_large'
+  | 'request_timeout'
+  | 'headers_too_large'
+  | 'malformed_request'
+  | 'rate_limited'
   | 'internal_error'
   | 'service_unavailable'
 
@@ -37,3 +41,5 @@ export const notFound = (detail: string) => new ApiError(404, 'not_found', detai
 export const conflict = (detail: string) => new ApiError(409, 'conflict', detail)
 export const payloadTooLarge = (limit: number) =>
   new ApiError(413, 'payload_too_large', `the request body is larger than the limit of ${limit} bytes`, {Connection: 'close'})
+export const promptTooLarge = (size: number, limit: number) =>
+  new ApiError(413, 'payload_too_large', `body field prompt is ${size} bytes, larger than the limit of ${limit} bytes; send a shorter prompt`)

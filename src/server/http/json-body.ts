@@ -2,7 +2,7 @@
 // `curl -d` send JSON as form data by default, and the body is parsed as JSON either way.
 import type {IncomingMessage} from 'node:http'
 
-import {invalidJson, payloadTooLarge} from './api-error.js'
+import {ApiError, invalidJson, payloadTooLarge} from './api-error.js'
 
 export interface JsonBody {
   present: boolean
@@ -14,10 +14,16 @@ export async function readJsonBody(req: IncomingMessage, limit: number): Promise
   if (Number.isFinite(declared) && declared > limit) throw payloadTooLarge(limit)
   const chunks: Buffer[] = []
   let size = 0
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length
-    if (size > limit) throw payloadTooLarge(limit)
-    chunks.push(chunk)
+  try {
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      size += chunk.length
+      if (size > limit) throw payloadTooLarge(limit)
+      chunks.push(chunk)
+    }
+  } catch (error) {
+    if (error instanceof ApiError) throw error
+    // The client went away or was cut off by the request timeout: its fault, not a server error.
+    throw new ApiError(400, 'malformed_request', 'the request body ended before it was complete')
   }
   const text = Buffer.concat(chunks).toString('utf8')
   if (text.trim() === '') return {present: false, value: undefined}

@@ -1,7 +1,8 @@
 // Registers contract operations on koa routers. For each operation the contract decides the method and
 // path, who may call it (`security: []` or `x-aitbc-roles`) and what input is valid; the handler only
-// gets an authenticated principal and validated input. Order per request: key (401), role (403),
-// body (413, 400 invalid_json), schema (400), then the handler, so nothing unauthenticated is parsed.
+// gets an authenticated principal and validated input. Order per request: key (401), rate (429),
+// role (403), body (413, 400 invalid_json), schema (400), then the handler, so nothing unauthenticated
+// is parsed.
 import type Router from '@koa/router'
 import type {Context} from 'koa'
 
@@ -10,6 +11,7 @@ import type {Store} from '../store/store.js'
 import {forbidden, unauthorized} from './api-error.js'
 import {routerPath, type Contract, type OperationSpec} from './contract.js'
 import {readJsonBody} from './json-body.js'
+import type {RateLimiter} from './rate-limit.js'
 import {RequestValidator, type ValidInput} from './request-validator.js'
 
 export interface OperationRequest extends ValidInput {
@@ -18,7 +20,7 @@ export interface OperationRequest extends ValidInput {
   ctx: Context
 }
 
-export type Reply = {status?: number; headers?: Record<string, string>} & ({body: unknown} | {html: string})
+export type Reply = {status?: number; headers?: Record<string, string>} & ({body: unknown} | {html: string} | {content: string | Buffer; type: string})
 
 export type OperationHandler = (request: OperationRequest) => Reply | Promise<Reply>
 
@@ -30,6 +32,7 @@ export class Operations {
     readonly contract: Contract,
     private readonly store: Store,
     private readonly bodyLimitBytes: number,
+    private readonly rateLimiter?: RateLimiter,
   ) {
     this.validator = RequestValidator.for(contract)
   }
@@ -52,6 +55,11 @@ export class Operations {
         ctx.body = reply.html
         return
       }
+      if ('content' in reply) {
+        ctx.type = reply.type
+        ctx.body = reply.content
+        return
+      }
       ctx.type = 'application/json'
       // Serialised here so that `null` (no job available) is sent as JSON, not as an empty 204.
       ctx.body = JSON.stringify(reply.body)
@@ -68,6 +76,8 @@ export class Operations {
     if (!op.roles) return undefined
     const result = authenticate(presented, this.store.apiKeys())
     if ('failure' in result) throw unauthorized(result.failure)
+    // Counted before the role check, so calls a key may not make still cost it.
+    this.rateLimiter?.take(result.principal.name)
     if (!op.roles.includes(result.principal.role)) {
       throw forbidden(`a ${result.principal.role} key may not call ${op.operationId}; it needs a ${op.roles.join(' or ')} key`)
     }

@@ -10,7 +10,7 @@ import type {Receipt} from '../../protocol/receipt.js'
 import {receiptSigningBytes} from '../../protocol/receipt.js'
 import type {Principal} from '../auth/api-keys.js'
 import {pricePer1000Tokens, type ServerConfig} from '../config.js'
-import {conflict, forbidden, notFound} from '../http/api-error.js'
+import {conflict, forbidden, notFound, promptTooLarge} from '../http/api-error.js'
 import type {Ledger} from '../ledger/ledger.js'
 import {issueReceipt, newReceiptId} from '../receipts/receipt-issuer.js'
 import type {JobParams, JobRecord, MinerRecord} from '../store/records.js'
@@ -45,6 +45,8 @@ export class JobService {
 
   /** A retry with the same Idempotency-Key gets the first job back (`replayed`); a different request under it is a 409. */
   async submit(principal: Principal, request: JobRequest, idempotencyKey?: string): Promise<{job: JobRecord; replayed: boolean}> {
+    const promptBytes = Buffer.byteLength(request.prompt, 'utf8')
+    if (promptBytes > this.config.maxPromptBytes) throw promptTooLarge(promptBytes, this.config.maxPromptBytes)
     const model = request.model ?? this.defaults.model
     const params = {...this.defaults.params, ...request.params}
     const requestHash = sha256Hex(canonicalJson({prompt: request.prompt, model, params}))
