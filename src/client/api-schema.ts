@@ -42,8 +42,29 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Human-readable list of the operations */
+        /**
+         * Interactive API documentation
+         * @description Swagger UI rendering `/openapi.json`, served by the coordinator itself (no CDN); "Try it out"
+         *     sends requests to this coordinator. Its scripts and styles come from `/docs/{asset}`.
+         */
         get: operations["getDocs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/docs/{asset}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A script, stylesheet or icon of the documentation page */
+        get: operations["getDocsAsset"];
         put?: never;
         post?: never;
         delete?: never;
@@ -706,7 +727,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description An HTML page generated from this contract */
+            /** @description The HTML page */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -715,6 +736,32 @@ export interface operations {
                     "text/html": string;
                 };
             };
+        };
+    };
+    getDocsAsset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A file name the page refers to, e.g. `swagger-ui-bundle.js` */
+                asset: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/css": string;
+                    "text/javascript": string;
+                    "image/png": string;
+                };
+            };
+            404: components["responses"]["NotFound"];
         };
     };
     listJobs: {

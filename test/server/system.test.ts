@@ -26,10 +26,10 @@ describe('system endpoints', () => {
     assert.deepEqual((await server.request('/openapi.json')).body, contract)
   })
 
-  it('GET /docs lists the operations', async () => {
+  it('GET /docs is the interactive documentation page (test/ecosystem has the browser test)', async () => {
     const res = await server.request<string>('/docs')
     assert.match(res.headers.get('content-type')!, /text\/html/)
-    assert.match(res.body, /\/v1\/jobs\/\{job_id\}\/claim/)
+    assert.match(res.body, /<script src="\/docs\/swagger-ui-bundle\.js">/)
   })
 })
 

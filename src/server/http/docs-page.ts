@@ -1,24 +1,42 @@
-// /docs: a plain HTML index of the operations, generated from the contract (no scripts, no CDN).
+// /docs: Swagger UI over /openapi.json, every file served by the coordinator itself (no CDN). The
+// Content-Security-Policy keeps it that way: the page can load and call nothing but this origin.
 import type {Contract} from './contract.js'
+
+/** Served as /docs/aitbc-docs.js: loads the contract and points "Try it out" at this coordinator. */
+export const DOCS_INIT_SCRIPT = `// Renders /openapi.json with Swagger UI; requests go to the origin that served this page.
+fetch('/openapi.json')
+  .then((response) => {
+    if (!response.ok) throw new Error('GET /openapi.json answered ' + response.status)
+    return response.json()
+  })
+  .then((spec) => {
+    spec.servers = [{url: window.location.origin, description: 'This coordinator'}]
+    window.ui = SwaggerUIBundle({spec, dom_id: '#swagger-ui', deepLinking: true, validatorUrl: null, displayRequestDuration: true})
+  })
+  .catch((error) => {
+    document.getElementById('swagger-ui').textContent = 'Could not load the API description: ' + error.message
+  })
+`
+
+export const DOCS_PAGE_HEADERS: Record<string, string> = {
+  'Content-Security-Policy':
+    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'X-Content-Type-Options': 'nosniff',
+}
 
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
 
 export function docsPage(contract: Contract): string {
   const info = contract.document.info as {title: string; version: string}
-  const paths = contract.document.paths as Record<string, Record<string, {summary?: string}>>
-  const rows = [...contract.operations.values()].map((op) => {
-    const who = op.roles ? op.roles.join(', ') : 'public'
-    const summary = paths[op.path][op.method.toLowerCase()].summary ?? ''
-    return `<tr><td><code>${op.method}</code></td><td><code>${escapeHtml(op.path)}</code></td><td>${escapeHtml(summary)}</td><td>${who}</td></tr>`
-  })
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(info.title)}</title>
-<style>body{font-family:system-ui,sans-serif;margin:2rem}td,th{padding:.25rem .75rem;text-align:left}</style></head>
-<body><h1>${escapeHtml(info.title)} ${escapeHtml(info.version)}</h1>
-<p>The full contract: <a href="/openapi.json">/openapi.json</a>. Send keys in the <code>X-Api-Key</code> header.</p>
-<table><thead><tr><th>Method</th><th>Path</th><th>Summary</th><th>Roles</th></tr></thead>
-<tbody>
-${rows.join('\n')}
-</tbody></table></body></html>
+<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(`${info.title} ${info.version}`)}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="stylesheet" href="/docs/swagger-ui.css">
+<link rel="icon" type="image/png" href="/docs/favicon-32x32.png" sizes="32x32">
+</head>
+<body><div id="swagger-ui"><noscript>This page needs JavaScript; the contract itself is at <a href="/openapi.json">/openapi.json</a>.</noscript></div>
+<script src="/docs/swagger-ui-bundle.js"></script>
+<script src="/docs/aitbc-docs.js"></script>
+</body></html>
 `
 }
