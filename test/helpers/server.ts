@@ -48,6 +48,8 @@ export interface RequestOptions {
   /** Sent as JSON; a string is sent as is (to test malformed bodies). */
   body?: unknown
   headers?: Record<string, string>
+  /** Aborts the request (e.g. AbortSignal.timeout(ms)). */
+  signal?: AbortSignal
 }
 
 export interface TestServer extends TestKeys {
@@ -124,7 +126,12 @@ export async function requestJson<T = unknown>(baseUrl: string, pathname: string
     body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body)
     headers['Content-Type'] ??= 'application/json'
   }
-  const response = await fetch(new URL(pathname, baseUrl), {method: options.method ?? (body === undefined ? 'GET' : 'POST'), headers, body})
+  const response = await fetch(new URL(pathname, baseUrl), {
+    method: options.method ?? (body === undefined ? 'GET' : 'POST'),
+    headers,
+    body,
+    signal: options.signal,
+  })
   const text = await response.text()
   let parsed: unknown = text
   try {
