@@ -9,6 +9,15 @@ import {paint} from './terminal.js'
 export type CommandFlags<T extends typeof Command> = Interfaces.InferredFlags<T['baseFlags'] & T['flags']>
 export type CommandArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
 
+/**
+ * oclif fills a missing argument from stdin when stdin is not a terminal, but it waits only 10 ms,
+ * trims the text and rejoins its lines, and whatever it read is gone if it gives up. Stdin belongs to
+ * the commands that read it on purpose (`jobs submit -`, `--result -`), byte for byte.
+ */
+function ownStdin(args: Interfaces.ArgInput | undefined): Interfaces.ArgInput {
+  return Object.fromEntries(Object.entries(args ?? {}).map(([name, arg]) => [name, {...arg, ignoreStdin: true}]))
+}
+
 export abstract class BaseCommand<T extends typeof Command> extends Command {
   static enableJsonFlag = true
   /** Set by streaming commands whose --json output is JSON Lines, so an error is one more line. */
@@ -31,7 +40,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       flags: this.ctor.flags,
       baseFlags: this.ctor.baseFlags,
       enableJsonFlag: this.ctor.enableJsonFlag,
-      args: this.ctor.args,
+      args: ownStdin(this.ctor.args),
       strict: this.ctor.strict,
     })
     this.flags = flags as CommandFlags<T>

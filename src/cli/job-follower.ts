@@ -19,25 +19,27 @@ export interface FollowOptions {
 export async function followJob(client: ApiClient, jobId: string, options: FollowOptions = {}): Promise<Job> {
   const {timeoutSeconds} = options
   const deadline = timeoutSeconds === undefined ? Number.POSITIVE_INFINITY : Date.now() + timeoutSeconds * 1000
-  const fetchJob = async (last?: Job): Promise<Job> => {
+  const getJob = (signal?: AbortSignal) => unwrap(client.GET('/v1/jobs/{job_id}', {params: {path: {job_id: jobId}}, signal}))
+  /** A poll that the deadline cuts short: a slow answer must not keep the user past --timeout. */
+  const poll = async (last: Job): Promise<Job> => {
     const remaining = deadline - Date.now()
     try {
-      const signal = Number.isFinite(remaining) ? AbortSignal.timeout(Math.max(1, remaining)) : undefined
-      return await unwrap(client.GET('/v1/jobs/{job_id}', {params: {path: {job_id: jobId}}, signal}))
+      return await getJob(Number.isFinite(remaining) ? AbortSignal.timeout(Math.max(1, remaining)) : undefined)
     } catch (error) {
-      if (Date.now() >= deadline && timeoutSeconds !== undefined) throw waitTimeoutError(jobId, timeoutSeconds, last)
+      if (timeoutSeconds !== undefined && Date.now() >= deadline) throw waitTimeoutError(jobId, timeoutSeconds, last)
       throw error
     }
   }
 
-  let job = options.initial ?? (await fetchJob())
+  // The first look is not cut short, so even a short --timeout reports the job's state (or a 404).
+  let job = options.initial ?? (await getJob())
   options.onChange?.(job)
   let interval: number = POLL_INTERVAL.initialMs
   while (!isFinal(job.status)) {
     const remaining = deadline - Date.now()
     if (remaining <= 0) throw waitTimeoutError(jobId, timeoutSeconds!, job)
     await sleep(Math.min(interval, remaining))
-    const next = await fetchJob(job)
+    const next = await poll(job)
     if (next.status === job.status) {
       interval = Math.min(POLL_INTERVAL.maxMs, interval * POLL_INTERVAL.factor)
     } else {
@@ -49,9 +51,8 @@ export async function followJob(client: ApiClient, jobId: string, options: Follo
   return job
 }
 
-function waitTimeoutError(jobId: string, seconds: number, last?: Job): CliError {
-  const state = last ? ` (still ${last.status})` : ''
-  return new CliError(`Timed out after ${seconds} s waiting for job ${jobId}${state}.`, {
+function waitTimeoutError(jobId: string, seconds: number, last: Job): CliError {
+  return new CliError(`Timed out after ${seconds} s waiting for job ${jobId} (still ${last.status}).`, {
     exitCode: ExitCode.TIMEOUT,
     code: 'timeout',
     hint: `The job goes on; keep watching with \`aitbc jobs watch ${jobId}\`, then \`aitbc jobs result ${jobId}\`.`,

@@ -3,13 +3,21 @@
 import assert from 'node:assert/strict'
 import {createServer} from 'node:net'
 
-import {type CliOptions, type CliResult, runCli} from '../helpers/cli.js'
+import {type CliOptions, type CliResult, type RunningCli, spawnCli} from '../helpers/cli.js'
 
-export async function aitbc(args: string[], options: CliOptions = {}): Promise<CliResult> {
-  const result = await runCli(args, options)
-  assert.ok(!result.stdout.includes('\u001B'), `escape byte on stdout of \`aitbc ${args.join(' ')}\`: ${JSON.stringify(result.stdout)}`)
-  assert.ok(!/\?\s.*\(y\/N\)/.test(result.stdout + result.stderr), `\`aitbc ${args.join(' ')}\` prompted without a terminal`)
-  return result
+export function aitbc(args: string[], options: CliOptions = {}): Promise<CliResult> {
+  return startAitbc(args, options).result
+}
+
+/** Like aitbc(), for a run the test watches while it goes (`jobs watch`, `jobs submit --wait`). */
+export function startAitbc(args: string[], options: CliOptions = {}): RunningCli {
+  const running = spawnCli(args, options)
+  const checked = running.result.then((result) => {
+    assert.ok(!result.stdout.includes('\u001B'), `escape byte on stdout of \`aitbc ${args.join(' ')}\`: ${JSON.stringify(result.stdout)}`)
+    assert.ok(!/\?\s.*\(y\/N\)/.test(result.stdout + result.stderr), `\`aitbc ${args.join(' ')}\` prompted without a terminal`)
+    return result
+  })
+  return {...running, result: checked}
 }
 
 /** Asserts the exit code, showing the output when it differs. */

@@ -8,17 +8,17 @@ import {MAX_PAGE_SIZE, unwrap} from '../../client/client.js'
 export default class ReceiptsList extends ApiCommand<typeof ReceiptsList> {
   static summary = 'List signed receipts, newest first.'
   static description = `A client key sees receipts for its own jobs, a miner key those it provided, an admin key all.
---client and --provider narrow by principal name. With --json: an array of receipts, signatures included (check them with \`aitbc receipts verify\`).`
+--client narrows to one client (the principal name of the key that submitted), --provider to one miner (its miner id). With --json: an array of receipts, signatures included (check them with \`aitbc receipts verify\`).`
 
   static examples = [
     '<%= config.bin %> receipts list',
-    '<%= config.bin %> receipts list --provider gpu-operator --limit 50',
+    '<%= config.bin %> receipts list --provider gpu-1 --limit 50',
     '<%= config.bin %> receipts list --json > receipts.json',
   ]
 
   static flags = {
     client: Flags.string({summary: 'Only receipts of this client (principal name).'}),
-    provider: Flags.string({summary: 'Only receipts of this provider (principal name).'}),
+    provider: Flags.string({summary: 'Only receipts of this provider (miner id).'}),
     limit: Flags.integer({summary: 'Receipts per page (1-100) [default: 20].', min: 1, max: MAX_PAGE_SIZE}),
     offset: Flags.integer({summary: 'Skip this many receipts [default: 0].', min: 0}),
   }

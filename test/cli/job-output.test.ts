@@ -1,0 +1,26 @@
+// The rules behind what `jobs submit --wait` / `jobs result` put on stdout and what `jobs submit` sends.
+import assert from 'node:assert/strict'
+import {describe, it} from 'node:test'
+
+import {jobRequest} from '../../src/cli/job-flags.js'
+import {textForStdout} from '../../src/cli/job-render.js'
+
+describe('textForStdout', () => {
+  it('keeps the exact bytes for a pipe or file', () => {
+    for (const text of ['', 'no newline', 'one\n', 'two\n\n', 'héllo ✓\r\n']) assert.equal(textForStdout(text, false), text)
+  })
+
+  it('ends a terminal line only when the text does not', () => {
+    assert.equal(textForStdout('no newline', true), 'no newline\n')
+    assert.equal(textForStdout('one\n', true), 'one\n')
+    assert.equal(textForStdout('', true), '')
+  })
+})
+
+describe('jobRequest', () => {
+  it('sends only what the user set, so the coordinator applies its defaults', () => {
+    assert.deepEqual(jobRequest('hi', {}), {prompt: 'hi'})
+    assert.deepEqual(jobRequest('hi', {model: 'mistral', temperature: 0}), {prompt: 'hi', model: 'mistral', params: {temperature: 0}})
+    assert.deepEqual(jobRequest('hi', {'max-tokens': 8, 'top-p': 1}), {prompt: 'hi', params: {max_tokens: 8, top_p: 1}})
+  })
+})
