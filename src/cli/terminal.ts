@@ -35,7 +35,9 @@ export interface Spinner {
 const SILENT: Spinner = {update() {}, succeed() {}, fail() {}, stop() {}}
 
 export async function startSpinner(text: string, json: boolean): Promise<Spinner> {
-  if (json || !process.stderr.isTTY) return SILENT
+  // A terminal that reports 0 columns (a pty nobody sized, e.g. under `script` or `docker -t`) sends
+  // ora into an endless loop of clearing lines.
+  if (json || !process.stderr.isTTY || !process.stderr.columns) return SILENT
   const {default: ora} = await import('ora')
   const spinner: Ora = ora({text, stream: process.stderr, color: 'cyan', isEnabled: true}).start()
   return {

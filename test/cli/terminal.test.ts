@@ -1,0 +1,93 @@
+// Behaviour on a real terminal (a pseudo-terminal from util-linux `script`): confirmations and the
+// prompt question appear only there, and the spinner stays on stderr while stdout keeps exact bytes.
+import assert from 'node:assert/strict'
+import {spawn, spawnSync} from 'node:child_process'
+import {mkdtempSync, readFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
+import {after, before, describe, it} from 'node:test'
+
+import {BIN, type CliResult, tempConfigDir} from '../helpers/cli.js'
+import {Coordinator, until} from './coordinator.js'
+
+const HAS_SCRIPT = spawnSync('script', ['--version']).status === 0
+const RESULT = 'first line\nlast line, no newline'
+
+/**
+ * Runs `aitbc ARGS` (a shell fragment, so it may redirect) with stdin, stdout and stderr on a pty of
+ * 80x24 (`script` leaves it 0x0, which no real terminal is).
+ */
+function inTerminal(args: string, env: Record<string, string>, input = ''): Promise<CliResult> {
+  const childEnv: Record<string, string | undefined> = {...process.env, AITBC_CONFIG_DIR: tempConfigDir(), TERM: 'xterm', ...env}
+  for (const name of ['CI', 'NO_COLOR', 'AITBC_PROFILE']) delete childEnv[name]
+  const child = spawn('script', ['-qec', `stty cols 80 rows 24; '${process.execPath}' '${BIN}' ${args}`, '/dev/null'], {env: childEnv as NodeJS.ProcessEnv})
+  let stdout = ''
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
+  child.stdin.end(input)
+  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000)
+  return new Promise((resolve) => {
+    child.on('close', (code) => {
+      clearTimeout(timer)
+      resolve({code, stdout, stderr: ''})
+    })
+  })
+}
+
+describe('on a terminal', {skip: !HAS_SCRIPT && 'util-linux `script` is not installed', concurrency: 4}, () => {
+  let coord: Coordinator
+  before(async () => {
+    coord = await Coordinator.start()
+    await coord.register('tty-miner')
+  })
+  after(() => coord.close())
+
+  it('jobs cancel asks first: "n" changes nothing (exit 1), "y" cancels', async () => {
+    const job = await coord.submit('keep me?')
+    const declined = await inTerminal(`jobs cancel ${job.job_id}`, coord.env(), 'n\n')
+    assert.equal(declined.code, 1)
+    assert.match(declined.stdout, new RegExp(`Cancel job ${job.job_id}\\?`))
+    assert.match(declined.stdout, /Aborted; nothing was changed/)
+    assert.equal((await coord.job(job.job_id)).status, 'pending')
+
+    const accepted = await inTerminal(`jobs cancel ${job.job_id}`, coord.env(), 'y\n')
+    assert.equal(accepted.code, 0)
+    assert.equal((await coord.job(job.job_id)).status, 'cancelled')
+  })
+
+  it('jobs cancel --yes does not ask', async () => {
+    const job = await coord.submit('cancel me at once')
+    const result = await inTerminal(`jobs cancel ${job.job_id} --yes`, coord.env())
+    assert.equal(result.code, 0)
+    assert.doesNotMatch(result.stdout, /\(y\/N\)/)
+  })
+
+  it('jobs submit without a prompt asks for one', async () => {
+    const result = await inTerminal('jobs submit', coord.env(), 'asked for\r')
+    assert.equal(result.code, 0)
+    assert.match(result.stdout, /Prompt:/)
+    const [, jobId] = /(job_[0-9A-Z]+)/.exec(result.stdout) ?? assert.fail(result.stdout)
+    assert.equal((await coord.job(jobId)).prompt, 'asked for')
+  })
+
+  it('submit --wait with stdout redirected: the spinner on the terminal, exact bytes in the file', async () => {
+    const out = path.join(mkdtempSync(path.join(tmpdir(), 'aitbc-tty-')), 'out.txt')
+    const running = inTerminal(`jobs submit --wait 'spin for me' > '${out}'`, coord.env())
+    const job = await until('the submitted job', async () => {
+      const jobs = (await coord.server.request<{job_id: string; prompt: string}[]>('/v1/jobs?status=pending', {key: coord.server.clientKey})).body
+      return jobs.find((candidate) => candidate.prompt === 'spin for me')
+    })
+    await coord.claim(job.job_id, 'tty-miner')
+    await coord.complete(job.job_id, 'tty-miner', RESULT)
+    const result = await running
+    assert.equal(result.code, 0)
+    assert.equal(readFileSync(out, 'utf8'), RESULT)
+    assert.match(result.stdout, new RegExp(`${job.job_id} (pending|running)`), 'the spinner showed the state on stderr')
+  })
+
+  it('jobs result ends a terminal line when the result does not', async () => {
+    const {job} = await coord.completedJob('newline please', RESULT, 'tty-miner')
+    const result = await inTerminal(`jobs result ${job.job_id}`, coord.env())
+    assert.equal(result.code, 0)
+    assert.ok(result.stdout.endsWith('last line, no newline\r\n'), JSON.stringify(result.stdout))
+  })
+})
