@@ -13,7 +13,10 @@ Exit 5 if the job has already ended, 3 if there is no such job.`
   static examples = [
     '<%= config.bin %> jobs cancel job_01JD2X3Y4Z',
     '<%= config.bin %> jobs cancel job_01JD2X3Y4Z --yes',
-    '<%= config.bin %> jobs list --status pending --json | jq -r ".[].job_id" | xargs -n 1 <%= config.bin %> jobs cancel',
+    {
+      description: 'Cancel every pending job (no questions: xargs gives no terminal).',
+      command: '<%= config.bin %> jobs list --all --status pending --json | jq -r ".[].job_id" | xargs -n 1 <%= config.bin %> jobs cancel',
+    },
   ]
 
   static args = {

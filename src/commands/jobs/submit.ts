@@ -21,11 +21,13 @@ With --json: prints the job object (under --wait the final job, with its result)
 Every submit carries a fresh Idempotency-Key, so a retry after a dropped connection cannot create a second job.`
 
   static examples = [
-    '<%= config.bin %> jobs submit "Write a haiku about GPUs"',
-    'echo "Write a haiku about GPUs" | <%= config.bin %> jobs submit --wait - > haiku.txt',
-    '<%= config.bin %> jobs submit --model llama3.2 --max-tokens 64 --temperature 0.2 --wait --timeout 120 "Say hi"',
-    'JOB=$(<%= config.bin %> jobs submit "Say hi") && <%= config.bin %> jobs watch "$JOB"',
-    '<%= config.bin %> jobs submit --json "Say hi"',
+    {description: 'Submit a job; its id is printed.', command: '<%= config.bin %> jobs submit "Write a haiku about GPUs"'},
+    {description: 'Prompt from a pipe, result into a file.', command: 'echo "Write a haiku about GPUs" | <%= config.bin %> jobs submit --wait - > haiku.txt'},
+    {
+      description: 'Choose the model and parameters; give up waiting after two minutes.',
+      command: '<%= config.bin %> jobs submit --model llama3.2 --max-tokens 64 --temperature 0.2 --wait --timeout 120 "Say hi"',
+    },
+    {description: 'Keep the id for later commands.', command: 'JOB=$(<%= config.bin %> jobs submit "Say hi") && <%= config.bin %> jobs watch "$JOB"'},
   ]
 
   static args = {

@@ -9,7 +9,7 @@ import {startSpinner} from '../../cli/terminal.js'
 
 export default class JobsWatch extends ApiCommand<typeof JobsWatch> {
   static summary = 'Follow a job until it ends.'
-  static description = `Shows each state change (pending, running, completed...) with a spinner on a terminal, and a last line on stderr.
+  static description = `On a terminal a spinner shows each state change (pending, running...); at the end one line on stderr says how it ended.
 With --json: one JSON line (JSON Lines) per state change, the first the job as found, the last the final job.
 The exit code tells how it ended: 0 completed, 7 failed or cancelled, 8 when --timeout passed first (the job goes on).`
 

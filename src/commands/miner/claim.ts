@@ -13,7 +13,11 @@ With --json: the job object (prompt, model, params, lease).`
 
   static examples = [
     '<%= config.bin %> miner claim job_01JD2X3Y4Z --miner-id gpu-1',
-    '<%= config.bin %> miner claim job_01JD2X3Y4Z --miner-id gpu-1 | ollama run llama3.2 | <%= config.bin %> miner complete job_01JD2X3Y4Z --miner-id gpu-1 --result -',
+    {
+      description: 'Claim, run the prompt on a local model, hand the result in.',
+      command:
+        '<%= config.bin %> miner claim job_01JD2X3Y4Z --miner-id gpu-1 | ollama run llama3.2 | <%= config.bin %> miner complete job_01JD2X3Y4Z --miner-id gpu-1 --result -',
+    },
     '<%= config.bin %> miner claim job_01JD2X3Y4Z --miner-id gpu-1 --json',
   ]
 

@@ -13,7 +13,10 @@ With --json: the signed receipt.`
 
   static examples = [
     '<%= config.bin %> miner complete job_01JD2X3Y4Z --miner-id gpu-1 --result "Hello!"',
-    'ollama run llama3.2 "Say hi" | <%= config.bin %> miner complete job_01JD2X3Y4Z --miner-id gpu-1 --result - --units 12',
+    {
+      description: 'The result from stdin, with the token count the backend reported.',
+      command: 'ollama run llama3.2 "Say hi" | <%= config.bin %> miner complete job_01JD2X3Y4Z --miner-id gpu-1 --result - --units 12',
+    },
   ]
 
   static args = {

@@ -13,7 +13,10 @@ With --json: the job object, or null.`
 
   static examples = [
     '<%= config.bin %> miner poll --miner-id gpu-1',
-    'JOB=$(<%= config.bin %> miner poll --miner-id gpu-1 --wait 30) && [ -n "$JOB" ] && <%= config.bin %> miner claim "$JOB" --miner-id gpu-1',
+    {
+      description: 'Wait up to 30 s for a job, then claim it.',
+      command: 'JOB=$(<%= config.bin %> miner poll --miner-id gpu-1 --wait 30) && [ -n "$JOB" ] && <%= config.bin %> miner claim "$JOB" --miner-id gpu-1',
+    },
     '<%= config.bin %> miner poll --miner-id gpu-1 --json',
   ]
 

@@ -11,8 +11,8 @@ Exit 5 if a key with that name exists. With --json: the key's name, role, creati
 
   static examples = [
     '<%= config.bin %> admin keys create --role client --name alice',
-    '<%= config.bin %> admin keys create --role miner --name gpu-operator > miner.key',
-    'AITBC_API_KEY=$(<%= config.bin %> admin keys create --role client --name ci) <%= config.bin %> jobs list',
+    {description: 'Straight into a file only you can read.', command: '(umask 077; <%= config.bin %> admin keys create --role miner --name gpu-operator > miner.key)'},
+    {description: 'Into a profile, without the key on any command line.', command: '<%= config.bin %> admin keys create --role client --name ci | <%= config.bin %> config set api-key - --profile ci'},
   ]
 
   static flags = {
