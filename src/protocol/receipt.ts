@@ -39,7 +39,8 @@ export function signReceipt(receipt: UnsignedReceipt, signer: Ed25519Signer): Re
   return {...receipt, signature: signBytes(signer, receiptSigningBytes(receipt))}
 }
 
-const REQUIRED_FIELDS: Record<string, 'string' | 'number'> = {
+/** The fields every aitbc receipt carries, with their JSON types. */
+export const REQUIRED_FIELDS: Record<string, 'string' | 'number'> = {
   receipt_id: 'string',
   job_id: 'string',
   provider: 'string',

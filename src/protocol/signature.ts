@@ -23,13 +23,27 @@ export function checkSignature(
   message: Uint8Array,
   trustedKeyIds: ReadonlySet<string>,
 ): SignatureFailure | undefined {
+  const parsed = parseSignature(signature, trustedKeyIds)
+  if (typeof parsed === 'string') return parsed
+  return verifyEd25519(parsed.sig, message, parsed.publicKey) ? undefined : 'bad_signature'
+}
+
+/** A signature object whose algorithm, encodings and key passed every check short of the crypto. */
+export interface ParsedSignature {
+  keyId: string
+  publicKey: Uint8Array
+  sig: Uint8Array
+}
+
+/** Every check of checkSignature that needs no cryptography, in the same order (shared with batch verifiers). */
+export function parseSignature(signature: unknown, trustedKeyIds: ReadonlySet<string>): ParsedSignature | Exclude<SignatureFailure, 'bad_signature'> {
   if (!isSignatureObject(signature)) return 'malformed'
   if (signature.alg !== ED25519) return 'unsupported_alg'
   const publicKey = fromBase64Url(signature.key_id)
   const sig = fromBase64Url(signature.sig)
   if (!publicKey || publicKey.length !== PUBLIC_KEY_LENGTH || !sig || sig.length !== SIGNATURE_LENGTH) return 'malformed'
   if (!trustedKeyIds.has(signature.key_id)) return 'untrusted_key'
-  return verifyEd25519(sig, message, publicKey) ? undefined : 'bad_signature'
+  return {keyId: signature.key_id, publicKey, sig}
 }
 
 export function isSignatureObject(value: unknown): value is SignatureObject {
