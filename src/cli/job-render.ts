@@ -13,9 +13,10 @@ const PREVIEW_CHARS = 60
 /** A one-line preview of a long text: "Write a haiku about…  (1,234 chars)". */
 export function preview(text: string | undefined): string | undefined {
   if (text === undefined) return undefined
-  const flat = text.replace(/\s+/g, ' ').trim()
-  const cut = flat.length > PREVIEW_CHARS ? `${flat.slice(0, PREVIEW_CHARS - 1)}…` : flat
-  return `${cut}  (${text.length.toLocaleString('en-US')} chars)`
+  // Code points, not UTF-16 units: an emoji is one character and is never cut in half.
+  const flat = [...text.replace(/\s+/g, ' ').trim()]
+  const cut = flat.length > PREVIEW_CHARS ? `${flat.slice(0, PREVIEW_CHARS - 1).join('')}…` : flat.join('')
+  return `${cut}  (${[...text].length.toLocaleString('en-US')} chars)`
 }
 
 export function jobFields(job: Job): string {

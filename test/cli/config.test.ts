@@ -10,7 +10,7 @@ import {aitbc, assertExit, closedPort, json} from './aitbc.js'
 
 const SECRET = 'aitbc_sk_test_0123456789abcdef'
 
-describe('aitbc config', () => {
+describe('aitbc config', {concurrency: true}, () => {
   it('sets, gets, lists and unsets the url of the current profile', async () => {
     const env = {AITBC_CONFIG_DIR: tempConfigDir()}
     assertExit(await aitbc(['config', 'set', 'url', 'http://127.0.0.1:8123/'], {env}), 0)
@@ -105,8 +105,11 @@ describe('aitbc config', () => {
       assertExit(result, 6)
       return Number(/127\.0\.0\.1:(\d+)/.exec(result.stderr)?.[1])
     }
-    assert.equal(await target([]), fromProfile)
-    assert.equal(await target([], {AITBC_URL: `http://127.0.0.1:${fromEnv}`}), fromEnv)
-    assert.equal(await target(['--url', `http://127.0.0.1:${fromFlag}`], {AITBC_URL: `http://127.0.0.1:${fromEnv}`}), fromFlag)
+    const targets = await Promise.all([
+      target([]),
+      target([], {AITBC_URL: `http://127.0.0.1:${fromEnv}`}),
+      target(['--url', `http://127.0.0.1:${fromFlag}`], {AITBC_URL: `http://127.0.0.1:${fromEnv}`}),
+    ])
+    assert.deepEqual(targets, [fromProfile, fromEnv, fromFlag])
   })
 })

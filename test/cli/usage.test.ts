@@ -5,7 +5,7 @@ import {describe, it} from 'node:test'
 
 import {aitbc, assertExit, closedPort, json} from './aitbc.js'
 
-describe('usage errors (exit 2)', () => {
+describe('usage errors (exit 2)', {concurrency: 4}, () => {
   const cases: [string[], RegExp][] = [
     [['jobs', 'submit'], /prompt is empty[\s\S]*echo Hello \| aitbc jobs submit -/],
     [['jobs', 'submit', '-'], /prompt is empty/],
