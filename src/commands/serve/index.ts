@@ -72,9 +72,11 @@ export default class Serve extends Command {
       if (error instanceof DataDirError || error instanceof ListenError || error instanceof RangeError) this.fail(error.message)
       throw error
     }
+    // Handlers first: a supervisor may send SIGTERM as soon as it reads the first line.
+    const stopping = shutdownSignal()
     this.log(`listening on ${server.url}`)
     if (server.created) for (const line of formatInitReport(server.created)) this.log(line)
-    const signal = await shutdownSignal()
+    const signal = await stopping
     this.logToStderr(`${signal}: finishing requests in flight and flushing`)
     await server.close()
   }
