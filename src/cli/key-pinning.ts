@@ -1,0 +1,65 @@
+// Trust on first use of the coordinator's signing keys (GET /v1/keys), as ssh does for host keys:
+// the first time a profile meets a coordinator its keys are pinned; later, a coordinator that offers
+// none of the pinned keys is reported loudly and its new key is never pinned without the user.
+import type {ApiClient} from '../client/client.js'
+import {unwrap} from '../client/client.js'
+import {ED25519} from '../protocol/ed25519.js'
+import {fromHex, toBase64Url} from '../protocol/encoding.js'
+import {parseKeyId} from '../protocol/key-id.js'
+import type {TrustedKey} from './config.js'
+import {paint} from './terminal.js'
+
+export type PinCheck =
+  /** Nothing pinned in this profile yet: pin what the coordinator offers. */
+  | {status: 'first-use'; offered: string[]}
+  /** At least one offered key is pinned; `unpinned` lists offered keys that are not (a rotation?). */
+  | {status: 'known'; offered: string[]; unpinned: string[]}
+  /** Keys are pinned, and the coordinator offers none of them. */
+  | {status: 'changed'; offered: string[]; pinned: string[]}
+
+/** The coordinator's signing key ids: Ed25519 keys whose key_id and hex public_key agree and are usable. */
+export async function fetchCoordinatorKeys(client: ApiClient): Promise<{keys: string[]; ignored: string[]}> {
+  const listed = await unwrap(client.GET('/v1/keys'))
+  const keys: string[] = []
+  const ignored: string[] = []
+  for (const key of listed) {
+    const parsed = parseKeyId(key.key_id)
+    const hex = fromHex(key.public_key.toLowerCase())
+    const matches = 'keyId' in parsed && hex !== undefined && toBase64Url(hex) === parsed.keyId
+    if (key.alg === ED25519 && matches) keys.push(parsed.keyId)
+    else ignored.push(key.key_id)
+  }
+  return {keys, ignored}
+}
+
+export function comparePinnedKeys(pinned: readonly TrustedKey[], offered: readonly string[]): PinCheck {
+  if (pinned.length === 0) return {status: 'first-use', offered: [...offered]}
+  const pinnedIds = new Set(pinned.map((key) => key.key_id))
+  const unpinned = offered.filter((keyId) => !pinnedIds.has(keyId))
+  if (unpinned.length < offered.length) return {status: 'known', offered: [...offered], unpinned}
+  return {status: 'changed', offered: [...offered], pinned: [...pinnedIds]}
+}
+
+/** Writes the warning for a coordinator that no longer offers any pinned key to stderr, loud on purpose. */
+export function warnSigningKeyChanged(url: string, check: Extract<PinCheck, {status: 'changed'}>, profile: string): void {
+  process.stderr.write(`${paint(changedKeyWarning(url, check, profile), 'red', process.stderr)}\n`)
+}
+
+export function changedKeyWarning(url: string, check: Extract<PinCheck, {status: 'changed'}>, profile: string): string {
+  const rule = '@'.repeat(67)
+  return [
+    rule,
+    '@    WARNING: COORDINATOR SIGNING KEY HAS CHANGED!                @',
+    rule,
+    'IT IS POSSIBLE THAT SOMEONE IS DOING SOMETHING NASTY!',
+    `The coordinator at ${url} no longer offers any key pinned in profile "${profile}".`,
+    'Someone could be impersonating it, or its operator may have replaced the signing key.',
+    `Pinned:  ${check.pinned.join(', ')}`,
+    `Offered: ${check.offered.length > 0 ? check.offered.join(', ') : '(none)'}`,
+    'Receipts and blocks signed by the offered key will NOT verify, and it has not been pinned.',
+    'If the operator confirms the new key through another channel, pin it with',
+    `  aitbc keys trust KEY_ID --profile ${profile}`,
+    'and remove the old one with `aitbc keys untrust KEY_ID`.',
+    rule,
+  ].join('\n')
+}

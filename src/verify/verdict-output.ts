@@ -1,0 +1,42 @@
+// How verdicts are written: a line per receipt for people, a JSON line per receipt under --json, then
+// a summary. Stdout is written in large chunks: 100,000 receipts are 100,000 lines.
+import {paint} from '../cli/terminal.js'
+import type {ReceiptVerdict, VerifySummary} from './verdict.js'
+
+export function verdictLine(source: string, verdict: ReceiptVerdict): string {
+  const id = verdict.receipt_id ?? '-'
+  if (verdict.ok) return `${paint('ok', 'green')}      ${id}  ${source}`
+  return `${paint('FAILED', 'red')}  ${id}  ${source}  ${verdict.reason}: ${verdict.detail}`
+}
+
+export function verdictRecord(source: string, verdict: ReceiptVerdict): Record<string, unknown> {
+  return {type: 'receipt', source, ...verdict}
+}
+
+export function summaryLine(summary: VerifySummary): string {
+  const reasons = Object.entries(summary.reasons).map(([reason, count]) => `${reason} ${count}`)
+  const noun = summary.total === 1 ? 'receipt' : 'receipts'
+  return `${summary.total} ${noun}: ${summary.ok} ok, ${summary.failed} failed${reasons.length > 0 ? ` (${reasons.join(', ')})` : ''}`
+}
+
+export function summaryRecord(summary: VerifySummary): Record<string, unknown> {
+  return {type: 'summary', ...summary}
+}
+
+const CHUNK = 16 * 1024
+
+/** Collects stdout text and writes it in chunks of about 16 KiB (small, so little stays alive between collections). */
+export class StdoutBuffer {
+  private text = ''
+
+  write(line: string): void {
+    this.text += `${line}\n`
+    if (this.text.length >= CHUNK) this.flush()
+  }
+
+  flush(): void {
+    if (this.text === '') return
+    process.stdout.write(this.text)
+    this.text = ''
+  }
+}
