@@ -1,0 +1,166 @@
+// The README cannot drift from the tool: every ```sh block in README.md runs here, in order, in one bash
+// session with `aitbc` on PATH (a shim to the built bin/run.js), against a coordinator this test starts,
+// with a miner serving `llama3.2` through the demo backend (demo/echo-model.js) so `jobs submit --wait`
+// ends. The blocks run in a scratch directory that holds a link to the repository's demo/, with HOME
+// there too, so nothing of the user's is read or written. The convention for blocks that need special
+// handling is in readme-blocks.ts; the README's exit code table, environment variables and set-up
+// commands are checked against the code.
+import assert from 'node:assert/strict'
+import {chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
+import {after, before, describe, it, type TestContext} from 'node:test'
+
+import {ExitCode} from '../../src/cli/exit-codes.js'
+import {REPO_ROOT, spawnCli, type RunningCli} from '../helpers/cli.js'
+import {type FakeBackend, startFakeOllama, startFakeOpenAi} from '../helpers/fake-backends.js'
+import {startTestServer, type TestServer} from '../helpers/server.js'
+import {type CodeBlock, commandLines, type EnvValue, type Fake, readmeBlocks} from './readme-blocks.js'
+import {BlockFailed, runInBackground, ShellSession} from './shell-session.js'
+
+const README = readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8')
+const BLOCK_TIMEOUT_MS = 30_000
+/** The README's first block, exactly: set up and run the demo, then the tests. */
+const SETUP_COMMANDS = ['npm ci && npm run demo', 'npm test']
+/** The only blocks that do not run here, and why that is safe. */
+const NOT_RUN = new Map([
+  ['npm ci && npm run demo\nnpm test', 'reinstalling and rebuilding would pull dist/ from under the running suite; .ci/run runs both, test/e2e/demo.test.ts the demo'],
+  ['npm link', 'installs globally; here a shim on PATH stands in for it'],
+])
+
+const withoutComment = (line: string) => line.replace(/\s+#.*$/, '')
+const sectionOf = (heading: string) => {
+  const start = README.indexOf(`\n## ${heading}\n`)
+  assert.ok(start >= 0, `README has a "## ${heading}" section`)
+  const end = README.indexOf('\n## ', start + 1)
+  return README.slice(start, end < 0 ? undefined : end)
+}
+
+describe('README conventions', () => {
+  const blocks = readmeBlocks(README)
+  const shell = blocks.filter((block) => block.lang === 'sh')
+
+  it('opens with the two set-up commands', () => {
+    assert.deepEqual(commandLines(shell[0].code).map(withoutComment), SETUP_COMMANDS)
+    assert.ok(README.indexOf('```sh') < README.indexOf('\n## '), 'the set-up block comes before any section')
+  })
+
+  it('leaves out only the known blocks, each with its reason', () => {
+    const notRun = shell.filter((block) => block.directives.notRun).map((block) => commandLines(block.code).map(withoutComment).join('\n'))
+    assert.deepEqual(notRun, [...NOT_RUN.keys()])
+  })
+
+  it('has the exit code table of src/cli/exit-codes.ts', () => {
+    const rows = [...sectionOf('Exit codes').matchAll(/^\| (\d+) \|/gm)].map((match) => Number(match[1]))
+    assert.deepEqual(rows, [...new Set(Object.values(ExitCode))].sort((a, b) => a - b))
+  })
+
+  it('documents every environment variable the CLI reads', () => {
+    const manifest = JSON.parse(readFileSync(path.join(REPO_ROOT, 'oclif.manifest.json'), 'utf8')) as {commands: Record<string, {flags: Record<string, {env?: string}>}>}
+    const fromFlags = Object.values(manifest.commands).flatMap((command) => Object.values(command.flags).map((flag) => flag.env))
+    // oclif reads these for the `aitbc` bin; terminal.ts honours NO_COLOR.
+    const names = new Set([...fromFlags.filter((name): name is string => Boolean(name)), 'AITBC_CONFIG_DIR', 'AITBC_DATA_DIR', 'NO_COLOR'])
+    const section = sectionOf('Configuration')
+    for (const name of names) assert.ok(section.includes(`\`${name}\``), `README "Configuration" documents ${name}`)
+  })
+
+  it('has a Performance section that names `npm run bench`', () => {
+    assert.match(sectionOf('Performance'), /npm run bench/)
+  })
+})
+
+describe('README examples', () => {
+  let server: TestServer
+  let miner: RunningCli
+  let root: string
+  let session: ShellSession
+  const fakes = new Map<Fake, Promise<FakeBackend>>()
+
+  const fakeUrl = async (kind: Fake) => {
+    if (!fakes.has(kind)) fakes.set(kind, kind === 'ollama' ? startFakeOllama(['llama3.2:latest']) : startFakeOpenAi(['qwen2.5-7b-instruct']))
+    return (await fakes.get(kind)!).url
+  }
+  const envValue = (value: EnvValue) => ({url: server.url, 'client-key': server.clientKey, 'miner-key': server.minerKey, 'admin-key': server.adminKey})[value]
+
+  before(async () => {
+    // Blocks every 2 s, as by default: `explorer verify` in the README checks each one.
+    server = await startTestServer({config: {blockIntervalSeconds: 2}})
+    // The network the README's reader joins: a miner serving the default model.
+    miner = spawnCli(['miner', 'run', '--miner-id', 'readme-test-miner', '--command', `node '${path.join(REPO_ROOT, 'demo', 'echo-model.js')}'`, '--model', 'llama3.2'], {
+      env: {AITBC_URL: server.url, AITBC_API_KEY: server.minerKey, AITBC_MINER_STATE_DIR: mkdtempSync(path.join(tmpdir(), 'aitbc-readme-miner-'))},
+      timeoutMs: 120_000,
+    })
+    await miner.waitFor(/registered/, 'stderr')
+
+    root = mkdtempSync(path.join(tmpdir(), 'aitbc-readme-'))
+    const [bin, home, work, scratch] = ['bin', 'home', 'work', 'scratch'].map((name) => path.join(root, name))
+    for (const dir of [bin, home, work, scratch]) mkdirSync(dir)
+    writeFileSync(path.join(bin, 'aitbc'), `#!/bin/sh\nexec '${process.execPath}' '${path.join(REPO_ROOT, 'bin', 'run.js')}' "$@"\n`)
+    chmodSync(path.join(bin, 'aitbc'), 0o755)
+    // The README's commands run from a checkout; `demo/` is the part of it they use.
+    symlinkSync(path.join(REPO_ROOT, 'demo'), path.join(work, 'demo'))
+    const env: NodeJS.ProcessEnv = {}
+    for (const [name, value] of Object.entries(process.env)) if (!/^(AITBC_|XDG_|CI$|NO_COLOR$)/.test(name)) env[name] = value
+    Object.assign(env, {HOME: home, PATH: `${bin}:${process.env.PATH}`})
+    session = new ShellSession(work, env, scratch)
+  })
+
+  after(async () => {
+    session?.close()
+    miner?.child.kill('SIGTERM')
+    await miner?.result
+    await Promise.all([...fakes.values()].map(async (fake) => (await fake).close()))
+    await server?.close()
+    if (root) rmSync(root, {recursive: true, force: true})
+  })
+
+  async function runBlock(t: TestContext, block: CodeBlock): Promise<void> {
+    const {directives, code} = block
+    if (directives.notRun) {
+      t.diagnostic(`not run: ${directives.notRun}`)
+      return
+    }
+    if (directives.env) {
+      const names = commandLines(code).map((line) => line.match(/^export (\w+)=\S+(\s+#.*)?$/)?.[1])
+      assert.deepEqual([...names].sort(), Object.keys(directives.env).sort(), 'an env block exports exactly the variables its directive names')
+      const exports = Object.entries(directives.env).map(([name, value]) => `export ${name}='${envValue(value)}'`)
+      await session.run(exports.join('\n'), BLOCK_TIMEOUT_MS)
+      return
+    }
+    const backendUrl = directives.fake && (await fakeUrl(directives.fake))
+    if (directives.background) {
+      const commands = commandLines(code)
+      assert.equal(commands.length, 1, 'a background block holds one command')
+      const {env, cwd} = await session.snapshot()
+      if (backendUrl) env.AITBC_BACKEND_URL = backendUrl
+      const run = await runInBackground(commands[0], {cwd, env, stream: directives.background.stream, timeoutMs: BLOCK_TIMEOUT_MS})
+      assert.match(run.firstLine, directives.background.firstLine, `first ${directives.background.stream} line\n${run.stdout}\n${run.stderr}`)
+      assert.equal(run.code, 0, `exit code after SIGTERM\n${run.stdout}\n${run.stderr}`)
+      return
+    }
+    if (backendUrl) await session.run(`export AITBC_BACKEND_URL='${backendUrl}'`, BLOCK_TIMEOUT_MS)
+    await session.run(code, BLOCK_TIMEOUT_MS)
+    if (backendUrl) await session.run('unset AITBC_BACKEND_URL', BLOCK_TIMEOUT_MS)
+  }
+
+  it('every ```sh block runs against a coordinator started by the test', async (t) => {
+    let failed: string | undefined
+    for (const block of readmeBlocks(README).filter((b) => b.lang === 'sh')) {
+      const name = `README line ${block.line}: ${commandLines(block.code)[0] ?? ''}`
+      if (failed) {
+        await t.test(name, {skip: `not reached: ${failed} failed`}, () => {})
+        continue
+      }
+      await t.test(name, async (sub) => {
+        try {
+          await runBlock(sub, block)
+        } catch (error) {
+          failed = `README line ${block.line}`
+          if (error instanceof BlockFailed) throw new Error(`README line ${block.line} ${error.message}`)
+          throw error
+        }
+      })
+    }
+    assert.equal(failed, undefined, `${failed} failed`)
+  })
+})
