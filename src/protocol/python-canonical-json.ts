@@ -4,7 +4,7 @@
 // \uXXXX, and numbers as Python writes the value it read: an int stays an int, a float keeps a float
 // form (`1.0`, `0.02`, `1e-07`, `1e+16`). So the input must be parsed with lossless-json, which keeps
 // each number's text.
-import {isLosslessNumber, type LosslessNumber} from 'lossless-json'
+import type {LosslessNumber} from 'lossless-json'
 
 export function pythonCanonicalJson(value: unknown): string {
   const text = write(value)
@@ -17,7 +17,7 @@ function write(value: unknown): string | undefined {
   if (typeof value === 'string') return pythonString(value)
   if (typeof value === 'boolean') return value ? 'true' : 'false'
   if (typeof value === 'number') return pythonNumber(String(value))
-  if (isLosslessNumber(value)) return pythonNumber((value as LosslessNumber).value)
+  if (isLosslessNumber(value)) return pythonNumber(value.value)
   if (Array.isArray(value)) {
     const items: string[] = []
     for (const item of value) {
@@ -36,6 +36,11 @@ function write(value: unknown): string | undefined {
     return `{${members.join(',')}}`
   }
   throw new TypeError(`cannot write a ${typeof value} as JSON`)
+}
+
+/** lossless-json's own test, without loading the library (it is loaded only when a Python receipt comes). */
+function isLosslessNumber(value: unknown): value is LosslessNumber {
+  return typeof value === 'object' && value !== null && (value as {isLosslessNumber?: unknown}).isLosslessNumber === true
 }
 
 const INTEGER = /^-?\d+$/

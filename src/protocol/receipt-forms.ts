@@ -4,8 +4,6 @@
 //   (python-canonical-json.ts) of the receipt without `signature` and `attestations`.
 // The verifier reads the form from the receipt and never tries one form after another: a receipt
 // that names no known form, or both, is malformed.
-import {parse as parseLossless} from 'lossless-json'
-
 import {pythonCanonicalJson} from './python-canonical-json.js'
 import {RECEIPT_CANONICALIZATION, receiptSigningBytes, REQUIRED_FIELDS} from './receipt.js'
 
@@ -58,9 +56,10 @@ export function receiptForm(receipt: Record<string, unknown>): ReceiptForm | Mal
 
 /**
  * Reads one receipt from its JSON text: the receipt, its form, and the bytes its signature covers.
- * Text rather than a parsed value, because the Python form needs every number as it was written.
+ * Text rather than a parsed value, because the Python form needs every number as it was written
+ * (lossless-json, loaded only when such a receipt comes).
  */
-export function readReceipt(text: string): ReadReceipt | MalformedReceipt {
+export async function readReceipt(text: string): Promise<ReadReceipt | MalformedReceipt> {
   let value: unknown
   try {
     value = JSON.parse(text)
@@ -77,9 +76,10 @@ export function readReceipt(text: string): ReadReceipt | MalformedReceipt {
   }
   const problem = fieldProblem(receipt, PYTHON_REQUIRED_FIELDS)
   if (problem) return {malformed: problem, receipt}
+  const {parse} = await import('lossless-json')
   let exact: unknown
   try {
-    exact = parseLossless(text)
+    exact = parse(text)
   } catch (error) {
     return {malformed: `not readable with exact numbers: ${(error as Error).message}`, receipt}
   }

@@ -23,7 +23,7 @@ export class ReceiptChecker {
   }
 
   async check(text: string): Promise<ReceiptVerdict> {
-    const read = readReceipt(text)
+    const read = await readReceipt(text)
     if ('malformed' in read) return {receipt_id: idOf(read.receipt), ok: false, reason: 'malformed', detail: read.malformed}
     const {receipt, form, signedBytes} = read
     const receiptId = idOf(receipt)

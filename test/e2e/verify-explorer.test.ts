@@ -1,12 +1,13 @@
 // `aitbc explorer verify` against the real coordinator: a sound chain holds; a transaction or a block
 // altered in a stopped coordinator's data directory makes it exit 10 naming that block's height.
 import assert from 'node:assert/strict'
+import {spawn, spawnSync} from 'node:child_process'
 import {readFile, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 import {describe, it} from 'node:test'
 
 import type {Schemas} from '../../src/client/client.js'
-import {tempConfigDir} from '../helpers/cli.js'
+import {BIN, tempConfigDir} from '../helpers/cli.js'
 import {startTestServer, type TestServer} from '../helpers/server.js'
 import {aitbc, assertExit} from '../cli/aitbc.js'
 import {Coordinator, until} from '../cli/coordinator.js'
@@ -126,6 +127,26 @@ describe('aitbc explorer verify', {concurrency: 3}, () => {
       assert.match(result.stdout, new RegExp(`^Chain broken at height ${height}: hash_mismatch`, 'm'))
     } finally {
       await restarted.close()
+    }
+  })
+})
+
+describe('aitbc explorer verify on a terminal', {skip: spawnSync('script', ['--version']).status !== 0 && 'util-linux `script` is not installed'}, () => {
+  it('draws a progress bar on the terminal, and clears it before the result', async () => {
+    const {server} = await busyCoordinator()
+    try {
+      const env: Record<string, string | undefined> = {...process.env, AITBC_CONFIG_DIR: tempConfigDir(), TERM: 'xterm'}
+      delete env.CI
+      const command = `stty cols 100 rows 24; '${process.execPath}' '${BIN}' explorer verify --url ${server.url} --key ${server.keyId}`
+      const child = spawn('script', ['-qec', command, '/dev/null'], {env: env as NodeJS.ProcessEnv})
+      let screen = ''
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (screen += chunk))
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
+      assert.equal(code, 0, screen)
+      assert.match(screen, /\[#+\] (\d+)\/\1 blocks/)
+      assert.ok(screen.includes('\r\u001B[KChain holds'), screen)
+    } finally {
+      await server.close()
     }
   })
 })

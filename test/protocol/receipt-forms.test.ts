@@ -18,8 +18,8 @@ const unsigned: UnsignedReceipt = {
   prompt_sha256: 'a'.repeat(64), result_sha256: 'b'.repeat(64), canonicalization: RECEIPT_CANONICALIZATION,
 }
 
-function read(text: string): ReadReceipt {
-  const result = readReceipt(text)
+async function read(text: string): Promise<ReadReceipt> {
+  const result = await readReceipt(text)
   if ('malformed' in result) assert.fail(`malformed: ${result.malformed}`)
   return result
 }
@@ -30,9 +30,9 @@ const verifies = (read: ReadReceipt) => {
 }
 
 describe('receipt forms', () => {
-  it('reads the signed bytes of a Python receipt exactly as CPython wrote them', () => {
+  it('reads the signed bytes of a Python receipt exactly as CPython wrote them', async () => {
     for (const fixture of python.receipts) {
-      const receipt = read(fixture.text)
+      const receipt = await read(fixture.text)
       assert.equal(receipt.form, 'python-1.0')
       assert.equal(Buffer.from(receipt.signedBytes).toString('utf8'), fixture.signed)
       assert.equal((receipt.receipt.signature as {key_id: string}).key_id, python.key_id)
@@ -40,15 +40,15 @@ describe('receipt forms', () => {
     }
   })
 
-  it('a Python receipt whose float is rewritten as an int no longer verifies', () => {
+  it('a Python receipt whose float is rewritten as an int no longer verifies', async () => {
     const text = python.receipts[0].text.replace('"units": 1.0', '"units": 1')
     assert.notEqual(text, python.receipts[0].text)
-    assert.equal(verifies(read(text)), false)
+    assert.equal(verifies(await read(text)), false)
   })
 
-  it("reads aitbc's own receipts in RFC 8785", () => {
+  it("reads aitbc's own receipts in RFC 8785", async () => {
     const signed = signReceipt(unsigned, new Ed25519Signer(generateSeed()))
-    const receipt = read(JSON.stringify(signed))
+    const receipt = await read(JSON.stringify(signed))
     assert.equal(receipt.form, 'rfc8785')
     assert.ok(verifies(receipt))
   })
@@ -62,7 +62,7 @@ describe('receipt forms', () => {
     assert.match((receiptForm({}) as {malformed: string}).malformed, /names no form/)
   })
 
-  it('names what makes a receipt malformed', () => {
+  it('names what makes a receipt malformed', async () => {
     const text = JSON.stringify(signReceipt(unsigned, new Ed25519Signer(generateSeed())))
     const cases: [string, RegExp][] = [
       ['{', /not valid JSON/],
@@ -72,7 +72,7 @@ describe('receipt forms', () => {
       [python.receipts[0].text.replace('"started_at": 1695720000', '"started_at": 1.5'), /started_at must be an integer/],
     ]
     for (const [input, reason] of cases) {
-      const result = readReceipt(input)
+      const result = await readReceipt(input)
       assert.ok('malformed' in result, input)
       assert.match(result.malformed, reason)
     }
