@@ -1,6 +1,8 @@
 // Append-only JSON Lines files: the history (job versions, receipts, transactions, blocks). Reading
 // streams the file so its size is not limited by the largest string; a line that is not JSON, or a
-// last line without its newline (a write cut short), stops the load instead of being skipped.
+// last line without its newline (a write cut short), stops the load instead of being skipped — except
+// past the committed size (see commit-log.ts), where a flush cut short by a crash may have left whole
+// records and one incomplete line: those are checked, not loaded, and the caller drops them.
 import {createReadStream} from 'node:fs'
 import {open, type FileHandle} from 'node:fs/promises'
 import path from 'node:path'
@@ -9,12 +11,27 @@ import {StoreCorruptError} from './store-errors.js'
 
 const NEWLINE = 0x0a
 
-/** Calls `onRecord` for every line in order; a throw from it names the file and line. */
-export async function readJsonLines(file: string, onRecord: (value: unknown, line: number) => void): Promise<void> {
+export interface Uncommitted {
+  /** Bytes of the file that were committed; what follows is left from a flush a crash cut short. */
+  committedBytes: number
+  /** Checks a whole record past the committed bytes (it is not loaded); throws if it is not one. */
+  check: (value: unknown) => void
+}
+
+/**
+ * Calls `onRecord` for every line in order; a throw from it names the file and line. With `uncommitted`,
+ * lines past the committed bytes go to its `check` instead, and the last of them may be incomplete.
+ */
+export async function readJsonLines(file: string, onRecord: (value: unknown, line: number) => void, uncommitted?: Uncommitted): Promise<void> {
+  const committed = uncommitted?.committedBytes ?? Infinity
   let pending: Buffer[] = []
   let line = 0
+  let offset = 0
   const handle = (bytes: Buffer): void => {
     line++
+    const lineStart = offset
+    offset += bytes.length + 1
+    if (lineStart < committed && offset > committed) throw corrupt(file, line, 'the committed data ends inside this line')
     let value: unknown
     try {
       value = JSON.parse(bytes.toString('utf8'))
@@ -22,7 +39,8 @@ export async function readJsonLines(file: string, onRecord: (value: unknown, lin
       throw corrupt(file, line, `not valid JSON (${(error as Error).message})`)
     }
     try {
-      onRecord(value, line)
+      if (offset <= committed) onRecord(value, line)
+      else uncommitted!.check(value)
     } catch (error) {
       throw error instanceof StoreCorruptError ? error : corrupt(file, line, (error as Error).message)
     }
@@ -37,7 +55,10 @@ export async function readJsonLines(file: string, onRecord: (value: unknown, lin
     }
     if (start < chunk.length) pending.push(chunk.subarray(start))
   }
-  if (pending.length) {
+  if (offset < committed && uncommitted) {
+    throw corrupt(file, line + 1, `the file is shorter than the ${committed} bytes committed to it (truncated or replaced); the file was not changed`)
+  }
+  if (pending.length && offset < committed) {
     throw corrupt(file, line + 1, 'the last line is incomplete (a write was cut short); the file was not changed')
   }
 }
@@ -51,18 +72,32 @@ export class JsonLinesAppender {
   private constructor(
     readonly file: string,
     private readonly handle: FileHandle,
+    private bytes: number,
   ) {}
 
   static async open(file: string): Promise<JsonLinesAppender> {
-    return new JsonLinesAppender(file, await open(file, 'a', 0o600))
+    const handle = await open(file, 'a', 0o600)
+    return new JsonLinesAppender(file, handle, (await handle.stat()).size)
   }
 
   static line(value: unknown): string {
     return `${JSON.stringify(value)}\n`
   }
 
+  /** The file's size: what it had when opened plus what was appended since. */
+  get size(): number {
+    return this.bytes
+  }
+
   async append(lines: string): Promise<void> {
     await this.handle.appendFile(lines, 'utf8')
+    this.bytes += Buffer.byteLength(lines, 'utf8')
+  }
+
+  /** Cuts the file back to `size` bytes (only ever past the last commit). */
+  async truncate(size: number): Promise<void> {
+    await this.handle.truncate(size)
+    this.bytes = size
   }
 
   async close(): Promise<void> {

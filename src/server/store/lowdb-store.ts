@@ -1,6 +1,7 @@
 // The lowdb store. lowdb keeps the small mutable document (meta, API keys, miners); history goes to
-// append-only JSON Lines files, one append per file per flush. So the cost of a write depends on what
-// the write adds, never on how much history there is. Everything is held in memory with indexes.
+// append-only JSON Lines files, one append per file per flush, then one line in the commit log that
+// makes the flush count (commit-log.ts). So the cost of a write depends on what the write adds, never
+// on how much history there is. Everything is held in memory with indexes.
 import {access, open} from 'node:fs/promises'
 import path from 'node:path'
 
@@ -8,6 +9,7 @@ import {Low} from 'lowdb'
 import {JSONFile} from 'lowdb/node'
 
 import type {Transaction} from '../../protocol/ledger.js'
+import {CommitLog} from './commit-log.js'
 import {checkCoordinatorDoc, type CoordinatorDoc} from './coordinator-doc.js'
 import {JobIndex} from './job-index.js'
 import {corrupt, JsonLinesAppender, readJsonLines} from './jsonl-file.js'
@@ -25,10 +27,11 @@ export const STORE_FILES = {
   jobs: 'jobs.jsonl',
   transactions: 'transactions.jsonl',
   blocks: 'blocks.jsonl',
+  commits: 'commits.jsonl',
 } as const
 
 type History = 'receipts' | 'jobs' | 'transactions' | 'blocks'
-/** Flush order: what a line refers to is written before it (a job names its receipt, a block its transactions). */
+/** The history files. A flush appends to them side by side: the commit line after them is what counts. */
 const HISTORY: readonly History[] = ['receipts', 'jobs', 'transactions', 'blocks']
 
 export class LowdbStore implements Store {
@@ -48,6 +51,7 @@ export class LowdbStore implements Store {
   private constructor(
     private readonly db: Low<CoordinatorDoc>,
     private readonly appenders: Record<History, JsonLinesAppender>,
+    private readonly commitLog: CommitLog,
   ) {
     db.data.api_keys.forEach((key, i) => this.keyPositions.set(key.name, i))
     db.data.miners.forEach((miner, i) => this.minerPositions.set(miner.miner_id, i))
@@ -55,9 +59,9 @@ export class LowdbStore implements Store {
 
   /** Creates a new, empty store in `dir`; refuses if any of its files already exists. */
   static async create(dir: string, meta: StoreMeta): Promise<LowdbStore> {
-    for (const name of HISTORY) await (await open(path.join(dir, STORE_FILES[name]), 'wx', 0o600)).close()
+    for (const name of [...HISTORY, 'commits'] as const) await (await open(path.join(dir, STORE_FILES[name]), 'wx', 0o600)).close()
     const db = new Low<CoordinatorDoc>(new JSONFile(path.join(dir, STORE_FILES.doc)), {meta, api_keys: [], miners: []})
-    const store = new LowdbStore(db, await openAppenders(dir))
+    const store = new LowdbStore(db, await openAppenders(dir), await CommitLog.open(path.join(dir, STORE_FILES.commits), HISTORY))
     // The document is written last, with the first commit: its presence marks the store complete.
     store.docDirty = true
     return store
@@ -79,9 +83,16 @@ export class LowdbStore implements Store {
         throw new StoreCorruptError(`${file} is missing; the data directory is incomplete`)
       })
     }
-    const store = new LowdbStore(db, await openAppenders(dir))
+    // A store from before the commit log gets one here (its history all counts as committed).
+    const commitLog = await CommitLog.open(path.join(dir, STORE_FILES.commits), HISTORY)
+    const appenders = await openAppenders(dir).catch(async (error) => {
+      await commitLog.close()
+      throw error
+    })
+    const store = new LowdbStore(db, appenders, commitLog)
     try {
       await store.loadHistory(dir)
+      await store.dropUncommitted()
     } catch (error) {
       await store.closeFiles()
       throw error
@@ -245,7 +256,9 @@ export class LowdbStore implements Store {
     this.docDirty = false
     if (docDirty) this.docStale = false
     try {
-      for (const [name, lines] of batches) if (lines.length) await this.appenders[name].append(lines.join(''))
+      const written = batches.filter(([, lines]) => lines.length)
+      await Promise.all(written.map(([name, lines]) => this.appenders[name].append(lines.join(''))))
+      if (written.length) await this.commitLog.append(Object.fromEntries(HISTORY.map((name) => [name, this.appenders[name].size])))
       if (docDirty) await this.db.write()
       this.flushes++
     } catch (error) {
@@ -256,18 +269,30 @@ export class LowdbStore implements Store {
 
   private async loadHistory(dir: string): Promise<void> {
     const file = (name: History) => path.join(dir, STORE_FILES[name])
-    await readJsonLines(file('jobs'), (value) => this.jobs.put(asJob(value)))
+    const committed = this.commitLog.last
+    // Past the last commit: only records a flush could have written (checked, not loaded).
+    const tail = (name: History, check: (value: unknown) => unknown) => (committed ? {committedBytes: committed[name], check} : undefined)
+    await readJsonLines(file('jobs'), (value) => this.jobs.put(asJob(value)), tail('jobs', asJob))
     await readJsonLines(file('receipts'), (value) => {
       const receipt = asReceipt(value)
       this.receipts.add(receipt, this.getMiner(receipt.provider)?.principal)
-    })
-    await readJsonLines(file('transactions'), (value) => this.ledger.appendTransaction(asTransaction(value)))
-    await readJsonLines(file('blocks'), (value) => this.ledger.appendBlock(asBlock(value)))
+    }, tail('receipts', asReceipt))
+    await readJsonLines(file('transactions'), (value) => this.ledger.appendTransaction(asTransaction(value)), tail('transactions', asTransaction))
+    await readJsonLines(file('blocks'), (value) => this.ledger.appendBlock(asBlock(value)), tail('blocks', asBlock))
     if (!this.ledger.head) throw corrupt(file('blocks'), 1, 'no genesis block')
   }
 
+  /** Cuts off what a flush cut short by a crash left past the last commit: it was never acknowledged. */
+  private async dropUncommitted(): Promise<void> {
+    const committed = this.commitLog.last
+    if (committed) {
+      for (const name of HISTORY) if (this.appenders[name].size > committed[name]) await this.appenders[name].truncate(committed[name])
+    }
+    await this.commitLog.dropIncompleteLine()
+  }
+
   private async closeFiles(): Promise<void> {
-    await Promise.all(HISTORY.map((name) => this.appenders[name].close().catch(() => undefined)))
+    await Promise.all([...HISTORY.map((name) => this.appenders[name].close()), this.commitLog.close()].map((closing) => closing.catch(() => undefined)))
   }
 }
 
