@@ -10,7 +10,8 @@ export const SCHEMA_FILE = new URL('../src/client/api-schema.ts', import.meta.ur
 const HEADER = '// Generated from openapi/aitbc.yaml by `npm run gen:types`. Do not edit.\n\n'
 
 export async function generateApiTypes(): Promise<string> {
-  return HEADER + astToString(await openapiTS(CONTRACT))
+  // Fields with a default may be left out of requests, so they are not made required.
+  return HEADER + astToString(await openapiTS(CONTRACT, {defaultNonNullable: false}))
 }
 
 export function committedApiTypes(): string {

@@ -429,17 +429,17 @@ export interface components {
         ModelName: string;
         JobParams: {
             /** @default 256 */
-            max_tokens: number;
+            max_tokens?: number;
             /** @default 0.7 */
-            temperature: number;
+            temperature?: number;
             /** @default 0.9 */
-            top_p: number;
+            top_p?: number;
         };
         JobRequest: {
             /** @description Input prompt */
             prompt: string;
             /** @default llama3.2 */
-            model: components["schemas"]["ModelName"];
+            model?: components["schemas"]["ModelName"];
             params?: components["schemas"]["JobParams"];
         };
         Job: {

@@ -3,19 +3,15 @@ import {randomUUID} from 'node:crypto'
 
 import {type ApiClient, type Job, MAX_PAGE_SIZE, type Schemas, unwrap} from './client.js'
 
-/**
- * A job request as the wire allows it: `model` and each param may be left out for the coordinator's
- * default. (openapi-typescript marks fields with a default as required, which fits responses only.)
- */
-export type JobSubmission = Pick<Schemas['JobRequest'], 'prompt'> & {model?: string; params?: Partial<Schemas['JobParams']>}
+/** A job request: `model` and each param may be left out for the coordinator's default. */
+export type JobSubmission = Schemas['JobRequest']
 
 /**
  * Submits a job with a fresh Idempotency-Key, so the client may retry it after a dropped connection
  * or a 502/503/504 and the coordinator answers the repeat with the first job instead of a second one.
  */
 export function submitJob(client: ApiClient, request: JobSubmission): Promise<Job> {
-  const body = request as Schemas['JobRequest']
-  return unwrap(client.POST('/v1/jobs', {params: {header: {'Idempotency-Key': randomUUID()}}, body}))
+  return unwrap(client.POST('/v1/jobs', {params: {header: {'Idempotency-Key': randomUUID()}}, body: request}))
 }
 
 /** A bound on `--all`, so a list that keeps growing cannot page forever. */
