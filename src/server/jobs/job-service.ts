@@ -1,7 +1,5 @@
 // Everything that happens to a job, for the routes: each operation checks who is asking, applies a move
 // from the state machine, records ledger transactions and commits before answering.
-import {ulid} from 'ulid'
-
 import {canonicalJson} from '../../protocol/canonical-json.js'
 import type {Ed25519Signer} from '../../protocol/ed25519.js'
 import {sha256Hex} from '../../protocol/encoding.js'
@@ -11,6 +9,7 @@ import {receiptSigningBytes} from '../../protocol/receipt.js'
 import type {Principal} from '../auth/api-keys.js'
 import {pricePer1000Tokens, type ServerConfig} from '../config.js'
 import {conflict, forbidden, notFound, promptTooLarge} from '../http/api-error.js'
+import {newId} from '../ids.js'
 import type {Ledger} from '../ledger/ledger.js'
 import {issueReceipt, newReceiptId} from '../receipts/receipt-issuer.js'
 import type {JobParams, JobRecord, MinerRecord} from '../store/records.js'
@@ -49,11 +48,13 @@ export class JobService {
     if (promptBytes > this.config.maxPromptBytes) throw promptTooLarge(promptBytes, this.config.maxPromptBytes)
     const model = request.model ?? this.defaults.model
     const params = {...this.defaults.params, ...request.params}
-    const requestHash = sha256Hex(canonicalJson({prompt: request.prompt, model, params}))
+    let idempotency: JobRecord['idempotency']
     if (idempotencyKey !== undefined) {
+      // The request's hash tells a retry from a different request under the same key.
+      idempotency = {key: idempotencyKey, request_sha256: sha256Hex(canonicalJson({prompt: request.prompt, model, params}))}
       const earlier = this.store.jobByIdempotencyKey(principal.name, idempotencyKey)
       if (earlier) {
-        if (earlier.idempotency?.request_sha256 !== requestHash) {
+        if (earlier.idempotency?.request_sha256 !== idempotency.request_sha256) {
           throw conflict('this Idempotency-Key was already used for a different request; use a new key')
         }
         await this.store.commit()
@@ -62,7 +63,7 @@ export class JobService {
     }
     const now = new Date()
     const job: JobRecord = {
-      job_id: `job_${ulid()}`,
+      job_id: newId('job'),
       status: 'pending',
       prompt: request.prompt,
       model,
@@ -70,7 +71,7 @@ export class JobService {
       client: principal.name,
       attempts: 0,
       created_at: now.toISOString(),
-      ...(idempotencyKey !== undefined ? {idempotency: {key: idempotencyKey, request_sha256: requestHash}} : {}),
+      ...(idempotency ? {idempotency} : {}),
     }
     this.store.putJob(job)
     this.ledger.record('job_submitted', {job_id: job.job_id, client: job.client, model, prompt_sha256: sha256Hex(job.prompt), max_tokens: params.max_tokens}, now)

@@ -1,14 +1,13 @@
 // Builds and signs the receipt for a completed job with src/protocol/receipt.ts. Prices are units x the
 // model's price per 1,000 tokens, rounded to 12 significant digits so float noise is not signed.
-import {ulid} from 'ulid'
-
 import type {Ed25519Signer} from '../../protocol/ed25519.js'
 import {sha256Hex} from '../../protocol/encoding.js'
 import {RECEIPT_CANONICALIZATION, signReceipt, UNIT_TYPE_TOKENS, type Receipt} from '../../protocol/receipt.js'
+import {newId} from '../ids.js'
 import type {JobRecord} from '../store/records.js'
 
 export function newReceiptId(): string {
-  return `rcpt_${ulid()}`
+  return newId('rcpt')
 }
 
 export function priceFor(units: number, pricePer1000: number): number {
