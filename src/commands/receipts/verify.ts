@@ -73,6 +73,7 @@ Exit 0 when every receipt is valid, 10 when any is not, 2 for usage errors, 1 wh
       if (stdinUses > 0) throw usageError('stdin is already read for --result or --prompt; name the receipts to verify.')
       return [{kind: 'stdin'}]
     }
+    if (argv.includes('-') && stdinIsTTY()) this.note('Reading receipts from stdin; end with Ctrl-D.')
     return this.readTargets(() => resolveTargets(argv))
   }
 
@@ -80,7 +81,6 @@ Exit 0 when every receipt is valid, 10 when any is not, 2 for usage errors, 1 wh
   private trustedKeyIds(): Promise<Set<string>> {
     return verificationKeys(this.flags.key, async () => new TrustStore(await this.userConfig(), await this.profileName()))
   }
-
 
   private async receiptFetcher(): Promise<(id: string) => Promise<string>> {
     const {receiptFetcher} = await import('../../verify/coordinator-sources.js')
@@ -92,7 +92,7 @@ Exit 0 when every receipt is valid, 10 when any is not, 2 for usage errors, 1 wh
     try {
       return await step()
     } catch (error) {
-      if (error instanceof TargetError) throw new CliError(error.message, {code: 'unreadable_target', hint: 'Check the path and its permissions.'})
+      if (error instanceof TargetError) throw new CliError(error.message, {code: 'unreadable_target'})
       throw error
     }
   }
