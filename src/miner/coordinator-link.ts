@@ -47,6 +47,10 @@ export class CoordinatorLink {
   job(jobId: string): Promise<Job> {
     return unwrap(this.client.GET('/v1/jobs/{job_id}', {params: {path: {job_id: jobId}}}))
   }
+
+  receipt(receiptId: string): Promise<Receipt> {
+    return unwrap(this.client.GET('/v1/receipts/{receipt_id}', {params: {path: {receipt_id: receiptId}}}))
+  }
 }
 
 /** Failures that may go away by themselves: no answer, overload, or the coordinator's own error. */

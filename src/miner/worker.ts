@@ -292,9 +292,13 @@ export class MinerWorker {
       job = undefined
     }
     if (job?.miner_id === this.options.minerId && job.status === (delivery.kind === 'complete' ? 'completed' : 'failed')) {
-      this.counts[delivery.kind === 'complete' ? 'completed' : 'failed']++
-      this.report(delivery, delivery.kind === 'complete' ? {outcome: 'completed', units: delivery.units, receipt_id: job.receipt_id} : {outcome: 'failed', error: delivery.error})
-      return
+      if (delivery.kind === 'fail') {
+        this.counts.failed++
+        return this.report(delivery, {outcome: 'failed', error: delivery.error})
+      }
+      const receipt = job.receipt_id ? await this.options.link.receipt(job.receipt_id).catch(() => undefined) : undefined
+      this.counts.completed++
+      return this.report(delivery, {outcome: 'completed', units: receipt?.units ?? delivery.units, receipt_id: job.receipt_id})
     }
     this.counts.dropped++
     const now = job ? `it is ${job.status}${job.miner_id && job.miner_id !== this.options.minerId ? ` with miner ${job.miner_id}` : ''}` : 'it is gone or held by another miner'

@@ -1,6 +1,8 @@
 // The miner's work loop against the real coordinator (in this process) and fake inference servers.
 import assert from 'node:assert/strict'
 import {existsSync, readFileSync} from 'node:fs'
+import {createServer} from 'node:http'
+import type {AddressInfo} from 'node:net'
 import {after, before, describe, test} from 'node:test'
 
 import type {Receipt} from '../../src/client/client.js'
@@ -246,6 +248,47 @@ describe('miner worker with the coordinator going away', () => {
       await fake.close()
       await second?.close()
       await first.close()
+    }
+  })
+})
+
+describe('miner worker when an answer is lost on the way', () => {
+  test('a completion whose answer never arrived is confirmed, not run or billed twice', async () => {
+    const server = await startTestServer()
+    let dropped = 0
+    // Passes requests to the coordinator, but cuts the connection instead of returning the first answer to a completion.
+    const proxy = createServer(async (request, response) => {
+      const chunks: Buffer[] = []
+      for await (const chunk of request) chunks.push(chunk as Buffer)
+      const upstream = await fetch(new URL(request.url ?? '/', server.url), {
+        method: request.method,
+        headers: Object.fromEntries(Object.entries(request.headers).filter(([name]) => name !== 'host' && name !== 'connection') as Array<[string, string]>),
+        body: chunks.length ? Buffer.concat(chunks) : undefined,
+      })
+      const body = Buffer.from(await upstream.arrayBuffer())
+      if (request.url?.endsWith('/complete') && dropped++ === 0) return void response.socket?.destroy()
+      response.writeHead(upstream.status, {'content-type': upstream.headers.get('content-type') ?? 'application/json'})
+      response.end(body)
+    })
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))
+    try {
+      const id = await submitJob(server, 'count me once', 'lossy')
+      const url = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`
+      const miner = await startMiner({url, minerKey: server.minerKey}, new CommandBackend('cat'), {minerId: 'lossy-miner', models: ['lossy'], maxJobs: 1})
+      const summary = await miner.done
+      assert.equal(dropped, 2, 'the first answer was lost, and the miner asked again')
+      assert.deepEqual({completed: summary.completed, dropped: summary.dropped, undelivered: summary.undelivered}, {completed: 1, dropped: 0, undelivered: 0})
+      const job = await getJob(server, id)
+      const [report] = jobEvents(miner.events)
+      assert.equal(report.outcome, 'completed')
+      assert.equal(report.receipt_id, job.receipt_id)
+      const receipts = (await requestJson<Receipt[]>(server.url, '/v1/receipts?limit=100', {key: server.adminKey})).body
+      assert.equal(receipts.filter((receipt) => receipt.job_id === id).length, 1)
+      assert.equal(report.units, receipts[0].units)
+    } finally {
+      proxy.closeAllConnections()
+      await new Promise((resolve) => proxy.close(resolve))
+      await server.close()
     }
   })
 })
