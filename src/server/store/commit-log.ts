@@ -5,6 +5,7 @@
 // acknowledged, so the next open drops them and a SIGKILL at any moment leaves a store that opens.
 import {open, type FileHandle} from 'node:fs/promises'
 
+import {appendSync} from './jsonl-file.js'
 import {StoreCorruptError} from './store-errors.js'
 
 export type CommittedSizes = Readonly<Record<string, number>>
@@ -48,8 +49,8 @@ export class CommitLog {
   }
 
   /** Records that every history file has reached `sizes`. */
-  async append(sizes: CommittedSizes): Promise<void> {
-    await this.handle.appendFile(`${JSON.stringify(sizes)}\n`, 'utf8')
+  append(sizes: CommittedSizes): void {
+    appendSync(this.handle, `${JSON.stringify(sizes)}\n`)
   }
 
   /** Cuts off a commit line a crash left incomplete, so the next line starts on a line of its own. */

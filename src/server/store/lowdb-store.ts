@@ -257,8 +257,8 @@ export class LowdbStore implements Store {
     if (docDirty) this.docStale = false
     try {
       const written = batches.filter(([, lines]) => lines.length)
-      await Promise.all(written.map(([name, lines]) => this.appenders[name].append(lines.join(''))))
-      if (written.length) await this.commitLog.append(Object.fromEntries(HISTORY.map((name) => [name, this.appenders[name].size])))
+      for (const [name, lines] of written) this.appenders[name].append(lines.join(''))
+      if (written.length) this.commitLog.append(Object.fromEntries(HISTORY.map((name) => [name, this.appenders[name].size])))
       if (docDirty) await this.db.write()
       this.flushes++
     } catch (error) {
