@@ -1,16 +1,15 @@
 // The miner's work loop: register, heartbeat, long-poll for jobs, claim, run on the backend, deliver.
 // It never crashes on a coordinator or backend outage (it backs off with jitter and carries on), and a
 // finished result is kept until the coordinator acknowledges it. Only a refused key stops it.
-import {setTimeout as delay} from 'node:timers/promises'
-
 import {CliError} from '../cli/errors.js'
 import type {Job} from '../client/client.js'
 import {ApiError} from '../client/errors.js'
-import {backoffDelay, type RetryOptions} from '../client/retrying-fetch.js'
+import {type Backoff, DEFAULT_BACKOFF, pause} from './backoff.js'
 import {BackendError, type InferenceBackend} from './backends/backend.js'
 import {type CoordinatorLink, isAuthFailure, isTransient, type MinerRegistration} from './coordinator-link.js'
 import type {GpuInfo} from './gpu-info.js'
 import type {JobReport, RegistrationReport, SummaryReport} from './reports.js'
+import {type Outcome, ResultCourier} from './result-courier.js'
 import type {Delivery, UndeliveredResults} from './undelivered-results.js'
 
 export type MinerEvent =
@@ -38,7 +37,7 @@ export interface MinerOptions {
   pollWaitSeconds?: number
   /** Re-registration period; by default a third of the job lease, at most DEFAULT_HEARTBEAT_MS. */
   heartbeatMs?: number
-  backoff?: Pick<RetryOptions, 'baseDelayMs' | 'maxDelayMs'>
+  backoff?: Backoff
 }
 
 export interface MinerSummary extends SummaryReport {
@@ -50,13 +49,10 @@ export interface MinerSummary extends SummaryReport {
 
 export const DEFAULT_POLL_WAIT_SECONDS = 25
 export const DEFAULT_HEARTBEAT_MS = 15_000
-export const DEFAULT_BACKOFF = {baseDelayMs: 500, maxDelayMs: 10_000}
 /** For a job that comes without a lease (the coordinator always sends one). */
 export const DEFAULT_JOB_TIMEOUT_MS = 600_000
 /** Time kept at the end of a lease to deliver the outcome before the coordinator requeues the job. */
 const LEASE_MARGIN_MS = 5000
-/** The coordinator's limit on a failure message (openapi JobFailure.error). */
-const MAX_ERROR_LENGTH = 4000
 /** The coordinator's limits on capabilities (openapi MinerRegistration). */
 const MAX_CAPABILITIES = 256
 const MAX_MODEL_NAME_LENGTH = 128
@@ -69,16 +65,13 @@ export class MinerWorker {
   /** Aborted when running jobs are abandoned: second signal or a fatal error. */
   private readonly abandoning = new AbortController()
   private readonly running = new Map<string, Promise<void>>()
-  private readonly backoff: Pick<RetryOptions, 'baseDelayMs' | 'maxDelayMs'>
+  private readonly backoff: Backoff
+  private readonly courier: ResultCourier
   private wake?: () => void
   private capabilities: string[] = []
   private registeredOnce = false
   private leaseMs?: number
   private heartbeatTimer?: NodeJS.Timeout
-  private retrying = false
-  private retryDone: Promise<void> = Promise.resolve()
-  private readonly retryWake = new AbortController()
-  private finishing = false
   private fatal?: unknown
   private coordinatorDown = false
   private backendDown = false
@@ -86,6 +79,20 @@ export class MinerWorker {
 
   constructor(private readonly options: MinerOptions) {
     this.backoff = options.backoff ?? DEFAULT_BACKOFF
+    this.courier = new ResultCourier(
+      options.link,
+      options.undelivered,
+      options.minerId,
+      this.backoff,
+      {
+        report: (delivery, outcome) => this.report(delivery, outcome),
+        coordinatorTrouble: (error) => this.coordinatorTrouble(error),
+        coordinatorAnswers: () => this.coordinatorAnswers(),
+        keyRefused: (error) => this.halt(error),
+        warn: (message) => this.warn(message),
+      },
+      this.abandoning.signal,
+    )
   }
 
   /** First signal: take no more jobs, finish the running ones. */
@@ -106,8 +113,8 @@ export class MinerWorker {
       this.capabilities = await this.resolveCapabilities()
       if (await this.registerUntilAccepted()) {
         this.scheduleHeartbeat()
-        await this.deliverKept()
-        if (this.options.undelivered.size > 0) this.ensureRetrying()
+        await this.courier.deliverKept()
+        if (this.options.undelivered.size > 0) this.courier.ensureRetrying()
         await this.takeJobs()
       }
     } catch (error) {
@@ -115,7 +122,7 @@ export class MinerWorker {
     }
     await Promise.all(this.running.values())
     clearTimeout(this.heartbeatTimer)
-    await this.finishDeliveries()
+    await this.courier.finish(this.stopRequested.signal)
     if (this.fatal) throw this.fatal
     return {
       miner_id: this.options.minerId,
@@ -222,7 +229,7 @@ export class MinerWorker {
     } catch (error) {
       delivery = {...base, seconds: elapsed(started), kind: 'fail', error: this.failureMessage(error, timeout, budget)}
     }
-    await this.deliver(delivery)
+    await this.courier.deliver(delivery)
   }
 
   /** The job timeout, cut short so that the outcome reaches the coordinator before the lease ends. */
@@ -243,126 +250,8 @@ export class MinerWorker {
     return `the miner could not run the job: ${(error as Error)?.message ?? String(error)}`
   }
 
-  // --- delivering results ------------------------------------------------------------------------
-
-  /** Tells the coordinator how a job ended; keeps the news when the coordinator cannot hear it yet. */
-  private async deliver(delivery: Delivery): Promise<void> {
-    const {link, undelivered} = this.options
-    try {
-      if (delivery.kind === 'complete') {
-        const receipt = await link.complete(delivery.job_id, {miner_id: delivery.miner_id, result: delivery.result, units: delivery.units})
-        this.coordinatorAnswers()
-        await this.forget(delivery.job_id)
-        this.counts.completed++
-        this.report(delivery, {outcome: 'completed', units: receipt.units, receipt_id: receipt.receipt_id})
-      } else {
-        const job = await link.fail(delivery.job_id, {miner_id: delivery.miner_id, error: delivery.error.slice(0, MAX_ERROR_LENGTH)})
-        this.coordinatorAnswers()
-        await this.forget(delivery.job_id)
-        this.counts.failed++
-        this.report(delivery, {outcome: 'failed', error: delivery.error, requeued: job.status === 'pending'})
-      }
-    } catch (error) {
-      if (isTransient(error) || isAuthFailure(error)) {
-        if (isAuthFailure(error)) this.halt(error)
-        else this.coordinatorTrouble(error)
-        if (!undelivered.has(delivery.job_id)) await this.keep(delivery)
-        this.ensureRetrying()
-      } else if (error instanceof ApiError && (error.status === 409 || error.status === 404)) {
-        await this.forget(delivery.job_id)
-        await this.settleRefused(delivery)
-      } else if (error instanceof ApiError && delivery.kind === 'complete') {
-        // The result itself was refused (too large, say): the job failed, and the coordinator should know.
-        await this.forget(delivery.job_id)
-        await this.deliver({...delivery, kind: 'fail', error: `the coordinator refused the result: ${error.detail}`})
-      } else {
-        await this.forget(delivery.job_id)
-        this.counts.dropped++
-        this.report(delivery, {outcome: 'dropped', error: `the coordinator refused the report: ${(error as Error).message}`})
-      }
-    }
-  }
-
-  /** A 409/404 may mean our earlier delivery got through and only its answer was lost. */
-  private async settleRefused(delivery: Delivery): Promise<void> {
-    let job: Job | undefined
-    try {
-      job = await this.options.link.job(delivery.job_id)
-    } catch {
-      job = undefined
-    }
-    if (job?.miner_id === this.options.minerId && job.status === (delivery.kind === 'complete' ? 'completed' : 'failed')) {
-      if (delivery.kind === 'fail') {
-        this.counts.failed++
-        return this.report(delivery, {outcome: 'failed', error: delivery.error})
-      }
-      const receipt = job.receipt_id ? await this.options.link.receipt(job.receipt_id).catch(() => undefined) : undefined
-      this.counts.completed++
-      return this.report(delivery, {outcome: 'completed', units: receipt?.units ?? delivery.units, receipt_id: job.receipt_id})
-    }
-    this.counts.dropped++
-    const now = job ? `it is ${job.status}${job.miner_id && job.miner_id !== this.options.minerId ? ` with miner ${job.miner_id}` : ''}` : 'it is gone or held by another miner'
-    this.report(delivery, {outcome: 'dropped', error: `the coordinator no longer had the job running for this miner (${now})`})
-  }
-
-  private async deliverKept(): Promise<void> {
-    for (const delivery of this.options.undelivered.list()) {
-      if (this.abandoning.signal.aborted) return
-      await this.deliver(delivery)
-    }
-  }
-
-  /** Retries kept results in the background, with backoff, while the miner runs. */
-  private ensureRetrying(): void {
-    if (this.retrying || this.finishing) return
-    this.retrying = true
-    this.retryDone = (async () => {
-      for (let attempt = 0; ; attempt++) {
-        if (this.options.undelivered.size === 0 || this.finishing || this.abandoning.signal.aborted) break
-        await this.pause(attempt, this.retryWake.signal)
-        if (!this.finishing) await this.deliverKept()
-      }
-      this.retrying = false
-    })()
-  }
-
-  /**
-   * After the last job: a bounded run that ended by itself keeps trying until everything is delivered
-   * (or a signal comes); a signalled stop tries once more and leaves the rest in the file.
-   */
-  private async finishDeliveries(): Promise<void> {
-    this.finishing = true
-    this.retryWake.abort()
-    await this.retryDone
-    for (let attempt = 0; this.options.undelivered.size > 0 && !this.abandoning.signal.aborted; attempt++) {
-      await this.deliverKept()
-      if (this.stopRequested.signal.aborted || this.options.undelivered.size === 0) break
-      await this.pause(attempt, this.stopRequested.signal)
-    }
-    const left = this.options.undelivered.size
-    if (left > 0) {
-      const where = this.options.undelivered.file ? `kept in ${this.options.undelivered.file}; the miner delivers them when it next starts` : 'lost (no state directory)'
-      this.warn(`${left} finished job result${left === 1 ? ' was' : 's were'} not delivered yet: ${where}`)
-    }
-  }
-
-  private async keep(delivery: Delivery): Promise<void> {
-    try {
-      await this.options.undelivered.keep(delivery)
-    } catch (error) {
-      this.warn(`cannot save the undelivered result of job ${delivery.job_id} (${(error as Error).message}); it is retried while the miner runs`)
-    }
-  }
-
-  private async forget(jobId: string): Promise<void> {
-    try {
-      await this.options.undelivered.forget(jobId)
-    } catch (error) {
-      this.warn(`cannot update ${this.options.undelivered.file} (${(error as Error).message})`)
-    }
-  }
-
-  private report(delivery: Delivery, outcome: Omit<JobReport, 'job_id' | 'model' | 'seconds'>): void {
+  private report(delivery: Delivery, outcome: Outcome): void {
+    this.counts[outcome.outcome]++
     this.options.onEvent({type: 'job', job_id: delivery.job_id, model: delivery.model, seconds: delivery.seconds, ...outcome})
   }
 
@@ -487,9 +376,8 @@ export class MinerWorker {
     this.options.onEvent({type: 'warning', message})
   }
 
-  /** Waits the backoff for this attempt; returns early (without throwing) when the signal aborts. */
   private pause(attempt: number, signal: AbortSignal): Promise<void> {
-    return delay(backoffDelay(attempt, this.backoff), undefined, {signal}).catch(() => undefined)
+    return pause(attempt, this.backoff, signal)
   }
 }
 
