@@ -7,7 +7,7 @@ import type {AddressInfo} from 'node:net'
 import {createApp, type CoordinatorApp} from './app.js'
 import {resolveConfig, type ServerConfig} from './config.js'
 import {openOrInitDataDir, type InitResult} from './data-dir.js'
-import {answerClientError} from './http/client-errors.js'
+import {answerClientError, answerConnect} from './http/client-errors.js'
 import type {Logger} from './http/error-middleware.js'
 
 export const DEFAULT_HOST = '127.0.0.1'
@@ -54,6 +54,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     app = createApp({store, signer, config, log: options.log})
     server = createServer(httpTimeouts(config), app.callback())
     server.on('clientError', answerClientError)
+    server.on('connect', answerConnect)
     server.listen(options.port ?? DEFAULT_PORT, host)
     await once(server, 'listening')
   } catch (error) {

@@ -1,8 +1,8 @@
 // Requests Node's HTTP parser refuses before Koa sees them — a malformed request line or header,
 // duplicated Content-Length, headers over the size limit, a client too slow to send its request
-// (headersTimeout/requestTimeout) — get the same `{detail, error_code}` answer as every other error,
-// and the connection is closed.
-import {STATUS_CODES} from 'node:http'
+// (headersTimeout/requestTimeout) — and CONNECT, which Node hands to no request handler, get the same
+// `{detail, error_code}` answer as every other error, and the connection is closed.
+import {STATUS_CODES, type IncomingMessage} from 'node:http'
 import type {Duplex} from 'node:stream'
 
 import {ApiError} from './api-error.js'
@@ -26,7 +26,15 @@ export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex):
     socket.destroy()
     return
   }
-  const answer = clientErrorFor(error.code)
+  answerAndClose(socket, clientErrorFor(error.code))
+}
+
+/** A `connect` listener: the coordinator is not a proxy. */
+export function answerConnect(_request: IncomingMessage, socket: Duplex): void {
+  answerAndClose(socket, new ApiError(405, 'method_not_allowed', 'CONNECT is not allowed: the coordinator is not a proxy'))
+}
+
+function answerAndClose(socket: Duplex, answer: ApiError): void {
   const body = JSON.stringify(answer)
   socket.end(
     `HTTP/1.1 ${answer.status} ${STATUS_CODES[answer.status]}\r\nContent-Type: application/json\r\n` +
