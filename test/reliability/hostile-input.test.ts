@@ -237,7 +237,7 @@ describe(`hostile input (${RUNS} generated cases per property)`, () => {
         await check('methods and targets', {method, target, headers: keyOf(key)})
       }),
       // CONNECT once went unanswered: Node hands it to no request handler and drops the connection.
-      {numRuns: RUNS, examples: [['CONNECT', '/v1/jobs', 'client'], ['CONNECT', '127.0.0.1:22', 'none']]},
+      {numRuns: RUNS, examples: [[['CONNECT', '/v1/jobs', 'client']], [['CONNECT', '127.0.0.1:22', 'none']]]},
     )
     await assertStillUp()
   })
