@@ -7,6 +7,7 @@ import path from 'node:path'
 import {describe, it} from 'node:test'
 
 import type {Schemas} from '../../src/client/client.js'
+import {STORE_FILES} from '../../src/server/store/lowdb-store.js'
 import {BIN, tempConfigDir} from '../helpers/cli.js'
 import {startTestServer, type TestServer} from '../helpers/server.js'
 import {aitbc, assertExit} from '../cli/aitbc.js'
@@ -96,7 +97,7 @@ describe('aitbc explorer verify', {concurrency: 3}, () => {
     const {server, transactions} = await busyCoordinator()
     const target = transactions.find((tx) => tx.type === 'job_completed') as Transaction
     await server.stop()
-    await alterLine(path.join(server.dataDir, 'transactions.jsonl'), (tx) => tx.seq === target.seq, (tx) => {
+    await alterLine(path.join(server.dataDir, STORE_FILES.transactions), (tx) => tx.seq === target.seq, (tx) => {
       (tx.data as Record<string, unknown>).result_sha256 = '0'.repeat(64)
     })
     const restarted = await server.restart()
@@ -117,7 +118,7 @@ describe('aitbc explorer verify', {concurrency: 3}, () => {
     const {server, transactions} = await busyCoordinator()
     const height = transactions.find((tx) => tx.type === 'receipt_issued')?.block_height as number
     await server.stop()
-    await alterLine(path.join(server.dataDir, 'blocks.jsonl'), (block) => block.height === height, (block) => {
+    await alterLine(path.join(server.dataDir, STORE_FILES.blocks), (block) => block.height === height, (block) => {
       block.timestamp = '2030-01-01T00:00:00.000Z'
     })
     const restarted = await server.restart()
