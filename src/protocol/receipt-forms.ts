@@ -72,7 +72,13 @@ export async function readReceipt(text: string): Promise<ReadReceipt | Malformed
   if (typeof form !== 'string') return {...form, receipt}
   if (form === RECEIPT_CANONICALIZATION) {
     const problem = fieldProblem(receipt, REQUIRED_FIELDS)
-    return problem ? {malformed: problem, receipt} : {receipt, form, signedBytes: receiptSigningBytes(receipt)}
+    if (problem) return {malformed: problem, receipt}
+    try {
+      return {receipt, form, signedBytes: receiptSigningBytes(receipt)}
+    } catch (error) {
+      // RFC 8785 has no form for some values JSON.parse accepts, e.g. 1e400 (Infinity).
+      return {malformed: `no RFC 8785 form: ${(error as Error).message}`, receipt}
+    }
   }
   const problem = fieldProblem(receipt, PYTHON_REQUIRED_FIELDS)
   if (problem) return {malformed: problem, receipt}

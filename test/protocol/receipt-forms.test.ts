@@ -69,6 +69,7 @@ describe('receipt forms', () => {
       ['[1]', /not a JSON object/],
       [text.replace('"units":12', '"units":"12"'), /field units must be a number/],
       [text.replace('"job_id":"job_1",', ''), /missing field job_id/],
+      [text.replace('"units":12', '"units":1e400'), /no RFC 8785 form/],
       [python.receipts[0].text.replace('"started_at": 1695720000', '"started_at": 1.5'), /started_at must be an integer/],
     ]
     for (const [input, reason] of cases) {
