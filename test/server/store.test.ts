@@ -94,13 +94,27 @@ describe('refusing bad data', () => {
     assert.deepEqual(await Promise.all(files.map((file) => readFile(file, 'utf8'))), before)
   }
 
+  /** Appends to a history file as a finished flush would: the lines, then the commit log's `done` with the new sizes. */
+  async function appendCommitted(dir: string, name: string, text: string): Promise<void> {
+    await appendFile(path.join(dir, name), text)
+    const history = [STORE_FILES.receipts, STORE_FILES.jobs, STORE_FILES.transactions, STORE_FILES.blocks]
+    const sizes = Object.fromEntries(await Promise.all(history.map(async (file) => [file, (await stat(path.join(dir, file))).size])))
+    await appendFile(path.join(dir, STORE_FILES.commits), `${JSON.stringify({done: sizes})}\n`)
+  }
+
   it('a line that is not JSON names the file and line', async () => {
     const dir = await freshDir()
-    await appendFile(path.join(dir, STORE_FILES.transactions), '{"seq": 1}\nnot json\n')
+    await appendCommitted(dir, STORE_FILES.transactions, '{"seq": 1}\nnot json\n')
     await expectRefusal(dir, /transactions\.jsonl, line 1: transaction record without a valid tx_hash/)
-    await writeFile(path.join(dir, STORE_FILES.transactions), '')
-    await appendFile(path.join(dir, STORE_FILES.jobs), `${JSON.stringify(job('job_x'))}\n{oops\n`)
-    await expectRefusal(dir, /jobs\.jsonl, line 2: not valid JSON/)
+    const dir2 = await freshDir()
+    await appendCommitted(dir2, STORE_FILES.jobs, `${JSON.stringify(job('job_x'))}\n{oops\n`)
+    await expectRefusal(dir2, /jobs\.jsonl, line 2: not valid JSON/)
+  })
+
+  it('bytes the commit log does not account for are refused', async () => {
+    const dir = await freshDir()
+    await appendFile(path.join(dir, STORE_FILES.receipts), 'x\n')
+    await expectRefusal(dir, /receipts\.jsonl is 2 bytes, more than the 0 bytes commits\.jsonl accounts for/)
   })
 
   it('a file cut shorter than what was committed to it is refused, not dropped', async () => {
@@ -110,7 +124,7 @@ describe('refusing bad data', () => {
     await store.close()
     const jobs = path.join(dir, STORE_FILES.jobs)
     await writeFile(jobs, (await readFile(jobs, 'utf8')).slice(0, -5))
-    await expectRefusal(dir, /jobs\.jsonl, line 1: the file is shorter than the \d+ bytes committed to it/)
+    await expectRefusal(dir, /jobs\.jsonl is \d+ bytes, shorter than the \d+ bytes committed to it/)
   })
 
   it('a corrupt document, a broken chain or a missing file is refused', async () => {

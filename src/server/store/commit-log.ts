@@ -1,30 +1,48 @@
-// The commit log makes a flush all-or-nothing across the history files. A flush appends its lines to
-// each history file in turn, then one line here with the size every history file has reached; only
-// then is the write acknowledged. A crash part-way through a flush leaves bytes past these sizes (a
-// receipt without its job, a job without its transaction, a line cut in half): they were never
-// acknowledged, so the next open drops them and a SIGKILL at any moment leaves a store that opens.
+// The commit log makes a flush all-or-nothing across the history files. A flush first appends
+// `{"begin": sizes}` with the size each history file will have once it is written, then appends to the
+// history files, then `{"done": sizes}`; only then is anything acknowledged. A crash part-way through
+// leaves a `begin` without its `done` and files between the sizes before and after (a receipt without
+// its job, a job without its transaction, a line cut in half): that flush was never acknowledged, so
+// the next open rolls it back and a SIGKILL at any moment leaves a store that opens. After a `done`,
+// the files must have exactly its sizes: one that is shorter or longer was changed by something else,
+// and the store refuses to open, changing nothing.
 import {open, type FileHandle} from 'node:fs/promises'
+import path from 'node:path'
 
 import {appendSync} from './jsonl-file.js'
 import {StoreCorruptError} from './store-errors.js'
 
-export type CommittedSizes = Readonly<Record<string, number>>
+export type Sizes = Readonly<Record<string, number>>
 
-/** Commit lines are short; the last complete one is always within this many bytes of the end. */
-const TAIL_BYTES = 4096
+interface Entry {
+  kind: 'begin' | 'done'
+  sizes: Sizes
+  /** Where the line starts and where the next one would. */
+  start: number
+  end: number
+}
+
+/** Lines are short; the last two complete ones are always within this many bytes of the end. */
+const TAIL_BYTES = 8192
+const NEWLINE = 0x0a
+
+/** What of each history file counts, and whether a flush cut short is rolled back. */
+export interface Recovery {
+  keep: Sizes
+  rollBack: boolean
+}
 
 export class CommitLog {
   private constructor(
     readonly file: string,
     private readonly handle: FileHandle,
-    /** Where the last complete line ends; anything after it is a commit line cut short. */
-    private readonly validBytes: number,
+    private readonly names: readonly string[],
+    /** The last two complete lines, oldest first; empty for a store from before the commit log. */
+    private readonly entries: Entry[],
     private readonly size: number,
-    /** The sizes of the last commit; undefined for a store written before the commit log existed. */
-    readonly last: CommittedSizes | undefined,
   ) {}
 
-  /** Opens (or creates) the log and reads its last commit; `names` are the history files it must cover. */
+  /** Opens (or creates) the log and reads its last two complete lines; `names` are the files it covers. */
   static async open(file: string, names: readonly string[]): Promise<CommitLog> {
     const handle = await open(file, 'a+', 0o600)
     try {
@@ -32,50 +50,82 @@ export class CommitLog {
       const start = Math.max(0, size - TAIL_BYTES)
       const tail = Buffer.alloc(size - start)
       await handle.read(tail, 0, tail.length, start)
-      const end = tail.lastIndexOf(0x0a)
-      if (end === -1) {
-        if (start > 0) throw new StoreCorruptError(`${file}: no complete line in its last ${TAIL_BYTES} bytes`)
-        return new CommitLog(file, handle, 0, size, undefined)
+      // Offsets where a line starts; the window's first bytes only count if the file starts there.
+      const starts = [...(start === 0 ? [0] : []), ...[...tail.entries()].filter(([, byte]) => byte === NEWLINE).map(([at]) => start + at + 1)]
+      const entries: Entry[] = []
+      for (let i = Math.max(1, starts.length - 2); i < starts.length; i++) {
+        const text = tail.subarray(starts[i - 1] - start, starts[i] - 1 - start).toString('utf8')
+        entries.push({...parseEntry(file, text, names), start: starts[i - 1], end: starts[i]})
       }
-      // (lastIndexOf counts a negative offset from the end, so end 0 is handled apart.)
-      const lineStart = end === 0 ? -1 : tail.lastIndexOf(0x0a, end - 1)
-      if (lineStart === -1 && start > 0) throw new StoreCorruptError(`${file}: its last line is longer than a commit line can be`)
-      const line = tail.subarray(lineStart + 1, end).toString('utf8')
-      return new CommitLog(file, handle, start + end + 1, size, parseCommit(file, line, names))
+      if (entries.length === 0 && start > 0) throw new StoreCorruptError(`${file}: no complete line in its last ${TAIL_BYTES} bytes`)
+      return new CommitLog(file, handle, names, entries, size)
     } catch (error) {
       await handle.close()
       throw error
     }
   }
 
-  /** Records that every history file has reached `sizes`. */
-  append(sizes: CommittedSizes): void {
-    appendSync(this.handle, `${JSON.stringify(sizes)}\n`)
+  /** False for a store written before the commit log: its files are read whole, then `done` records them. */
+  get isEmpty(): boolean {
+    return this.entries.length === 0
   }
 
-  /** Cuts off a commit line a crash left incomplete, so the next line starts on a line of its own. */
-  async dropIncompleteLine(): Promise<void> {
-    if (this.size > this.validBytes) await this.handle.truncate(this.validBytes)
+  /** What the history files, now `sizes` bytes long, may keep; throws StoreCorruptError when they were changed. */
+  recover(sizes: Sizes, dir: string): Recovery {
+    const last = this.entries.at(-1)!
+    const before = last.kind === 'done' ? last : this.entries.at(-2)
+    if (before?.kind !== 'done') throw new StoreCorruptError(`${this.file}: a flush begins without the state before it`)
+    const log = path.basename(this.file)
+    for (const name of this.names) {
+      const file = path.join(dir, name)
+      if (sizes[name] < before.sizes[name]) {
+        throw new StoreCorruptError(`${file} is ${sizes[name]} bytes, shorter than the ${before.sizes[name]} bytes committed to it: it was truncated or replaced`)
+      }
+      if (sizes[name] > last.sizes[name]) {
+        throw new StoreCorruptError(`${file} is ${sizes[name]} bytes, more than the ${last.sizes[name]} bytes ${log} accounts for: one of the two was changed or replaced`)
+      }
+    }
+    return {keep: before.sizes, rollBack: last.kind === 'begin'}
+  }
+
+  /** Before a flush: the sizes the history files will reach. */
+  begin(sizes: Sizes): void {
+    this.write('begin', sizes)
+  }
+
+  /** After a flush (or for a store as it is): the history files have these sizes. */
+  done(sizes: Sizes): void {
+    this.write('done', sizes)
+  }
+
+  /** Drops an incomplete last line and, with `rollBack`, the `begin` of the flush being rolled back. */
+  async settle(rollBack: boolean): Promise<void> {
+    const last = this.entries.at(-1)
+    const end = last ? (rollBack ? last.start : last.end) : 0
+    if (this.size > end) await this.handle.truncate(end)
   }
 
   async close(): Promise<void> {
     await this.handle.close()
   }
+
+  private write(kind: Entry['kind'], sizes: Sizes): void {
+    appendSync(this.handle, `${JSON.stringify({[kind]: Object.fromEntries(this.names.map((name) => [name, sizes[name]]))})}\n`)
+  }
 }
 
-function parseCommit(file: string, line: string, names: readonly string[]): CommittedSizes {
-  let value: unknown
+function parseEntry(file: string, line: string, names: readonly string[]): Pick<Entry, 'kind' | 'sizes'> {
+  let value: Record<string, unknown>
   try {
-    value = JSON.parse(line)
+    value = JSON.parse(line) as Record<string, unknown>
   } catch (error) {
-    throw new StoreCorruptError(`${file}, last line: not valid JSON (${(error as Error).message})`)
+    throw new StoreCorruptError(`${file}: a line near the end is not valid JSON (${(error as Error).message})`)
   }
-  const sizes = value as Record<string, unknown>
+  const kind = value && typeof value === 'object' && 'begin' in value ? 'begin' : 'done'
+  const sizes = value?.[kind] as Record<string, unknown> | undefined
   for (const name of names) {
     const size = sizes?.[name]
-    if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) {
-      throw new StoreCorruptError(`${file}, last line: no valid size for ${name}`)
-    }
+    if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) throw new StoreCorruptError(`${file}: a line near the end has no valid size for ${name}`)
   }
-  return sizes as CommittedSizes
+  return {kind, sizes: sizes as Sizes}
 }

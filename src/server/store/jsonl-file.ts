@@ -12,7 +12,7 @@ import {StoreCorruptError} from './store-errors.js'
 const NEWLINE = 0x0a
 
 export interface Uncommitted {
-  /** Bytes of the file that were committed; what follows is left from a flush a crash cut short. */
+  /** Bytes of the file that were committed; what follows was left by a flush a crash cut short. */
   committedBytes: number
   /** Checks a whole record past the committed bytes (it is not loaded); throws if it is not one. */
   check: (value: unknown) => void
@@ -55,9 +55,6 @@ export async function readJsonLines(file: string, onRecord: (value: unknown, lin
     }
     if (start < chunk.length) pending.push(chunk.subarray(start))
   }
-  if (offset < committed && uncommitted) {
-    throw corrupt(file, line + 1, `the file is shorter than the ${committed} bytes committed to it (truncated or replaced); the file was not changed`)
-  }
   if (pending.length && offset < committed) {
     throw corrupt(file, line + 1, 'the last line is incomplete (a write was cut short); the file was not changed')
   }
@@ -68,8 +65,8 @@ export async function readJsonLines(file: string, onRecord: (value: unknown, lin
  * takes microseconds, less than a round trip through the thread pool, while every request of the
  * flush waits for it anyway: an async write only left the event loop idle.
  */
-export function appendSync(handle: FileHandle, text: string): number {
-  const bytes = Buffer.from(text, 'utf8')
+export function appendSync(handle: FileHandle, text: string | Buffer): number {
+  const bytes = typeof text === 'string' ? Buffer.from(text, 'utf8') : text
   for (let done = 0; done < bytes.length; ) done += writeSync(handle.fd, bytes, done, bytes.length - done)
   return bytes.length
 }
@@ -100,11 +97,11 @@ export class JsonLinesAppender {
     return this.bytes
   }
 
-  append(lines: string): void {
+  append(lines: string | Buffer): void {
     this.bytes += appendSync(this.handle, lines)
   }
 
-  /** Cuts the file back to `size` bytes (only ever past the last commit). */
+  /** Cuts the file back to `size` bytes (only ever what a flush cut short by a crash left). */
   async truncate(size: number): Promise<void> {
     await this.handle.truncate(size)
     this.bytes = size

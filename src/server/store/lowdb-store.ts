@@ -1,7 +1,7 @@
 // The lowdb store. lowdb keeps the small mutable document (meta, API keys, miners); history goes to
-// append-only JSON Lines files, one append per file per flush, then one line in the commit log that
-// makes the flush count (commit-log.ts). So the cost of a write depends on what the write adds, never
-// on how much history there is. Everything is held in memory with indexes.
+// append-only JSON Lines files, one append per file per flush, between a `begin` and a `done` line in
+// the commit log, so a crash mid-flush is rolled back (commit-log.ts). So the cost of a write depends
+// on what the write adds, never on how much history there is. Everything is held in memory with indexes.
 import {access, open} from 'node:fs/promises'
 import path from 'node:path'
 
@@ -31,8 +31,9 @@ export const STORE_FILES = {
 } as const
 
 type History = 'receipts' | 'jobs' | 'transactions' | 'blocks'
-/** The history files. A flush appends to them side by side: the commit line after them is what counts. */
+/** The history files; the commit log records their sizes by file name. */
 const HISTORY: readonly History[] = ['receipts', 'jobs', 'transactions', 'blocks']
+const LOGGED = HISTORY.map((name) => STORE_FILES[name])
 
 export class LowdbStore implements Store {
   private readonly jobs = new JobIndex()
@@ -61,7 +62,8 @@ export class LowdbStore implements Store {
   static async create(dir: string, meta: StoreMeta): Promise<LowdbStore> {
     for (const name of [...HISTORY, 'commits'] as const) await (await open(path.join(dir, STORE_FILES[name]), 'wx', 0o600)).close()
     const db = new Low<CoordinatorDoc>(new JSONFile(path.join(dir, STORE_FILES.doc)), {meta, api_keys: [], miners: []})
-    const store = new LowdbStore(db, await openAppenders(dir), await CommitLog.open(path.join(dir, STORE_FILES.commits), HISTORY))
+    const store = new LowdbStore(db, await openAppenders(dir), await CommitLog.open(path.join(dir, STORE_FILES.commits), LOGGED))
+    store.commitLog.done(store.sizes())
     // The document is written last, with the first commit: its presence marks the store complete.
     store.docDirty = true
     return store
@@ -83,8 +85,7 @@ export class LowdbStore implements Store {
         throw new StoreCorruptError(`${file} is missing; the data directory is incomplete`)
       })
     }
-    // A store from before the commit log gets one here (its history all counts as committed).
-    const commitLog = await CommitLog.open(path.join(dir, STORE_FILES.commits), HISTORY)
+    const commitLog = await CommitLog.open(path.join(dir, STORE_FILES.commits), LOGGED)
     const appenders = await openAppenders(dir).catch(async (error) => {
       await commitLog.close()
       throw error
@@ -92,7 +93,6 @@ export class LowdbStore implements Store {
     const store = new LowdbStore(db, appenders, commitLog)
     try {
       await store.loadHistory(dir)
-      await store.dropUncommitted()
     } catch (error) {
       await store.closeFiles()
       throw error
@@ -256,9 +256,15 @@ export class LowdbStore implements Store {
     this.docDirty = false
     if (docDirty) this.docStale = false
     try {
-      const written = batches.filter(([, lines]) => lines.length)
-      for (const [name, lines] of written) this.appenders[name].append(lines.join(''))
-      if (written.length) this.commitLog.append(Object.fromEntries(HISTORY.map((name) => [name, this.appenders[name].size])))
+      const written = batches.filter(([, lines]) => lines.length).map(([name, lines]) => [name, Buffer.from(lines.join(''), 'utf8')] as const)
+      if (written.length) {
+        // Begin, write, done: a crash anywhere before `done` rolls the whole flush back at the next open.
+        const after = {...this.sizes()}
+        for (const [name, bytes] of written) after[STORE_FILES[name]] += bytes.length
+        this.commitLog.begin(after)
+        for (const [name, bytes] of written) this.appenders[name].append(bytes)
+        this.commitLog.done(after)
+      }
       if (docDirty) await this.db.write()
       this.flushes++
     } catch (error) {
@@ -267,11 +273,20 @@ export class LowdbStore implements Store {
     }
   }
 
+  /** Each history file's size, by file name: what the commit log records. */
+  private sizes(): Record<string, number> {
+    return Object.fromEntries(HISTORY.map((name) => [STORE_FILES[name], this.appenders[name].size]))
+  }
+
+  /**
+   * Loads the committed history. What a flush cut short by a crash left (whole records it wrote, one
+   * incomplete line) is checked, not loaded, then cut off; a store from before the commit log is read
+   * whole and gets its first line.
+   */
   private async loadHistory(dir: string): Promise<void> {
     const file = (name: History) => path.join(dir, STORE_FILES[name])
-    const committed = this.commitLog.last
-    // Past the last commit: only records a flush could have written (checked, not loaded).
-    const tail = (name: History, check: (value: unknown) => unknown) => (committed ? {committedBytes: committed[name], check} : undefined)
+    const recovery = this.commitLog.isEmpty ? undefined : this.commitLog.recover(this.sizes(), dir)
+    const tail = (name: History, check: (value: unknown) => unknown) => recovery && {committedBytes: recovery.keep[STORE_FILES[name]], check}
     await readJsonLines(file('jobs'), (value) => this.jobs.put(asJob(value)), tail('jobs', asJob))
     await readJsonLines(file('receipts'), (value) => {
       const receipt = asReceipt(value)
@@ -280,15 +295,12 @@ export class LowdbStore implements Store {
     await readJsonLines(file('transactions'), (value) => this.ledger.appendTransaction(asTransaction(value)), tail('transactions', asTransaction))
     await readJsonLines(file('blocks'), (value) => this.ledger.appendBlock(asBlock(value)), tail('blocks', asBlock))
     if (!this.ledger.head) throw corrupt(file('blocks'), 1, 'no genesis block')
-  }
-
-  /** Cuts off what a flush cut short by a crash left past the last commit: it was never acknowledged. */
-  private async dropUncommitted(): Promise<void> {
-    const committed = this.commitLog.last
-    if (committed) {
-      for (const name of HISTORY) if (this.appenders[name].size > committed[name]) await this.appenders[name].truncate(committed[name])
+    for (const name of HISTORY) {
+      const keep = recovery?.keep[STORE_FILES[name]]
+      if (keep !== undefined && this.appenders[name].size > keep) await this.appenders[name].truncate(keep)
     }
-    await this.commitLog.dropIncompleteLine()
+    await this.commitLog.settle(recovery?.rollBack ?? false)
+    if (!recovery) this.commitLog.done(this.sizes())
   }
 
   private async closeFiles(): Promise<void> {
