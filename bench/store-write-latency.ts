@@ -54,7 +54,7 @@ async function seed(dataDir: string, count: number): Promise<void> {
     ledger.record('job_submitted', {job_id: id, client: 'client', model: 'llama3.2'}, at)
     ledger.record('job_claimed', {job_id: id, miner_id: 'bench-miner', attempt: 1}, at)
     ledger.record('job_completed', {job_id: id, miner_id: 'bench-miner', receipt_id: receipt.receipt_id}, at)
-    ledger.record('receipt_issued', {receipt_id: receipt.receipt_id, job_id: id, units: 24, price: receipt.price}, at)
+    ledger.record('receipt_issued', {receipt_id: receipt.receipt_id, job_id: id, receipt}, at)
     if (i % 250 === 249) ledger.sealPending(at)
     if (i % 2000 === 1999) await store.commit()
   }

@@ -103,7 +103,10 @@ async function checkOneBlock(
   const gap = seqGap(txs, previous?.lastSeq)
   if (gap) return {...verdict, ok: false, reason: 'seq_gap', detail: gap}
   for (const tx of txs) {
-    if (tx.type !== 'receipt_issued' || !isRecord(tx.data.receipt)) continue
+    if (tx.type !== 'receipt_issued') continue
+    if (!isRecord(tx.data.receipt)) {
+      return {...verdict, ok: false, reason: 'receipt_malformed', detail: `transaction ${tx.seq}: receipt_issued without its receipt`}
+    }
     const problem = await checkRecordedReceipt(tx, options.receiptChecker)
     if (problem) return {...verdict, ok: false, reason: `receipt_${problem.reason}`, detail: `transaction ${tx.seq}: ${problem.detail}`}
     verdict.receipts++

@@ -5,7 +5,6 @@ import type {Ed25519Signer} from '../../protocol/ed25519.js'
 import {sha256Hex} from '../../protocol/encoding.js'
 import type {JobStatus} from '../../protocol/job-states.js'
 import type {Receipt} from '../../protocol/receipt.js'
-import {receiptSigningBytes} from '../../protocol/receipt.js'
 import type {Principal} from '../auth/api-keys.js'
 import {pricePer1000Tokens, type ServerConfig} from '../config.js'
 import {conflict, forbidden, notFound, promptTooLarge} from '../http/api-error.js'
@@ -151,10 +150,8 @@ export class JobService {
     this.apply(machine.complete(job, result.miner_id, result.result, receipt.receipt_id, now))
     this.store.touchMiner(result.miner_id, now.toISOString())
     this.ledger.record('job_completed', {job_id: jobId, miner_id: result.miner_id, receipt_id: receipt.receipt_id, result_sha256: receipt.result_sha256}, now)
-    this.ledger.record('receipt_issued', {
-      receipt_id: receipt.receipt_id, job_id: jobId, provider: receipt.provider, client: receipt.client, units: receipt.units,
-      price: receipt.price, model: receipt.model, receipt_sha256: sha256Hex(receiptSigningBytes(receipt)), sig: receipt.signature.sig,
-    }, now)
+    // The whole signed receipt goes on the ledger, so `explorer verify` can check every one it holds.
+    this.ledger.record('receipt_issued', {receipt_id: receipt.receipt_id, job_id: jobId, receipt}, now)
     await this.store.commit()
     return receipt
   }
