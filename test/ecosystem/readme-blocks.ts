@@ -15,6 +15,8 @@
 //        the test starts a fake one speaking that protocol and points AITBC_BACKEND_URL at it.
 //   Directives combine with ";" (e.g. `background: ...; fake ollama`).
 //
+// A line `cmd || echo "exit code $?"   # ...: exit code N` claims cmd exits N; the test checks it.
+//
 // ```text and ```json blocks show output and are never run; a shell command in one is an error, so no
 // example hides from the test. Other fence languages are errors too.
 

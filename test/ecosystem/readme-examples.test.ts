@@ -139,8 +139,12 @@ describe('README examples', () => {
       return
     }
     if (backendUrl) await session.run(`export AITBC_BACKEND_URL='${backendUrl}'`, BLOCK_TIMEOUT_MS)
-    await session.run(code, BLOCK_TIMEOUT_MS)
+    const {stdout} = await session.run(code, BLOCK_TIMEOUT_MS)
     if (backendUrl) await session.run('unset AITBC_BACKEND_URL', BLOCK_TIMEOUT_MS)
+    // `cmd || echo "exit code $?"   # ...: exit code N` is a claim about cmd: hold the README to it.
+    for (const claim of code.matchAll(/\|\| echo "exit code \$\?".*#.*\bexit code (\d+)/g)) {
+      assert.match(stdout, new RegExp(`^exit code ${claim[1]}$`, 'm'), `README line ${block.line}: ${claim[0]}\n${stdout}`)
+    }
   }
 
   it('every ```sh block runs against a coordinator started by the test', async (t) => {
