@@ -62,6 +62,26 @@ it('a flush a crash cut short is rolled back, and the store opens and goes on', 
   }
 })
 
+it('a flush whose files were all written is kept, its `done` missing or cut', async () => {
+  for (const doneWritten of ['', '{"done":{"recei']) {
+    const {server, pendingJobId} = await stopped()
+    const dir = server.dataDir
+    const jobs = (await readFile(path.join(dir, STORE_FILES.jobs), 'utf8')).trim().split('\n')
+    const cancelled = `${JSON.stringify({...JSON.parse(jobs.filter((line) => line.includes(pendingJobId)).at(-1)!), status: 'cancelled'})}\n`
+    await beginFlush(dir, {[STORE_FILES.jobs]: cancelled})
+    await appendFile(path.join(dir, STORE_FILES.jobs), cancelled)
+    await appendFile(path.join(dir, STORE_FILES.commits), doneWritten)
+    const again = await startTestServer({dataDir: dir, keys: server})
+    assert.equal((await again.request<{status: string}>(`/v1/jobs/${pendingJobId}`, {key: again.clientKey})).body.status, 'cancelled')
+    // The log is finished, so the next flush and the next open go on from it.
+    await submit(again, {prompt: 'after'})
+    const third = await again.restart()
+    assert.equal((await third.request<unknown[]>('/v1/jobs?limit=100', {key: third.clientKey})).body.length, 3)
+    await third.stop()
+    await server.close()
+  }
+})
+
 it('a crash while the commit log line itself was written leaves a store that opens unchanged', async () => {
   const {server, pendingJobId} = await stopped()
   const committed = await readAll(server.dataDir)

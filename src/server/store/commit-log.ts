@@ -3,9 +3,9 @@
 // history files, then `{"done": sizes}`; only then is anything acknowledged. A crash part-way through
 // leaves a `begin` without its `done` and files between the sizes before and after (a receipt without
 // its job, a job without its transaction, a line cut in half): that flush was never acknowledged, so
-// the next open rolls it back and a SIGKILL at any moment leaves a store that opens. After a `done`,
-// the files must have exactly its sizes: one that is shorter or longer was changed by something else,
-// and the store refuses to open, changing nothing.
+// the next open rolls it back and a SIGKILL at any moment leaves a store that opens. A `begin` whose
+// files all reached its sizes is complete, `done` or not. Files shorter or longer than the log allows
+// were changed by something else: the store refuses to open, changing nothing.
 import {open, type FileHandle} from 'node:fs/promises'
 import path from 'node:path'
 
@@ -26,10 +26,11 @@ interface Entry {
 const TAIL_BYTES = 8192
 const NEWLINE = 0x0a
 
-/** What of each history file counts, and whether a flush cut short is rolled back. */
+/** What of each history file counts, and what the log's end needs. */
 export interface Recovery {
   keep: Sizes
-  rollBack: boolean
+  /** `rollBack`: drop the last `begin` (its flush is cut off the files); `finish`: record the `done` a complete flush lacks. */
+  settle: 'rollBack' | 'finish' | 'none'
 }
 
 export class CommitLog {
@@ -85,7 +86,9 @@ export class CommitLog {
         throw new StoreCorruptError(`${file} is ${sizes[name]} bytes, more than the ${last.sizes[name]} bytes ${log} accounts for: one of the two was changed or replaced`)
       }
     }
-    return {keep: before.sizes, rollBack: last.kind === 'begin'}
+    if (last.kind === 'done') return {keep: last.sizes, settle: 'none'}
+    const complete = this.names.every((name) => sizes[name] === last.sizes[name])
+    return complete ? {keep: last.sizes, settle: 'finish'} : {keep: before.sizes, settle: 'rollBack'}
   }
 
   /** Before a flush: the sizes the history files will reach. */
@@ -98,11 +101,12 @@ export class CommitLog {
     this.write('done', sizes)
   }
 
-  /** Drops an incomplete last line and, with `rollBack`, the `begin` of the flush being rolled back. */
-  async settle(rollBack: boolean): Promise<void> {
+  /** Drops an incomplete last line, then rolls back or finishes the last flush as `recover` decided. */
+  async settle(recovery: Recovery | undefined): Promise<void> {
     const last = this.entries.at(-1)
-    const end = last ? (rollBack ? last.start : last.end) : 0
+    const end = last ? (recovery?.settle === 'rollBack' ? last.start : last.end) : 0
     if (this.size > end) await this.handle.truncate(end)
+    if (recovery?.settle === 'finish') this.done(recovery.keep)
   }
 
   async close(): Promise<void> {
