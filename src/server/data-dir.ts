@@ -34,6 +34,14 @@ export interface InitResult {
 
 const OWN_FILES = [SIGNING_KEY_FILE, ...Object.values(STORE_FILES)]
 
+/**
+ * For the `serve` processes: every file they create is private to the user. The store's document is
+ * rewritten through a temporary file that would otherwise get the default mode (0644) on every write.
+ */
+export function keepNewFilesPrivate(): void {
+  process.umask(0o077)
+}
+
 export async function isInitialised(dir: string): Promise<boolean> {
   const found = await ownFiles(dir)
   if (found.includes(STORE_FILES.doc)) return true

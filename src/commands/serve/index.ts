@@ -1,6 +1,6 @@
 import {Command, Flags} from '@oclif/core'
 
-import {DataDirError} from '../../server/data-dir.js'
+import {DataDirError, keepNewFilesPrivate} from '../../server/data-dir.js'
 import {formatInitReport} from '../../server/init-report.js'
 import {DEFAULT_HOST, DEFAULT_PORT, ListenError, shutdownSignal, startServer} from '../../server/run-server.js'
 import {configFromFlags, parseFlagNumber, SERVE_DEFAULTS} from '../../server/serve-flags.js'
@@ -60,6 +60,7 @@ export default class Serve extends Command {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Serve)
+    keepNewFilesPrivate()
     let server
     try {
       server = await startServer({

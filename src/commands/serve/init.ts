@@ -1,6 +1,6 @@
 import {Command, Flags} from '@oclif/core'
 
-import {DataDirError, initDataDir, type InitResult} from '../../server/data-dir.js'
+import {DataDirError, initDataDir, keepNewFilesPrivate, type InitResult} from '../../server/data-dir.js'
 import {formatInitReport} from '../../server/init-report.js'
 
 export default class ServeInit extends Command {
@@ -20,6 +20,7 @@ export default class ServeInit extends Command {
 
   async run(): Promise<InitResult> {
     const {flags} = await this.parse(ServeInit)
+    keepNewFilesPrivate()
     let result: InitResult
     try {
       result = await initDataDir(flags['data-dir'] ?? this.config.dataDir)
