@@ -41,8 +41,21 @@ const STATUS_HINTS: Record<number, string> = {
   429: 'Too many requests; wait and try again.',
 }
 
-/** Turns any thrown value into the message, code and exit code a command reports. */
+/** Turns any thrown value into the message, code and exit code a command reports, with secrets masked. */
 export function describeFailure(error: unknown): Failure {
+  const failure = failureOf(error)
+  return {...failure, message: maskSecrets(failure.message)}
+}
+
+/**
+ * A message can quote what the user typed (`Nonexistent flag: --api-key=...`, an unexpected argument):
+ * API keys (coordinator keys start with `aitbc_`) and the values of key flags are masked before printing.
+ */
+function maskSecrets(text: string): string {
+  return text.replace(/aitbc_[A-Za-z0-9_-]{8,}/g, 'aitbc_********').replace(/(--(?:backend-)?api-key=)\S+/g, '$1********')
+}
+
+function failureOf(error: unknown): Failure {
   if (error instanceof CliError) {
     return {exitCode: error.exitCode, code: error.code, message: error.message, hint: error.hint}
   }
