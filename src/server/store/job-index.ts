@@ -1,14 +1,27 @@
-// Jobs in memory with the indexes the hot paths need: by id, by client and status (newest first),
-// pending per model (oldest first), running, and idempotency keys per client. No path scans all jobs.
-import type {JobStatus} from '../../protocol/job-states.js'
+// Jobs with the indexes the hot paths need: by id, by client and status (newest first), pending per
+// model (oldest first), running, and idempotency keys per client. No path scans all jobs.
+//
+// A finished job never changes again, so once its last version is on disk only where it is stays in
+// memory, with what the indexes need; `get` reads it back (from the page cache, microseconds). Memory
+// then grows with the number of jobs by a small entry each, not by their prompts and results, and a
+// restart loads 100,000 finished jobs in well under the time and memory their records would take.
+import {isFinal, type JobStatus} from '../../protocol/job-states.js'
+import type {LineAt} from './jsonl-file.js'
+import {NamePool} from './name-pool.js'
 import type {JobRecord} from './records.js'
 import {SortedIds} from './sorted-ids.js'
 import type {JobQuery} from './store.js'
 
 interface Entry {
-  job: JobRecord
   /** Submit order: the key every index sorts by. */
   order: number
+  status: JobStatus
+  client: string
+  model: string
+  /** The current version while it may still change or is not yet on disk. */
+  job: JobRecord | undefined
+  /** Where the current version is on disk, once written. */
+  at: LineAt | undefined
 }
 
 export class JobIndex {
@@ -20,28 +33,42 @@ export class JobIndex {
   private readonly pendingByModel = new Map<string, SortedIds>()
   private readonly running = new Set<string>()
   private readonly idempotency = new Map<string, string>()
+  private readonly names = new NamePool()
   private nextOrder = 0
+
+  /** `read` reads a job version back from where it was written. */
+  constructor(private readonly read: (at: LineAt) => JobRecord) {}
 
   get size(): number {
     return this.entries.size
   }
 
   get(jobId: string): JobRecord | undefined {
-    return this.entries.get(jobId)?.job
+    const entry = this.entries.get(jobId)
+    return entry && (entry.job ?? this.read(entry.at!))
   }
 
   put(job: JobRecord): void {
     const previous = this.entries.get(job.job_id)
     const order = previous ? previous.order : this.nextOrder++
     if (previous) {
-      this.unindexStatus(previous.job, order)
+      this.unindexStatus(job.job_id, previous)
     } else {
       this.all.insert(order, job.job_id)
       bucket(this.byClient, job.client).insert(order, job.job_id)
       if (job.idempotency) this.idempotency.set(idempotencyId(job.client, job.idempotency.key), job.job_id)
     }
-    this.entries.set(job.job_id, {job, order})
-    this.indexStatus(job, order)
+    const entry: Entry = {order, status: job.status, client: this.names.intern(job.client), model: this.names.intern(job.model), job, at: undefined}
+    this.entries.set(job.job_id, entry)
+    this.indexStatus(job.job_id, entry)
+  }
+
+  /** `job` is on disk at `at`; if it is still the current version and final, only its place is kept. */
+  written(job: JobRecord, at: LineAt): void {
+    const entry = this.entries.get(job.job_id)
+    if (entry?.job !== job) return
+    entry.at = at
+    if (isFinal(job.status)) entry.job = undefined
   }
 
   byIdempotencyKey(client: string, key: string): JobRecord | undefined {
@@ -51,7 +78,7 @@ export class JobIndex {
 
   list(query: JobQuery): JobRecord[] {
     const ids = this.listIndex(query.client, query.status)
-    return ids ? ids.newestFirst(query.offset, query.limit).map((id) => this.entries.get(id)!.job) : []
+    return ids ? ids.newestFirst(query.offset, query.limit).map((id) => this.get(id)!) : []
   }
 
   oldestPending(models: Iterable<string>): JobRecord | undefined {
@@ -64,7 +91,7 @@ export class JobIndex {
   }
 
   runningJobs(): JobRecord[] {
-    return [...this.running].map((id) => this.entries.get(id)!.job)
+    return [...this.running].map((id) => this.get(id)!)
   }
 
   private listIndex(client: string | undefined, status: JobStatus | undefined): SortedIds | undefined {
@@ -74,18 +101,18 @@ export class JobIndex {
     return this.all
   }
 
-  private indexStatus(job: JobRecord, order: number): void {
-    bucket(this.byStatus, job.status).insert(order, job.job_id)
-    bucket(this.byClientStatus, statusId(job.client, job.status)).insert(order, job.job_id)
-    if (job.status === 'pending') bucket(this.pendingByModel, job.model).insert(order, job.job_id)
-    if (job.status === 'running') this.running.add(job.job_id)
+  private indexStatus(jobId: string, {order, status, client, model}: Entry): void {
+    bucket(this.byStatus, status).insert(order, jobId)
+    bucket(this.byClientStatus, statusId(client, status)).insert(order, jobId)
+    if (status === 'pending') bucket(this.pendingByModel, model).insert(order, jobId)
+    if (status === 'running') this.running.add(jobId)
   }
 
-  private unindexStatus(job: JobRecord, order: number): void {
-    this.byStatus.get(job.status)?.remove(order)
-    this.byClientStatus.get(statusId(job.client, job.status))?.remove(order)
-    if (job.status === 'pending') this.pendingByModel.get(job.model)?.remove(order)
-    if (job.status === 'running') this.running.delete(job.job_id)
+  private unindexStatus(jobId: string, {order, status, client, model}: Entry): void {
+    this.byStatus.get(status)?.remove(order)
+    this.byClientStatus.get(statusId(client, status))?.remove(order)
+    if (status === 'pending') this.pendingByModel.get(model)?.remove(order)
+    if (status === 'running') this.running.delete(jobId)
   }
 }
 

@@ -2,14 +2,23 @@
 // streams the file so its size is not limited by the largest string; a line that is not JSON, or a
 // last line without its newline (a write cut short), stops the load instead of being skipped — except
 // past the committed size (see commit-log.ts), where a flush cut short by a crash may have left whole
-// records and one incomplete line: those are checked, not loaded, and the caller drops them.
-import {createReadStream, writeSync} from 'node:fs'
+// records and one incomplete line: those are checked, not loaded, and the caller drops them. Every
+// record's place in its file is known, so the store can drop records from memory and read them back.
+import {createReadStream, readSync, writeSync} from 'node:fs'
 import {open, type FileHandle} from 'node:fs/promises'
 import path from 'node:path'
 
 import {StoreCorruptError} from './store-errors.js'
 
 const NEWLINE = 0x0a
+/** Large reads: each chunk of the stream is a round trip through the thread pool. */
+const READ_CHUNK_BYTES = 1 << 20
+
+/** Where a record's line is in its file (the newline not counted). */
+export interface LineAt {
+  offset: number
+  length: number
+}
 
 export interface Uncommitted {
   /** Bytes of the file that were committed; what follows was left by a flush a crash cut short. */
@@ -18,20 +27,29 @@ export interface Uncommitted {
   check: (value: unknown) => void
 }
 
+export interface ReadOptions {
+  uncommitted?: Uncommitted
+  /** The first this many lines are located but not parsed: `onUnparsed` gets where each is. */
+  unparsedLines?: number
+  onUnparsed?: (at: LineAt) => void
+}
+
 /**
  * Calls `onRecord` for every line in order; a throw from it names the file and line. With `uncommitted`,
  * lines past the committed bytes go to its `check` instead, and the last of them may be incomplete.
  */
-export async function readJsonLines(file: string, onRecord: (value: unknown, line: number) => void, uncommitted?: Uncommitted): Promise<void> {
+export async function readJsonLines(file: string, onRecord: (value: unknown, at: LineAt) => void, options: ReadOptions = {}): Promise<void> {
+  const {uncommitted, unparsedLines = 0, onUnparsed} = options
   const committed = uncommitted?.committedBytes ?? Infinity
   let pending: Buffer[] = []
   let line = 0
   let offset = 0
   const handle = (bytes: Buffer): void => {
     line++
-    const lineStart = offset
+    const at = {offset, length: bytes.length}
     offset += bytes.length + 1
-    if (lineStart < committed && offset > committed) throw corrupt(file, line, 'the committed data ends inside this line')
+    if (at.offset < committed && offset > committed) throw corrupt(file, line, 'the committed data ends inside this line')
+    if (line <= unparsedLines && offset <= committed) return onUnparsed!(at)
     let value: unknown
     try {
       value = JSON.parse(bytes.toString('utf8'))
@@ -39,13 +57,13 @@ export async function readJsonLines(file: string, onRecord: (value: unknown, lin
       throw corrupt(file, line, `not valid JSON (${(error as Error).message})`)
     }
     try {
-      if (offset <= committed) onRecord(value, line)
+      if (offset <= committed) onRecord(value, at)
       else uncommitted!.check(value)
     } catch (error) {
       throw error instanceof StoreCorruptError ? error : corrupt(file, line, (error as Error).message)
     }
   }
-  for await (const chunk of createReadStream(file) as AsyncIterable<Buffer>) {
+  for await (const chunk of createReadStream(file, {highWaterMark: READ_CHUNK_BYTES}) as AsyncIterable<Buffer>) {
     let start = 0
     for (let at = chunk.indexOf(NEWLINE); at !== -1; at = chunk.indexOf(NEWLINE, start)) {
       pending.push(chunk.subarray(start, at))
@@ -75,7 +93,7 @@ export function corrupt(file: string, line: number, reason: string): StoreCorrup
   return new StoreCorruptError(`${file}, line ${line}: ${reason}`)
 }
 
-/** An open append-only file. Each `append` is one write of whole lines. */
+/** An open append-only file. Each `append` is one write of whole lines; `read` reads records back. */
 export class JsonLinesAppender {
   private constructor(
     readonly file: string,
@@ -84,7 +102,8 @@ export class JsonLinesAppender {
   ) {}
 
   static async open(file: string): Promise<JsonLinesAppender> {
-    const handle = await open(file, 'a', 0o600)
+    // a+: appends always go to the end, and records can be read back by position.
+    const handle = await open(file, 'a+', 0o600)
     return new JsonLinesAppender(file, handle, (await handle.stat()).size)
   }
 
@@ -99,6 +118,37 @@ export class JsonLinesAppender {
 
   append(lines: string | Buffer): void {
     this.bytes += appendSync(this.handle, lines)
+  }
+
+  /** The record on the line at `at` (synchronous: from the page cache, microseconds). */
+  read(at: LineAt): unknown {
+    return this.readLines(at.offset, at.length)[0]
+  }
+
+  /** The records on consecutive lines from `first` through `last`, in one read. */
+  readRange(first: LineAt, last: LineAt): unknown[] {
+    return this.readLines(first.offset, last.offset + last.length - first.offset)
+  }
+
+  private readLines(offset: number, length: number): unknown[] {
+    const bytes = Buffer.allocUnsafe(length)
+    for (let done = 0; done < length; ) {
+      const read = readSync(this.handle.fd, bytes, done, length - done, offset + done)
+      if (read === 0) throw new StoreCorruptError(`${this.file}: ends before byte ${offset + length}; it was truncated`)
+      done += read
+    }
+    const records: unknown[] = []
+    for (let start = 0; start <= length; ) {
+      const end = bytes.indexOf(NEWLINE, start)
+      const stop = end === -1 ? length : end
+      try {
+        records.push(JSON.parse(bytes.toString('utf8', start, stop)))
+      } catch (error) {
+        throw new StoreCorruptError(`${this.file}, byte ${offset + start}: not valid JSON (${(error as Error).message})`)
+      }
+      start = stop + 1
+    }
+    return records
   }
 
   /** Cuts the file back to `size` bytes (only ever what a flush cut short by a crash left). */

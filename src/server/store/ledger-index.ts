@@ -1,57 +1,93 @@
-// The ledger in memory: transactions by seq and blocks by height. Blocks seal consecutive runs of
-// transactions, so a transaction's block is found by binary search over how many each block sealed.
+// The ledger: transactions by seq and blocks by height. Blocks seal consecutive runs of transactions,
+// so a transaction's block is found by binary search over how many each block sealed.
+//
+// Transactions that are both sealed and on disk leave memory (only where each is stays): they are read
+// back for the explorer, a block's or the latest page's worth at a time, in one read each. What is in
+// memory is always the unsealed or unwritten tail, which is what sealing needs.
 import type {Block, Transaction} from '../../protocol/ledger.js'
+import type {LineAt} from './jsonl-file.js'
 import type {LedgerTransaction} from './records.js'
 
 export class LedgerIndex {
-  private readonly txs: Transaction[] = []
+  /** Where transaction seq i + 1 is on disk, for those written so far (always a prefix). */
+  private readonly offsets: number[] = []
+  private readonly lengths: number[] = []
+  /** How many transactions, from the first, are only on disk. */
+  private onDisk = 0
+  /** The transactions after those. */
+  private readonly memory: Transaction[] = []
   private readonly blocks: Block[] = []
   /** sealedThrough[h]: how many transactions blocks 0..h seal together. */
   private readonly sealedThrough: number[] = []
 
+  /** `readRange` reads the transactions written at `first` through `last` back, in order. */
+  constructor(private readonly readRange: (first: LineAt, last: LineAt) => Transaction[]) {}
+
   get lastSeq(): number {
-    return this.txs.length
+    return this.onDisk + this.memory.length
   }
 
   get head(): Block | undefined {
     return this.blocks.at(-1)
   }
 
-  private get sealedCount(): number {
+  get sealedCount(): number {
     return this.sealedThrough.at(-1) ?? 0
   }
 
   /** Throws when the transaction does not continue the ledger. */
   appendTransaction(tx: Transaction): void {
-    if (tx.seq !== this.txs.length + 1) throw new Error(`transaction seq ${tx.seq} does not follow ${this.txs.length}`)
-    this.txs.push(tx)
+    if (tx.seq !== this.lastSeq + 1) throw new Error(`transaction seq ${tx.seq} does not follow ${this.lastSeq}`)
+    this.memory.push(tx)
+  }
+
+  /** The next transaction not yet located is on disk at `at` (they are written in seq order). */
+  located(at: LineAt): void {
+    this.offsets.push(at.offset)
+    this.lengths.push(at.length)
+    this.release()
+  }
+
+  /**
+   * Loading, after the blocks: the next transaction, which a block seals, stays on disk unparsed. Its
+   * block's Merkle root covers it (`explorer verify` recomputes it); reading it back checks its shape.
+   */
+  appendSealed(at: LineAt): void {
+    this.onDisk++
+    this.located(at)
   }
 
   /** Throws when the block does not continue the chain or seals more than is unsealed. */
   appendBlock(block: Block): void {
+    if (this.sealedCount + block.transactions > this.lastSeq) throw new Error(`block ${block.height} seals transactions that do not exist`)
+    this.loadBlock(block)
+  }
+
+  /** Loading, before the transactions: throws when the block does not continue the chain. */
+  loadBlock(block: Block): void {
     if (block.height !== this.blocks.length) throw new Error(`block height ${block.height} does not follow ${this.blocks.length - 1}`)
     const head = this.head
     if (head && block.prev_hash !== head.hash) throw new Error(`block ${block.height} does not link to block ${head.height}`)
-    const through = this.sealedCount + block.transactions
-    if (through > this.txs.length) throw new Error(`block ${block.height} seals transactions that do not exist`)
     this.blocks.push(block)
-    this.sealedThrough.push(through)
+    this.sealedThrough.push(this.sealedCount + block.transactions)
+    this.release()
   }
 
   unsealed(): Transaction[] {
-    return this.txs.slice(this.sealedCount)
+    return this.memory.slice(this.sealedCount - this.onDisk)
   }
 
   recent(limit: number): LedgerTransaction[] {
-    const out: LedgerTransaction[] = []
-    for (let i = this.txs.length - 1; i >= 0 && out.length < limit; i--) out.push(this.withHeight(this.txs[i]))
-    return out
+    const last = this.lastSeq
+    return this.range(Math.max(0, last - limit), last)
+      .reverse()
+      .map((tx) => ({...tx, block_height: tx.seq <= this.sealedCount ? this.blockOf(tx.seq) : null}))
   }
 
   blockTransactions(height: number): LedgerTransaction[] | undefined {
     if (!Number.isInteger(height) || height < 0 || height >= this.blocks.length) return undefined
     const start = height === 0 ? 0 : this.sealedThrough[height - 1]
-    return this.txs.slice(start, this.sealedThrough[height]).map((tx) => ({...tx, block_height: height}))
+    return this.range(start, this.sealedThrough[height]).map((tx) => ({...tx, block_height: height}))
   }
 
   getBlock(height: number): Block | undefined {
@@ -65,8 +101,23 @@ export class LedgerIndex {
     return out
   }
 
-  private withHeight(tx: Transaction): LedgerTransaction {
-    return {...tx, block_height: tx.seq <= this.sealedCount ? this.blockOf(tx.seq) : null}
+  /** Transactions `from` (inclusive) to `to` (exclusive), counted from 0: one read for those on disk. */
+  private range(from: number, to: number): Transaction[] {
+    const split = Math.min(to, this.onDisk)
+    const read = from < split ? this.readRange(this.at(from), this.at(split - 1)) : []
+    return [...read, ...this.memory.slice(Math.max(from, this.onDisk) - this.onDisk, to - this.onDisk)]
+  }
+
+  private at(index: number): LineAt {
+    return {offset: this.offsets[index], length: this.lengths[index]}
+  }
+
+  /** Drops from memory the transactions that are both sealed and on disk. */
+  private release(): void {
+    const drop = Math.min(this.sealedCount, this.offsets.length) - this.onDisk
+    if (drop <= 0) return
+    this.memory.splice(0, drop)
+    this.onDisk += drop
   }
 
   /** The first block whose cumulative count reaches seq. */

@@ -1,7 +1,9 @@
 // The lowdb store. lowdb keeps the small mutable document (meta, API keys, miners); history goes to
 // append-only JSON Lines files, one append per file per flush, between a `begin` and a `done` line in
 // the commit log, so a crash mid-flush is rolled back (commit-log.ts). So the cost of a write depends
-// on what the write adds, never on how much history there is. Everything is held in memory with indexes.
+// on what the write adds, never on how much history there is. Indexes are in memory; records that can no
+// longer change (finished jobs, receipts, sealed transactions) are kept only as where they are on disk
+// once written, and read back when asked for, so memory and load time stay small as history grows.
 import {access, open} from 'node:fs/promises'
 import path from 'node:path'
 
@@ -12,7 +14,7 @@ import type {Transaction} from '../../protocol/ledger.js'
 import {CommitLog} from './commit-log.js'
 import {checkCoordinatorDoc, type CoordinatorDoc} from './coordinator-doc.js'
 import {JobIndex} from './job-index.js'
-import {corrupt, JsonLinesAppender, readJsonLines} from './jsonl-file.js'
+import {corrupt, JsonLinesAppender, readJsonLines, type LineAt} from './jsonl-file.js'
 import {LedgerIndex} from './ledger-index.js'
 import {ReceiptIndex} from './receipt-index.js'
 import {asBlock, asJob, asReceipt, asTransaction} from './record-checks.js'
@@ -35,13 +37,19 @@ type History = 'receipts' | 'jobs' | 'transactions' | 'blocks'
 const HISTORY: readonly History[] = ['receipts', 'jobs', 'transactions', 'blocks']
 const LOGGED = HISTORY.map((name) => STORE_FILES[name])
 
+/** A line waiting for the next flush, and what to tell once it is on disk. */
+interface PendingLine {
+  line: string
+  written?: (at: LineAt) => void
+}
+
 export class LowdbStore implements Store {
-  private readonly jobs = new JobIndex()
-  private readonly receipts = new ReceiptIndex()
-  private readonly ledger = new LedgerIndex()
+  private readonly jobs: JobIndex
+  private readonly receipts: ReceiptIndex
+  private readonly ledger: LedgerIndex
   private readonly minerPositions = new Map<string, number>()
   private readonly keyPositions = new Map<string, number>()
-  private readonly pending = new Map<History, string[]>(HISTORY.map((name) => [name, []]))
+  private readonly pending = new Map<History, PendingLine[]>(HISTORY.map((name) => [name, []]))
   private docDirty = false
   /** Only liveness changed: written along with the next document write, or at close. */
   private docStale = false
@@ -54,6 +62,9 @@ export class LowdbStore implements Store {
     private readonly appenders: Record<History, JsonLinesAppender>,
     private readonly commitLog: CommitLog,
   ) {
+    this.jobs = new JobIndex((at) => asJob(appenders.jobs.read(at)))
+    this.receipts = new ReceiptIndex((at) => asReceipt(appenders.receipts.read(at)))
+    this.ledger = new LedgerIndex((first, last) => appenders.transactions.readRange(first, last).map(asTransaction))
     db.data.api_keys.forEach((key, i) => this.keyPositions.set(key.name, i))
     db.data.miners.forEach((miner, i) => this.minerPositions.set(miner.miner_id, i))
   }
@@ -170,7 +181,7 @@ export class LowdbStore implements Store {
 
   putJob(job: JobRecord): void {
     this.jobs.put(job)
-    this.queue('jobs', job)
+    this.queue('jobs', job, (at) => this.jobs.written(job, at))
   }
 
   getReceipt(receiptId: string): ReceiptRecord | undefined {
@@ -187,7 +198,7 @@ export class LowdbStore implements Store {
 
   putReceipt(receipt: ReceiptRecord): void {
     this.receipts.add(receipt, this.getMiner(receipt.provider)?.principal)
-    this.queue('receipts', receipt)
+    this.queue('receipts', receipt, (at) => this.receipts.written(receipt, at))
   }
 
   lastTransactionSeq(): number {
@@ -196,7 +207,7 @@ export class LowdbStore implements Store {
 
   appendTransaction(tx: Transaction): void {
     this.ledger.appendTransaction(tx)
-    this.queue('transactions', tx)
+    this.queue('transactions', tx, (at) => this.ledger.located(at))
   }
 
   unsealedTransactions(): Transaction[] {
@@ -244,9 +255,9 @@ export class LowdbStore implements Store {
     }
   }
 
-  private queue(name: History, record: unknown): void {
+  private queue(name: History, record: unknown, written?: (at: LineAt) => void): void {
     // Serialised now, so the line is a snapshot of the record as it was written.
-    this.pending.get(name)!.push(JsonLinesAppender.line(record))
+    this.pending.get(name)!.push({line: JsonLinesAppender.line(record), written})
   }
 
   private async flush(): Promise<void> {
@@ -256,14 +267,18 @@ export class LowdbStore implements Store {
     this.docDirty = false
     if (docDirty) this.docStale = false
     try {
-      const written = batches.filter(([, lines]) => lines.length).map(([name, lines]) => [name, Buffer.from(lines.join(''), 'utf8')] as const)
+      const written = batches
+        .filter(([, lines]) => lines.length)
+        .map(([name, lines]) => [name, lines, Buffer.from(lines.map((pending) => pending.line).join(''), 'utf8')] as const)
       if (written.length) {
         // Begin, write, done: a crash anywhere before `done` rolls the whole flush back at the next open.
-        const after = {...this.sizes()}
-        for (const [name, bytes] of written) after[STORE_FILES[name]] += bytes.length
+        const before = this.sizes()
+        const after = {...before}
+        for (const [name, , bytes] of written) after[STORE_FILES[name]] += bytes.length
         this.commitLog.begin(after)
-        for (const [name, bytes] of written) this.appenders[name].append(bytes)
+        for (const [name, , bytes] of written) this.appenders[name].append(bytes)
         this.commitLog.done(after)
+        for (const [name, lines] of written) locate(before[STORE_FILES[name]], lines)
       }
       if (docDirty) await this.db.write()
       this.flushes++
@@ -287,14 +302,26 @@ export class LowdbStore implements Store {
     const file = (name: History) => path.join(dir, STORE_FILES[name])
     const recovery = this.commitLog.isEmpty ? undefined : this.commitLog.recover(this.sizes(), dir)
     const tail = (name: History, check: (value: unknown) => unknown) => recovery && {committedBytes: recovery.keep[STORE_FILES[name]], check}
-    await readJsonLines(file('jobs'), (value) => this.jobs.put(asJob(value)), tail('jobs', asJob))
-    await readJsonLines(file('receipts'), (value) => {
+    // Blocks first: the transactions they seal are only located, not parsed (the bulk of the history).
+    await readJsonLines(file('blocks'), (value) => this.ledger.loadBlock(asBlock(value)), {uncommitted: tail('blocks', asBlock)})
+    if (!this.ledger.head) throw corrupt(file('blocks'), 1, 'no genesis block')
+    await readJsonLines(file('jobs'), (value, at) => {
+      const job = asJob(value)
+      this.jobs.put(job)
+      this.jobs.written(job, at)
+    }, {uncommitted: tail('jobs', asJob)})
+    await readJsonLines(file('receipts'), (value, at) => {
       const receipt = asReceipt(value)
       this.receipts.add(receipt, this.getMiner(receipt.provider)?.principal)
-    }, tail('receipts', asReceipt))
-    await readJsonLines(file('transactions'), (value) => this.ledger.appendTransaction(asTransaction(value)), tail('transactions', asTransaction))
-    await readJsonLines(file('blocks'), (value) => this.ledger.appendBlock(asBlock(value)), tail('blocks', asBlock))
-    if (!this.ledger.head) throw corrupt(file('blocks'), 1, 'no genesis block')
+      this.receipts.written(receipt, at)
+    }, {uncommitted: tail('receipts', asReceipt)})
+    await readJsonLines(file('transactions'), (value, at) => {
+      this.ledger.appendTransaction(asTransaction(value))
+      this.ledger.located(at)
+    }, {uncommitted: tail('transactions', asTransaction), unparsedLines: this.ledger.sealedCount, onUnparsed: (at) => this.ledger.appendSealed(at)})
+    if (this.ledger.sealedCount > this.ledger.lastSeq) {
+      throw new StoreCorruptError(`${file('blocks')}: the blocks seal ${this.ledger.sealedCount} transactions, but ${file('transactions')} holds ${this.ledger.lastSeq}`)
+    }
     for (const name of HISTORY) {
       const keep = recovery?.keep[STORE_FILES[name]]
       if (keep !== undefined && this.appenders[name].size > keep) await this.appenders[name].truncate(keep)
@@ -311,6 +338,16 @@ export class LowdbStore implements Store {
 async function openAppenders(dir: string): Promise<Record<History, JsonLinesAppender>> {
   const entries = await Promise.all(HISTORY.map(async (name) => [name, await JsonLinesAppender.open(path.join(dir, STORE_FILES[name]))] as const))
   return Object.fromEntries(entries) as Record<History, JsonLinesAppender>
+}
+
+/** Tells each line's record where it now is, given the size its file had before the append. */
+function locate(start: number, lines: readonly PendingLine[]): void {
+  let offset = start
+  for (const {line, written} of lines) {
+    const bytes = Buffer.byteLength(line, 'utf8')
+    written?.({offset, length: bytes - 1})
+    offset += bytes
+  }
 }
 
 function upsert<T>(list: T[], positions: Map<string, number>, id: string, value: T): void {
