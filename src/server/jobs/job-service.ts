@@ -15,6 +15,7 @@ import type {JobParams, JobRecord, MinerRecord} from '../store/records.js'
 import type {Store} from '../store/store.js'
 import type {JobDefaults} from './job-defaults.js'
 import * as machine from './job-machine.js'
+import {JobOffers} from './job-offers.js'
 import {canSeeJob} from './job-view.js'
 import type {JobWaiters} from './job-waiters.js'
 import {billedUnits} from './token-count.js'
@@ -31,7 +32,12 @@ export interface JobResult {
   units?: number
 }
 
+/** How long a job offered to one miner is held from the others; a miner claims within milliseconds. */
+const OFFER_HOLD_MS = 2000
+
 export class JobService {
+  private readonly offers = new JobOffers(OFFER_HOLD_MS)
+
   constructor(
     private readonly store: Store,
     private readonly ledger: Ledger,
@@ -94,20 +100,30 @@ export class JobService {
     if (!job || (principal.role !== 'admin' && job.client !== principal.name)) throw notFound(`job ${jobId} not found`)
     const now = new Date()
     const moved = this.apply(machine.cancel(job, now))
+    this.offers.release(jobId)
     this.ledger.record('job_cancelled', {job_id: jobId, by: principal.name, previous_status: job.status}, now)
     await this.store.commit()
     return moved
   }
 
-  /** The oldest pending job the miner serves; with `waitSeconds`, waits for one before answering null. */
+  /**
+   * The oldest pending job the miner serves that is not held for another miner (job-offers.ts); with
+   * `waitSeconds`, waits for one before answering null.
+   */
   async available(principal: Principal, minerId: string, waitSeconds: number, signal?: AbortSignal): Promise<JobRecord | null> {
     this.ownedMiner(principal, minerId)
     this.store.touchMiner(minerId, new Date().toISOString())
     const deadline = Date.now() + waitSeconds * 1000
     for (;;) {
       const capabilities = this.store.getMiner(minerId)!.capabilities
-      const job = this.store.oldestPendingJob(capabilities)
-      if (job) return job
+      const now = Date.now()
+      const job = this.store.oldestPendingJob(capabilities, (jobId) => this.offers.heldForAnother(jobId, minerId, now))
+      if (job) {
+        this.offers.offer(job.job_id, minerId, now)
+        // A new job wakes one waiting miner: if this answer never reaches its miner, free the job for another.
+        signal?.addEventListener('abort', () => (this.offers.release(job.job_id), this.waiters.notify(job.model)), {once: true})
+        return job
+      }
       const remaining = deadline - Date.now()
       if (remaining <= 0 || this.waiters.isClosed || signal?.aborted) return null
       await this.waiters.wait(new Set(capabilities), remaining, signal)
@@ -122,6 +138,7 @@ export class JobService {
     }
     const now = new Date()
     const claimed = this.apply(machine.claim(job, minerId, now, this.config.leaseSeconds))
+    this.offers.release(jobId)
     this.store.touchMiner(minerId, now.toISOString())
     this.ledger.record('job_claimed', {job_id: jobId, miner_id: minerId, attempt: claimed.attempts, lease_expires_at: claimed.lease_expires_at}, now)
     await this.store.commit()

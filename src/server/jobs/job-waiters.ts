@@ -28,9 +28,15 @@ export class JobWaiters {
     })
   }
 
-  /** A job for `model` became pending. */
+  /**
+   * A job for `model` became pending: the miner that has waited longest for that model is woken. One
+   * job needs one miner; waking every waiting miner made all of them race to claim it, and all but one
+   * were refused (a herd of requests per job).
+   */
   notify(model: string): void {
-    for (const waiter of [...this.waiters]) if (waiter.models.has(model)) waiter.wake()
+    for (const waiter of this.waiters) {
+      if (waiter.models.has(model)) return waiter.wake()
+    }
   }
 
   get isClosed(): boolean {

@@ -81,10 +81,10 @@ export class JobIndex {
     return ids ? ids.newestFirst(query.offset, query.limit).map((id) => this.get(id)!) : []
   }
 
-  oldestPending(models: Iterable<string>): JobRecord | undefined {
+  oldestPending(models: Iterable<string>, skip?: (jobId: string) => boolean): JobRecord | undefined {
     let best: {key: number; id: string} | undefined
     for (const model of models) {
-      const head = this.pendingByModel.get(model)?.first()
+      const head = this.pendingByModel.get(model)?.first(skip)
       if (head && (!best || head.key < best.key)) best = head
     }
     return best ? this.get(best.id) : undefined

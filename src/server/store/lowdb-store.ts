@@ -167,8 +167,8 @@ export class LowdbStore implements Store {
     return this.jobs.list(query)
   }
 
-  oldestPendingJob(models: Iterable<string>): JobRecord | undefined {
-    return this.jobs.oldestPending(models)
+  oldestPendingJob(models: Iterable<string>, skip?: (jobId: string) => boolean): JobRecord | undefined {
+    return this.jobs.oldestPending(models, skip)
   }
 
   runningJobs(): JobRecord[] {

@@ -29,8 +29,10 @@ export class SortedIds {
     this.ids.splice(at, 1)
   }
 
-  first(): {key: number; id: string} | undefined {
-    return this.ids.length ? {key: this.keys[0], id: this.ids[0]} : undefined
+  /** The lowest-keyed id that `skip` does not reject. */
+  first(skip?: (id: string) => boolean): {key: number; id: string} | undefined {
+    for (let i = 0; i < this.ids.length; i++) if (!skip?.(this.ids[i])) return {key: this.keys[i], id: this.ids[i]}
+    return undefined
   }
 
   /** Ids from the highest key down, skipping `offset`, at most `limit`. */

@@ -49,8 +49,8 @@ export interface Store {
   jobByIdempotencyKey(client: string, key: string): JobRecord | undefined
   /** Newest first. */
   listJobs(query: JobQuery): JobRecord[]
-  /** The pending job submitted first among the given models. */
-  oldestPendingJob(models: Iterable<string>): JobRecord | undefined
+  /** The pending job submitted first among the given models, passing over those `skip` rejects. */
+  oldestPendingJob(models: Iterable<string>, skip?: (jobId: string) => boolean): JobRecord | undefined
   runningJobs(): JobRecord[]
   jobCount(): number
   putJob(job: JobRecord): void

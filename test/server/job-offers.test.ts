@@ -1,0 +1,64 @@
+// Miners asking for work together get different jobs, and a new job wakes one waiting miner, not all:
+// otherwise every miner gets the same oldest job and all but one of their claims are refused.
+import assert from 'node:assert/strict'
+import {after, before, describe, it} from 'node:test'
+
+import {JobOffers} from '../../src/server/jobs/job-offers.js'
+import {JobWaiters} from '../../src/server/jobs/job-waiters.js'
+import {startTestServer, type TestServer} from '../helpers/server.js'
+import {claim, register, sleep, submit, type JobBody} from './fixtures.js'
+
+describe('JobOffers', () => {
+  it('holds an offered job from other miners until the hold lapses, once per pending spell', () => {
+    const offers = new JobOffers(1000)
+    offers.offer('job_a', 'rig-1', 0)
+    assert.equal(offers.heldForAnother('job_a', 'rig-2', 999), true)
+    assert.equal(offers.heldForAnother('job_a', 'rig-1', 999), false, 'not from the miner it was offered to')
+    assert.equal(offers.heldForAnother('job_a', 'rig-2', 1000), false, 'lapsed')
+    offers.offer('job_a', 'rig-1', 1500)
+    assert.equal(offers.heldForAnother('job_a', 'rig-2', 1600), false, 'asking again does not hold it again')
+    offers.release('job_a')
+    offers.offer('job_a', 'rig-2', 2000)
+    assert.equal(offers.heldForAnother('job_a', 'rig-1', 2500), true, 'pending again after a release: held anew')
+    assert.equal(offers.heldForAnother('job_b', 'rig-1', 0), false)
+  })
+})
+
+describe('JobWaiters', () => {
+  it('wakes the longest-waiting miner of the model, one per new job', async () => {
+    const waiters = new JobWaiters()
+    const woken: string[] = []
+    const wait = (name: string, models: string[]) => waiters.wait(new Set(models), 5000).then(() => woken.push(name))
+    const all = [wait('first', ['a']), wait('second', ['a', 'b']), wait('third', ['a'])]
+    waiters.notify('b')
+    await sleep(10)
+    assert.deepEqual(woken, ['second'])
+    waiters.notify('a')
+    await sleep(10)
+    assert.deepEqual(woken, ['second', 'first'])
+    waiters.close()
+    await Promise.all(all)
+    assert.deepEqual(woken, ['second', 'first', 'third'])
+  })
+})
+
+describe('GET /v1/jobs/available with several miners', () => {
+  let server: TestServer
+  before(async () => (server = await startTestServer()))
+  after(() => server.close())
+
+  const available = (minerId: string, wait = 0) =>
+    server.request<JobBody | null>(`/v1/jobs/available?miner_id=${minerId}&wait=${wait}`, {key: server.minerKey})
+
+  it('offers miners that ask together different jobs, and the same job to the same miner', async () => {
+    for (const minerId of ['pair-1', 'pair-2', 'pair-3']) await register(server, minerId, ['model-pair'])
+    const first = await submit(server, {prompt: 'one', model: 'model-pair'})
+    const second = await submit(server, {prompt: 'two', model: 'model-pair'})
+    const [a, b] = await Promise.all([available('pair-1'), available('pair-2')])
+    assert.deepEqual(new Set([a.body!.job_id, b.body!.job_id]), new Set([first.job_id, second.job_id]))
+    assert.equal((await available('pair-1')).body!.job_id, a.body!.job_id)
+    assert.equal((await available('pair-3')).body, null, 'both jobs are held for the miners they were offered to')
+    await claim(server, a.body!.job_id, 'pair-1')
+    await claim(server, b.body!.job_id, 'pair-2')
+  })
+})
