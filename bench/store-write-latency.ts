@@ -1,6 +1,6 @@
 // Write latency of the coordinator's store: POST /v1/jobs with an empty store and with 100,000 finished
 // jobs (each with its receipt and ledger transactions, sealed into blocks), to show that the cost of a
-// write does not grow with history. History is seeded through the Store API directly, then the real
+// write does not grow with history. History is seeded by the coordinator's services directly, then the real
 // server is started on the data directory and timed over HTTP (sequential requests, so each one is a
 // full write-and-flush), plus the bare store write (putJob + transaction + commit) without HTTP.
 //
@@ -13,12 +13,10 @@ import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {promisify} from 'node:util'
 
-import {initDataDir, openDataDir} from '../src/server/data-dir.js'
-import {Ledger} from '../src/server/ledger/ledger.js'
-import {issueReceipt} from '../src/server/receipts/receipt-issuer.js'
+import {initDataDir} from '../src/server/data-dir.js'
 import {startServer} from '../src/server/run-server.js'
-import type {JobRecord} from '../src/server/store/records.js'
 import {STORE_FILES} from '../src/server/store/lowdb-store.js'
+import {seedFinishedJobs} from './lib/seed-history.js'
 import {median, round} from './lib/stats.js'
 
 export interface WriteLatencyRow {
@@ -32,34 +30,6 @@ export interface WriteLatencyRow {
   /** 1,000 submits from 50 concurrent clients: requests per second, and writes that shared each flush. */
   concurrentPerSec: number
   writesPerFlush: number
-}
-
-/** Seeds `count` completed jobs with receipts, four ledger transactions each and a block per 1,000 transactions. */
-async function seed(dataDir: string, count: number): Promise<void> {
-  const {store, signer} = await openDataDir(dataDir)
-  const ledger = new Ledger(store, signer)
-  store.putMiner({miner_id: 'bench-miner', capabilities: ['llama3.2'], principal: 'miner', registered_at: new Date().toISOString(), last_seen: new Date().toISOString()})
-  for (let i = 0; i < count; i++) {
-    const at = new Date()
-    const id = `job_bench${String(i).padStart(8, '0')}`
-    const job: JobRecord = {
-      job_id: id, status: 'running', prompt: `Benchmark prompt number ${i}: summarise the plot of a short story in two sentences.`,
-      model: 'llama3.2', params: {max_tokens: 256, temperature: 0.7, top_p: 0.9}, client: 'client', attempts: 1,
-      created_at: at.toISOString(), miner_id: 'bench-miner', started_at: at.toISOString(),
-    }
-    const result = `A finished result for job ${i}, about as long as a short answer from a small model would be.`
-    const receipt = issueReceipt({receiptId: `rcpt_bench${i}`, job, minerId: 'bench-miner', result, units: 24, pricePer1000: 1, completedAt: at}, signer)
-    store.putJob({...job, status: 'completed', result, receipt_id: receipt.receipt_id, completed_at: at.toISOString()})
-    store.putReceipt(receipt)
-    ledger.record('job_submitted', {job_id: id, client: 'client', model: 'llama3.2'}, at)
-    ledger.record('job_claimed', {job_id: id, miner_id: 'bench-miner', attempt: 1}, at)
-    ledger.record('job_completed', {job_id: id, miner_id: 'bench-miner', receipt_id: receipt.receipt_id}, at)
-    ledger.record('receipt_issued', {receipt_id: receipt.receipt_id, job_id: id, receipt}, at)
-    if (i % 250 === 249) ledger.sealPending(at)
-    if (i % 2000 === 1999) await store.commit()
-  }
-  ledger.sealPending(new Date())
-  await store.close()
 }
 
 function p95(values: number[]): number {
@@ -78,7 +48,7 @@ export async function measure(finishedJobs: number, requests: number): Promise<W
   const dataDir = path.join(root, 'data')
   try {
     const keys = await initDataDir(dataDir)
-    if (finishedJobs) await seed(dataDir, finishedJobs)
+    if (finishedJobs) await seedFinishedJobs(dataDir, finishedJobs)
     const loadStarted = performance.now()
     const server = await startServer({dataDir, port: 0, log: () => undefined})
     const loadMs = performance.now() - loadStarted

@@ -1,0 +1,37 @@
+// The servers under test, each a subprocess on loopback: `aitbc serve` on a data directory, and the bare
+// Koa baseline. Data directories are made with the coordinator's own init and seeded with history.
+import {cp} from 'node:fs/promises'
+import path from 'node:path'
+
+import {initDataDir, type InitResult} from '../../src/server/data-dir.js'
+import {startServer, type RunningServer} from './processes.js'
+import {seedFinishedJobs} from './seed-history.js'
+
+const ROOT = path.resolve(import.meta.dirname, '..', '..')
+/** The built CLI, as users run it. */
+export const AITBC_BIN = path.join(ROOT, 'bin', 'run.js')
+
+export interface DataDir {
+  dir: string
+  keys: InitResult
+}
+
+export async function createDataDir(dir: string, finishedJobs: number): Promise<DataDir> {
+  const keys = await initDataDir(dir)
+  if (finishedJobs > 0) await seedFinishedJobs(dir, finishedJobs)
+  return {dir, keys}
+}
+
+/** A copy to run a server on, so every phase starts from the same history. */
+export async function copyDataDir(from: DataDir, dir: string): Promise<DataDir> {
+  await cp(from.dir, dir, {recursive: true})
+  return {dir, keys: {...from.keys, data_dir: dir}}
+}
+
+export function startCoordinator(dataDir: DataDir): Promise<RunningServer> {
+  return startServer(process.execPath, [AITBC_BIN, 'serve', '--data-dir', dataDir.dir, '--port', '0'])
+}
+
+export function startBareKoa(): Promise<RunningServer> {
+  return startServer(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench', 'bare-koa-server.ts')])
+}

@@ -1,0 +1,126 @@
+// `npm run bench`: every figure of the performance table, each against its baseline measured in the same
+// run, printed as one table and written to bench/results/latest.json. `--quick` runs everything with
+// tiny sizes (CI runs it so the benchmarks keep working; its figures mean little).
+//
+//   npm run build && npm run bench [-- --quick]
+import {existsSync} from 'node:fs'
+import {mkdir, mkdtemp, rm, writeFile} from 'node:fs/promises'
+import {cpus, loadavg, tmpdir} from 'node:os'
+import path from 'node:path'
+
+import {coldStart} from './cold-start.js'
+import {createDataDir} from './lib/servers.js'
+import {row, renderTable, type Row} from './lib/table.js'
+import {serveStartup} from './serve-startup.js'
+import {serverThroughput, throughputRows, type ThroughputFigures, type ThroughputSizes} from './server-throughput.js'
+import {VERIFY_SIZES, verifyMemory, verifyThroughput, type VerifyMemory, type VerifyThroughput} from './verify-receipts.js'
+
+interface Sizes {
+  coldStartRuns: number
+  finishedJobs: number
+  startupRuns: number
+  throughput: ThroughputSizes
+  verify: (typeof VERIFY_SIZES)['full']
+}
+
+const FULL: Sizes = {
+  coldStartRuns: 15,
+  finishedJobs: 100_000,
+  startupRuns: 5,
+  throughput: {
+    post: {connections: 32, seconds: 10},
+    lifecycle: {clients: 16, miners: 4, seconds: 10},
+    runs: 3,
+    warmupSeconds: 2,
+  },
+  verify: VERIFY_SIZES.full,
+}
+
+const QUICK: Sizes = {
+  coldStartRuns: 1,
+  finishedJobs: 200,
+  startupRuns: 1,
+  throughput: {
+    post: {connections: 8, seconds: 1},
+    lifecycle: {clients: 4, miners: 2, seconds: 1},
+    runs: 1,
+    warmupSeconds: 0.3,
+  },
+  verify: VERIFY_SIZES.quick,
+}
+
+const ROOT = path.resolve(import.meta.dirname, '..')
+const RESULTS = path.join(ROOT, 'bench', 'results', 'latest.json')
+
+const quick = process.argv.includes('--quick')
+const sizes = quick ? QUICK : FULL
+const progress = (message: string) => process.stderr.write(`bench: ${message}\n`)
+
+if (!existsSync(path.join(ROOT, 'dist', 'commands'))) {
+  progress('the CLI is not built; run `npm run build` first (the benchmarks run bin/run.js as users do)')
+  process.exit(1)
+}
+
+const work = await mkdtemp(path.join(tmpdir(), 'aitbc-bench-'))
+let rows: Row[]
+let figures: {throughput: ThroughputFigures; verify: {throughput: VerifyThroughput; memory: VerifyMemory}}
+try {
+  progress(`cold start (${sizes.coldStartRuns} runs per command)`)
+  const cold = await coldStart(sizes.coldStartRuns, work)
+
+  progress(`data directories: empty, and ${sizes.finishedJobs.toLocaleString('en-US')} finished jobs`)
+  const empty = await createDataDir(path.join(work, 'empty'), 0)
+  const full = await createDataDir(path.join(work, 'full'), sizes.finishedJobs)
+
+  progress(`serve start (${sizes.startupRuns} runs each)`)
+  const startup = await serveStartup(empty, full, sizes.finishedJobs, sizes.startupRuns)
+
+  progress(`POST /v1/jobs and the job lifecycle (${sizes.throughput.runs} runs each)`)
+  const throughput = await serverThroughput(empty, full, work, sizes.throughput)
+
+  progress(`receipts verify (${sizes.verify.throughputRuns} runs over ${sizes.verify.throughput} receipts; memory ${sizes.verify.memoryRuns} runs)`)
+  const verify = {
+    throughput: await verifyThroughput(sizes.verify.throughput, sizes.verify.throughputRuns, work),
+    memory: await verifyMemory(sizes.verify.few, sizes.verify.many, sizes.verify.memoryRuns, work),
+  }
+  figures = {throughput, verify}
+  rows = [...cold, ...throughputRows(throughput, sizes.throughput, sizes.finishedJobs), ...startup, ...verifyRows(verify)]
+} finally {
+  await rm(work, {recursive: true, force: true})
+}
+
+console.log(renderTable(rows))
+const missed = rows.filter((r) => !r.ok)
+console.log(missed.length ? `\n${missed.length} of ${rows.length} rows miss their target.` : `\nAll ${rows.length} rows meet their target.`)
+const machine = {node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model, loadAverage: loadavg()}
+await mkdir(path.dirname(RESULTS), {recursive: true})
+await writeFile(RESULTS, `${JSON.stringify({date: new Date().toISOString(), quick, sizes, machine, rows, figures}, null, 2)}\n`)
+progress(`wrote ${path.relative(ROOT, RESULTS)}`)
+
+/** The rows of the verification engineer's benchmark (bench/verify-receipts.ts). */
+function verifyRows({throughput, memory}: {throughput: VerifyThroughput; memory: VerifyMemory}): Row[] {
+  return [
+    row(
+      {
+        figure: `aitbc receipts verify, ${throughput.receipts.toLocaleString('en-US')} receipts in one JSON Lines file`,
+        value: throughput.cliPerSec,
+        unit: 'receipts/s',
+        baseline: {name: 'node:crypto verify loop', value: throughput.barePerSec, unit: 'receipts/s'},
+        target: '>= 0.6',
+        detail: `median of ${sizes.verify.throughputRuns}; process start included`,
+      },
+      (ratio) => ratio >= 0.6,
+    ),
+    row(
+      {
+        figure: `aitbc receipts verify peak memory, ${memory.many.toLocaleString('en-US')} receipts`,
+        value: memory.manyRssMb,
+        unit: 'MiB',
+        baseline: {name: `${memory.few.toLocaleString('en-US')} receipts`, value: memory.fewRssMb, unit: 'MiB'},
+        target: '<= 1.5',
+        detail: `median of ${sizes.verify.memoryRuns}`,
+      },
+      (ratio) => ratio <= 1.5,
+    ),
+  ]
+}

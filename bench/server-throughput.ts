@@ -1,0 +1,145 @@
+// Coordinator throughput under load from this process, against the bare Koa app on the same machine:
+// POST /v1/jobs with autocannon, then the full job lifecycle. Each with an empty store and with a large
+// history. Every server is a subprocess on its own copy of the data; the servers of a phase run side by
+// side and take turns, so each run of each sees the same machine load.
+import path from 'node:path'
+
+import {lifecycleLoad, type LifecycleLoad, type LifecycleResult} from './lib/lifecycle-load.js'
+import {postLoad, type LoadResult} from './lib/post-load.js'
+import type {RunningServer} from './lib/processes.js'
+import {copyDataDir, startBareKoa, startCoordinator, type DataDir} from './lib/servers.js'
+import {median} from './lib/stats.js'
+import {row, type Row} from './lib/table.js'
+
+export const POST_RATIO_TARGET = 0.3
+export const P99_TARGET_MS = 25
+export const LIFECYCLE_RATIO_TARGET = 0.06
+export const HISTORY_RATIO_TARGET = 0.8
+
+export interface ThroughputSizes {
+  post: {connections: number; seconds: number}
+  lifecycle: LifecycleLoad
+  runs: number
+  warmupSeconds: number
+}
+
+const JOB_BODY = JSON.stringify({prompt: 'Summarise the plot of a short story in two sentences.', model: 'llama3.2'})
+
+export interface ThroughputFigures {
+  bare: LoadResult
+  post: {empty: LoadResult; full: LoadResult}
+  lifecycle: {empty: LifecycleResult; full: LifecycleResult}
+}
+
+/** `work` is a scratch directory for the copies. */
+export async function serverThroughput(empty: DataDir, full: DataDir, work: string, sizes: ThroughputSizes): Promise<ThroughputFigures> {
+  const post = async (server: RunningServer, dataDir?: DataDir, seconds = sizes.post.seconds) =>
+    postLoad(`${server.url}/v1/jobs`, {connections: sizes.post.connections, seconds, body: JOB_BODY, headers: dataDir && {'x-api-key': dataDir.keys.client_key}})
+
+  const postDirs = [await copyDataDir(empty, path.join(work, 'post-empty')), await copyDataDir(full, path.join(work, 'post-full'))]
+  const postFigures = await withServers([startBareKoa(), ...postDirs.map(startCoordinator)], async ([bare, emptyServer, fullServer]) => {
+    const runs: LoadResult[][] = [[], [], []]
+    await post(bare, undefined, sizes.warmupSeconds)
+    for (const [i, dataDir] of postDirs.entries()) await post([emptyServer, fullServer][i], dataDir, sizes.warmupSeconds)
+    for (let run = 0; run < sizes.runs; run++) {
+      runs[0].push(await post(bare))
+      runs[1].push(await post(emptyServer, postDirs[0]))
+      runs[2].push(await post(fullServer, postDirs[1]))
+    }
+    return runs.map(medianLoad)
+  })
+
+  const lifecycleDirs = [await copyDataDir(empty, path.join(work, 'lifecycle-empty')), await copyDataDir(full, path.join(work, 'lifecycle-full'))]
+  const lifecycleFigures = await withServers(lifecycleDirs.map(startCoordinator), async (servers) => {
+    const runs: LifecycleResult[][] = [[], []]
+    for (const [i, server] of servers.entries()) await lifecycleLoad(server.url, lifecycleDirs[i].keys, {...sizes.lifecycle, seconds: sizes.warmupSeconds})
+    for (let run = 0; run < sizes.runs; run++) {
+      for (const [i, server] of servers.entries()) runs[i].push(await lifecycleLoad(server.url, lifecycleDirs[i].keys, sizes.lifecycle))
+    }
+    return runs.map(medianLifecycle)
+  })
+
+  return {
+    bare: postFigures[0],
+    post: {empty: postFigures[1], full: postFigures[2]},
+    lifecycle: {empty: lifecycleFigures[0], full: lifecycleFigures[1]},
+  }
+}
+
+export function throughputRows(figures: ThroughputFigures, sizes: ThroughputSizes, finishedJobs: number): Row[] {
+  const {bare, post, lifecycle} = figures
+  const jobs = finishedJobs.toLocaleString('en-US')
+  const load = `${sizes.post.connections} connections, ${sizes.post.seconds} s`
+  const crowd = `${sizes.lifecycle.clients} clients, ${sizes.lifecycle.miners} miners, ${sizes.lifecycle.seconds} s`
+  const latency = (result: LoadResult) => `p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms`
+  const jobLatency = (result: LifecycleResult) => `${result.jobs} jobs; submit to completed p50 ${result.p50Ms.toFixed(1)} ms`
+  const bareBaseline = {name: 'bare Koa POST', value: bare.perSec, unit: 'req/s'}
+  const medianOf = `median of ${sizes.runs}`
+  return [
+    row(
+      {
+        figure: `POST /v1/jobs, ${load}`,
+        value: post.empty.perSec,
+        unit: 'req/s',
+        baseline: bareBaseline,
+        target: `>= ${POST_RATIO_TARGET}, p99 < ${P99_TARGET_MS} ms`,
+        detail: `${medianOf}; ${latency(post.empty)} (bare Koa ${latency(bare)})`,
+      },
+      (ratio) => ratio >= POST_RATIO_TARGET && post.empty.p99Ms < P99_TARGET_MS,
+    ),
+    row(
+      {
+        figure: `full lifecycle, ${crowd}`,
+        value: lifecycle.empty.jobsPerSec,
+        unit: 'jobs/s',
+        baseline: bareBaseline,
+        target: `>= ${LIFECYCLE_RATIO_TARGET}`,
+        detail: `${medianOf}; ${jobLatency(lifecycle.empty)}`,
+      },
+      (ratio) => ratio >= LIFECYCLE_RATIO_TARGET,
+    ),
+    row(
+      {
+        figure: `POST /v1/jobs, ${load}, ${jobs} finished jobs`,
+        value: post.full.perSec,
+        unit: 'req/s',
+        baseline: {name: 'empty store', value: post.empty.perSec, unit: 'req/s'},
+        target: `>= ${HISTORY_RATIO_TARGET}, p99 < ${P99_TARGET_MS} ms`,
+        detail: `${medianOf}; ${latency(post.full)}`,
+      },
+      (ratio) => ratio >= HISTORY_RATIO_TARGET && post.full.p99Ms < P99_TARGET_MS,
+    ),
+    row(
+      {
+        figure: `full lifecycle, ${crowd}, ${jobs} finished jobs`,
+        value: lifecycle.full.jobsPerSec,
+        unit: 'jobs/s',
+        baseline: {name: 'empty store', value: lifecycle.empty.jobsPerSec, unit: 'jobs/s'},
+        target: `>= ${HISTORY_RATIO_TARGET}`,
+        detail: `${medianOf}; ${jobLatency(lifecycle.full)}`,
+      },
+      (ratio) => ratio >= HISTORY_RATIO_TARGET,
+    ),
+  ]
+}
+
+/** Starts the servers, runs `use`, and stops every server that started, whatever happens. */
+async function withServers<T>(starting: Promise<RunningServer>[], use: (servers: RunningServer[]) => Promise<T>): Promise<T> {
+  const started = await Promise.allSettled(starting)
+  const servers = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []))
+  try {
+    const failed = started.find((result) => result.status === 'rejected')
+    if (failed) throw (failed as PromiseRejectedResult).reason
+    return await use(servers)
+  } finally {
+    await Promise.all(servers.map((server) => server.stop()))
+  }
+}
+
+function medianLoad(results: LoadResult[]): LoadResult {
+  return {perSec: median(results.map((r) => r.perSec)), p50Ms: median(results.map((r) => r.p50Ms)), p99Ms: median(results.map((r) => r.p99Ms))}
+}
+
+function medianLifecycle(results: LifecycleResult[]): LifecycleResult {
+  return {jobsPerSec: median(results.map((r) => r.jobsPerSec)), jobs: median(results.map((r) => r.jobs)), p50Ms: median(results.map((r) => r.p50Ms))}
+}
