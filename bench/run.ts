@@ -2,7 +2,7 @@
 // run, printed as one table and written to bench/results/latest.json. `--quick` runs everything with
 // tiny sizes (CI runs it so the benchmarks keep working; its figures mean little).
 //
-//   npm run build && npm run bench [-- --quick]
+//   npm run build && npm run bench [-- --quick] [-- --out FILE]
 import {existsSync} from 'node:fs'
 import {mkdir, mkdtemp, rm, writeFile} from 'node:fs/promises'
 import {cpus, loadavg, tmpdir} from 'node:os'
@@ -50,7 +50,8 @@ const QUICK: Sizes = {
 }
 
 const ROOT = path.resolve(import.meta.dirname, '..')
-const RESULTS = path.join(ROOT, 'bench', 'results', 'latest.json')
+const outAt = process.argv.indexOf('--out')
+const RESULTS = outAt === -1 ? path.join(ROOT, 'bench', 'results', 'latest.json') : path.resolve(process.argv[outAt + 1])
 
 const quick = process.argv.includes('--quick')
 const sizes = quick ? QUICK : FULL

@@ -1,0 +1,48 @@
+// `npm run bench -- --quick` runs every benchmark with tiny sizes, so that they keep working. Timings
+// are never asserted: only that the run ends well and every row of the table is there, with numbers.
+import assert from 'node:assert/strict'
+import {execFile} from 'node:child_process'
+import {mkdtemp, readFile, rm} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
+import {after, before, it} from 'node:test'
+import {promisify} from 'node:util'
+
+const ROOT = path.resolve(import.meta.dirname, '..', '..')
+const run = promisify(execFile)
+
+/** The rows of the table, in order, by the start of their figure. */
+const ROWS = [
+  'cold start: aitbc --version',
+  'cold start: aitbc jobs list --help',
+  'cold start: aitbc receipts verify FILE --key K',
+  'POST /v1/jobs',
+  'full lifecycle',
+  'POST /v1/jobs',
+  'full lifecycle',
+  'aitbc serve start until /health answers',
+  'aitbc serve resident memory',
+  'aitbc receipts verify,',
+  'aitbc receipts verify peak memory',
+]
+
+let dir: string
+before(async () => (dir = await mkdtemp(path.join(tmpdir(), 'aitbc-bench-test-'))))
+after(() => rm(dir, {recursive: true, force: true}))
+
+it('npm run bench -- --quick produces every row of the table', {timeout: 240_000}, async () => {
+  const out = path.join(dir, 'results.json')
+  const {stdout} = await run(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--quick', '--out', out], {cwd: ROOT, timeout: 230_000})
+  const results = JSON.parse(await readFile(out, 'utf8')) as {quick: boolean; rows: {figure: string; value: number; baseline: {value: number}; ratio: number; ok: boolean}[]}
+  assert.equal(results.quick, true)
+  assert.deepEqual(
+    results.rows.map((row) => ROWS.find((start) => row.figure.startsWith(start))),
+    ROWS,
+    results.rows.map((row) => row.figure).join('\n'),
+  )
+  for (const row of results.rows) {
+    for (const value of [row.value, row.baseline.value, row.ratio]) assert.ok(Number.isFinite(value) && value > 0, `${row.figure}: ${value}`)
+    assert.equal(typeof row.ok, 'boolean')
+    assert.ok(stdout.includes(row.figure), `the printed table has ${row.figure}`)
+  }
+})
