@@ -1,7 +1,8 @@
 // Coordinator throughput under load from this process, against the bare Koa app on the same machine:
 // POST /v1/jobs with autocannon, then the full job lifecycle. Each with an empty store and with a large
-// history. Every server is a subprocess on its own copy of the data; the servers of a phase run side by
+// history. Every server is a subprocess on its own copy of the data; the servers of a run start side by
 // side and take turns, so each run of each sees the same machine load.
+import {rm} from 'node:fs/promises'
 import path from 'node:path'
 
 import {lifecycleLoad, type LifecycleLoad, type LifecycleResult} from './lib/lifecycle-load.js'
@@ -31,33 +32,38 @@ export interface ThroughputFigures {
   lifecycle: {empty: LifecycleResult; full: LifecycleResult}
 }
 
-/** `work` is a scratch directory for the copies. */
+/**
+ * `work` is a scratch directory for the copies. Every run starts its servers afresh on fresh copies:
+ * POST /v1/jobs leaves tens of thousands of pending jobs behind, which would otherwise pile up in both
+ * the "empty" and the "100,000 finished jobs" store from one run to the next.
+ */
 export async function serverThroughput(empty: DataDir, full: DataDir, work: string, sizes: ThroughputSizes): Promise<ThroughputFigures> {
-  const post = async (server: RunningServer, dataDir?: DataDir, seconds = sizes.post.seconds) =>
+  const post = (server: RunningServer, dataDir?: DataDir, seconds = sizes.post.seconds) =>
     postLoad(`${server.url}/v1/jobs`, {connections: sizes.post.connections, seconds, body: JOB_BODY, headers: dataDir && {'x-api-key': dataDir.keys.client_key}})
+  const lifecycle = (server: RunningServer, dataDir: DataDir, seconds = sizes.lifecycle.seconds) =>
+    lifecycleLoad(server.url, dataDir.keys, {...sizes.lifecycle, seconds})
+  const copies = async (name: string, run: number) =>
+    Promise.all([empty, full].map((from, i) => copyDataDir(from, path.join(work, `${name}-${run}-${i ? 'full' : 'empty'}`))))
 
-  const postDirs = [await copyDataDir(empty, path.join(work, 'post-empty')), await copyDataDir(full, path.join(work, 'post-full'))]
-  const postFigures = await withServers([startBareKoa(), ...postDirs.map(startCoordinator)], async ([bare, emptyServer, fullServer]) => {
-    const runs: LoadResult[][] = [[], [], []]
-    await post(bare, undefined, sizes.warmupSeconds)
-    for (const [i, dataDir] of postDirs.entries()) await post([emptyServer, fullServer][i], dataDir, sizes.warmupSeconds)
-    for (let run = 0; run < sizes.runs; run++) {
-      runs[0].push(await post(bare))
-      runs[1].push(await post(emptyServer, postDirs[0]))
-      runs[2].push(await post(fullServer, postDirs[1]))
-    }
-    return runs.map(medianLoad)
-  })
-
-  const lifecycleDirs = [await copyDataDir(empty, path.join(work, 'lifecycle-empty')), await copyDataDir(full, path.join(work, 'lifecycle-full'))]
-  const lifecycleFigures = await withServers(lifecycleDirs.map(startCoordinator), async (servers) => {
-    const runs: LifecycleResult[][] = [[], []]
-    for (const [i, server] of servers.entries()) await lifecycleLoad(server.url, lifecycleDirs[i].keys, {...sizes.lifecycle, seconds: sizes.warmupSeconds})
-    for (let run = 0; run < sizes.runs; run++) {
-      for (const [i, server] of servers.entries()) runs[i].push(await lifecycleLoad(server.url, lifecycleDirs[i].keys, sizes.lifecycle))
-    }
-    return runs.map(medianLifecycle)
-  })
+  const postRuns: LoadResult[][] = [[], [], []]
+  const lifecycleRuns: LifecycleResult[][] = [[], []]
+  for (let run = 0; run < sizes.runs; run++) {
+    const postDirs = await copies('post', run)
+    await withServers([startBareKoa(), ...postDirs.map(startCoordinator)], async ([bare, ...coordinators]) => {
+      await post(bare, undefined, sizes.warmupSeconds)
+      for (const [i, server] of coordinators.entries()) await post(server, postDirs[i], sizes.warmupSeconds)
+      postRuns[0].push(await post(bare))
+      for (const [i, server] of coordinators.entries()) postRuns[i + 1].push(await post(server, postDirs[i]))
+    })
+    const lifecycleDirs = await copies('lifecycle', run)
+    await withServers(lifecycleDirs.map(startCoordinator), async (coordinators) => {
+      for (const [i, server] of coordinators.entries()) await lifecycle(server, lifecycleDirs[i], sizes.warmupSeconds)
+      for (const [i, server] of coordinators.entries()) lifecycleRuns[i].push(await lifecycle(server, lifecycleDirs[i]))
+    })
+    await Promise.all([...postDirs, ...lifecycleDirs].map((dataDir) => rm(dataDir.dir, {recursive: true, force: true})))
+  }
+  const postFigures = postRuns.map(medianLoad)
+  const lifecycleFigures = lifecycleRuns.map(medianLifecycle)
 
   return {
     bare: postFigures[0],
