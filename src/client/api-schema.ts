@@ -105,6 +105,8 @@ export interface paths {
          * Get available jobs for miners
          * @description The oldest pending job whose model the miner serves, or null. `wait` long-polls. The miner_id must
          *     be registered (else 404) by the caller's principal (else 403); each call counts as the miner's heartbeat.
+         *     A job offered to one miner is held from other miners for 2 s (once while it is pending), so miners
+         *     polling together are offered different jobs instead of racing to claim the same one.
          */
         get: operations["getAvailableJob"];
         put?: never;
