@@ -1,7 +1,6 @@
 // Runs the built CLI for the client-command tests and checks, on every call, what must hold for any
 // command without a terminal: no escape byte (colour, spinner, cursor) on stdout, and no prompt.
 import assert from 'node:assert/strict'
-import {createServer} from 'node:net'
 
 import {type CliOptions, type CliResult, type RunningCli, spawnCli} from '../helpers/cli.js'
 
@@ -30,11 +29,3 @@ export function json<T = Record<string, unknown>>(result: CliResult): T {
   return JSON.parse(result.stdout) as T
 }
 
-/** A loopback port where nothing listens (taken from the OS, then released). */
-export async function closedPort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const {port} = server.address() as {port: number}
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}

@@ -6,7 +6,8 @@ import path from 'node:path'
 import {describe, it} from 'node:test'
 
 import {tempConfigDir} from '../helpers/cli.js'
-import {aitbc, assertExit, closedPort, json} from './aitbc.js'
+import {freePort} from '../helpers/ports.js'
+import {aitbc, assertExit, json} from './aitbc.js'
 
 const SECRET = 'aitbc_sk_test_0123456789abcdef'
 
@@ -97,7 +98,7 @@ describe('aitbc config', {concurrency: true}, () => {
   })
 
   it('resolves the coordinator URL flag > env > profile', async () => {
-    const [fromProfile, fromEnv, fromFlag] = [await closedPort(), await closedPort(), await closedPort()]
+    const [fromProfile, fromEnv, fromFlag] = [await freePort(), await freePort(), await freePort()]
     const env = {AITBC_CONFIG_DIR: tempConfigDir()}
     assertExit(await aitbc(['config', 'set', 'url', `http://127.0.0.1:${fromProfile}`], {env}), 0)
     const target = async (args: string[], extraEnv = {}) => {

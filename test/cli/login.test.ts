@@ -10,7 +10,8 @@ import {after, before, describe, it} from 'node:test'
 import {tempConfigDir} from '../helpers/cli.js'
 import {startTestServer, type TestServer} from '../helpers/server.js'
 import {startSwitchableProxy} from '../verify/network-watch.js'
-import {aitbc, assertExit, closedPort, json} from './aitbc.js'
+import {freePort} from '../helpers/ports.js'
+import {aitbc, assertExit, json} from './aitbc.js'
 import {Coordinator} from './coordinator.js'
 
 const readConfig = (dir: string) => JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8'))
@@ -51,7 +52,7 @@ describe('aitbc login', {concurrency: 4}, () => {
     const refused = await aitbc(['login', '--url', server.url, '--api-key', 'wrong-key'], {env: {AITBC_CONFIG_DIR: dir}})
     assertExit(refused, 4)
     assert.match(refused.stderr, /refused this API key/)
-    assertExit(await aitbc(['login', '--url', `http://127.0.0.1:${await closedPort()}`, '--api-key', 'k'], {env: {AITBC_CONFIG_DIR: dir}}), 6)
+    assertExit(await aitbc(['login', '--url', `http://127.0.0.1:${await freePort()}`, '--api-key', 'k'], {env: {AITBC_CONFIG_DIR: dir}}), 6)
     const missing = await aitbc(['login', '--url', server.url], {env: {AITBC_CONFIG_DIR: dir}})
     assertExit(missing, 2)
     assert.match(missing.stderr, /--api-key/)

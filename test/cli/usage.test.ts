@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 
-import {aitbc, assertExit, closedPort, json} from './aitbc.js'
+import {freePort} from '../helpers/ports.js'
+import {aitbc, assertExit, json} from './aitbc.js'
 
 describe('usage errors (exit 2)', {concurrency: 4}, () => {
   const cases: [string[], RegExp][] = [
@@ -42,7 +43,7 @@ describe('usage errors (exit 2)', {concurrency: 4}, () => {
 
 describe('unreachable coordinator (exit 6)', () => {
   it('says where it tried and what to check, on stderr or as JSON', async () => {
-    const url = `http://127.0.0.1:${await closedPort()}`
+    const url = `http://127.0.0.1:${await freePort()}`
     const plain = await aitbc(['jobs', 'submit', 'hi', '--url', url])
     assertExit(plain, 6)
     assert.equal(plain.stdout, '')

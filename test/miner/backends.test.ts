@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict'
 import {existsSync, mkdtempSync, readFileSync} from 'node:fs'
-import {createServer} from 'node:net'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {setTimeout as delay} from 'node:timers/promises'
 import {after, before, describe, test} from 'node:test'
 
+import {freePort} from '../helpers/ports.js'
 import {BackendError, type GenerationRequest} from '../../src/miner/backends/backend.js'
 import {CommandBackend} from '../../src/miner/backends/command.js'
 import {OllamaBackend} from '../../src/miner/backends/ollama.js'
@@ -16,14 +16,6 @@ const params = {max_tokens: 64, temperature: 0.2, top_p: 0.8}
 const request = (model: string, prompt = 'tell me a story'): GenerationRequest => ({jobId: 'job_1', model, prompt, params})
 const never = () => new AbortController().signal
 
-/** A port nothing listens on. */
-async function closedPortUrl(): Promise<string> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const {port} = server.address() as {port: number}
-  await new Promise((resolve) => server.close(resolve))
-  return `http://127.0.0.1:${port}`
-}
 
 /** Running, not a zombie waiting for its new parent to reap it. */
 function isRunning(pid: number): boolean {
@@ -70,7 +62,7 @@ describe('ollama backend', () => {
   })
 
   test('a server that is not there is unavailable', async () => {
-    const url = await closedPortUrl()
+    const url = `http://127.0.0.1:${await freePort()}`
     await assert.rejects(new OllamaBackend(url).listModels(), (error: unknown) => {
       assert.ok(error instanceof BackendError)
       assert.equal(error.kind, 'unavailable')

@@ -2,7 +2,6 @@
 // a miner or `aitbc serve`. Like runCli it gets a private config dir, CI=true and no AITBC_* from the
 // test's own environment; unlike runCli the test decides when it ends.
 import {type ChildProcess, spawn} from 'node:child_process'
-import {createServer} from 'node:net'
 
 import {BIN, tempConfigDir} from '../helpers/cli.js'
 import {until} from './worker-helpers.js'
@@ -50,14 +49,6 @@ export function startCli(args: string[], env: Record<string, string> = {}, maxMs
   }
 }
 
-/** A port that was free a moment ago, for a server that must come back on the same one. */
-export async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const {port} = server.address() as {port: number}
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
 
 /** Parses JSON Lines output. */
 export function jsonLines(text: string): Array<Record<string, unknown>> {

@@ -7,7 +7,7 @@ import {fileURLToPath} from 'node:url'
 import {runCli} from '../helpers/cli.js'
 import {type FakeBackend, startFakeOllama} from '../helpers/fake-backends.js'
 import {startTestServer, type TestServer} from '../helpers/server.js'
-import {freePort} from './cli-process.js'
+import {freePort} from '../helpers/ports.js'
 
 const CLOCK_OFFSET = path.join(path.dirname(fileURLToPath(import.meta.url)), 'clock-offset.mjs')
 

@@ -12,7 +12,7 @@ import {type CliResult, REPO_ROOT, runCli, tempConfigDir} from '../helpers/cli.j
 import {startTestServer, type TestServer} from '../helpers/server.js'
 import {claim, complete, register, submit} from '../server/fixtures.js'
 import {assertBuilt} from '../server/serve-process.js'
-import {closedPort} from '../cli/aitbc.js'
+import {freePort} from '../helpers/ports.js'
 
 type Role = 'admin' | 'client' | 'miner'
 type Mode = 'flag' | 'env' | 'profile' | 'wrong key' | 'unreachable'
@@ -43,7 +43,7 @@ before(async () => {
   assertBuilt()
   root = await mkdtemp(path.join(tmpdir(), 'aitbc-cli-secrets-'))
   server = await startTestServer()
-  unreachableUrl = `http://127.0.0.1:${await closedPort()}`
+  unreachableUrl = `http://127.0.0.1:${await freePort()}`
   await register(server, 'rig', ['llama3.2'])
   for (const role of ['admin', 'client', 'miner'] as const) {
     profiles[role] = tempConfigDir()
