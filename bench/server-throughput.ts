@@ -30,6 +30,8 @@ export interface ThroughputFigures {
   bare: LoadResult
   post: {empty: LoadResult; full: LoadResult}
   lifecycle: {empty: LifecycleResult; full: LifecycleResult}
+  /** Every run, for judging the spread: post as [bare, empty, full], lifecycle as [empty, full]. */
+  runs: {post: LoadResult[][]; lifecycle: LifecycleResult[][]}
 }
 
 /**
@@ -69,6 +71,7 @@ export async function serverThroughput(empty: DataDir, full: DataDir, work: stri
     bare: postFigures[0],
     post: {empty: postFigures[1], full: postFigures[2]},
     lifecycle: {empty: lifecycleFigures[0], full: lifecycleFigures[1]},
+    runs: {post: postRuns, lifecycle: lifecycleRuns},
   }
 }
 
