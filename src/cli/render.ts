@@ -13,6 +13,11 @@ export async function renderTable(head: string[], rows: (string | number)[][]): 
   return table.toString().split('\n').map((line) => line.trimEnd()).join('\n')
 }
 
+/** "1 block", "3 blocks". */
+export function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`
+}
+
 /** "12s", "5m", "3h", "2d" since an ISO time. */
 export function age(iso: string | undefined, now = Date.now()): string {
   if (!iso) return '-'

@@ -1,5 +1,6 @@
 // `aitbc miner doctor`: checks everything `miner run` needs, each with a verdict and, when it fails,
 // what to do about it. Nothing here changes state on the coordinator.
+import {plural} from '../cli/render.js'
 import {type ApiClient, fetchWithTimeout} from '../client/client.js'
 import {UnreachableError} from '../client/errors.js'
 import {BackendError, type BackendKind, type InferenceBackend} from './backends/backend.js'
@@ -164,10 +165,6 @@ function fail(check: CheckName, message: string, fix: string): DoctorCheck {
 
 function skipped(check: CheckName, because: string): DoctorCheck {
   return {check, status: 'skip', message: `not checked: ${because}`}
-}
-
-function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? '' : 's'}`
 }
 
 /** A fixed-width line per check, for people. */

@@ -5,6 +5,7 @@ import {CliError, usageError} from '../../cli/errors.js'
 import {ExitCode} from '../../cli/exit-codes.js'
 import {comparePinnedKeys, fetchCoordinatorKeys, warnSigningKeyChanged} from '../../cli/key-pinning.js'
 import {startProgressBar} from '../../cli/progress-bar.js'
+import {plural} from '../../cli/render.js'
 import {KEY_FLAG_SUMMARY, TrustStore, verificationKeys} from '../../cli/trust-store.js'
 import {ChainRangeError, type ChainSummary, verifyChain} from '../../verify/chain-verifier.js'
 import {coordinatorChain} from '../../verify/coordinator-sources.js'
@@ -55,7 +56,7 @@ Exit 0 when the chain holds, 10 naming the first height that does not, 3 when --
 
     if (json) this.jsonLine({type: 'summary', ...summary})
     if (summary.ok) {
-      this.line(`Chain holds: blocks ${summary.from} to ${summary.to} (${summary.blocks} blocks, ${summary.transactions} transactions, ${summary.receipts} receipts verified).`)
+      this.line(`Chain holds: blocks ${summary.from} to ${summary.to} (${plural(summary.blocks, 'block')}, ${plural(summary.transactions, 'transaction')}, ${plural(summary.receipts, 'receipt')} verified).`)
       return
     }
     this.line(`Chain broken at height ${summary.first_failing_height}: ${summary.reason} (${summary.detail}).`)
