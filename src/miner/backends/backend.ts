@@ -1,12 +1,11 @@
 // What the miner asks of an inference backend: the models it serves, and one generation per job.
+import type {Job} from '../../client/client.js'
+
 export const BACKEND_KINDS = ['ollama', 'openai', 'command'] as const
 export type BackendKind = (typeof BACKEND_KINDS)[number]
 
-export interface GenerationParams {
-  max_tokens: number
-  temperature: number
-  top_p: number
-}
+/** The sampling settings of a job, exactly as the coordinator hands them out. */
+export type GenerationParams = Job['params']
 
 export interface GenerationRequest {
   jobId: string
