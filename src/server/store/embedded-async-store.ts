@@ -1,0 +1,217 @@
+// Today's embedded store (store.ts, reads from memory) behind the asynchronous interface. Each atomic
+// operation reads, decides and writes without an await in between, which is what makes it atomic in
+// one Node process; then it waits for the commit, and only then tells subscribers.
+import type {Transaction} from '../../protocol/ledger.js'
+import {AlwaysLeader} from './always-leader.js'
+import type {
+  AsyncStore,
+  BlockBuilder,
+  JobChanged,
+  JobChanger,
+  Leadership,
+  MinerChange,
+  StoreEvent,
+  TransactionDraft,
+} from './async-store.js'
+import {numberTransactions} from './numbered-transactions.js'
+import type {ApiKeyRecord, BlockRecord, JobRecord, LedgerTransaction, MinerRecord, ReceiptRecord, StoreMeta} from './records.js'
+import type {JobQuery, ReceiptQuery, Store} from './store.js'
+
+export class EmbeddedAsyncStore implements AsyncStore {
+  private readonly listeners = new Set<(event: StoreEvent) => void>()
+
+  constructor(private readonly store: Store) {}
+
+  get meta(): StoreMeta {
+    return this.store.meta
+  }
+
+  async apiKeys(): Promise<ApiKeyRecord[]> {
+    return [...this.store.apiKeys()]
+  }
+
+  async getApiKey(name: string): Promise<ApiKeyRecord | undefined> {
+    return this.store.getApiKey(name)
+  }
+
+  async changeApiKeys(change: (keys: readonly ApiKeyRecord[]) => readonly ApiKeyRecord[]): Promise<ApiKeyRecord[]> {
+    const written = [...change(this.store.apiKeys())]
+    for (const key of written) this.store.putApiKey(key)
+    await this.store.commit()
+    if (written.length) this.emit({kind: 'api_keys_changed'})
+    return written
+  }
+
+  async getMiner(minerId: string): Promise<MinerRecord | undefined> {
+    return this.store.getMiner(minerId)
+  }
+
+  async changeMiner(minerId: string, change: (existing: MinerRecord | undefined) => MinerChange): Promise<MinerRecord | undefined> {
+    const existing = this.store.getMiner(minerId)
+    const {miner, transactions = []} = change(existing)
+    if (miner) this.store.putMiner(miner)
+    this.append(transactions)
+    await this.store.commit()
+    return miner ?? existing
+  }
+
+  touchMiner(minerId: string, lastSeen: string): void {
+    this.store.touchMiner(minerId, lastSeen)
+  }
+
+  async countActiveMiners(since: string): Promise<number> {
+    const from = Date.parse(since)
+    let active = 0
+    for (const miner of this.store.miners()) if (Date.parse(miner.last_seen) >= from) active++
+    return active
+  }
+
+  async getJob(jobId: string): Promise<JobRecord | undefined> {
+    return this.store.getJob(jobId)
+  }
+
+  async listJobs(query: JobQuery): Promise<JobRecord[]> {
+    return this.store.listJobs(query)
+  }
+
+  async jobCount(): Promise<number> {
+    return this.store.jobCount()
+  }
+
+  async submitJob(job: JobRecord, transactions: readonly TransactionDraft[]): Promise<{job: JobRecord; replayed: boolean}> {
+    const earlier = job.idempotency && this.store.jobByIdempotencyKey(job.client, job.idempotency.key)
+    if (earlier) {
+      // The first submit may still be on its way to disk: answer the retry only once it is there.
+      await this.store.commit()
+      return {job: earlier, replayed: true}
+    }
+    this.store.putJob(job)
+    this.append(transactions)
+    await this.store.commit()
+    this.emit({kind: 'job_pending', model: job.model})
+    return {job, replayed: false}
+  }
+
+  async changeJob(jobId: string, change: JobChanger): Promise<JobChanged | undefined> {
+    const job = this.store.getJob(jobId)
+    return job && this.apply(job, change)
+  }
+
+  async claimNextJob(query: {models: readonly string[]; exclude?: readonly string[]}, change: JobChanger): Promise<JobChanged | undefined> {
+    const job = this.oldestPending(query.models, query.exclude)
+    return job && this.apply(job, change)
+  }
+
+  async oldestPendingJob(models: readonly string[], exclude?: readonly string[]): Promise<JobRecord | undefined> {
+    return this.oldestPending(models, exclude)
+  }
+
+  async sweepLeases(now: Date, change: JobChanger): Promise<number> {
+    const expired = this.store.runningJobs().filter((job) => job.lease_expires_at !== undefined && Date.parse(job.lease_expires_at) <= now.getTime())
+    const pending: JobRecord[] = []
+    for (const job of expired) {
+      const next = this.write(job, change(job)).job
+      if (next.status === 'pending') pending.push(next)
+    }
+    if (expired.length) await this.store.commit()
+    for (const job of pending) this.emit({kind: 'job_pending', model: job.model})
+    return expired.length
+  }
+
+  async getReceipt(receiptId: string): Promise<ReceiptRecord | undefined> {
+    return this.store.getReceipt(receiptId)
+  }
+
+  async listReceipts(query: ReceiptQuery): Promise<ReceiptRecord[]> {
+    return this.store.listReceipts(query)
+  }
+
+  async receiptCount(): Promise<number> {
+    return this.store.receiptCount()
+  }
+
+  async appendTransactions(transactions: readonly TransactionDraft[]): Promise<Transaction[]> {
+    const appended = this.append(transactions)
+    await this.store.commit()
+    return appended
+  }
+
+  async lastTransactionSeq(): Promise<number> {
+    return this.store.lastTransactionSeq()
+  }
+
+  async recentTransactions(limit: number): Promise<LedgerTransaction[]> {
+    return this.store.recentTransactions(limit)
+  }
+
+  async blockTransactions(height: number, page?: {offset: number; limit: number}): Promise<LedgerTransaction[] | undefined> {
+    const all = this.store.blockTransactions(height)
+    return page && all ? all.slice(page.offset, page.offset + page.limit) : all
+  }
+
+  async headBlock(): Promise<BlockRecord | undefined> {
+    return this.store.headBlock()
+  }
+
+  async getBlock(height: number): Promise<BlockRecord | undefined> {
+    return this.store.getBlock(height)
+  }
+
+  async listBlocks(query: {limit: number; before?: number}): Promise<BlockRecord[]> {
+    return this.store.listBlocks(query)
+  }
+
+  async sealBlock(leadership: Leadership, build: BlockBuilder, max = Infinity): Promise<BlockRecord | undefined> {
+    if (!leadership.isLeader) return undefined
+    const head = this.store.headBlock()
+    const transactions = this.store.unsealedTransactions().slice(0, max)
+    if (head && transactions.length === 0) return undefined
+    const block = build(head && {height: head.height, hash: head.hash}, transactions)
+    this.store.appendBlock(block)
+    await this.store.commit()
+    return block
+  }
+
+  leadBlockSealing(): Leadership {
+    return new AlwaysLeader()
+  }
+
+  subscribe(listener: (event: StoreEvent) => void): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+
+  close(): Promise<void> {
+    this.listeners.clear()
+    return this.store.close()
+  }
+
+  private oldestPending(models: readonly string[], exclude: readonly string[] = []): JobRecord | undefined {
+    const skip = new Set(exclude)
+    return this.store.oldestPendingJob(models, skip.size ? (jobId) => skip.has(jobId) : undefined)
+  }
+
+  private async apply(job: JobRecord, change: JobChanger): Promise<JobChanged> {
+    const changed = this.write(job, change(job))
+    await this.store.commit()
+    if (changed.job.status === 'pending' && job.status !== 'pending') this.emit({kind: 'job_pending', model: changed.job.model})
+    return changed
+  }
+
+  /** Writes a decided change to memory (synchronously: the caller's read and this write are one step). */
+  private write(job: JobRecord, {job: next, receipt, transactions = []}: ReturnType<JobChanger>): JobChanged {
+    if (receipt) this.store.putReceipt(receipt)
+    if (next) this.store.putJob(next)
+    return {job: next ?? job, transactions: this.append(transactions)}
+  }
+
+  private append(drafts: readonly TransactionDraft[]): Transaction[] {
+    const transactions = numberTransactions(this.store.lastTransactionSeq() + 1, drafts)
+    for (const tx of transactions) this.store.appendTransaction(tx)
+    return transactions
+  }
+
+  private emit(event: StoreEvent): void {
+    for (const listener of this.listeners) listener(event)
+  }
+}

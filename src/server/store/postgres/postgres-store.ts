@@ -1,0 +1,467 @@
+// The PostgreSQL store: the asynchronous store interface on one database that several coordinators
+// share. Atomic operations are single transactions: a row lock (FOR UPDATE) to change a job, SKIP
+// LOCKED to pick work nobody else is taking, a unique index for idempotency keys, the one-row ledger
+// head for gap-free seqs, an advisory-lock leader with fencing for sealing. Events go out with NOTIFY
+// in the same transaction. See docs/postgres.md.
+//
+// Driver: `pg` (node-postgres). It gives plain checked-out connections, which a session advisory lock
+// and LISTEN need (one connection each for their whole life) and a transaction needs (BEGIN ... COMMIT
+// on one client); it is what pg-boss and graphile-worker, the queue designs this follows, are built on;
+// pure JavaScript on Node 20 with no native build; and the driver PostgreSQL-compatible servers
+// (CockroachDB, managed Postgres) document for Node.
+import pg from 'pg'
+
+import type {Transaction} from '../../../protocol/ledger.js'
+import type {
+  AsyncStore,
+  BlockBuilder,
+  JobChange,
+  JobChanged,
+  JobChanger,
+  Leadership,
+  MinerChange,
+  StoreEvent,
+  TransactionDraft,
+} from '../async-store.js'
+import {numberTransactions} from '../numbered-transactions.js'
+import type {ApiKeyRecord, BlockRecord, JobRecord, LedgerTransaction, MinerRecord, ReceiptRecord, StoreMeta} from '../records.js'
+import type {JobQuery, ReceiptQuery} from '../store.js'
+import {StoreCorruptError} from '../store-errors.js'
+import {AdvisoryLeadership} from './advisory-leadership.js'
+import {EventChannel} from './event-channel.js'
+import {lockKey} from './lock-keys.js'
+import {migrate} from './migrations.js'
+
+export interface PostgresStoreOptions {
+  /** postgres://user@host:port/database (libpq's URL form). */
+  connectionString: string
+  /** The schema holding this coordinator's tables (created if missing); default `public`. */
+  schema?: string
+  /** Connections in the pool for requests; default 10. */
+  poolSize?: number
+  /** How often a replica that does not lead tries to take the lead, and a lost connection is retried (ms); default 1000. */
+  retryMs?: number
+  /** How often buffered miner liveness is written (ms); default 1000. */
+  touchFlushMs?: number
+  log?: (message: string) => void
+}
+
+/** The database is not in the state the operation needs (not initialised, or already). */
+export class DatabaseStateError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'DatabaseStateError'
+  }
+}
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,40}$/
+/** Expired leases changed per transaction: a sweep loops until none are left. */
+const SWEEP_BATCH = 100
+
+type Row<T> = {record: T}
+
+export class PostgresStore implements AsyncStore {
+  private readonly touches = new Map<string, string>()
+  private readonly touchTimer: NodeJS.Timeout
+  private readonly leaderships = new Set<AdvisoryLeadership>()
+  private touchFlush: Promise<void> = Promise.resolve()
+
+  private constructor(
+    private readonly pool: pg.Pool,
+    private readonly events: EventChannel,
+    private readonly clientConfig: pg.ClientConfig,
+    private readonly schema: string,
+    readonly meta: StoreMeta,
+    private readonly options: Required<Pick<PostgresStoreOptions, 'retryMs' | 'touchFlushMs' | 'log'>>,
+  ) {
+    this.touchTimer = setInterval(() => void this.flushTouches(), options.touchFlushMs).unref()
+  }
+
+  /** Creates the schema (migrations) and the store's metadata; refuses a database already initialised. */
+  static async create(options: PostgresStoreOptions, meta: StoreMeta): Promise<PostgresStore> {
+    return PostgresStore.connect(options, async (client) => {
+      const {rowCount} = await client.query('INSERT INTO meta (record) VALUES ($1) ON CONFLICT (id) DO NOTHING', [JSON.stringify(meta)])
+      if (!rowCount) throw new DatabaseStateError('this database already holds a coordinator; nothing was changed')
+      return meta
+    })
+  }
+
+  /** Opens an initialised database, applying the migrations this version brings. */
+  static async open(options: PostgresStoreOptions): Promise<PostgresStore> {
+    return PostgresStore.connect(options, async (client) => {
+      const {rows} = await client.query<Row<StoreMeta>>('SELECT record FROM meta')
+      if (!rows.length) throw new DatabaseStateError('this database holds no coordinator yet; run: aitbc serve init --database URL')
+      return rows[0].record
+    })
+  }
+
+  private static async connect(options: PostgresStoreOptions, start: (client: pg.PoolClient) => Promise<StoreMeta>): Promise<PostgresStore> {
+    const schema = options.schema ?? 'public'
+    if (!SCHEMA_NAME.test(schema)) throw new Error(`schema ${JSON.stringify(schema)} is not a lower-case SQL name`)
+    const clientConfig: pg.ClientConfig = {connectionString: options.connectionString, options: `-c search_path=${schema}`}
+    const log = options.log ?? (() => undefined)
+    const pool = new pg.Pool({...clientConfig, max: options.poolSize ?? 10})
+    // An idle connection that fails is dropped by the pool; without a listener the error would crash.
+    pool.on('error', (error) => log(`a pooled database connection failed: ${error.message}`))
+    try {
+      const client = await pool.connect()
+      let meta: StoreMeta
+      try {
+        await client.query(`CREATE SCHEMA IF NOT EXISTS ${pg.escapeIdentifier(schema)}`)
+        await migrate(client, schema)
+        meta = await start(client)
+      } finally {
+        client.release()
+      }
+      const retryMs = options.retryMs ?? 1000
+      const events = await EventChannel.open(clientConfig, `aitbc_${schema}`, retryMs, log)
+      return new PostgresStore(pool, events, clientConfig, schema, meta, {retryMs, touchFlushMs: options.touchFlushMs ?? 1000, log})
+    } catch (error) {
+      await pool.end().catch(() => undefined)
+      throw error
+    }
+  }
+
+  async apiKeys(): Promise<ApiKeyRecord[]> {
+    return this.records<ApiKeyRecord>('SELECT record FROM api_keys ORDER BY created_order')
+  }
+
+  async getApiKey(name: string): Promise<ApiKeyRecord | undefined> {
+    return (await this.records<ApiKeyRecord>('SELECT record FROM api_keys WHERE name = $1', [name]))[0]
+  }
+
+  async changeApiKeys(change: (keys: readonly ApiKeyRecord[]) => readonly ApiKeyRecord[]): Promise<ApiKeyRecord[]> {
+    return this.transaction(async (client) => {
+      // Every key change on every replica takes this lock: a rule over all keys (the last admin key)
+      // holds even when two admins act at once.
+      await client.query('SELECT pg_advisory_xact_lock($1, $2)', lockKey(this.schema, 'api_keys'))
+      const keys = (await client.query<Row<ApiKeyRecord>>('SELECT record FROM api_keys ORDER BY created_order')).rows.map((row) => row.record)
+      const written = [...change(keys)]
+      for (const key of written) {
+        await client.query(
+          'INSERT INTO api_keys (name, record) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET record = excluded.record',
+          [key.name, JSON.stringify(key)],
+        )
+      }
+      if (written.length) await this.notify(client, {kind: 'api_keys_changed'})
+      return written
+    })
+  }
+
+  async getMiner(minerId: string): Promise<MinerRecord | undefined> {
+    const {rows} = await this.pool.query<Row<MinerRecord> & {last_seen: string}>('SELECT record, last_seen FROM miners WHERE miner_id = $1', [minerId])
+    return rows[0] && {...rows[0].record, last_seen: rows[0].last_seen}
+  }
+
+  async changeMiner(minerId: string, change: (existing: MinerRecord | undefined) => MinerChange): Promise<MinerRecord | undefined> {
+    // A row lock when the miner exists; when it does not, the insert's unique key decides between two
+    // first registrations, and the loser runs again against the winner's row.
+    for (;;) {
+      const outcome = await this.transaction(async (client) => {
+        const {rows} = await client.query<Row<MinerRecord> & {last_seen: string}>(
+          'SELECT record, last_seen FROM miners WHERE miner_id = $1 FOR UPDATE',
+          [minerId],
+        )
+        const existing = rows[0] && {...rows[0].record, last_seen: rows[0].last_seen}
+        const {miner, transactions = []} = change(existing)
+        if (miner) {
+          const values = [miner.miner_id, miner.principal, miner.last_seen, JSON.stringify(miner)]
+          if (existing) {
+            await client.query('UPDATE miners SET principal = $2, last_seen = greatest(last_seen, $3), record = $4 WHERE miner_id = $1', values)
+          } else {
+            const inserted = await client.query('INSERT INTO miners (miner_id, principal, last_seen, record) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', values)
+            if (!inserted.rowCount) return 'raced' as const
+          }
+        }
+        await this.append(client, transactions)
+        return {miner: miner ?? existing}
+      })
+      if (outcome !== 'raced') return outcome.miner
+    }
+  }
+
+  touchMiner(minerId: string, lastSeen: string): void {
+    const known = this.touches.get(minerId)
+    if (known === undefined || known < lastSeen) this.touches.set(minerId, lastSeen)
+  }
+
+  async countActiveMiners(since: string): Promise<number> {
+    await this.flushTouches()
+    const {rows} = await this.pool.query<{count: number}>('SELECT count(*)::int AS count FROM miners WHERE last_seen >= $1', [since])
+    return rows[0].count
+  }
+
+  async getJob(jobId: string): Promise<JobRecord | undefined> {
+    return (await this.records<JobRecord>('SELECT record FROM jobs WHERE job_id = $1', [jobId]))[0]
+  }
+
+  async listJobs(query: JobQuery): Promise<JobRecord[]> {
+    const where = filters({client: query.client, status: query.status})
+    return this.records<JobRecord>(
+      `SELECT record FROM jobs ${where.sql} ORDER BY submit_order DESC LIMIT $${where.values.length + 1} OFFSET $${where.values.length + 2}`,
+      [...where.values, query.limit, query.offset],
+    )
+  }
+
+  async jobCount(): Promise<number> {
+    return this.count('SELECT count(*)::int AS count FROM jobs')
+  }
+
+  async submitJob(job: JobRecord, transactions: readonly TransactionDraft[]): Promise<{job: JobRecord; replayed: boolean}> {
+    return this.transaction(async (client) => {
+      // A second submit under the same key waits here for the first one's transaction, then finds it.
+      const inserted = await client.query(
+        `INSERT INTO jobs (job_id, status, client, model, lease_expires_at, idempotency_key, record) VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (client, idempotency_key) DO NOTHING`,
+        [...jobColumns(job), job.idempotency?.key ?? null, JSON.stringify(job)],
+      )
+      if (!inserted.rowCount) {
+        const {rows} = await client.query<Row<JobRecord>>('SELECT record FROM jobs WHERE client = $1 AND idempotency_key = $2', [job.client, job.idempotency!.key])
+        return {job: rows[0].record, replayed: true}
+      }
+      if (job.status === 'pending') await this.notify(client, {kind: 'job_pending', model: job.model})
+      await this.append(client, transactions)
+      return {job, replayed: false}
+    })
+  }
+
+  async changeJob(jobId: string, change: JobChanger): Promise<JobChanged | undefined> {
+    return this.transaction(async (client) => {
+      const {rows} = await client.query<Row<JobRecord>>('SELECT record FROM jobs WHERE job_id = $1 FOR UPDATE', [jobId])
+      return rows.length ? this.writeJob(client, rows[0].record, change(rows[0].record)) : undefined
+    })
+  }
+
+  async claimNextJob(query: {models: readonly string[]; exclude?: readonly string[]}, change: JobChanger): Promise<JobChanged | undefined> {
+    return this.transaction(async (client) => {
+      const {rows} = await client.query<Row<JobRecord>>(
+        `SELECT record FROM jobs WHERE status = 'pending' AND model = ANY($1) AND NOT (job_id = ANY($2))
+         ORDER BY submit_order LIMIT 1 FOR UPDATE SKIP LOCKED`,
+        [query.models, query.exclude ?? []],
+      )
+      return rows.length ? this.writeJob(client, rows[0].record, change(rows[0].record)) : undefined
+    })
+  }
+
+  async oldestPendingJob(models: readonly string[], exclude: readonly string[] = []): Promise<JobRecord | undefined> {
+    const sql = `SELECT record FROM jobs WHERE status = 'pending' AND model = ANY($1) AND NOT (job_id = ANY($2)) ORDER BY submit_order LIMIT 1`
+    return (await this.records<JobRecord>(sql, [models, exclude]))[0]
+  }
+
+  async sweepLeases(now: Date, change: JobChanger): Promise<number> {
+    let total = 0
+    for (;;) {
+      const changed = await this.transaction(async (client) => {
+        const {rows} = await client.query<Row<JobRecord>>(
+          `SELECT record FROM jobs WHERE status = 'running' AND lease_expires_at <= $1
+           ORDER BY lease_expires_at LIMIT ${SWEEP_BATCH} FOR UPDATE SKIP LOCKED`,
+          [now.toISOString()],
+        )
+        for (const {record} of rows) await this.writeJob(client, record, change(record))
+        return rows.length
+      })
+      total += changed
+      if (changed < SWEEP_BATCH) return total
+    }
+  }
+
+  async getReceipt(receiptId: string): Promise<ReceiptRecord | undefined> {
+    return (await this.records<ReceiptRecord>('SELECT record FROM receipts WHERE receipt_id = $1', [receiptId]))[0]
+  }
+
+  async listReceipts(query: ReceiptQuery): Promise<ReceiptRecord[]> {
+    const where = filters({client: query.client, provider: query.provider})
+    if (query.providerPrincipal !== undefined) {
+      where.values.push(query.providerPrincipal)
+      const clause = `provider IN (SELECT miner_id FROM miners WHERE principal = $${where.values.length})`
+      where.sql += where.sql ? ` AND ${clause}` : `WHERE ${clause}`
+    }
+    return this.records<ReceiptRecord>(
+      `SELECT record FROM receipts ${where.sql} ORDER BY issue_order DESC LIMIT $${where.values.length + 1} OFFSET $${where.values.length + 2}`,
+      [...where.values, query.limit, query.offset],
+    )
+  }
+
+  async receiptCount(): Promise<number> {
+    return this.count('SELECT count(*)::int AS count FROM receipts')
+  }
+
+  async appendTransactions(transactions: readonly TransactionDraft[]): Promise<Transaction[]> {
+    return this.transaction((client) => this.append(client, transactions))
+  }
+
+  async lastTransactionSeq(): Promise<number> {
+    return this.count('SELECT last_seq::int AS count FROM ledger_head')
+  }
+
+  async recentTransactions(limit: number): Promise<LedgerTransaction[]> {
+    return this.ledgerTransactions('ORDER BY seq DESC LIMIT $1', [limit])
+  }
+
+  async blockTransactions(height: number, page?: {offset: number; limit: number}): Promise<LedgerTransaction[] | undefined> {
+    const {rows} = await this.pool.query<{record: BlockRecord; last_seq: string}>('SELECT record, last_seq FROM blocks WHERE height = $1', [height])
+    if (!rows.length) return undefined
+    const last = Number(rows[0].last_seq)
+    const first = last - rows[0].record.transactions + 1
+    const offset = page?.offset ?? 0
+    const limit = page?.limit ?? rows[0].record.transactions
+    return this.ledgerTransactions('WHERE seq BETWEEN $1 AND $2 ORDER BY seq LIMIT $3', [first + offset, last, limit])
+  }
+
+  async headBlock(): Promise<BlockRecord | undefined> {
+    return (await this.records<BlockRecord>('SELECT record FROM blocks ORDER BY height DESC LIMIT 1'))[0]
+  }
+
+  async getBlock(height: number): Promise<BlockRecord | undefined> {
+    return (await this.records<BlockRecord>('SELECT record FROM blocks WHERE height = $1', [height]))[0]
+  }
+
+  async listBlocks(query: {limit: number; before?: number}): Promise<BlockRecord[]> {
+    return query.before === undefined
+      ? this.records<BlockRecord>('SELECT record FROM blocks ORDER BY height DESC LIMIT $1', [query.limit])
+      : this.records<BlockRecord>('SELECT record FROM blocks WHERE height < $2 ORDER BY height DESC LIMIT $1', [query.limit, query.before])
+  }
+
+  async sealBlock(leadership: Leadership, build: BlockBuilder, max = 2 ** 31 - 1): Promise<BlockRecord | undefined> {
+    if (!(leadership instanceof AdvisoryLeadership) || !leadership.isLeader) return undefined
+    return this.transaction(async (client) => {
+      await client.query('SELECT pg_advisory_xact_lock($1, $2)', lockKey(this.schema, 'seal'))
+      // Fencing: still led from the connection that holds the leader lock, checked where the block is written.
+      const [classid, objid] = leadership.key
+      const held = await client.query(
+        `SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid::bigint = $1 AND objid::bigint = $2 AND objsubid = 2 AND pid = $3 AND granted`,
+        [classid, objid, leadership.pid ?? -1],
+      )
+      if (!held.rowCount) return undefined
+      const head = await client.query<{record: BlockRecord; last_seq: string}>('SELECT record, last_seq FROM blocks ORDER BY height DESC LIMIT 1')
+      const previous = head.rows[0]
+      const {rows} = await client.query<Row<Transaction>>('SELECT record FROM transactions WHERE block_height IS NULL ORDER BY seq LIMIT $1', [max])
+      if (previous && !rows.length) return undefined
+      const sealedUpTo = previous ? Number(previous.last_seq) : 0
+      rows.forEach(({record}, i) => {
+        if (record.seq !== sealedUpTo + 1 + i) throw new StoreCorruptError(`the ledger skips from seq ${sealedUpTo + i} to ${record.seq}`)
+      })
+      const transactions = rows.map((row) => row.record)
+      const block = build(previous && {height: previous.record.height, hash: previous.record.hash}, transactions)
+      const lastSeq = sealedUpTo + transactions.length
+      await client.query('INSERT INTO blocks (height, hash, last_seq, record) VALUES ($1, $2, $3, $4)', [block.height, block.hash, lastSeq, JSON.stringify(block)])
+      if (transactions.length) await client.query('UPDATE transactions SET block_height = $1 WHERE seq BETWEEN $2 AND $3', [block.height, sealedUpTo + 1, lastSeq])
+      return block
+    })
+  }
+
+  leadBlockSealing(): Leadership {
+    const leadership = new AdvisoryLeadership(this.clientConfig, lockKey(this.schema, 'block_sealer'), this.options.retryMs, this.options.log)
+    this.leaderships.add(leadership)
+    return leadership
+  }
+
+  subscribe(listener: (event: StoreEvent) => void): () => void {
+    return this.events.subscribe(listener)
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.touchTimer)
+    await this.flushTouches().catch((error: Error) => this.options.log(`writing miner liveness failed: ${error.message}`))
+    await Promise.all([...this.leaderships].map((leadership) => leadership.release()))
+    await this.events.close()
+    await this.pool.end()
+  }
+
+  /** Writes the buffered liveness in one statement; concurrent calls share the write in flight. */
+  private flushTouches(): Promise<void> {
+    if (!this.touches.size) return this.touchFlush
+    const entries = [...this.touches]
+    this.touches.clear()
+    this.touchFlush = this.touchFlush.then(async () => {
+      await this.pool.query(
+        `UPDATE miners AS m SET last_seen = t.last_seen FROM unnest($1::text[], $2::text[]) AS t(miner_id, last_seen)
+         WHERE m.miner_id = t.miner_id AND m.last_seen < t.last_seen`,
+        [entries.map(([id]) => id), entries.map(([, at]) => at)],
+      )
+    })
+    return this.touchFlush
+  }
+
+  private async writeJob(client: pg.PoolClient, current: JobRecord, {job, receipt, transactions = []}: JobChange): Promise<JobChanged> {
+    if (receipt) {
+      await client.query('INSERT INTO receipts (receipt_id, client, provider, record) VALUES ($1, $2, $3, $4)', [
+        receipt.receipt_id,
+        receipt.client,
+        receipt.provider,
+        JSON.stringify(receipt),
+      ])
+    }
+    if (job) {
+      await client.query('UPDATE jobs SET status = $2, client = $3, model = $4, lease_expires_at = $5, record = $6 WHERE job_id = $1', [
+        ...jobColumns(job),
+        JSON.stringify(job),
+      ])
+      if (job.status === 'pending' && current.status !== 'pending') await this.notify(client, {kind: 'job_pending', model: job.model})
+    }
+    // Last: the ledger head's row lock is held from here to the commit, so keep that short.
+    return {job: job ?? current, transactions: await this.append(client, transactions)}
+  }
+
+  private async append(client: pg.PoolClient, drafts: readonly TransactionDraft[]): Promise<Transaction[]> {
+    if (!drafts.length) return []
+    const {rows} = await client.query<{last_seq: string}>('UPDATE ledger_head SET last_seq = last_seq + $1 RETURNING last_seq', [drafts.length])
+    const transactions = numberTransactions(Number(rows[0].last_seq) - drafts.length + 1, drafts)
+    await client.query('INSERT INTO transactions (seq, record) SELECT * FROM unnest($1::bigint[], $2::json[])', [
+      transactions.map((tx) => tx.seq),
+      transactions.map((tx) => JSON.stringify(tx)),
+    ])
+    return transactions
+  }
+
+  private async notify(client: pg.PoolClient, event: StoreEvent): Promise<void> {
+    await client.query('SELECT pg_notify($1, $2)', [this.events.channel, JSON.stringify(event)])
+  }
+
+  private async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect()
+    let broken: Error | undefined
+    try {
+      await client.query('BEGIN')
+      const result = await work(client)
+      await client.query('COMMIT')
+      return result
+    } catch (error) {
+      // A connection that cannot even roll back is not given back to the pool.
+      await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError))
+      throw error
+    } finally {
+      client.release(broken)
+    }
+  }
+
+  private async records<T>(sql: string, values?: unknown[]): Promise<T[]> {
+    return (await this.pool.query<Row<T>>(sql, values)).rows.map((row) => row.record)
+  }
+
+  private async count(sql: string): Promise<number> {
+    return (await this.pool.query<{count: number}>(sql)).rows[0].count
+  }
+
+  private async ledgerTransactions(clause: string, values: unknown[]): Promise<LedgerTransaction[]> {
+    const {rows} = await this.pool.query<Row<Transaction> & {block_height: number | null}>(`SELECT record, block_height FROM transactions ${clause}`, values)
+    return rows.map(({record, block_height}) => ({...record, block_height}))
+  }
+}
+
+/** The columns copied from a job record, in the order the job statements take them. */
+function jobColumns(job: JobRecord): unknown[] {
+  return [job.job_id, job.status, job.client, job.model, job.lease_expires_at ?? null]
+}
+
+/** A WHERE clause of equalities over the defined filters, with its numbered parameters. */
+function filters(columns: Record<string, string | undefined>): {sql: string; values: unknown[]} {
+  const values: unknown[] = []
+  const clauses: string[] = []
+  for (const [column, value] of Object.entries(columns)) {
+    if (value === undefined) continue
+    values.push(value)
+    clauses.push(`${column} = $${values.length}`)
+  }
+  return {sql: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', values}
+}
