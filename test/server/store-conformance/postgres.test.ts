@@ -1,6 +1,6 @@
 // The store conformance suite on PostgreSQL, with two replicas: two stores on one database, each with
 // its own connection pool, event connection and leader contender.
-import {after, before, describe} from 'node:test'
+import {after, describe} from 'node:test'
 
 import {PostgresStore} from '../../../src/server/store/postgres/postgres-store.js'
 import {storeConformance} from './conformance.js'
@@ -11,7 +11,6 @@ const database: TestDatabase | undefined = await createTestDatabase()
 if (!database) {
   describe('PostgreSQL store conformance', {skip: NO_SERVER}, () => undefined)
 } else {
-  before(() => undefined)
   after(() => database.drop())
   storeConformance({
     name: 'PostgreSQL store',

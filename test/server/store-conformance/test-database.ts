@@ -8,9 +8,11 @@ import pg from 'pg'
 
 export const SERVER_URL = process.env.AITBC_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 
-export const NO_SERVER =
-  `no PostgreSQL server answered at ${SERVER_URL}: PostgreSQL tests skipped. Install and start one ` +
-  '(Debian: apt-get install postgresql, trust auth for 127.0.0.1), or point AITBC_TEST_DATABASE_URL at a server where you may create databases.'
+const HOW_TO_GET_ONE =
+  'Install and start one (Debian: apt-get install postgresql, trust auth for 127.0.0.1), ' +
+  'or point AITBC_TEST_DATABASE_URL at a server where you may create databases.'
+
+export const NO_SERVER = `no PostgreSQL server answered at ${SERVER_URL}: PostgreSQL tests skipped. ${HOW_TO_GET_ONE}`
 
 export interface TestDatabase {
   /** The URL of the new database. */
@@ -18,15 +20,16 @@ export interface TestDatabase {
   drop(): Promise<void>
 }
 
-/** A new database, or undefined (with the reason printed) when no server answers outside CI. */
+/** A new database, or undefined when no server answers (outside CI: there, that throws). */
 export async function createTestDatabase(): Promise<TestDatabase | undefined> {
   const admin = new pg.Client({connectionString: SERVER_URL, connectionTimeoutMillis: 3000})
   try {
     await admin.connect()
   } catch (error) {
     await admin.end().catch(() => undefined)
-    if (process.env.CI) throw new Error(`${NO_SERVER} (CI requires it: ${(error as Error).message})`)
-    console.warn(`# ${NO_SERVER}`)
+    if (process.env.CI) {
+      throw new Error(`no PostgreSQL server answered at ${SERVER_URL} (${(error as Error).message}), and CI runs the PostgreSQL tests. ${HOW_TO_GET_ONE}`)
+    }
     return undefined
   }
   const name = `aitbc_test_${process.pid}_${randomBytes(4).toString('hex')}`
