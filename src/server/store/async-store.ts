@@ -17,7 +17,7 @@ export interface TransactionDraft {
 
 /**
  * What a change function decided for a job. Omit `job` to leave the job as it is (the transactions and
- * receipt are still written). `receipt` must be new.
+ * receipt are still written); a returned job keeps its job_id. `receipt` must be new.
  */
 export interface JobChange {
   job?: JobRecord

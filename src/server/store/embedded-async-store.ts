@@ -49,6 +49,7 @@ export class EmbeddedAsyncStore implements AsyncStore {
   async changeMiner(minerId: string, change: (existing: MinerRecord | undefined) => MinerChange): Promise<MinerRecord | undefined> {
     const existing = this.store.getMiner(minerId)
     const {miner, transactions = []} = change(existing)
+    if (miner && miner.miner_id !== minerId) throw new Error(`a change of miner ${minerId} returned miner ${miner.miner_id}`)
     if (miner) this.store.putMiner(miner)
     this.append(transactions)
     await this.store.commit()
@@ -200,6 +201,7 @@ export class EmbeddedAsyncStore implements AsyncStore {
 
   /** Writes a decided change to memory (synchronously: the caller's read and this write are one step). */
   private write(job: JobRecord, {job: next, receipt, transactions = []}: ReturnType<JobChanger>): JobChanged {
+    if (next && next.job_id !== job.job_id) throw new Error(`a change of job ${job.job_id} returned job ${next.job_id}`)
     if (receipt) this.store.putReceipt(receipt)
     if (next) this.store.putJob(next)
     return {job: next ?? job, transactions: this.append(transactions)}

@@ -150,7 +150,9 @@ export function storeConformance(subject: StoreSubject): void {
         }),
         /refused/,
       )
+      await assert.rejects(b.changeJob(odd.job_id, () => ({job: {...odd, job_id: 'job_other'}})), /returned job job_other/)
       assert.deepEqual(await a.getJob(odd.job_id), odd)
+      assert.equal(await a.getJob('job_other'), undefined)
       assert.equal(await a.lastTransactionSeq(), seq)
       const cancelled = await b.changeJob(odd.job_id, (current) => ({job: {...current, status: 'cancelled'}, transactions: [tx('job_cancelled', {})]}))
       assert.equal(cancelled?.transactions[0].seq, seq + 1)

@@ -165,6 +165,7 @@ export class PostgresStore implements AsyncStore {
         const existing = rows[0] && {...rows[0].record, last_seen: rows[0].last_seen}
         const {miner, transactions = []} = change(existing)
         if (miner) {
+          if (miner.miner_id !== minerId) throw new Error(`a change of miner ${minerId} returned miner ${miner.miner_id}`)
           const values = [miner.miner_id, miner.principal, miner.last_seen, JSON.stringify(miner)]
           if (existing) {
             await client.query('UPDATE miners SET principal = $2, last_seen = greatest(last_seen, $3), record = $4 WHERE miner_id = $1', values)
@@ -393,6 +394,7 @@ export class PostgresStore implements AsyncStore {
       ])
     }
     if (job) {
+      if (job.job_id !== current.job_id) throw new Error(`a change of job ${current.job_id} returned job ${job.job_id}`)
       await client.query('UPDATE jobs SET status = $2, client = $3, model = $4, lease_expires_at = $5, record = $6 WHERE job_id = $1', [
         ...jobColumns(job),
         JSON.stringify(job),
