@@ -31,6 +31,7 @@ import {AdvisoryLeadership} from './advisory-leadership.js'
 import {EventChannel} from './event-channel.js'
 import {lockKey} from './lock-keys.js'
 import {migrate} from './migrations.js'
+import {WriteStatement} from './write-statement.js'
 
 export interface PostgresStoreOptions {
   /** postgres://user@host:port/database (libpq's URL form). */
@@ -210,18 +211,24 @@ export class PostgresStore implements AsyncStore {
 
   async submitJob(job: JobRecord, transactions: readonly TransactionDraft[]): Promise<{job: JobRecord; replayed: boolean}> {
     return this.transaction(async (client) => {
-      // A second submit under the same key waits here for the first one's transaction, then finds it.
-      const inserted = await client.query(
-        `INSERT INTO jobs (job_id, status, client, model, lease_expires_at, idempotency_key, record) VALUES ($1, $2, $3, $4, $5, $6, $7)
-         ON CONFLICT (client, idempotency_key) DO NOTHING`,
-        [...jobColumns(job), job.idempotency?.key ?? null, JSON.stringify(job)],
+      // A second submit under the same key waits at the insert for the first one's transaction, then
+      // inserts nothing, takes no seq, and reads the first job.
+      const write = new WriteStatement()
+      const columns = [...jobColumns(job), job.idempotency?.key ?? null, JSON.stringify(job)].map((value) => write.param(value))
+      write.with(
+        'inserted',
+        `INSERT INTO jobs (job_id, status, client, model, lease_expires_at, idempotency_key, record) VALUES (${columns.join(', ')})
+         ON CONFLICT (client, idempotency_key) DO NOTHING RETURNING job_id`,
+        'SELECT count(*)::int FROM inserted',
       )
-      if (!inserted.rowCount) {
-        const {rows} = await client.query<Row<JobRecord>>('SELECT record FROM jobs WHERE client = $1 AND idempotency_key = $2', [job.client, job.idempotency!.key])
-        return {job: rows[0].record, replayed: true}
+      if (job.status === 'pending') this.notifyIn(write, {kind: 'job_pending', model: job.model}, 'FROM inserted')
+      this.advanceHeadIn(write, transactions.length, 'WHERE EXISTS (SELECT 1 FROM inserted)')
+      const {rows} = await client.query<{inserted: number; head?: string}>(write.text, write.values)
+      if (!rows[0].inserted) {
+        const earlier = await client.query<Row<JobRecord>>('SELECT record FROM jobs WHERE client = $1 AND idempotency_key = $2', [job.client, job.idempotency!.key])
+        return {job: earlier.rows[0].record, replayed: true}
       }
-      if (job.status === 'pending') await this.notify(client, {kind: 'job_pending', model: job.model})
-      await this.append(client, transactions)
+      await this.insertTransactions(client, rows[0].head, transactions)
       return {job, replayed: false}
     })
   }
@@ -384,36 +391,54 @@ export class PostgresStore implements AsyncStore {
     return this.touchFlush
   }
 
+  /** The receipt, the job, its NOTIFY and the ledger head in one statement; then the transactions. */
   private async writeJob(client: pg.PoolClient, current: JobRecord, {job, receipt, transactions = []}: JobChange): Promise<JobChanged> {
+    const write = new WriteStatement()
     if (receipt) {
-      await client.query('INSERT INTO receipts (receipt_id, client, provider, record) VALUES ($1, $2, $3, $4)', [
-        receipt.receipt_id,
-        receipt.client,
-        receipt.provider,
-        JSON.stringify(receipt),
-      ])
+      const values = [receipt.receipt_id, receipt.client, receipt.provider, JSON.stringify(receipt)].map((value) => write.param(value))
+      write.with('receipt', `INSERT INTO receipts (receipt_id, client, provider, record) VALUES (${values.join(', ')})`)
     }
     if (job) {
       if (job.job_id !== current.job_id) throw new Error(`a change of job ${current.job_id} returned job ${job.job_id}`)
-      await client.query('UPDATE jobs SET status = $2, client = $3, model = $4, lease_expires_at = $5, record = $6 WHERE job_id = $1', [
-        ...jobColumns(job),
-        JSON.stringify(job),
-      ])
-      if (job.status === 'pending' && current.status !== 'pending') await this.notify(client, {kind: 'job_pending', model: job.model})
+      const [id, status, jobClient, model, lease, record] = [...jobColumns(job), JSON.stringify(job)].map((value) => write.param(value))
+      write.with('job', `UPDATE jobs SET status = ${status}, client = ${jobClient}, model = ${model}, lease_expires_at = ${lease}, record = ${record} WHERE job_id = ${id}`)
+      if (job.status === 'pending' && current.status !== 'pending') this.notifyIn(write, {kind: 'job_pending', model: job.model})
     }
-    // Last: the ledger head's row lock is held from here to the commit, so keep that short.
-    return {job: job ?? current, transactions: await this.append(client, transactions)}
+    this.advanceHeadIn(write, transactions.length)
+    if (write.isEmpty) return {job: current, transactions: []}
+    const {rows} = await client.query<{head?: string}>(write.text, write.values)
+    return {job: job ?? current, transactions: await this.insertTransactions(client, rows[0].head, transactions)}
   }
 
   private async append(client: pg.PoolClient, drafts: readonly TransactionDraft[]): Promise<Transaction[]> {
     if (!drafts.length) return []
     const {rows} = await client.query<{last_seq: string}>('UPDATE ledger_head SET last_seq = last_seq + $1 RETURNING last_seq', [drafts.length])
-    const transactions = numberTransactions(Number(rows[0].last_seq) - drafts.length + 1, drafts)
+    return this.insertTransactions(client, rows[0].last_seq, drafts)
+  }
+
+  /**
+   * Takes `count` seqs from the ledger head, returned as column `head` (its new last seq). Its row lock
+   * is held to the commit: that is what keeps seqs gap-free and committed in order, so only the
+   * transactions' insert comes after it.
+   */
+  private advanceHeadIn(write: WriteStatement, count: number, condition = ''): void {
+    if (count) write.with('head', `UPDATE ledger_head SET last_seq = last_seq + ${write.param(count)} ${condition} RETURNING last_seq`, 'SELECT last_seq FROM head')
+  }
+
+  /** Numbers, hashes and inserts the drafts that end at seq `lastSeq`. */
+  private async insertTransactions(client: pg.PoolClient, lastSeq: string | undefined, drafts: readonly TransactionDraft[]): Promise<Transaction[]> {
+    if (!drafts.length) return []
+    const transactions = numberTransactions(Number(lastSeq) - drafts.length + 1, drafts)
     await client.query('INSERT INTO transactions (seq, record) SELECT * FROM unnest($1::bigint[], $2::json[])', [
       transactions.map((tx) => tx.seq),
       transactions.map((tx) => JSON.stringify(tx)),
     ])
     return transactions
+  }
+
+  /** NOTIFY with the write (delivered at commit); `from` makes it conditional on another CTE's rows. */
+  private notifyIn(write: WriteStatement, event: StoreEvent, from = ''): void {
+    write.with('notified', `SELECT pg_notify(${write.param(this.events.channel)}, ${write.param(JSON.stringify(event))}) ${from}`, 'SELECT count(*) FROM notified')
   }
 
   private async notify(client: pg.PoolClient, event: StoreEvent): Promise<void> {
