@@ -1,6 +1,6 @@
 // Cost per store operation through the asynchronous store interface, embedded store against PostgreSQL
 // in the same run: submit (a job and its ledger record) and claim-next (SKIP LOCKED on PostgreSQL),
-// one caller at a time and 16 at once. PostgreSQL runs with its default durability (synchronous_commit
+// one caller at a time and 16 at once; and how long after a submit is answered another replica hears of it. PostgreSQL runs with its default durability (synchronous_commit
 // on: each commit waits for its WAL flush) and with synchronous_commit off, to show what the flush
 // costs. CPU is this process's only (the driver's work, not the database server's).
 //
@@ -33,6 +33,8 @@ interface Figures {
   submitConcurrentUs: number
   claimConcurrentUs: number
   cpuPerOpUs: number
+  /** From a submit's answer on one handle to the job_pending event on the other (another replica on PostgreSQL). */
+  wakeUs: number
 }
 
 const meta: StoreMeta = {format: 1, created_at: new Date().toISOString(), signing_key_id: new Ed25519Signer(generateSeed()).keyId}
@@ -66,7 +68,22 @@ async function timed(ops: number, concurrency: number, op: () => Promise<unknown
   return ((performance.now() - started) * 1000) / ops
 }
 
-async function measure(name: string, store: AsyncStore): Promise<Figures> {
+/** Median µs from a submit on `from` resolving to `to` hearing of it (0 if heard first), over `count` submits. */
+async function wakeLatency(from: AsyncStore, to: AsyncStore, count: number): Promise<number> {
+  const samples: number[] = []
+  for (let i = 0; i < count; i++) {
+    const job = {...newJob(), model: `wake-${i}`}
+    const heard = new Promise<number>((resolve) => {
+      const unsubscribe = to.subscribe((event) => event.kind === 'job_pending' && event.model === job.model && (unsubscribe(), resolve(performance.now())))
+    })
+    await from.submitJob(job, submitted(job))
+    const answered = performance.now()
+    samples.push(Math.max(0, (await heard) - answered) * 1000)
+  }
+  return samples.sort((x, y) => x - y)[Math.floor(samples.length / 2)]
+}
+
+async function measure(name: string, store: AsyncStore, replica: AsyncStore): Promise<Figures> {
   const cpu = process.cpuUsage()
   const submitSerialUs = await timed(OPS, 1, () => {
     const job = newJob()
@@ -80,7 +97,8 @@ async function measure(name: string, store: AsyncStore): Promise<Figures> {
     if (!(await store.claimNextJob({models: ['llama3.2']}, claim))) throw new Error('no pending job left to claim')
   })
   const used = process.cpuUsage(cpu)
-  return {store: name, submitSerialUs, submitConcurrentUs, claimConcurrentUs, cpuPerOpUs: (used.user + used.system) / (3 * OPS)}
+  const wakeUs = await wakeLatency(store, replica, Math.min(200, OPS))
+  return {store: name, submitSerialUs, submitConcurrentUs, claimConcurrentUs, cpuPerOpUs: (used.user + used.system) / (3 * OPS), wakeUs}
 }
 
 const database = await createTestDatabase()
@@ -92,7 +110,8 @@ const dir = await mkdtemp(path.join(tmpdir(), 'aitbc-bench-store-'))
 const results: Figures[] = []
 try {
   const embedded = new EmbeddedAsyncStore(await LowdbStore.create(dir, meta))
-  results.push(await measure('embedded (lowdb + history files)', embedded))
+  // One writer: the "other replica" is the same store.
+  results.push(await measure('embedded (lowdb + history files)', embedded, embedded))
   await embedded.close()
   for (const [label, schema, synchronousCommit] of [
     ['PostgreSQL, synchronous_commit on', 'bench_sync', 'on'],
@@ -101,8 +120,9 @@ try {
     // Before the store connects: its connections take the database's setting.
     await setSynchronousCommit(database.url, synchronousCommit)
     const store = await PostgresStore.create({connectionString: database.url, schema, poolSize: CONCURRENCY}, meta)
-    results.push(await measure(label, store))
-    await store.close()
+    const replica = await PostgresStore.open({connectionString: database.url, schema})
+    results.push(await measure(label, store, replica))
+    await Promise.all([store.close(), replica.close()])
   }
 } finally {
   await rm(dir, {recursive: true, force: true})
@@ -111,11 +131,11 @@ try {
 
 const base = results[0]
 console.log(`store operations, ${OPS} of each, ${CONCURRENCY} callers for the concurrent ones (µs per op; ratio to the embedded store)`)
-console.log(['store', 'submit x1', 'submit x16', 'claim-next x16', 'client CPU/op'].join(' | '))
+console.log(['store', 'submit x1', 'submit x16', 'claim-next x16', 'client CPU/op', 'wake after answer (median)'].join(' | '))
 for (const r of results) {
   const cell = (value: number, baseline: number) => `${round(value, 0)} (${round(value / baseline, 1)}x)`
   console.log(
-    [r.store, cell(r.submitSerialUs, base.submitSerialUs), cell(r.submitConcurrentUs, base.submitConcurrentUs), cell(r.claimConcurrentUs, base.claimConcurrentUs), cell(r.cpuPerOpUs, base.cpuPerOpUs)].join(' | '),
+    [r.store, cell(r.submitSerialUs, base.submitSerialUs), cell(r.submitConcurrentUs, base.submitConcurrentUs), cell(r.claimConcurrentUs, base.claimConcurrentUs), cell(r.cpuPerOpUs, base.cpuPerOpUs), round(r.wakeUs, 0)].join(' | '),
   )
 }
 
