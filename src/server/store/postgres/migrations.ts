@@ -2,7 +2,7 @@
 // migrations and applies those the database lacks, in order, each recorded in schema_migrations. One
 // transaction under an advisory lock, so replicas starting together apply each migration once; a
 // database migrated by a newer aitbc than this one is refused rather than misread.
-import type {ClientBase} from 'pg'
+import pg, {type ClientBase} from 'pg'
 
 import {lockKey} from './lock-keys.js'
 
@@ -101,6 +101,8 @@ export async function migrate(client: ClientBase, schema: string, migrations: re
   await client.query('BEGIN')
   try {
     await client.query('SELECT pg_advisory_xact_lock($1, $2)', lockKey(schema, 'migrate'))
+    // The connection's search_path names the schema; tables go there once it exists.
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${pg.escapeIdentifier(schema)}`)
     await client.query(
       'CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())',
     )

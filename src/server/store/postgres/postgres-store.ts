@@ -108,7 +108,6 @@ export class PostgresStore implements AsyncStore {
       const client = await pool.connect()
       let meta: StoreMeta
       try {
-        await client.query(`CREATE SCHEMA IF NOT EXISTS ${pg.escapeIdentifier(schema)}`)
         await migrate(client, schema)
         meta = await start(client)
       } finally {
@@ -206,7 +205,7 @@ export class PostgresStore implements AsyncStore {
   }
 
   async jobCount(): Promise<number> {
-    return this.count('SELECT count(*)::int AS count FROM jobs')
+    return this.scalar('SELECT count(*)::int AS value FROM jobs')
   }
 
   async submitJob(job: JobRecord, transactions: readonly TransactionDraft[]): Promise<{job: JobRecord; replayed: boolean}> {
@@ -291,7 +290,7 @@ export class PostgresStore implements AsyncStore {
   }
 
   async receiptCount(): Promise<number> {
-    return this.count('SELECT count(*)::int AS count FROM receipts')
+    return this.scalar('SELECT count(*)::int AS value FROM receipts')
   }
 
   async appendTransactions(transactions: readonly TransactionDraft[]): Promise<Transaction[]> {
@@ -299,7 +298,7 @@ export class PostgresStore implements AsyncStore {
   }
 
   async lastTransactionSeq(): Promise<number> {
-    return this.count('SELECT last_seq::int AS count FROM ledger_head')
+    return this.scalar('SELECT last_seq::int AS value FROM ledger_head')
   }
 
   async recentTransactions(limit: number): Promise<LedgerTransaction[]> {
@@ -370,7 +369,7 @@ export class PostgresStore implements AsyncStore {
 
   async close(): Promise<void> {
     clearInterval(this.touchTimer)
-    await this.flushTouches().catch((error: Error) => this.options.log(`writing miner liveness failed: ${error.message}`))
+    await this.flushTouches()
     await Promise.all([...this.leaderships].map((leadership) => leadership.release()))
     await this.events.close()
     await this.pool.end()
@@ -382,11 +381,17 @@ export class PostgresStore implements AsyncStore {
     const entries = [...this.touches]
     this.touches.clear()
     this.touchFlush = this.touchFlush.then(async () => {
-      await this.pool.query(
-        `UPDATE miners AS m SET last_seen = t.last_seen FROM unnest($1::text[], $2::text[]) AS t(miner_id, last_seen)
-         WHERE m.miner_id = t.miner_id AND m.last_seen < t.last_seen`,
-        [entries.map(([id]) => id), entries.map(([, at]) => at)],
-      )
+      try {
+        await this.pool.query(
+          `UPDATE miners AS m SET last_seen = t.last_seen FROM unnest($1::text[], $2::text[]) AS t(miner_id, last_seen)
+           WHERE m.miner_id = t.miner_id AND m.last_seen < t.last_seen`,
+          [entries.map(([id]) => id), entries.map(([, at]) => at)],
+        )
+      } catch (error) {
+        // Liveness only: keep it for the next try rather than fail whoever asked.
+        for (const [id, at] of entries) this.touchMiner(id, at)
+        this.options.log(`writing miner liveness failed: ${(error as Error).message}`)
+      }
     })
     return this.touchFlush
   }
@@ -466,8 +471,8 @@ export class PostgresStore implements AsyncStore {
     return (await this.pool.query<Row<T>>(sql, values)).rows.map((row) => row.record)
   }
 
-  private async count(sql: string): Promise<number> {
-    return (await this.pool.query<{count: number}>(sql)).rows[0].count
+  private async scalar(sql: string): Promise<number> {
+    return (await this.pool.query<{value: number}>(sql)).rows[0].value
   }
 
   private async ledgerTransactions(clause: string, values: unknown[]): Promise<LedgerTransaction[]> {
