@@ -29,6 +29,7 @@ import type {JobQuery, ReceiptQuery} from '../store.js'
 import {StoreCorruptError} from '../store-errors.js'
 import {AdvisoryLeadership} from './advisory-leadership.js'
 import {EventChannel} from './event-channel.js'
+import {HistorySink} from './history-import.js'
 import {lockKey} from './lock-keys.js'
 import {migrate} from './migrations.js'
 import {WriteStatement} from './write-statement.js'
@@ -354,6 +355,21 @@ export class PostgresStore implements AsyncStore {
       await client.query('INSERT INTO blocks (height, hash, last_seq, record) VALUES ($1, $2, $3, $4)', [block.height, block.hash, lastSeq, JSON.stringify(block)])
       if (transactions.length) await client.query('UPDATE transactions SET block_height = $1 WHERE seq BETWEEN $2 AND $3', [block.height, sealedUpTo + 1, lastSeq])
       return block
+    })
+  }
+
+  /**
+   * Fills an empty store with records copied verbatim (history-import.ts), in one transaction; the
+   * ledger head then follows the last copied seq. Refuses a store that already holds anything.
+   */
+  async importHistory(copy: (sink: HistorySink) => Promise<void>): Promise<void> {
+    await this.transaction(async (client) => {
+      const {rows} = await client.query<{value: number}>(
+        'SELECT ((SELECT count(*) FROM api_keys) + (SELECT count(*) FROM miners) + (SELECT count(*) FROM jobs) + (SELECT count(*) FROM blocks) + (SELECT count(*) FROM transactions))::int AS value',
+      )
+      if (rows[0].value) throw new DatabaseStateError('the database already holds coordinator records; import only into a new one')
+      await copy(new HistorySink(client))
+      await client.query('UPDATE ledger_head SET last_seq = (SELECT coalesce(max(seq), 0) FROM transactions)')
     })
   }
 
