@@ -52,8 +52,11 @@ describe('PostgreSQL store', {skip: database ? false : NO_SERVER}, () => {
     await assert.rejects(PostgresStore.open({...options(schema)}), (error) => error instanceof SchemaVersionError && /newer than this aitbc knows/.test(error.message))
   })
 
-  it('creates a store once and opens only an initialised one', async () => {
-    const opts = options()
+  it('creates a store once, in its schema, and opens only an initialised one', async () => {
+    // The operator's own `options` in the URL are kept beside the store's search_path.
+    const url = new URL(database!.url)
+    url.searchParams.set('options', '-c statement_timeout=60000')
+    const opts = {...options(), connectionString: url.toString()}
     await assert.rejects(PostgresStore.open(opts), (error) => error instanceof DatabaseStateError && /serve init --database/.test(error.message))
     const store = await PostgresStore.create(opts, meta)
     await store.close()
@@ -61,6 +64,8 @@ describe('PostgreSQL store', {skip: database ? false : NO_SERVER}, () => {
     const reopened = await PostgresStore.open(opts)
     assert.deepEqual(reopened.meta, meta)
     await reopened.close()
+    const {rows} = await withClient('public', (client) => client.query('SELECT to_regclass($1) AS jobs, to_regclass($2) AS stray', [`${opts.schema}.jobs`, 'public.jobs']))
+    assert.deepEqual(rows[0], {jobs: `${opts.schema}.jobs`, stray: null})
   })
 
   it('lets exactly one replica lead sealing; another takes over when the leader dies, and the chain goes on', async () => {

@@ -100,7 +100,7 @@ export class PostgresStore implements AsyncStore {
   private static async connect(options: PostgresStoreOptions, start: (client: pg.PoolClient) => Promise<StoreMeta>): Promise<PostgresStore> {
     const schema = options.schema ?? 'public'
     if (!SCHEMA_NAME.test(schema)) throw new Error(`schema ${JSON.stringify(schema)} is not a lower-case SQL name`)
-    const clientConfig: pg.ClientConfig = {connectionString: options.connectionString, options: `-c search_path=${schema}`}
+    const clientConfig: pg.ClientConfig = {connectionString: withSearchPath(options.connectionString, schema)}
     const log = options.log ?? (() => undefined)
     const pool = new pg.Pool({...clientConfig, max: options.poolSize ?? 10})
     // An idle connection that fails is dropped by the pool; without a listener the error would crash.
@@ -495,6 +495,17 @@ export class PostgresStore implements AsyncStore {
     const {rows} = await this.pool.query<Row<Transaction> & {block_height: number | null}>(`SELECT record, block_height FROM transactions ${clause}`, values)
     return rows.map(({record, block_height}) => ({...record, block_height}))
   }
+}
+
+/**
+ * Every connection works in the store's schema. Set in the URL's `options` parameter, kept with any the
+ * operator gave there (the driver lets the URL's parameters override its other settings).
+ */
+function withSearchPath(connectionString: string, schema: string): string {
+  const url = new URL(connectionString)
+  const given = url.searchParams.get('options')
+  url.searchParams.set('options', `${given ? `${given} ` : ''}-c search_path=${schema}`)
+  return url.toString()
 }
 
 /** The columns copied from a job record, in the order the job statements take them. */
