@@ -91,7 +91,7 @@ export function sealBlock(
   return {...header, hash, signature: signBytes(signer, hexBytes(hash))}
 }
 
-export type BlockFailure = 'tx_hash_mismatch' | 'merkle_mismatch' | 'count_mismatch' | 'hash_mismatch' | 'broken_link' | SignatureFailure
+export type BlockFailure = 'tx_malformed' | 'tx_hash_mismatch' | 'merkle_mismatch' | 'count_mismatch' | 'hash_mismatch' | 'broken_link' | SignatureFailure
 
 /**
  * Recomputes one block from its full transactions and checks its link to the previous block and its
@@ -103,15 +103,26 @@ export function checkBlock(
   previous: {height: number; hash: string} | undefined,
   trustedKeyIds: ReadonlySet<string>,
 ): BlockFailure | undefined {
-  if (txs.some((tx) => transactionHash(tx) !== tx.tx_hash)) return 'tx_hash_mismatch'
+  const txHashes = txs.map((tx) => hashOrUndefined(() => transactionHash(tx)))
+  if (txHashes.includes(undefined)) return 'tx_malformed'
+  if (txs.some((tx, i) => txHashes[i] !== tx.tx_hash)) return 'tx_hash_mismatch'
   if (block.transactions !== txs.length) return 'count_mismatch'
   if (merkleRoot(txs.map((tx) => tx.tx_hash)) !== block.merkle_root) return 'merkle_mismatch'
-  if (blockHash(block) !== block.hash) return 'hash_mismatch'
+  if (hashOrUndefined(() => blockHash(block)) !== block.hash) return 'hash_mismatch'
   const expectedPrev = previous ? previous.hash : GENESIS_PREV_HASH
   if (block.prev_hash !== expectedPrev || block.height !== (previous ? previous.height + 1 : 0)) return 'broken_link'
   const hashBytes = fromHex(block.hash)
   if (!hashBytes || hashBytes.length !== 32) return 'hash_mismatch'
   return checkSignature(block.signature, hashBytes, trustedKeyIds)
+}
+
+/** A value with no RFC 8785 form (a lone surrogate, a non-finite number) has no hash: undefined. */
+function hashOrUndefined(hash: () => string): string | undefined {
+  try {
+    return hash()
+  } catch {
+    return undefined
+  }
 }
 
 function hexBytes(hex: string): Uint8Array {

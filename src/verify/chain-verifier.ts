@@ -66,7 +66,7 @@ export async function verifyChain(source: ChainSource, options: ChainOptions): P
   if (from > 0) {
     // The block before the range anchors it: its own hash and signature must hold.
     const anchor = await fetcher.take(from - 1)
-    const failure = blockHash(anchor) !== anchor.hash ? 'hash_mismatch' : checkSignature(anchor.signature, Buffer.from(anchor.hash, 'hex'), options.trustedKeyIds)
+    const failure = anchorHash(anchor) !== anchor.hash ? 'hash_mismatch' : checkSignature(anchor.signature, Buffer.from(anchor.hash, 'hex'), options.trustedKeyIds)
     if (failure) return fail(summary, options, {height: from - 1, ok: false, transactions: 0, receipts: 0, reason: failure, detail: 'the block before --from does not hold'})
     previous = {height: anchor.height, hash: anchor.hash, lastSeq: anchor.transaction_list.at(-1)?.seq ?? undefined}
   }
@@ -114,7 +114,17 @@ async function checkOneBlock(
   return verdict
 }
 
+/** The anchor's recomputed hash, or undefined when its header has no RFC 8785 form. */
+function anchorHash(block: Block): string | undefined {
+  try {
+    return blockHash(block)
+  } catch {
+    return undefined
+  }
+}
+
 const BLOCK_FAILURES: Record<string, string> = {
+  tx_malformed: 'a transaction has no RFC 8785 form (a lone surrogate or a number out of range), so no hash',
   tx_hash_mismatch: 'a transaction does not hash to its tx_hash',
   count_mismatch: 'the block does not hold the number of transactions it states',
   merkle_mismatch: 'the Merkle root does not match the transactions',

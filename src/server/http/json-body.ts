@@ -2,7 +2,8 @@
 // `curl -d` send JSON as form data by default, and the body is parsed as JSON either way.
 import type {IncomingMessage} from 'node:http'
 
-import {ApiError, invalidJson, payloadTooLarge} from './api-error.js'
+import {loneSurrogatePath} from '../../protocol/well-formed-text.js'
+import {ApiError, badRequest, invalidJson, payloadTooLarge} from './api-error.js'
 
 export interface JsonBody {
   present: boolean
@@ -25,11 +26,28 @@ export async function readJsonBody(req: IncomingMessage, limit: number): Promise
     // The client went away or was cut off by the request timeout: its fault, not a server error.
     throw new ApiError(400, 'malformed_request', 'the request body ended before it was complete')
   }
-  const text = Buffer.concat(chunks).toString('utf8')
+  const text = strictUtf8(Buffer.concat(chunks))
   if (text.trim() === '') return {present: false, value: undefined}
+  let value: unknown
   try {
-    return {present: true, value: JSON.parse(text)}
+    value = JSON.parse(text)
   } catch (error) {
     throw invalidJson(`the request body is not valid JSON: ${(error as Error).message}`)
+  }
+  // Strict Unicode: a string with a lone surrogate has no UTF-8 and no RFC 8785 form, so it could be
+  // neither hashed honestly nor signed (docs/protocol.md, "Strings").
+  const lone = loneSurrogatePath(value)
+  if (lone !== undefined) throw badRequest(`body field ${lone} holds a lone surrogate (an unpaired \\uD800-\\uDFFF escape); send well-formed Unicode`)
+  return {present: true, value}
+}
+
+const UTF8 = new TextDecoder('utf-8', {fatal: true})
+
+/** Bytes that are not UTF-8 are refused, not read with U+FFFD in their place (which would then be signed). */
+function strictUtf8(bytes: Buffer): string {
+  try {
+    return UTF8.decode(bytes)
+  } catch {
+    throw invalidJson('the request body is not valid UTF-8 (RFC 8259 JSON is UTF-8)')
   }
 }
