@@ -3,7 +3,7 @@
 // - the upstream Python coordinator's carry `version: "1.0"`: its own canonical JSON
 //   (python-canonical-json.ts) of the receipt without `signature` and `attestations`.
 // The verifier reads the form from the receipt and never tries one form after another: a receipt
-// that names no known form, or both, is malformed.
+// that names no known form, or both, is malformed. The normative description is docs/protocol.md.
 import {pythonCanonicalJson} from './python-canonical-json.js'
 import {RECEIPT_CANONICALIZATION, receiptSigningBytes, REQUIRED_FIELDS} from './receipt.js'
 
@@ -29,12 +29,20 @@ const PYTHON_REQUIRED_FIELDS: Record<string, FieldType> = {
 /** Fields outside the signed bytes of a Python receipt: its own signature and coordinator attestations. */
 const PYTHON_UNSIGNED_FIELDS = new Set(['signature', 'attestations'])
 
+/** A signature object on a receipt and where it sits: `signature`, or `attestations[i]`. */
+export interface PlacedSignature {
+  at: string
+  value: unknown
+}
+
 export interface ReadReceipt {
   /** The receipt as JSON.parse reads it. */
   receipt: Record<string, unknown>
   form: ReceiptForm
-  /** The exact bytes its signature must cover. */
+  /** The exact bytes its signature, and each attestation, must cover. */
   signedBytes: Uint8Array
+  /** `signature` first, then each upstream attestation in order; every one must verify. */
+  signatures: PlacedSignature[]
 }
 
 export interface MalformedReceipt {
@@ -73,8 +81,9 @@ export async function readReceipt(text: string): Promise<ReadReceipt | Malformed
   if (form === RECEIPT_CANONICALIZATION) {
     const problem = fieldProblem(receipt, REQUIRED_FIELDS)
     if (problem) return {malformed: problem, receipt}
+    if ('attestations' in receipt) return {malformed: 'attestations belong to the upstream 1.0 form; an rfc8785 receipt has only its signature', receipt}
     try {
-      return {receipt, form, signedBytes: receiptSigningBytes(receipt)}
+      return {receipt, form, signedBytes: receiptSigningBytes(receipt), signatures: [{at: 'signature', value: receipt.signature}]}
     } catch (error) {
       // RFC 8785 has no form for some values JSON.parse accepts, e.g. 1e400 (Infinity).
       return {malformed: `no RFC 8785 form: ${(error as Error).message}`, receipt}
@@ -82,6 +91,10 @@ export async function readReceipt(text: string): Promise<ReadReceipt | Malformed
   }
   const problem = fieldProblem(receipt, PYTHON_REQUIRED_FIELDS)
   if (problem) return {malformed: problem, receipt}
+  const {attestations = null} = receipt
+  // Upstream reads a missing or null list as none; anything but a list is refused here (upstream skips it).
+  if (attestations !== null && !Array.isArray(attestations)) return {malformed: 'attestations must be a list of signature objects', receipt}
+  const signatures = [{at: 'signature', value: receipt.signature}, ...(attestations ?? []).map((value, i) => ({at: `attestations[${i}]`, value}))]
   const {parse} = await import('lossless-json')
   let exact: unknown
   try {
@@ -90,7 +103,7 @@ export async function readReceipt(text: string): Promise<ReadReceipt | Malformed
     return {malformed: `not readable with exact numbers: ${(error as Error).message}`, receipt}
   }
   const signed = Object.fromEntries(Object.entries(exact as Record<string, unknown>).filter(([key]) => !PYTHON_UNSIGNED_FIELDS.has(key)))
-  return {receipt, form, signedBytes: Buffer.from(pythonCanonicalJson(signed), 'utf8')}
+  return {receipt, form, signedBytes: Buffer.from(pythonCanonicalJson(signed), 'utf8'), signatures}
 }
 
 function fieldProblem(record: Record<string, unknown>, fields: Record<string, FieldType>): string | undefined {

@@ -37,12 +37,18 @@ export interface ParsedSignature {
 
 /** Every check of checkSignature that needs no cryptography, in the same order (shared with batch verifiers). */
 export function parseSignature(signature: unknown, trustedKeyIds: ReadonlySet<string>): ParsedSignature | Exclude<SignatureFailure, 'bad_signature'> {
+  const parsed = parseSignatureObject(signature)
+  if (typeof parsed === 'string') return parsed
+  return trustedKeyIds.has(parsed.keyId) ? parsed : 'untrusted_key'
+}
+
+/** The shape, algorithm and encodings of a signature object, whoever's key it names. */
+export function parseSignatureObject(signature: unknown): ParsedSignature | 'malformed' | 'unsupported_alg' {
   if (!isSignatureObject(signature)) return 'malformed'
   if (signature.alg !== ED25519) return 'unsupported_alg'
   const publicKey = fromBase64Url(signature.key_id)
   const sig = fromBase64Url(signature.sig)
   if (!publicKey || publicKey.length !== PUBLIC_KEY_LENGTH || !sig || sig.length !== SIGNATURE_LENGTH) return 'malformed'
-  if (!trustedKeyIds.has(signature.key_id)) return 'untrusted_key'
   return {keyId: signature.key_id, publicKey, sig}
 }
 

@@ -5,8 +5,15 @@ import type {ReceiptVerdict, VerifySummary} from './verdict.js'
 
 export function verdictLine(source: string, verdict: ReceiptVerdict): string {
   const id = verdict.receipt_id ?? '-'
-  if (verdict.ok) return `${paint('ok', 'green')}      ${id}  ${source}`
+  if (verdict.ok) return `${paint('ok', 'green')}      ${id}  ${source}${verdict.attested_by ? `  ${signers(verdict)}` : ''}`
   return `${paint('FAILED', 'red')}  ${id}  ${source}  ${verdict.reason}: ${verdict.detail}`
+}
+
+/** Who vouches for an upstream receipt with attestations: `signed by K1, attested by K2 (pinned)`. */
+function signers(verdict: ReceiptVerdict): string {
+  const name = (keyId: string) => (verdict.trusted_by?.includes(keyId) ? `${keyId} (pinned)` : keyId)
+  const attesters = verdict.attested_by?.length ? verdict.attested_by.map(name).join(', ') : 'no one'
+  return `signed by ${name(verdict.key_id ?? '?')}, attested by ${attesters}`
 }
 
 export function verdictRecord(source: string, verdict: ReceiptVerdict): Record<string, unknown> {

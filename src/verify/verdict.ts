@@ -9,7 +9,14 @@ export type VerifyReason = (typeof VERIFY_REASONS)[number]
 export interface ReceiptVerdict {
   receipt_id?: string
   form?: ReceiptForm
+  /** The key of the receipt's `signature`. */
   key_id?: string
+  /** Upstream receipts with attestations: the attesting keys, in order. */
+  attested_by?: string[]
+  /** Upstream receipts with attestations: which of the signing and attesting keys are pinned. */
+  trusted_by?: string[]
+  /** Which signature object failed, when the receipt has attestations: `signature` or `attestations[i]`. */
+  failed_signature?: string
   ok: boolean
   reason?: VerifyReason
   /** For people: what exactly is wrong. */

@@ -35,6 +35,6 @@ export function signedReceipts(signer: Ed25519Signer, count: number): Receipt[] 
 }
 
 /** Receipts signed by CPython with the upstream canonical_json (test/protocol/fixtures). */
-export const pythonReceipts: {key_id: string; receipts: {text: string; signed: string}[]} = JSON.parse(
+export const pythonReceipts: {key_id: string; attestation_key_id: string; receipts: {text: string; signed: string}[]} = JSON.parse(
   readFileSync(new URL('../protocol/fixtures/python-receipts.json', import.meta.url), 'utf8'),
 )
