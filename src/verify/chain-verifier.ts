@@ -68,7 +68,7 @@ export async function verifyChain(source: ChainSource, options: ChainOptions): P
     const anchor = await fetcher.take(from - 1)
     const failure = anchorHash(anchor) !== anchor.hash ? 'hash_mismatch' : checkSignature(anchor.signature, Buffer.from(anchor.hash, 'hex'), options.trustedKeyIds)
     if (failure) return fail(summary, options, {height: from - 1, ok: false, transactions: 0, receipts: 0, reason: failure, detail: 'the block before --from does not hold'})
-    previous = {height: anchor.height, hash: anchor.hash, lastSeq: anchor.transaction_list.at(-1)?.seq ?? undefined}
+    previous = {height: anchor.height, hash: anchor.hash, lastSeq: lastSeqAfter(anchor, undefined)}
   }
   for (let height = from; height <= to; height++) {
     const block = await fetcher.take(height)
@@ -78,8 +78,7 @@ export async function verifyChain(source: ChainSource, options: ChainOptions): P
     summary.receipts += verdict.receipts
     if (!verdict.ok) return fail(summary, options, verdict)
     options.onBlock?.(verdict, {from, to})
-    const lastSeq = block.transaction_list.at(-1)?.seq ?? previous?.lastSeq
-    previous = {height: block.height, hash: block.hash, lastSeq}
+    previous = {height: block.height, hash: block.hash, lastSeq: lastSeqAfter(block, previous?.lastSeq)}
   }
   return summary
 }
@@ -100,7 +99,8 @@ async function checkOneBlock(
   const verdict: BlockVerdict = {height, ok: true, transactions: txs.length, receipts: 0}
   const failure = checkBlock(block, txs, previous, options.trustedKeyIds)
   if (failure) return {...verdict, ok: false, reason: failure, detail: BLOCK_FAILURES[failure] ?? failure}
-  const gap = seqGap(txs, previous?.lastSeq)
+  // Checked from the genesis, the first transaction is seq 1; from elsewhere, the anchor's last seq + 1.
+  const gap = seqGap(txs, previous ? previous.lastSeq : 0)
   if (gap) return {...verdict, ok: false, reason: 'seq_gap', detail: gap}
   for (const tx of txs) {
     if (tx.type !== 'receipt_issued') continue
@@ -134,6 +134,11 @@ const BLOCK_FAILURES: Record<string, string> = {
   bad_signature: 'the block signature does not match its hash',
   unsupported_alg: 'the block signature uses an unsupported algorithm',
   malformed: 'the block signature is malformed',
+}
+
+/** The seq of the last transaction up to and including this block; 0 after a genesis without any. */
+function lastSeqAfter(block: BlockWithTransactions, before: number | undefined): number | undefined {
+  return block.transaction_list.at(-1)?.seq ?? before ?? (block.height === 0 ? 0 : undefined)
 }
 
 function seqGap(txs: readonly Transaction[], lastSeq: number | undefined): string | undefined {
