@@ -230,12 +230,26 @@ async function pythonCases(): Promise<ReceiptCase[]> {
 
 // ---------------------------------------------------------------- Merkle trees
 
+/** Every level of the tree, bottom up, for people debugging their own: leaf hashes first, root last. */
+function merkleLevels(leaves: string[]): string[][] {
+  if (leaves.length === 0) return []
+  const hash = (...parts: Uint8Array[]) => sha256(Buffer.concat(parts))
+  let level = leaves.map((leaf) => hash(Uint8Array.of(0), Buffer.from(leaf, 'hex')))
+  const levels = [level.map(toHex)]
+  while (level.length > 1) {
+    const next: Uint8Array[] = []
+    for (let i = 0; i < level.length; i += 2) next.push(i + 1 < level.length ? hash(Uint8Array.of(1), level[i], level[i + 1]) : level[i])
+    levels.push((level = next).map(toHex))
+  }
+  return levels
+}
+
 function merkleFile(): unknown {
   const cases = Array.from({length: 8}, (_, n) => {
     const leaves = Array.from({length: n}, (_, i) => sha256Hex(`leaf ${i}`))
-    return {leaves, root: merkleRoot(leaves)}
+    return {leaves, levels: merkleLevels(leaves), root: merkleRoot(leaves)}
   })
-  return {note: 'Each leaf is a transaction hash (hex); the leaves here are SHA-256 of "leaf i" (UTF-8).', cases}
+  return {note: 'Each leaf is a transaction hash (hex); the leaves here are SHA-256 of "leaf i" (UTF-8). levels: bottom up.', cases}
 }
 
 // ---------------------------------------------------------------- the chain

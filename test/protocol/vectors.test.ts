@@ -53,7 +53,11 @@ describe('protocol conformance vectors', () => {
   })
 
   it('Merkle roots', () => {
-    for (const {leaves, root} of load<{cases: {leaves: string[]; root: string}[]}>('merkle.json').cases) assert.equal(merkleRoot(leaves), root, `${leaves.length} leaves`)
+    const {cases} = load<{cases: {leaves: string[]; levels: string[][]; root: string}[]}>('merkle.json')
+    for (const {leaves, levels, root} of cases) {
+      assert.equal(merkleRoot(leaves), root, `${leaves.length} leaves`)
+      assert.equal(levels.at(-1)?.[0] ?? merkleRoot([]), root)
+    }
   })
 
   it('the chain verifies with its expected hashes; each variant fails at its height with its reason', async () => {
