@@ -491,6 +491,7 @@ export interface components {
             miner_id: components["schemas"]["MinerId"];
             error: string;
         };
+        /** @description A receipt signed by the coordinator. Its signed bytes (both forms), units and what "verified" means are specified in docs/protocol.md, sections 4 to 6. */
         Receipt: {
             receipt_id: string;
             job_id: string;
@@ -498,19 +499,25 @@ export interface components {
             client: string;
             units: number;
             unit_type: string;
+            /** @description units x price per 1,000 tokens / 1000, rounded to 12 significant digits (docs/protocol.md, section 4). */
             price: number;
             model: string;
+            /** @description Unix time in seconds when the completing attempt was claimed. */
             started_at: number;
+            /** @description Unix time in seconds when the coordinator accepted the result. */
             completed_at: number;
+            /** @description Hex SHA-256 of the UTF-8 bytes of the submitted prompt string (docs/protocol.md, section 4). */
             prompt_sha256?: string;
+            /** @description Hex SHA-256 of the UTF-8 bytes of the result string the miner submitted. */
             result_sha256?: string;
             /**
-             * @description The form of the signed bytes. Receipts of the Python coordinator carry `version` instead.
+             * @description The form of the signed bytes, RFC 8785 of the receipt without `signature`. Receipts of the upstream Python coordinator carry `version` "1.0" instead (docs/protocol.md, sections 4 and 5).
              * @enum {string}
              */
             canonicalization?: "rfc8785";
             signature: components["schemas"]["Signature"];
         };
+        /** @description An Ed25519 signature (strict RFC 8032) over the bytes docs/protocol.md names for each structure; `alg` is exactly "Ed25519". */
         Signature: {
             /** @example Ed25519 */
             alg: string;
@@ -564,6 +571,7 @@ export interface components {
             /** @description The secret. Shown once. */
             api_key: string;
         };
+        /** @description A sealed block. `hash` is SHA-256 of the RFC 8785 header, `merkle_root` the RFC 6962 root over the decoded tx hashes, the signature covers the 32 hash bytes; the genesis has `prev_hash` of 64 zeros (docs/protocol.md, section 7). */
         Block: {
             height: number;
             hash: string;
@@ -580,6 +588,7 @@ export interface components {
         };
         /** @enum {string} */
         TransactionType: "job_submitted" | "job_claimed" | "job_completed" | "job_failed" | "job_cancelled" | "job_requeued" | "receipt_issued" | "miner_registered";
+        /** @description A ledger transaction. `tx_hash` is SHA-256 of the RFC 8785 form of {seq, type, timestamp, data}; each type's `data` is listed in docs/protocol.md, section 7. */
         Transaction: {
             tx_hash: string;
             /** @description Position in the ledger, from 1, without gaps. */

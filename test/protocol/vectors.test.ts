@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict'
+import {readFileSync} from 'node:fs'
 import {describe, it} from 'node:test'
 
 import {committedVector, protocolVectors, VECTOR_FILES} from '../../scripts/gen-protocol-vectors.js'
+import {sha256Hex} from '../../src/protocol/encoding.js'
 import {merkleRoot} from '../../src/protocol/ledger.js'
 import {readReceipt} from '../../src/protocol/receipt-forms.js'
 import {type BlockWithTransactions, verifyChain} from '../../src/verify/chain-verifier.js'
@@ -72,5 +74,28 @@ describe('protocol conformance vectors', () => {
       const result = await verifyChain(memoryChain(variant.blocks), options)
       assert.deepEqual({height: result.first_failing_height, reason: result.reason}, {height: variant.expect.first_failing_height, reason: variant.expect.reason}, `${variant.name}: ${result.detail}`)
     }
+  })
+})
+
+describe('docs/protocol.md', () => {
+  const doc = readFileSync(new URL('../../docs/protocol.md', import.meta.url), 'utf8')
+  const vectors = VECTOR_FILES.map((name) => committedVector(name)).join('\n')
+  const {cases} = load<{cases: ReceiptCase[]}>('receipts.json')
+
+  it('states only hashes that the vectors hold (its worked examples cannot drift)', () => {
+    const hashes = doc.match(/\b[0-9a-f]{64}\b/g) ?? []
+    assert.ok(hashes.length >= 10)
+    for (const hash of hashes) assert.ok(vectors.includes(hash), `${hash} is in docs/protocol.md but in no vector`)
+    const vectorHashes = vectors.match(/\b[0-9a-f]{64}\b/g) ?? []
+    for (const [, head, tail] of doc.matchAll(/\b([0-9a-f]{8})…([0-9a-f]{4})\b/g)) {
+      assert.ok(vectorHashes.some((hash) => hash.startsWith(head) && hash.endsWith(tail)), `${head}…${tail}`)
+    }
+  })
+
+  it('shows receipts, signed bytes and hash inputs exactly as the vectors have them', () => {
+    const lines = doc.split('\n').filter((line) => line.startsWith('{"') && !line.includes('…'))
+    assert.ok(lines.length >= 6)
+    const known = new Set(cases.flatMap((c) => [c.text, c.signed]))
+    for (const line of lines) assert.ok(known.has(line) || vectors.includes(sha256Hex(line)), `not in the vectors: ${line.slice(0, 80)}`)
   })
 })
