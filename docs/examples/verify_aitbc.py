@@ -363,7 +363,10 @@ def public(verdict):
 def run_receipts(files, pinned):
     total = failed = 0
     for name in files:
-        for number, line in enumerate(Path(name).read_text(encoding="utf-8").splitlines(), 1):
+        # Lines end at \n only: str.splitlines would also split at U+2028, U+0085 and others, which
+        # RFC 8785 and JSON.stringify leave unescaped inside strings.
+        for number, line in enumerate(Path(name).read_bytes().decode("utf-8").split("\n"), 1):
+            line = line[:-1] if line.endswith("\r") else line
             if not line.strip():
                 continue
             verdict = public(verify_receipt_text(line, pinned))

@@ -6,6 +6,8 @@ import path from 'node:path'
 import {after, before, describe, it} from 'node:test'
 import {fileURLToPath} from 'node:url'
 
+import {Ed25519Signer} from '../../src/protocol/ed25519.js'
+import {RECEIPT_CANONICALIZATION, signReceipt} from '../../src/protocol/receipt.js'
 import {ReceiptChecker} from '../../src/verify/receipt-checker.js'
 import {startTestServer, type TestServer} from '../helpers/server.js'
 import {claim, register, submit} from '../server/fixtures.js'
@@ -51,6 +53,39 @@ function runVerifier(args: string[]): Promise<{code: number | null; stdout: stri
   })
 }
 
+/** xorshift32: the same receipts on every run, so a disagreement can be reproduced. */
+function seeded(seed: number): () => number {
+  let state = seed
+  return () => {
+    state ^= state << 13
+    state ^= state >>> 17
+    state ^= state << 5
+    return state >>> 0
+  }
+}
+
+/** Doubles of every magnitude: random bit patterns (finite ones) and decimal fractions. */
+function randomNumber(random: () => number): number {
+  if (random() % 2) return Math.round((random() / 2 ** 32) * 10 ** (random() % 12)) / 10 ** (random() % 9)
+  const bits = new DataView(new ArrayBuffer(8))
+  bits.setUint32(0, random())
+  bits.setUint32(4, random())
+  const value = bits.getFloat64(0)
+  return Number.isFinite(value) ? value : 0.5
+}
+
+/** Text from every UTF-8 length: ASCII with controls, two- and three-byte characters, and pairs. */
+function randomText(random: () => number, length: number): string {
+  let text = ''
+  for (let i = 0; i < length; i++) {
+    const kind = random() % 4
+    let code = kind === 0 ? random() % 0x80 : kind === 1 ? 0x80 + (random() % 0x780) : kind === 2 ? 0x800 + (random() % 0xf800) : 0x10000 + (random() % 0x100000)
+    if (code >= 0xd800 && code <= 0xdfff) code = 0xe000 + (code - 0xd800)
+    text += String.fromCodePoint(code)
+  }
+  return text
+}
+
 const jsonLines = (text: string) => text.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>)
 
 describe('the independent Python verifier (docs/examples/verify_aitbc.py)', {skip}, () => {
@@ -58,6 +93,30 @@ describe('the independent Python verifier (docs/examples/verify_aitbc.py)', {ski
     const run = await runVerifier(['vectors', VECTORS])
     assert.equal(run.code, 0, `${run.stdout}${run.stderr}`)
     assert.match(run.stdout, /"problems": 0/)
+  })
+
+  it('agrees with aitbc on receipts full of random numbers, text and member names', async () => {
+    const random = seeded(16)
+    const signer = new Ed25519Signer(new Uint8Array(32).fill(16))
+    const receipts = Array.from({length: 300}, (_, i) => {
+      const extra = Object.fromEntries(Array.from({length: 3}, () => [randomText(random, 1 + (random() % 4)), randomNumber(random)]))
+      return signReceipt({
+        receipt_id: `rcpt_${i}`, job_id: randomText(random, 8), provider: 'miner-1', client: randomText(random, 5), units: random() % 100000,
+        unit_type: 'tokens', price: randomNumber(random), model: randomText(random, 12), started_at: 1767225601, completed_at: 1767225604,
+        prompt_sha256: 'a'.repeat(64), result_sha256: 'b'.repeat(64), canonicalization: RECEIPT_CANONICALIZATION, ...extra,
+      }, signer)
+    })
+    const dir = await mkdtemp(path.join(tmpdir(), 'aitbc-pyverify-'))
+    try {
+      const file = path.join(dir, 'random.jsonl')
+      await writeFile(file, receipts.map((receipt) => JSON.stringify(receipt)).join('\n'))
+      const run = await runVerifier(['receipts', '--key', signer.keyId, file])
+      const failed = jsonLines(run.stdout).filter((line) => line.ok === false)
+      assert.deepEqual(failed, [], 'Python and aitbc disagree on these (see source and detail)')
+      assert.equal(run.code, 0, run.stderr)
+    } finally {
+      await rm(dir, {recursive: true, force: true})
+    }
   })
 
   describe('against a live coordinator', () => {
