@@ -73,6 +73,11 @@ export function blockHash(header: BlockHeader): string {
   return sha256Hex(canonicalBytes({height, prev_hash, merkle_root, timestamp, transactions}))
 }
 
+/** The hash of a block read from elsewhere, or undefined when its header has no RFC 8785 form. */
+export function blockHashOrUndefined(header: BlockHeader): string | undefined {
+  return hashOrUndefined(() => blockHash(header))
+}
+
 /** Builds and signs a block over the given transactions; the signature covers the 32 hash bytes. */
 export function sealBlock(
   previous: {height: number; hash: string} | undefined,
@@ -108,7 +113,7 @@ export function checkBlock(
   if (txs.some((tx, i) => txHashes[i] !== tx.tx_hash)) return 'tx_hash_mismatch'
   if (block.transactions !== txs.length) return 'count_mismatch'
   if (merkleRoot(txs.map((tx) => tx.tx_hash)) !== block.merkle_root) return 'merkle_mismatch'
-  if (hashOrUndefined(() => blockHash(block)) !== block.hash) return 'hash_mismatch'
+  if (blockHashOrUndefined(block) !== block.hash) return 'hash_mismatch'
   const expectedPrev = previous ? previous.hash : GENESIS_PREV_HASH
   if (block.prev_hash !== expectedPrev || block.height !== (previous ? previous.height + 1 : 0)) return 'broken_link'
   const hashBytes = fromHex(block.hash)

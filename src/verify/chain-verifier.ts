@@ -4,7 +4,7 @@
 // numbers run on without gaps, and verifying each receipt a receipt_issued transaction records in full.
 // Stops at the first block that does not hold and names its height.
 import {sha256Hex} from '../protocol/encoding.js'
-import {type Block, blockHash, checkBlock, type Transaction} from '../protocol/ledger.js'
+import {type Block, blockHashOrUndefined, checkBlock, type Transaction} from '../protocol/ledger.js'
 import {receiptSigningBytes} from '../protocol/receipt.js'
 import {checkSignature} from '../protocol/signature.js'
 import type {ReceiptChecker} from './receipt-checker.js'
@@ -66,7 +66,7 @@ export async function verifyChain(source: ChainSource, options: ChainOptions): P
   if (from > 0) {
     // The block before the range anchors it: its own hash and signature must hold.
     const anchor = await fetcher.take(from - 1)
-    const failure = anchorHash(anchor) !== anchor.hash ? 'hash_mismatch' : checkSignature(anchor.signature, Buffer.from(anchor.hash, 'hex'), options.trustedKeyIds)
+    const failure = blockHashOrUndefined(anchor) !== anchor.hash ? 'hash_mismatch' : checkSignature(anchor.signature, Buffer.from(anchor.hash, 'hex'), options.trustedKeyIds)
     if (failure) return fail(summary, options, {height: from - 1, ok: false, transactions: 0, receipts: 0, reason: failure, detail: 'the block before --from does not hold'})
     previous = {height: anchor.height, hash: anchor.hash, lastSeq: lastSeqAfter(anchor, undefined)}
   }
@@ -112,15 +112,6 @@ async function checkOneBlock(
     verdict.receipts++
   }
   return verdict
-}
-
-/** The anchor's recomputed hash, or undefined when its header has no RFC 8785 form. */
-function anchorHash(block: Block): string | undefined {
-  try {
-    return blockHash(block)
-  } catch {
-    return undefined
-  }
 }
 
 const BLOCK_FAILURES: Record<string, string> = {

@@ -1,8 +1,8 @@
 // Checks one receipt, given as JSON text: its form, its signature (and an upstream receipt's
 // attestations) against the trusted keys (never trusting a key because the receipt names it), and
 // optionally its prompt/result hashes against files the user holds. Pinned keys are checked on the
-// thread pool, so a caller can keep many checks in flight. The rule is docs/protocol.md's
-// "What verified means": every signature on the receipt holds, and at least one is by a pinned key.
+// thread pool, so a caller can keep many checks in flight. The rule is docs/protocol.md, section 6:
+// every signature on the receipt holds, and at least one is by a pinned key.
 import {verifyEd25519} from '../protocol/ed25519.js'
 import {Ed25519BatchVerifier} from '../protocol/ed25519-batch.js'
 import {publicKeyProblem} from '../protocol/key-id.js'
