@@ -10,7 +10,7 @@ import {newSigner, pythonReceipts} from './fixtures.js'
 
 // Upstream 1.0 receipts: `signature` is the miner's, each entry of `attestations` a coordinator's, all
 // over the same signed bytes. Every one must verify under the key it names, and at least one of
-// those keys must be pinned (docs/protocol.md, "What verified means").
+// those keys must be pinned (docs/protocol.md, section 6, "The trust rule").
 const signerKey = pythonReceipts.key_id
 const attesterKey = pythonReceipts.attestation_key_id
 const [first, second] = pythonReceipts.receipts.map((fixture) => fixture.text)
