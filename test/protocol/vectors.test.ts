@@ -92,6 +92,13 @@ describe('docs/protocol.md', () => {
     }
   })
 
+  it('spells signed bytes in hex as the vectors have them', () => {
+    const spelled = [...doc.matchAll(/`((?:[0-9a-f]{2,} ){3,}[0-9a-f]{2,})`/g)].map(([, hex]) => hex.replaceAll(' ', ''))
+    assert.ok(spelled.length >= 1)
+    const signedHex = cases.flatMap((c) => (c.signed === undefined ? [] : [Buffer.from(c.signed).toString('hex')]))
+    for (const hex of spelled) assert.ok(signedHex.some((bytes) => bytes.includes(hex)), `no signed bytes hold ${hex}`)
+  })
+
   it('shows receipts, signed bytes and hash inputs exactly as the vectors have them', () => {
     const lines = doc.split('\n').filter((line) => line.startsWith('{"') && !line.includes('…'))
     assert.ok(lines.length >= 6)
