@@ -18,7 +18,7 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 const VERIFIER = path.join(ROOT, 'docs/examples/verify_aitbc.py')
 const VECTORS = path.join(ROOT, 'test/vectors/protocol')
 const INSTALL = 'apt-get install -y python3-nacl'
-const TIMEOUT_MS = 60_000
+const TIMEOUT_MS = 120_000
 
 /**
  * A Python 3 that can import nacl: $AITBC_PYTHON when set (and only it), else Debian's /usr/bin/python3
