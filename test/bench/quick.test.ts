@@ -1,15 +1,14 @@
 // `npm run bench -- --quick` runs every benchmark with tiny sizes, so that they keep working. Timings
 // are never asserted: only that the run ends well and every row of the table is there, with numbers.
 import assert from 'node:assert/strict'
-import {execFile} from 'node:child_process'
 import {mkdtemp, readFile, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {after, before, it} from 'node:test'
-import {promisify} from 'node:util'
+
+import {runProcess} from '../helpers/process.js'
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..')
-const run = promisify(execFile)
 
 /** The rows of the table, in order, by the start of their figure. */
 const ROWS = [
@@ -32,7 +31,10 @@ after(() => rm(dir, {recursive: true, force: true}))
 
 it('npm run bench -- --quick produces every row of the table', {timeout: 240_000}, async () => {
   const out = path.join(dir, 'results.json')
-  const {stdout} = await run(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--quick', '--out', out], {cwd: ROOT, timeout: 230_000})
+  // Its coordinators and load generators run in the bench's process group, killed with it.
+  const bench = await runProcess(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--quick', '--out', out], {cwd: ROOT, timeoutMs: 230_000, name: 'npm run bench -- --quick'})
+  assert.equal(bench.code, 0, bench.output)
+  const {stdout} = bench
   const results = JSON.parse(await readFile(out, 'utf8')) as {quick: boolean; rows: {figure: string; value: number; baseline: {value: number}; ratio: number; ok: boolean}[]}
   assert.equal(results.quick, true)
   assert.deepEqual(

@@ -1,26 +1,15 @@
 // The README's first command, `npm run demo`, minus the build (npm test has just built): the whole flow
 // on the built CLI, loopback only. It must pass on a fresh machine, so it runs in CI.
 import assert from 'node:assert/strict'
-import {spawn} from 'node:child_process'
 import path from 'node:path'
 import {test} from 'node:test'
 
-import {REPO_ROOT} from '../helpers/cli.js'
+import {cliEnv, REPO_ROOT} from '../helpers/cli.js'
+import {runProcess} from '../helpers/process.js'
 
-function runDemo(): Promise<{code: number | null; stdout: string; stderr: string}> {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('AITBC_')))
-  const child = spawn(process.execPath, [path.join(REPO_ROOT, 'demo', 'run-demo.js')], {cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe']})
-  let stdout = ''
-  let stderr = ''
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
-  const guard = setTimeout(() => child.kill('SIGKILL'), 120_000)
-  return new Promise((resolve) =>
-    child.on('close', (code) => {
-      clearTimeout(guard)
-      resolve({code, stdout, stderr})
-    }),
-  )
+/** The demo with its coordinator and miner in one process group: whatever it leaves running is killed with it. */
+function runDemo() {
+  return runProcess(process.execPath, [path.join(REPO_ROOT, 'demo', 'run-demo.js')], {cwd: REPO_ROOT, env: cliEnv(), timeoutMs: 120_000, name: 'npm run demo'})
 }
 
 test('npm run demo: coordinator, miner, job, receipt and chain verified, all stopped cleanly', async () => {

@@ -1,7 +1,9 @@
-// /docs in a real browser: Debian's headless Chromium, driven by playwright-core, against the real
-// coordinator. Every operation of the seed document is listed, `GET /health` tried from the page
-// answers ok, and the page loads nothing from anywhere but the coordinator. Leaves screenshots in
-// test-output/ (docs-overview.png, docs-try-health.png) for people to look at.
+// /docs in a real browser: headless Chromium, driven by playwright-core, against the real
+// coordinator. Chromium is AITBC_CHROMIUM, else the first of the usual paths; without one the test
+// is skipped with the install command, except under CI (.ci/run installs it), where that fails.
+// Every operation of the seed document is listed, `GET /health` tried from the page answers ok, and
+// the page loads nothing from anywhere but the coordinator. Leaves screenshots in test-output/
+// (docs-overview.png, docs-try-health.png) for people to look at.
 import assert from 'node:assert/strict'
 import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
@@ -13,9 +15,9 @@ import {parse} from 'yaml'
 
 import {REPO_ROOT} from '../helpers/cli.js'
 import {startTestServer, type TestServer} from '../helpers/server.js'
-import {sharedPath} from '../helpers/shared.js'
 
-const CHROMIUM = '/usr/bin/chromium'
+const CHROMIUM_PATHS = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable', '/snap/bin/chromium']
+const INSTALL = 'apt-get install chromium'
 const SCREENSHOTS = path.join(REPO_ROOT, 'test-output')
 const METHODS = ['get', 'post', 'put', 'patch', 'delete']
 
@@ -26,14 +28,27 @@ function operationsOf(document: {paths: Record<string, Record<string, unknown>>}
   )
 }
 
-/** The seed's operations, read from the OpenAPI block of shared/spec/api-reference.md. */
-function seedOperations(): string[] {
-  const text = readFileSync(sharedPath('spec/api-reference.md'), 'utf8')
-  const start = text.indexOf('openapi: 3.0.3')
-  const end = text.indexOf('\nInteractive Documentation', start)
-  assert.ok(start >= 0 && end > start, 'the seed document still holds its OpenAPI block')
-  return operationsOf(parse(text.slice(start, end)))
+/** Every operation of the seed API reference (AITBC Coordinator API 1.0.0) the coordinator was built from. */
+const SEED_OPERATIONS = [
+  'GET /health', 'GET /v1/jobs', 'POST /v1/jobs', 'GET /v1/jobs/{job_id}', 'POST /v1/jobs/{job_id}/cancel', 'GET /v1/jobs/available',
+  'POST /v1/jobs/{job_id}/claim', 'POST /v1/jobs/{job_id}/complete', 'POST /v1/miners/register', 'GET /v1/receipts',
+  'GET /v1/receipts/{receipt_id}', 'GET /explorer/blocks', 'GET /explorer/transactions', 'GET /explorer/receipts', 'GET /explorer/stats',
+]
+
+/** The browser to drive: AITBC_CHROMIUM when set (and it must exist), else the first usual path that does. */
+function findChromium(): string | undefined {
+  const chosen = process.env.AITBC_CHROMIUM
+  if (chosen) {
+    assert.ok(existsSync(chosen), `AITBC_CHROMIUM=${chosen} does not exist`)
+    return chosen
+  }
+  return CHROMIUM_PATHS.find((candidate) => existsSync(candidate))
 }
+
+const CHROMIUM = findChromium()
+const MISSING = `no Chromium found (AITBC_CHROMIUM, ${CHROMIUM_PATHS.join(', ')}); install it with \`${INSTALL}\``
+/** Skipped without a browser, except under CI, where before() fails with the same message. */
+const skip = CHROMIUM || process.env.CI ? false : MISSING
 
 let server: TestServer
 let context: BrowserContext
@@ -43,7 +58,7 @@ const problems: string[] = []
 const foreignRequests: string[] = []
 
 before(async () => {
-  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: install it with \`apt-get install -y chromium\` (.ci/run does)`)
+  if (!CHROMIUM) assert.fail(`${MISSING} (.ci/run does)`)
   mkdirSync(SCREENSHOTS, {recursive: true})
   server = await startTestServer()
   profileDir = mkdtempSync(path.join(tmpdir(), 'aitbc-chromium-'))
@@ -69,7 +84,7 @@ after(async () => {
   if (profileDir) rmSync(profileDir, {recursive: true, force: true})
 })
 
-it('lists every operation of the seed and of the contract', async () => {
+it('lists every operation of the seed and of the contract', {skip}, async () => {
   const listed = await page.locator('.opblock').evaluateAll((blocks) =>
     blocks.map((block) => {
       const method = block.querySelector('.opblock-summary-method')?.textContent?.trim() ?? ''
@@ -77,14 +92,12 @@ it('lists every operation of the seed and of the contract', async () => {
       return `${method} ${route}`
     }),
   )
-  const seed = seedOperations()
-  assert.ok(seed.length >= 15, `the seed has its operations: ${seed.join(', ')}`)
   const contract = operationsOf(parse(readFileSync(path.join(REPO_ROOT, 'openapi', 'aitbc.yaml'), 'utf8')))
-  for (const operation of [...seed, ...contract]) assert.ok(listed.includes(operation), `${operation} is not on the page; listed: ${listed.join(', ')}`)
+  for (const operation of [...SEED_OPERATIONS, ...contract]) assert.ok(listed.includes(operation), `${operation} is not on the page; listed: ${listed.join(', ')}`)
   await page.screenshot({path: path.join(SCREENSHOTS, 'docs-overview.png')})
 })
 
-it('tries GET /health from the page and shows the ok answer', async () => {
+it('tries GET /health from the page and shows the ok answer', {skip}, async () => {
   const health = page.locator('#operations-System-getHealth')
   await health.locator('.opblock-summary').click()
   await health.locator('button.try-out__btn').click()
@@ -100,7 +113,7 @@ it('tries GET /health from the page and shows the ok answer', async () => {
   await page.screenshot({path: path.join(SCREENSHOTS, 'docs-try-health.png')})
 })
 
-it('loads and calls nothing outside the coordinator, without errors', () => {
+it('loads and calls nothing outside the coordinator, without errors', {skip}, () => {
   assert.deepEqual(foreignRequests, [])
   assert.deepEqual(problems, [])
 })

@@ -11,16 +11,16 @@ import {Ed25519BatchVerifier, hasCanonicalScalar} from '../../src/protocol/ed255
 import {parseKeyId, publicKeyProblem} from '../../src/protocol/key-id.js'
 import {Ed25519Signer, generateSeed, verifyEd25519} from '../../src/protocol/ed25519.js'
 import {fromHex, toBase64Url} from '../../src/protocol/encoding.js'
-import {sharedPath} from '../helpers/shared.js'
+import {vectorPath} from '../vectors/ed25519/paths.js'
 
 interface Case {name: string; sig: Uint8Array; msg: Uint8Array; pk: Uint8Array}
 
 const hex = (text: string) => fromHex(text) ?? assert.fail(`bad hex: ${text}`)
 
 function publishedVectors(): Case[] {
-  const rfc: {pub: string; msg: string; sig: string}[] = JSON.parse(readFileSync(sharedPath('vectors/rfc8032-ed25519.json'), 'utf8'))
+  const rfc: {pub: string; msg: string; sig: string}[] = JSON.parse(readFileSync(vectorPath('rfc8032-ed25519.json'), 'utf8'))
   const wycheproof: {testGroups: {publicKey: {pk: string}; tests: {tcId: number; comment: string; msg: string; sig: string}[]}[]} =
-    JSON.parse(readFileSync(sharedPath('vectors/wycheproof-ed25519.json'), 'utf8'))
+    JSON.parse(readFileSync(vectorPath('wycheproof-ed25519.json'), 'utf8'))
   const cases = rfc.map((v, i) => ({name: `RFC 8032 vector ${i + 1}`, sig: hex(v.sig), msg: hex(v.msg), pk: hex(v.pub)}))
   for (const group of wycheproof.testGroups) {
     for (const t of group.tests) {

@@ -4,15 +4,15 @@ import {describe, it} from 'node:test'
 
 import {Ed25519Signer, verifyEd25519} from '../../src/protocol/ed25519.js'
 import {fromHex, toHex} from '../../src/protocol/encoding.js'
-import {sharedPath} from '../helpers/shared.js'
+import {vectorPath} from '../vectors/ed25519/paths.js'
 
 interface RfcVector {priv: string; pub: string; msg: string; sig: string}
 interface WycheproofTest {tcId: number; comment: string; msg: string; sig: string; result: 'valid' | 'invalid' | 'acceptable'}
 interface WycheproofFile {testGroups: {publicKey: {pk: string}; tests: WycheproofTest[]}[]}
 
 const hex = (text: string) => fromHex(text) ?? assert.fail(`bad hex in vector: ${text}`)
-const rfc: RfcVector[] = JSON.parse(readFileSync(sharedPath('vectors/rfc8032-ed25519.json'), 'utf8'))
-const wycheproof: WycheproofFile = JSON.parse(readFileSync(sharedPath('vectors/wycheproof-ed25519.json'), 'utf8'))
+const rfc: RfcVector[] = JSON.parse(readFileSync(vectorPath('rfc8032-ed25519.json'), 'utf8'))
+const wycheproof: WycheproofFile = JSON.parse(readFileSync(vectorPath('wycheproof-ed25519.json'), 'utf8'))
 
 describe('Ed25519 against RFC 8032 vectors', () => {
   for (const [i, v] of rfc.entries()) {

@@ -57,7 +57,7 @@ async function snapshot(dir: string): Promise<Map<string, Buffer>> {
 /** Runs `aitbc serve` on `dir` and expects it to refuse: a non-zero exit without listening. Returns stderr. */
 async function refusal(dir: string): Promise<string> {
   const proc = spawnCli(['serve', '--data-dir', dir, '--port', '0'])
-  const started = new Promise<void>((resolve) => proc.child.stdout.on('data', () => /listening/.test(proc.stdout()) && resolve()))
+  const started = new Promise<void>((resolve) => proc.child.stdout!.on('data', () => /listening/.test(proc.stdout()) && resolve()))
   const outcome = await Promise.race([proc.exited, started.then(() => 'listening' as const)])
   if (outcome === 'listening') {
     proc.child.kill('SIGKILL')

@@ -1,0 +1,59 @@
+// `npm run test:only [-- FILES]`: runs the test files (default: every test/**/*.test.ts) with node's
+// test runner, then checks that no process the suite started is still alive. Every process started
+// under this run inherits TEST_RUN_MARK (test helpers keep the environment, minus AITBC_*), so a
+// survivor is found by its environment in /proc, named, killed, and the run fails.
+import {spawn} from 'node:child_process'
+import {randomUUID} from 'node:crypto'
+import {readdirSync, readFileSync} from 'node:fs'
+import path from 'node:path'
+
+const MARK = 'TEST_RUN_MARK'
+const CONCURRENCY = 4
+
+function testFiles(dir) {
+  return readdirSync(dir, {withFileTypes: true})
+    .flatMap((entry) => (entry.isDirectory() ? testFiles(path.join(dir, entry.name)) : entry.name.endsWith('.test.ts') ? [path.join(dir, entry.name)] : []))
+    .sort()
+}
+
+/** Processes (other than this one) whose environment carries this run's mark. */
+function survivors(mark) {
+  const found = []
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    if (Number(pid) === process.pid) continue
+    try {
+      if (!readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(`${MARK}=${mark}`)) continue
+      found.push({pid: Number(pid), command: readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim()})
+    } catch {
+      // Gone meanwhile, or not ours to read.
+    }
+  }
+  return found
+}
+
+const files = process.argv.length > 2 ? process.argv.slice(2) : testFiles('test')
+const mark = randomUUID()
+const runner = spawn(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${CONCURRENCY}`, ...files], {
+  stdio: 'inherit',
+  env: {...process.env, [MARK]: mark},
+})
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => runner.kill(signal))
+
+runner.on('close', (code, signal) => {
+  let exitCode = code ?? 1
+  const left = process.platform === 'linux' ? survivors(mark) : []
+  if (left.length > 0) {
+    process.stderr.write(`\nThe suite left ${left.length} process(es) running; killing them:\n`)
+    for (const {pid, command} of left) {
+      process.stderr.write(`  ${pid} ${command}\n`)
+      try {
+        process.kill(pid, 'SIGKILL')
+      } catch {
+        // Already gone.
+      }
+    }
+    exitCode = 1
+  }
+  if (signal) process.stderr.write(`test runner ended by ${signal}\n`)
+  process.exit(exitCode)
+})
