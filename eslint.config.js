@@ -1,14 +1,40 @@
 import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 
+/** An import pattern for a directory of src/, from anywhere below src/. */
+const dir = (name) => [`**/${name}/*`, `**/${name}`, `../${name}/**`, `../../${name}/**`, `../../../${name}/**`]
+const only = (names, message) => ({patterns: [{group: names.flatMap(dir), message}]})
+
+// The dependency rules of docs/ARCHITECTURE.md. Each directory lists what it may NOT import.
+const boundaries = [
+  {files: ['src/protocol/**/*.ts'], restrict: ['cli', 'client', 'miner', 'server', 'verify', 'commands'], why: 'src/protocol imports nothing of the project.'},
+  {files: ['src/client/**/*.ts'], restrict: ['cli', 'commands', 'miner', 'server', 'verify'], why: 'src/client may import only src/protocol.'},
+  {files: ['src/verify/**/*.ts'], restrict: ['cli', 'commands', 'miner', 'server'], why: 'src/verify may import src/protocol and src/client only.'},
+  {files: ['src/miner/**/*.ts'], restrict: ['cli', 'commands', 'server', 'verify'], why: 'src/miner may import src/protocol and src/client only; its errors are its own (miner/errors.ts).'},
+  {files: ['src/server/**/*.ts'], restrict: ['cli', 'commands', 'client', 'miner', 'verify'], why: 'src/server may import src/protocol only.'},
+  {files: ['src/cli/**/*.ts'], restrict: ['commands', 'server'], why: 'src/cli is shared by commands; it never imports a command or the server.'},
+]
+
 export default tseslint.config(
   {ignores: ['dist/**', 'node_modules/**', 'src/client/api-schema.ts', 'bench/results/**']},
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    languageOptions: {globals: {process: 'readonly', console: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', Buffer: 'readonly', URL: 'readonly', AbortController: 'readonly', AbortSignal: 'readonly', fetch: 'readonly', TextEncoder: 'readonly', TextDecoder: 'readonly'}},
+    languageOptions: {globals: {process: 'readonly', console: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', setImmediate: 'readonly', Buffer: 'readonly', URL: 'readonly', AbortController: 'readonly', AbortSignal: 'readonly', fetch: 'readonly', TextEncoder: 'readonly', TextDecoder: 'readonly'}},
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', {argsIgnorePattern: '^_', varsIgnorePattern: '^_'}],
+    },
+  },
+  ...boundaries.map(({files, restrict, why}) => ({files, rules: {'no-restricted-imports': ['error', only(restrict, why)]}})),
+  {
+    // Commands and their helpers meet the outside world only through the IO object (src/cli/io.ts).
+    files: ['src/cli/**/*.ts', 'src/commands/**/*.ts'],
+    ignores: ['src/cli/io.ts'],
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        ...['stdout', 'stderr', 'stdin', 'env', 'exitCode'].map((property) => ({object: 'process', property, message: 'Use this.io (src/cli/io.ts), so the command runs the same in a test.'})),
+      ],
     },
   },
 )

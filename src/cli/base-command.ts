@@ -1,10 +1,12 @@
-// The base of every aitbc command: --json and --profile, output modes, and the one place where any
-// error becomes a message and an exit code. Commands stay short: parse, call src/ code, render.
+// The base of every aitbc command: --json and --profile, the IO object every output goes through,
+// and the one place where any error becomes a message and an exit code. Commands stay short: parse,
+// call src/ code, render.
 import {Command, Flags, type Interfaces} from '@oclif/core'
 
-import {CliConfig, type Profile} from './config.js'
+import {CliConfig, checkProfileName, type Profile} from './config.js'
 import {type CliError, describeFailure, type Failure} from './errors.js'
-import {paint} from './terminal.js'
+import {IO} from './io.js'
+import {renderTable} from './render.js'
 
 export type CommandFlags<T extends typeof Command> = Interfaces.InferredFlags<T['baseFlags'] & T['flags']>
 export type CommandArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
@@ -18,25 +20,26 @@ function ownStdin(args: Interfaces.ArgInput | undefined): Interfaces.ArgInput {
   return Object.fromEntries(Object.entries(args ?? {}).map(([name, arg]) => [name, {...arg, ignoreStdin: true}]))
 }
 
-export abstract class BaseCommand<T extends typeof Command> extends Command {
+/**
+ * The root of every aitbc command (`serve` and `serve init` extend it directly): the IO object, one
+ * parse of flags and arguments, output helpers, and the one error and exit path.
+ */
+export abstract class AitbcCommand<T extends typeof Command> extends Command {
   static enableJsonFlag = true
   /** Set by streaming commands whose --json output is JSON Lines, so an error is one more line. */
   static jsonLines = false
-  static baseFlags = {
-    profile: Flags.string({
-      summary: 'Configuration profile to use.',
-      env: 'AITBC_PROFILE',
-      helpGroup: 'GLOBAL',
-    }),
-  }
+  static baseFlags = {}
 
+  /** Streams, terminal, environment, prompter, spinner and exit code; a test sets its own before running. */
+  io: IO = IO.system()
   protected flags!: CommandFlags<T>
   protected args!: CommandArgs<T>
-  private configPromise?: Promise<CliConfig>
+  /** Every positional argument, in order (what a command with `strict = false` takes). */
+  protected argList: string[] = []
 
   public async init(): Promise<void> {
     await super.init()
-    const {args, flags} = await this.parse({
+    const {args, flags, argv} = await this.parse({
       flags: this.ctor.flags,
       baseFlags: this.ctor.baseFlags,
       enableJsonFlag: this.ctor.enableJsonFlag,
@@ -45,58 +48,57 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     })
     this.flags = flags as CommandFlags<T>
     this.args = args as CommandArgs<T>
-  }
-
-  /** The user's configuration, opened on first use. */
-  protected userConfig(): Promise<CliConfig> {
-    this.configPromise ??= CliConfig.open(this.config.configDir)
-    return this.configPromise
-  }
-
-  /** The profile this run uses: --profile / AITBC_PROFILE, else the current one. */
-  protected async profileName(): Promise<string> {
-    return this.flags.profile ?? (await this.userConfig()).currentProfileName()
-  }
-
-  protected async activeProfile(): Promise<Profile> {
-    const config = await this.userConfig()
-    return config.profile(await this.profileName()) ?? {}
+    this.argList = argv as string[]
   }
 
   /** Writes text to stdout exactly as given (data, not decoration). */
   protected write(text: string): void {
-    process.stdout.write(text)
+    this.io.stdout.write(text)
   }
 
   /** A line of data on stdout, for people (suppressed under --json). */
   protected line(text = ''): void {
-    if (!this.jsonEnabled()) process.stdout.write(`${text}\n`)
+    if (!this.jsonEnabled()) this.io.stdout.write(`${text}\n`)
   }
 
   /** A remark for people on stderr: progress, confirmations, hints. Never data. */
   protected note(text: string): void {
-    if (!this.jsonEnabled()) process.stderr.write(`${text}\n`)
+    if (!this.jsonEnabled()) this.io.stderr.write(`${text}\n`)
+  }
+
+  /** oclif's own log and logToStderr, kept on the IO object too. */
+  log(text = ''): void {
+    this.line(text)
+  }
+
+  logToStderr(text = ''): void {
+    this.note(text)
   }
 
   /** One JSON document on stdout. */
-  protected logJson(value: unknown): void {
-    process.stdout.write(`${JSON.stringify(value, null, 2)}\n`)
+  logJson(value: unknown): void {
+    this.io.stdout.write(`${JSON.stringify(value, null, 2)}\n`)
   }
 
   /** One JSON Lines record on stdout, for streaming commands. */
   protected jsonLine(value: unknown): void {
-    process.stdout.write(`${JSON.stringify(value)}\n`)
+    this.io.stdout.write(`${JSON.stringify(value)}\n`)
+  }
+
+  /** A table for people, coloured when stdout shows colour. */
+  protected table(head: string[], rows: (string | number)[][]): Promise<string> {
+    return renderTable(head, rows, this.io.colorEnabled('stdout'))
   }
 
   protected async catch(error: Error & {exitCode?: number}): Promise<void> {
     // oclif's own exits (this.exit, --help, --version) pass through untouched.
     if (error.constructor?.name === 'ExitError') throw error
     const failure = describeFailure(error)
-    process.exitCode = failure.exitCode
-    if (process.env.DEBUG && error.stack) process.stderr.write(`${error.stack}\n`)
+    this.io.exitCode = failure.exitCode
+    if (this.io.env.DEBUG && error.stack) this.io.stderr.write(`${error.stack}\n`)
     if (this.jsonEnabled()) {
       const document = {error: {code: failure.code, message: failure.message, exit_code: failure.exitCode, status: failure.status}}
-      if ((this.constructor as typeof BaseCommand).jsonLines) this.jsonLine(document)
+      if ((this.constructor as typeof AitbcCommand).jsonLines) this.jsonLine(document)
       else this.logJson(document)
       return
     }
@@ -109,12 +111,43 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
    */
   protected reportFailure(error: CliError): void {
     const failure = describeFailure(error)
-    process.exitCode = failure.exitCode
+    this.io.exitCode = failure.exitCode
     if (!this.jsonEnabled()) this.printFailure(failure)
   }
 
   private printFailure(failure: Failure): void {
-    process.stderr.write(`${paint('Error:', 'red', process.stderr)} ${failure.message}\n`)
-    if (failure.hint) process.stderr.write(`${failure.hint}\n`)
+    this.io.stderr.write(`${this.io.paint('Error:', 'red', 'stderr')} ${failure.message}\n`)
+    if (failure.hint) this.io.stderr.write(`${failure.hint}\n`)
+  }
+}
+
+/** A command that reads the user's configuration: --profile / AITBC_PROFILE. */
+export abstract class BaseCommand<T extends typeof Command> extends AitbcCommand<T> {
+  static baseFlags = {
+    profile: Flags.string({
+      summary: 'Configuration profile to use (letters, digits, "-", "_").',
+      env: 'AITBC_PROFILE',
+      helpGroup: 'GLOBAL',
+      parse: async (input) => checkProfileName(input),
+    }),
+  }
+
+  private configPromise?: Promise<CliConfig>
+
+  /** The user's configuration, opened on first use. */
+  protected userConfig(): Promise<CliConfig> {
+    this.configPromise ??= CliConfig.open(this.config.configDir)
+    return this.configPromise
+  }
+
+  /** The profile this run uses: --profile / AITBC_PROFILE, else the current one. */
+  protected async profileName(): Promise<string> {
+    const {profile} = this.flags as {profile?: string}
+    return profile ?? (await this.userConfig()).currentProfileName()
+  }
+
+  protected async activeProfile(): Promise<Profile> {
+    const config = await this.userConfig()
+    return config.profile(await this.profileName()) ?? {}
   }
 }

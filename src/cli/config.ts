@@ -3,7 +3,20 @@
 // (AITBC_CONFIG_DIR moves it). conf is imported lazily: most commands never open the config.
 import type Conf from 'conf'
 
+import {usageError} from './errors.js'
+
 export const DEFAULT_PROFILE = 'default'
+
+/** Starting with a letter or digit also keeps out `__proto__`, which an object cannot hold as a key. */
+const PROFILE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/
+
+/** A profile name as given (--profile, AITBC_PROFILE, `config use`), or a usage error: letters, digits, "-", "_". */
+export function checkProfileName(name: string): string {
+  if (!PROFILE_NAME.test(name)) {
+    throw usageError(`Invalid profile name ${JSON.stringify(name)}.`, 'A profile name has 1 to 64 letters, digits, "-" or "_", and starts with a letter or digit.')
+  }
+  return name
+}
 
 /** A trusted receipt/block signing key, pinned by the user. */
 export interface TrustedKey {
@@ -61,7 +74,8 @@ export class CliConfig {
   }
 
   profile(name: string): Profile | undefined {
-    return this.store.get('profiles')[name]
+    const profiles = this.store.get('profiles')
+    return Object.hasOwn(profiles, name) ? profiles[name] : undefined
   }
 
   /** Applies a change to one profile (creating it) and writes the file once. */

@@ -2,6 +2,7 @@
 import {Errors} from '@oclif/core'
 
 import {ApiError, UnreachableError} from '../client/errors.js'
+import {MinerError} from '../miner/errors.js'
 import {ExitCode, exitCodeForStatus} from './exit-codes.js'
 
 export class CliError extends Error {
@@ -62,6 +63,10 @@ function failureOf(error: unknown): Failure {
   if (error instanceof ApiError) {
     const hint = error.retryAfterSeconds ? `Retry after ${error.retryAfterSeconds} s.` : STATUS_HINTS[error.status]
     return {exitCode: exitCodeForStatus(error.status), code: error.errorCode, message: error.detail, hint, status: error.status}
+  }
+  if (error instanceof MinerError) {
+    const usage = error.kind === 'usage'
+    return {exitCode: usage ? ExitCode.USAGE : ExitCode.ERROR, code: usage ? 'usage' : 'error', message: error.message, hint: error.hint}
   }
   if (error instanceof UnreachableError) {
     return {

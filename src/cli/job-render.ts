@@ -49,6 +49,6 @@ export function jobState(job: Job): string {
  * A job's text (result or prompt) as stdout should carry it: the exact bytes, plus a final newline
  * only for a person at a terminal (a pipe or file gets precisely what was stored).
  */
-export function textForStdout(text: string, stdoutIsTTY = Boolean(process.stdout.isTTY)): string {
+export function textForStdout(text: string, stdoutIsTTY: boolean): string {
   return stdoutIsTTY && text !== '' && !text.endsWith('\n') ? `${text}\n` : text
 }

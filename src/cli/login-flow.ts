@@ -6,12 +6,13 @@ import type {Connection} from './api-command.js'
 import type {CliConfig} from './config.js'
 import {CliError, usageError} from './errors.js'
 import {ExitCode} from './exit-codes.js'
+import type {IO} from './io.js'
 import {comparePinnedKeys, fetchCoordinatorKeys, warnSigningKeyChanged} from './key-pinning.js'
 import {normalizeSetting, storeSetting} from './profile-settings.js'
-import {canPrompt} from './terminal.js'
 import {TrustStore} from './trust-store.js'
 
 export interface LoginOptions {
+  io: IO
   config: CliConfig
   profileName: string
   /** From --url / AITBC_URL, when given. */
@@ -58,7 +59,7 @@ export async function login(options: LoginOptions): Promise<LoginResult> {
   for (const key of ignored) options.note(`Ignoring coordinator key ${key}: not a usable Ed25519 key.`)
   const check = comparePinnedKeys(store.list(), keys)
   if (check.status === 'changed') {
-    warnSigningKeyChanged(url, check, profileName)
+    warnSigningKeyChanged(options.io, url, check, profileName)
     throw new CliError(`Not logged in: the coordinator at ${url} offers none of the keys profile "${profileName}" trusts.`, {
       exitCode: ExitCode.VERIFICATION_FAILED,
       code: 'signing_key_changed',
@@ -87,18 +88,17 @@ export async function login(options: LoginOptions): Promise<LoginResult> {
 
 /** URL and key from flags or environment, else asked on a terminal; without one, a usage error naming the flag. */
 async function chooseConnection(options: LoginOptions): Promise<{url: string; apiKey: string}> {
-  const interactive = canPrompt(options.json)
+  const {io} = options
+  const interactive = io.canPrompt(options.json)
   const previous = options.config.profile(options.profileName)
   let url = options.url
   let apiKey = options.apiKey
   if (url === undefined && interactive) {
-    const {input} = await import('@inquirer/prompts')
-    url = await input({message: 'Coordinator URL:', default: previous?.url ?? DEFAULT_URL, validate: validUrl})
+    url = await io.prompter.input('Coordinator URL:', {default: previous?.url ?? DEFAULT_URL, validate: validUrl})
   }
   if (apiKey === undefined) {
     if (!interactive) throw usageError('No API key given.', 'Pass --api-key or set AITBC_API_KEY (on a terminal, login asks for it).')
-    const {password} = await import('@inquirer/prompts')
-    apiKey = await password({message: 'API key:', mask: '*', validate: (value) => value.trim() !== '' || 'The API key cannot be empty.'})
+    apiKey = await io.prompter.password('API key:', {mask: true, validate: (value) => value.trim() !== '' || 'The API key cannot be empty.'})
   }
   return {url: normalizeSetting('url', url ?? previous?.url ?? DEFAULT_URL), apiKey: normalizeSetting('api-key', apiKey)}
 }

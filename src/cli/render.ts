@@ -1,11 +1,12 @@
 // Rendering for people: tables (cli-table3, loaded only when a table is printed) and short values.
 
-export async function renderTable(head: string[], rows: (string | number)[][]): Promise<string> {
+/** `color`: whether the stream the table goes to shows colour (IO.colorEnabled). */
+export async function renderTable(head: string[], rows: (string | number)[][], color: boolean): Promise<string> {
   if (rows.length === 0) return ''
   const {default: Table} = await import('cli-table3')
   const table = new Table({
     head,
-    style: {head: process.stdout.isTTY && !('NO_COLOR' in process.env) ? ['cyan'] : [], border: [], compact: true},
+    style: {head: color ? ['cyan'] : [], border: [], compact: true},
     chars: {top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '',
       'bottom-right': '', left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: '  '},
   })

@@ -24,6 +24,7 @@ Exit 4 if the key is refused, 6 if the coordinator cannot be reached, 2 if somet
   async run() {
     const profileName = await this.profileName()
     const result = await login({
+      io: this.io,
       config: await this.userConfig(),
       profileName,
       url: this.flags.url,

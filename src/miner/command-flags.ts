@@ -5,7 +5,7 @@ import path from 'node:path'
 
 import {Flags} from '@oclif/core'
 
-import {usageError} from '../cli/errors.js'
+import {minerUsageError} from './errors.js'
 import {BACKEND_KINDS, type BackendKind, type BackendSettings, DEFAULT_BACKEND_URLS} from './backends/index.js'
 
 export const minerBackendFlags = {
@@ -50,7 +50,7 @@ const MINER_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/
 export function minerIdFrom(flags: MinerBackendFlagValues): string {
   const id = flags['miner-id'] ?? hostname().replace(/[^A-Za-z0-9._:-]/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 128)
   if (!MINER_ID.test(id)) {
-    throw usageError(`Invalid miner id: ${JSON.stringify(id)}.`, 'Pass --miner-id with letters, digits and "._:-" (at most 128, starting with a letter or digit).')
+    throw minerUsageError(`Invalid miner id: ${JSON.stringify(id)}.`, 'Pass --miner-id with letters, digits and "._:-" (at most 128, starting with a letter or digit).')
   }
   return id
 }
@@ -58,13 +58,13 @@ export function minerIdFrom(flags: MinerBackendFlagValues): string {
 export function backendSettingsFrom(flags: MinerBackendFlagValues): BackendSettings {
   const kind = flags.backend ?? (flags.command ? 'command' : 'ollama')
   if (kind === 'command') {
-    if (!flags.command) throw usageError('--backend command needs --command.', "For example: --command 'ollama run llama3.2' --model llama3.2")
+    if (!flags.command) throw minerUsageError('--backend command needs --command.', "For example: --command 'ollama run llama3.2' --model llama3.2")
     if (!flags.model?.length) {
-      throw usageError('--backend command needs --model: a command cannot list the models it serves.', 'Pass --model NAME for each model name jobs will ask for.')
+      throw minerUsageError('--backend command needs --model: a command cannot list the models it serves.', 'Pass --model NAME for each model name jobs will ask for.')
     }
     return {kind, command: flags.command}
   }
-  if (flags.command) throw usageError(`--command is for --backend command, not --backend ${kind}.`)
+  if (flags.command) throw minerUsageError(`--command is for --backend command, not --backend ${kind}.`)
   return {kind, url: flags['backend-url'], apiKey: flags['backend-api-key']}
 }
 

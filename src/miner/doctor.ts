@@ -1,6 +1,5 @@
 // `aitbc miner doctor`: checks everything `miner run` needs, each with a verdict and, when it fails,
 // what to do about it. Nothing here changes state on the coordinator.
-import {plural} from '../cli/render.js'
 import {type ApiClient, fetchWithTimeout} from '../client/client.js'
 import {UnreachableError} from '../client/errors.js'
 import {BackendError, type BackendKind, type InferenceBackend} from './backends/backend.js'
@@ -112,7 +111,7 @@ async function checkBackend({backend, models, probeTimeoutMs}: DoctorInput): Pro
   }
   try {
     const listed = (await backend.listModels()) ?? []
-    return {check: ok('backend', `${backend.kind} at ${backend.target} answers and lists ${plural(listed.length, 'model')}`), models: listed}
+    return {check: ok('backend', `${backend.kind} at ${backend.target} answers and lists ${listed.length} model${listed.length === 1 ? '' : 's'}`), models: listed}
   } catch (error) {
     if (!(error instanceof BackendError)) throw error
     return {check: fail('backend', error.message, fix)}

@@ -1,7 +1,5 @@
 // SIGINT/SIGTERM for a long-running miner: the first asks it to finish what it runs, the second to
 // abandon that too; a third ends the process at once.
-import {ExitCode} from '../cli/exit-codes.js'
-
 const SIGNALS = ['SIGINT', 'SIGTERM'] as const
 
 /** Installs the handlers; returns the function that removes them. */
@@ -11,7 +9,8 @@ export function onStopSignals(first: (signal: NodeJS.Signals) => void, second: (
     received++
     if (received === 1) first(signal)
     else if (received === 2) second(signal)
-    else process.exit(ExitCode.ERROR)
+    // A third signal: stop now, as a failure (exit 1).
+    else process.exit(1)
   }
   for (const signal of SIGNALS) process.on(signal, handler)
   return () => {

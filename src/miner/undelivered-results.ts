@@ -4,7 +4,7 @@
 import {mkdir, readFile, rename, rm, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 
-import {CliError} from '../cli/errors.js'
+import {MinerError} from './errors.js'
 
 /** What the miner has to tell the coordinator about one job it ran. */
 export type Delivery = {
@@ -34,9 +34,7 @@ export class UndeliveredResults {
     }
     const saved = parseDeliveries(text)
     if (!saved) {
-      throw new CliError(`${file} holds undelivered job results but cannot be read as them.`, {
-        hint: 'Look at it, then move it away (results in it are lost) or pass another --state-dir.',
-      })
+      throw new MinerError(`${file} holds undelivered job results but cannot be read as them.`, 'setup', 'Look at it, then move it away (results in it are lost) or pass another --state-dir.')
     }
     for (const delivery of saved) results.entries.set(delivery.job_id, delivery)
     return results

@@ -1,11 +1,11 @@
 // The miner's work loop: register, heartbeat, long-poll for jobs, claim, run on the backend, deliver.
 // It never crashes on a coordinator or backend outage (it backs off with jitter and carries on), and a
 // finished result is kept until the coordinator acknowledges it. Only a refused key stops it.
-import {CliError} from '../cli/errors.js'
 import type {Job} from '../client/client.js'
 import {ApiError} from '../client/errors.js'
 import {type Backoff, DEFAULT_BACKOFF, pause} from './backoff.js'
 import {BackendError, type InferenceBackend} from './backends/backend.js'
+import {MinerError, minerUsageError} from './errors.js'
 import {type CoordinatorLink, isAuthFailure, isTransient, type MinerRegistration} from './coordinator-link.js'
 import type {GpuInfo} from './gpu-info.js'
 import type {JobReport, RegistrationReport, SummaryReport} from './reports.js'
@@ -264,11 +264,9 @@ export class MinerWorker {
       try {
         const listed = await backend.listModels(this.stopping.signal)
         this.backendAnswers()
-        if (!listed) throw new CliError(`The ${backend.kind} backend cannot list its models.`, {exitCode: 2, code: 'usage', hint: 'Pass --model NAME (repeatable).'})
+        if (!listed) throw minerUsageError(`The ${backend.kind} backend cannot list its models.`, 'Pass --model NAME (repeatable).')
         if (listed.length === 0) {
-          throw new CliError(`The ${backend.kind} backend at ${backend.target} serves no model yet.`, {
-            hint: 'Load or pull one there (for Ollama: `ollama pull llama3.2`), or pass --model NAME.',
-          })
+          throw new MinerError(`The ${backend.kind} backend at ${backend.target} serves no model yet.`, 'setup', 'Load or pull one there (for Ollama: `ollama pull llama3.2`), or pass --model NAME.')
         }
         return capabilityList(listed)
       } catch (error) {

@@ -18,9 +18,9 @@ export async function sha256OfFile(file: string, stdin: Readable = process.stdin
   return hash.digest('hex')
 }
 
-export async function expectedHashes(files: {prompt?: string; result?: string}): Promise<ExpectedHashes> {
+export async function expectedHashes(files: {prompt?: string; result?: string}, stdin?: Readable): Promise<ExpectedHashes> {
   return {
-    prompt_sha256: files.prompt === undefined ? undefined : await sha256OfFile(files.prompt),
-    result_sha256: files.result === undefined ? undefined : await sha256OfFile(files.result),
+    prompt_sha256: files.prompt === undefined ? undefined : await sha256OfFile(files.prompt, stdin),
+    result_sha256: files.result === undefined ? undefined : await sha256OfFile(files.result, stdin),
   }
 }

@@ -1,9 +1,11 @@
 // How verdicts are written: a line per receipt for people, a JSON line per receipt under --json, then
 // a summary. Stdout is written in large chunks: 100,000 receipts are 100,000 lines.
-import {paint} from '../cli/terminal.js'
+import type {Writable} from 'node:stream'
+
 import type {ReceiptVerdict, VerifySummary} from './verdict.js'
 
-export function verdictLine(source: string, verdict: ReceiptVerdict): string {
+/** `paint` colours a word for a terminal (the CLI's IO.paint); plain text by default. */
+export function verdictLine(source: string, verdict: ReceiptVerdict, paint: (text: string, style: 'green' | 'red') => string = (text) => text): string {
   const id = verdict.receipt_id ?? '-'
   if (verdict.ok) return `${paint('ok', 'green')}      ${id}  ${source}${verdict.attested_by ? `  ${signers(verdict)}` : ''}`
   return `${paint('FAILED', 'red')}  ${id}  ${source}  ${verdict.reason}: ${verdict.detail}`
@@ -36,6 +38,8 @@ const CHUNK = 16 * 1024
 export class StdoutBuffer {
   private text = ''
 
+  constructor(private readonly stdout: Writable) {}
+
   write(line: string): void {
     this.text += `${line}\n`
     if (this.text.length >= CHUNK) this.flush()
@@ -43,7 +47,7 @@ export class StdoutBuffer {
 
   flush(): void {
     if (this.text === '') return
-    process.stdout.write(this.text)
+    this.stdout.write(this.text)
     this.text = ''
   }
 }

@@ -248,7 +248,7 @@ describe('aitbc jobs', {concurrency: 4}, () => {
 /** The pending job with this prompt, once the CLI run has submitted it (for --json runs, which print no note). */
 function waitForPendingJob(coord: Coordinator, prompt: string, run: ReturnType<typeof startAitbc>): Promise<Job> {
   return until(`a pending job "${prompt}"`, async () => {
-    if (run.child.exitCode !== null) assert.fail(`the run ended first: ${run.stdout()} ${run.stderr()}`)
+    if (run.ended()) assert.fail(`the run ended first: ${run.stdout()} ${run.stderr()}`)
     const jobs = (await coord.server.request<Job[]>('/v1/jobs?status=pending&limit=100', {key: coord.server.clientKey})).body
     return jobs.find((candidate) => candidate.prompt === prompt)
   })

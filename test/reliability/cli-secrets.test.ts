@@ -1,7 +1,8 @@
 // The CLI never prints an API key: every command, with the key given as --api-key, in AITBC_API_KEY or
 // in a profile, succeeding, refused (wrong key) or unable to connect, for people and under --json. The
 // config file that holds a key is 0600. --api-key works, and its help recommends the environment or a
-// profile instead. (Runs the built CLI against an in-process coordinator.)
+// profile instead. (Runs the commands in-process against an in-process coordinator; --help and the
+// manifest are the built CLI's.)
 import assert from 'node:assert/strict'
 import {cp, mkdtemp, readFile, rm, stat} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
@@ -9,6 +10,7 @@ import path from 'node:path'
 import {after, before, describe, it} from 'node:test'
 
 import {type CliResult, REPO_ROOT, runCli, tempConfigDir} from '../helpers/cli.js'
+import {runCommand} from '../helpers/run-command.js'
 import {startTestServer, type TestServer} from '../helpers/server.js'
 import {claim, complete, register, submit} from '../server/fixtures.js'
 import {assertBuilt} from '../server/serve-process.js'
@@ -48,8 +50,8 @@ before(async () => {
   for (const role of ['admin', 'client', 'miner'] as const) {
     profiles[role] = tempConfigDir()
     const env = {AITBC_CONFIG_DIR: profiles[role]}
-    assert.equal((await runCli(['config', 'set', 'url', server.url], {env})).code, 0)
-    assert.equal((await runCli(['config', 'set', 'api-key', '-'], {env, input: keyOf(role)})).code, 0)
+    assert.equal((await runCommand(['config', 'set', 'url', server.url], {env})).code, 0)
+    assert.equal((await runCommand(['config', 'set', 'api-key', '-'], {env, input: keyOf(role)})).code, 0)
   }
 })
 after(async () => {
@@ -149,7 +151,7 @@ function assertNoSecret(result: CliResult, what: string): void {
   }
 }
 
-/** Runs the commands a few at a time: each is a process of its own. */
+/** Runs the commands a few at a time. */
 async function inPool<T>(items: T[], size: number, run: (item: T) => Promise<void>): Promise<void> {
   const queue = [...items]
   await Promise.all(Array.from({length: size}, async () => {
@@ -166,7 +168,7 @@ describe('no API key is ever printed', () => {
     }
     await inPool(jobs, 4, async ([label, spec, mode]) => {
       const {args, env} = await setup(mode, spec.role)
-      const result = await runCli([...(await spec.args()), ...args], {env, timeoutMs: 60_000})
+      const result = await runCommand([...(await spec.args()), ...args], {env})
       runs++
       const what = `\`aitbc ${label}\` (key by ${mode})`
       assertNoSecret(result, what)
@@ -178,7 +180,7 @@ describe('no API key is ever printed', () => {
   it('not by config list/get, for people or --json', async () => {
     const env = {AITBC_CONFIG_DIR: profiles.client}
     for (const args of [['config', 'list'], ['config', 'list', '--json'], ['config', 'get', 'api-key'], ['config', 'get', 'api-key', '--json'], ['config', 'profiles', '--json']]) {
-      const result = await runCli(args, {env})
+      const result = await runCommand(args, {env})
       assert.equal(result.code, 0, result.stderr)
       assertNoSecret(result, `aitbc ${args.join(' ')}`)
     }
@@ -192,7 +194,7 @@ describe('no API key is ever printed', () => {
       ['jobs', 'list', '--url', server.url, `--api-key=${WRONG_KEY}`, '--json'],
       ['miner', 'doctor', '--url', unreachableUrl, `--backend-api-key=${BACKEND_KEY}`, '--nonsense'],
     ]) {
-      const result = await runCli(args, {env})
+      const result = await runCommand(args, {env})
       assert.notEqual(result.code, 0)
       assertNoSecret(result, `aitbc ${args.join(' ').replaceAll(server.clientKey, 'KEY')}`)
     }
@@ -208,7 +210,7 @@ describe('no API key is ever printed', () => {
 describe('where the key is kept', () => {
   it('the config file holding a key is 0600, however it was written', async () => {
     const viaLogin = tempConfigDir()
-    const login = await runCli(['login', '--url', server.url, '--api-key', server.clientKey], {env: {AITBC_CONFIG_DIR: viaLogin}})
+    const login = await runCommand(['login', '--url', server.url, '--api-key', server.clientKey], {env: {AITBC_CONFIG_DIR: viaLogin}})
     assert.equal(login.code, 0, login.stderr)
     for (const dir of [profiles.client, profiles.miner, viaLogin]) {
       const mode = (await stat(path.join(dir, 'config.json'))).mode & 0o777

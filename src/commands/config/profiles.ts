@@ -1,6 +1,5 @@
 import {BaseCommand} from '../../cli/base-command.js'
 import {viewSetting} from '../../cli/profile-settings.js'
-import {renderTable} from '../../cli/render.js'
 
 export default class ConfigProfiles extends BaseCommand<typeof ConfigProfiles> {
   static summary = 'List the configured profiles.'
@@ -19,7 +18,7 @@ With --json: an array of {name, current, url, api_key_set}.`
     if (profiles.length === 0) this.note('No profiles yet; create one with `aitbc config set url URL` or `aitbc login`.')
     else {
       const rows = profiles.map((p) => [p.current ? `* ${p.name}` : `  ${p.name}`, p.url ?? '-', p.api_key_set ? 'set' : '-'])
-      this.line(await renderTable(['  PROFILE', 'URL', 'API KEY'], rows))
+      this.line(await this.table(['  PROFILE', 'URL', 'API KEY'], rows))
     }
     return profiles
   }

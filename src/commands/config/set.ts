@@ -3,8 +3,6 @@ import {Args} from '@oclif/core'
 import {BaseCommand} from '../../cli/base-command.js'
 import {usageError} from '../../cli/errors.js'
 import {isSecret, normalizeSetting, SETTING_NAMES, storeSetting, viewSetting} from '../../cli/profile-settings.js'
-import {readStdin} from '../../cli/stdin.js'
-import {canPrompt} from '../../cli/terminal.js'
 
 export default class ConfigSet extends BaseCommand<typeof ConfigSet> {
   static summary = 'Set a setting (url, api-key) of a profile.'
@@ -35,12 +33,9 @@ The config file is private to you (mode 0600). Flags and environment variables (
   }
 
   private async readValue(key: (typeof SETTING_NAMES)[number]): Promise<string> {
-    if (this.args.value === '-') return readStdin()
+    if (this.args.value === '-') return this.io.readStdin()
     if (this.args.value !== undefined) return this.args.value
-    if (isSecret(key) && canPrompt(this.jsonEnabled())) {
-      const {password} = await import('@inquirer/prompts')
-      return password({message: 'API key:', mask: true})
-    }
+    if (isSecret(key) && this.io.canPrompt(this.jsonEnabled())) return this.io.prompter.password('API key:', {mask: true})
     throw usageError(`No value given for ${key}.`, `Pass it: \`aitbc config set ${key} VALUE\`, or "-" to read it from stdin.`)
   }
 }

@@ -1,6 +1,7 @@
 import {Args} from '@oclif/core'
 
 import {BaseCommand} from '../../cli/base-command.js'
+import {checkProfileName} from '../../cli/config.js'
 import {CliError} from '../../cli/errors.js'
 import {ExitCode} from '../../cli/exit-codes.js'
 
@@ -11,7 +12,7 @@ export default class ConfigUse extends BaseCommand<typeof ConfigUse> {
   static examples = ['<%= config.bin %> config use prod', '<%= config.bin %> config use default']
 
   static args = {
-    name: Args.string({description: 'The profile to make current.', required: true}),
+    name: Args.string({description: 'The profile to make current.', required: true, parse: async (input) => checkProfileName(input)}),
   }
 
   async run() {

@@ -1,7 +1,6 @@
 import {ApiCommand} from '../../cli/api-command.js'
 import {blockFields, TRANSACTION_TABLE_HEAD, transactionRow} from '../../cli/ledger-render.js'
 import {integerArg} from '../../cli/number-flags.js'
-import {renderTable} from '../../cli/render.js'
 import {unwrap} from '../../client/client.js'
 
 export default class ExplorerBlock extends ApiCommand<typeof ExplorerBlock> {
@@ -21,7 +20,7 @@ With --json: the block with every transaction in full (transaction_list). Exit 3
     this.line(blockFields(block))
     if (block.transaction_list.length > 0) {
       this.line()
-      this.line(await renderTable(TRANSACTION_TABLE_HEAD, block.transaction_list.map((tx) => transactionRow(tx))))
+      this.line(await this.table(TRANSACTION_TABLE_HEAD, block.transaction_list.map((tx) => transactionRow(tx))))
     }
     return block
   }

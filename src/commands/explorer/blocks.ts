@@ -2,7 +2,6 @@ import {Flags} from '@oclif/core'
 
 import {ApiCommand} from '../../cli/api-command.js'
 import {BLOCK_TABLE_HEAD, blockRow} from '../../cli/ledger-render.js'
-import {renderTable} from '../../cli/render.js'
 import {MAX_PAGE_SIZE, unwrap} from '../../client/client.js'
 
 export default class ExplorerBlocks extends ApiCommand<typeof ExplorerBlocks> {
@@ -26,7 +25,7 @@ With --json: an array of blocks with their hashes and signatures.`
     const client = await this.client()
     const blocks = await unwrap(client.GET('/explorer/blocks', {params: {query: {limit, before}}}))
     if (blocks.length === 0) this.note('No blocks yet.')
-    else this.line(await renderTable(BLOCK_TABLE_HEAD, blocks.map((block) => blockRow(block))))
+    else this.line(await this.table(BLOCK_TABLE_HEAD, blocks.map((block) => blockRow(block))))
     return blocks
   }
 }

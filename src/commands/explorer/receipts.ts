@@ -2,7 +2,6 @@ import {Flags} from '@oclif/core'
 
 import {ApiCommand} from '../../cli/api-command.js'
 import {RECEIPT_TABLE_HEAD, receiptRow} from '../../cli/ledger-render.js'
-import {renderTable} from '../../cli/render.js'
 import {MAX_PAGE_SIZE, unwrap} from '../../client/client.js'
 
 export default class ExplorerReceipts extends ApiCommand<typeof ExplorerReceipts> {
@@ -20,7 +19,7 @@ With --json: an array of signed receipts.`
     const client = await this.client()
     const receipts = await unwrap(client.GET('/explorer/receipts', {params: {query: {limit: this.flags.limit}}}))
     if (receipts.length === 0) this.note('No receipts yet.')
-    else this.line(await renderTable(RECEIPT_TABLE_HEAD, receipts.map((receipt) => receiptRow(receipt))))
+    else this.line(await this.table(RECEIPT_TABLE_HEAD, receipts.map((receipt) => receiptRow(receipt))))
     return receipts
   }
 }

@@ -2,7 +2,6 @@ import {Flags} from '@oclif/core'
 
 import {ApiCommand} from '../../cli/api-command.js'
 import {TRANSACTION_TABLE_HEAD, transactionRow} from '../../cli/ledger-render.js'
-import {renderTable} from '../../cli/render.js'
 import {MAX_PAGE_SIZE, unwrap} from '../../client/client.js'
 
 export default class ExplorerTransactions extends ApiCommand<typeof ExplorerTransactions> {
@@ -20,7 +19,7 @@ With --json: an array of transactions with their data.`
     const client = await this.client()
     const transactions = await unwrap(client.GET('/explorer/transactions', {params: {query: {limit: this.flags.limit}}}))
     if (transactions.length === 0) this.note('No transactions yet.')
-    else this.line(await renderTable(TRANSACTION_TABLE_HEAD, transactions.map((tx) => transactionRow(tx))))
+    else this.line(await this.table(TRANSACTION_TABLE_HEAD, transactions.map((tx) => transactionRow(tx))))
     return transactions
   }
 }

@@ -4,7 +4,6 @@ import {ApiCommand} from '../../cli/api-command.js'
 import {CliError, usageError} from '../../cli/errors.js'
 import {ExitCode} from '../../cli/exit-codes.js'
 import {comparePinnedKeys, fetchCoordinatorKeys, warnSigningKeyChanged} from '../../cli/key-pinning.js'
-import {startProgressBar} from '../../cli/progress-bar.js'
 import {plural} from '../../cli/render.js'
 import {KEY_FLAG_SUMMARY, TrustStore, verificationKeys} from '../../cli/trust-store.js'
 import {ChainRangeError, type ChainSummary, verifyChain} from '../../verify/chain-verifier.js'
@@ -34,7 +33,7 @@ Exit 0 when the chain holds, 10 naming the first height that does not, 3 when --
     if (from !== undefined && to !== undefined && from > to) throw usageError(`--from ${from} is after --to ${to}.`)
     const trusted = await this.trustedKeyIds()
     const json = this.jsonEnabled()
-    const progress = startProgressBar(json)
+    const progress = this.io.startProgressBar(json)
     let summary: ChainSummary
     try {
       summary = await verifyChain(coordinatorChain(await this.client()), {
@@ -74,7 +73,7 @@ Exit 0 when the chain holds, 10 naming the first height that does not, 3 when --
     const store = new TrustStore(await this.userConfig(), await this.profileName())
     const {keys} = await fetchCoordinatorKeys(await this.client())
     const check = comparePinnedKeys(store.list(), keys)
-    if (check.status === 'changed') warnSigningKeyChanged((await this.connection()).url, check, store.profile)
+    if (check.status === 'changed') warnSigningKeyChanged(this.io, (await this.connection()).url, check, store.profile)
   }
 
   private trustedKeyIds(): Promise<Set<string>> {

@@ -29,7 +29,7 @@ Exit 5 if the job has already ended, 3 if there is no such job.`
 
   async run() {
     const jobId = this.args.job_id
-    if (!(await confirmed(`Cancel job ${jobId}?`, {yes: this.flags.yes, json: this.jsonEnabled()}))) throw abortedError()
+    if (!(await confirmed(this.io, `Cancel job ${jobId}?`, {yes: this.flags.yes, json: this.jsonEnabled()}))) throw abortedError()
     const client = await this.client()
     const job = await unwrap(client.POST('/v1/jobs/{job_id}/cancel', {params: {path: {job_id: jobId}}}))
     this.note(`Cancelled ${job.job_id}.`)

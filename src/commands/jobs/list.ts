@@ -2,7 +2,6 @@ import {Flags} from '@oclif/core'
 
 import {ApiCommand} from '../../cli/api-command.js'
 import {JOB_TABLE_HEAD, jobRow} from '../../cli/job-render.js'
-import {renderTable} from '../../cli/render.js'
 import {MAX_PAGE_SIZE, unwrap} from '../../client/client.js'
 import {listAllJobs, MAX_PAGES} from '../../client/jobs.js'
 import {JOB_STATUSES} from '../../protocol/job-states.js'
@@ -38,7 +37,7 @@ With --json: an array of job objects.`
       jobs = await unwrap(client.GET('/v1/jobs', {params: {query: {status, limit, offset}}}))
     }
     if (jobs.length === 0) this.note(status ? `No ${status} jobs.` : 'No jobs.')
-    else this.line(await renderTable(JOB_TABLE_HEAD, jobs.map((job) => jobRow(job))))
+    else this.line(await this.table(JOB_TABLE_HEAD, jobs.map((job) => jobRow(job))))
     return jobs
   }
 }

@@ -31,6 +31,6 @@ With --json: the job object, result included.`
     }
     if (job.status !== 'completed') throw jobNotFinishedError(job)
     if (this.jsonEnabled()) return job
-    this.write(textForStdout(job.result ?? ''))
+    this.write(textForStdout(job.result ?? '', this.io.stdoutIsTTY))
   }
 }

@@ -7,7 +7,6 @@ import {jobUnsuccessfulError} from '../../cli/job-outcome.js'
 import {jobState, textForStdout} from '../../cli/job-render.js'
 import {timeoutFlag} from '../../cli/number-flags.js'
 import {readPromptInput} from '../../cli/prompt-input.js'
-import {startSpinner} from '../../cli/terminal.js'
 import {submitJob} from '../../client/jobs.js'
 
 export default class JobsSubmit extends ApiCommand<typeof JobsSubmit> {
@@ -42,7 +41,7 @@ Every submit carries a fresh Idempotency-Key, so a retry after a dropped connect
 
   async run() {
     const json = this.jsonEnabled()
-    const prompt = await readPromptInput(this.args.prompt, {json, note: (text) => this.note(text)})
+    const prompt = await readPromptInput(this.io, this.args.prompt, {json, note: (text) => this.note(text)})
     const client = await this.client()
     const job = await submitJob(client, jobRequest(prompt, this.flags))
     if (!this.flags.wait) {
@@ -52,7 +51,7 @@ Every submit carries a fresh Idempotency-Key, so a retry after a dropped connect
     }
 
     this.note(`Submitted ${job.job_id}; waiting for it to end (Ctrl-C stops waiting, not the job).`)
-    const spinner = await startSpinner(jobState(job), json)
+    const spinner = await this.io.startSpinner(jobState(job), json)
     const final = await followJob(client, job.job_id, {
       initial: job,
       timeoutSeconds: this.flags.timeout,
@@ -66,6 +65,6 @@ Every submit carries a fresh Idempotency-Key, so a retry after a dropped connect
       return this.reportFailure(failure)
     }
     if (failure) throw failure
-    this.write(textForStdout(final.result ?? ''))
+    this.write(textForStdout(final.result ?? '', this.io.stdoutIsTTY))
   }
 }

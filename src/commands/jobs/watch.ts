@@ -5,7 +5,6 @@ import {followJob} from '../../cli/job-follower.js'
 import {jobUnsuccessfulError} from '../../cli/job-outcome.js'
 import {jobState} from '../../cli/job-render.js'
 import {timeoutFlag} from '../../cli/number-flags.js'
-import {startSpinner} from '../../cli/terminal.js'
 
 export default class JobsWatch extends ApiCommand<typeof JobsWatch> {
   static summary = 'Follow a job until it ends.'
@@ -32,7 +31,7 @@ The exit code tells how it ended: 0 completed, 7 failed or cancelled, 8 when --t
   async run() {
     const json = this.jsonEnabled()
     const client = await this.client()
-    const spinner = await startSpinner(`Watching ${this.args.job_id}`, json)
+    const spinner = await this.io.startSpinner(`Watching ${this.args.job_id}`, json)
     const final = await followJob(client, this.args.job_id, {
       timeoutSeconds: this.flags.timeout,
       onChange: (job) => (json ? this.jsonLine(job) : spinner.update(jobState(job))),

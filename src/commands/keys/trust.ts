@@ -3,7 +3,6 @@ import {Args, Flags} from '@oclif/core'
 import {ApiCommand} from '../../cli/api-command.js'
 import {abortedError, usageError} from '../../cli/errors.js'
 import {comparePinnedKeys, fetchCoordinatorKeys, warnSigningKeyChanged} from '../../cli/key-pinning.js'
-import {canPrompt} from '../../cli/terminal.js'
 import {keyIdArgument, MANUAL_SOURCE, TrustStore} from '../../cli/trust-store.js'
 
 export default class KeysTrust extends ApiCommand<typeof KeysTrust> {
@@ -42,7 +41,7 @@ With --from-coordinator, fetches the coordinator's keys (GET /v1/keys, no API ke
     for (const key of ignored) this.note(`Ignoring ${key}: not a usable Ed25519 key (its key_id and public_key must name the same key).`)
     if (keys.length === 0) throw usageError(`The coordinator at ${url} offers no usable signing key.`)
     const check = comparePinnedKeys(store.list(), keys)
-    if (check.status === 'changed') warnSigningKeyChanged(url, check, store.profile)
+    if (check.status === 'changed') warnSigningKeyChanged(this.io, url, check, store.profile)
     const fresh = keys.filter((keyId) => !store.keyIds().has(keyId))
     if (fresh.length === 0) {
       this.note(`Already trusting the coordinator's key${keys.length > 1 ? 's' : ''} in profile "${store.profile}".`)
@@ -50,9 +49,8 @@ With --from-coordinator, fetches the coordinator's keys (GET /v1/keys, no API ke
     }
     this.note(`The coordinator at ${url} signs with:\n${fresh.map((keyId) => `  ${keyId}`).join('\n')}`)
     if (!this.flags.yes) {
-      if (!canPrompt(this.jsonEnabled())) throw usageError('Not pinning keys without a confirmation.', 'Pass --yes to pin them.')
-      const {confirm} = await import('@inquirer/prompts')
-      if (!(await confirm({message: `Trust ${fresh.length > 1 ? 'these keys' : 'this key'} in profile "${store.profile}"?`, default: check.status !== 'changed'}))) throw abortedError()
+      if (!this.io.canPrompt(this.jsonEnabled())) throw usageError('Not pinning keys without a confirmation.', 'Pass --yes to pin them.')
+      if (!(await this.io.prompter.confirm(`Trust ${fresh.length > 1 ? 'these keys' : 'this key'} in profile "${store.profile}"?`, check.status !== 'changed'))) throw abortedError()
     }
     const added = store.add(fresh, url)
     this.note(`Trusting ${added.length} key${added.length > 1 ? 's' : ''} from ${url} in profile "${store.profile}".`)

@@ -38,6 +38,6 @@ With --json: the job object (prompt, model, params, lease).`
     const lease = job.lease_expires_at ? `; lease until ${job.lease_expires_at}` : ''
     this.note(`Claimed ${job.job_id} for ${minerId}: model ${job.model}, max_tokens=${maxTokens} temperature=${temperature} top_p=${topP}${lease}.`)
     if (this.jsonEnabled()) return job
-    this.write(textForStdout(job.prompt))
+    this.write(textForStdout(job.prompt, this.io.stdoutIsTTY))
   }
 }

@@ -2,7 +2,6 @@ import {Args, Flags} from '@oclif/core'
 
 import {ApiCommand} from '../../cli/api-command.js'
 import {minerIdFlag} from '../../cli/miner-flags.js'
-import {readStdin} from '../../cli/stdin.js'
 import {unwrap} from '../../client/client.js'
 
 export default class MinerComplete extends ApiCommand<typeof MinerComplete> {
@@ -31,7 +30,7 @@ With --json: the signed receipt.`
 
   async run() {
     const {'miner-id': minerId, units} = this.flags
-    const result = this.flags.result === '-' ? await readStdin() : this.flags.result
+    const result = this.flags.result === '-' ? await this.io.readStdin() : this.flags.result
     const client = await this.client()
     const path = {job_id: this.args.job_id}
     const body = {miner_id: minerId, result, ...(units === undefined ? {} : {units})}

@@ -31,7 +31,7 @@ Exits 0 only when every check passes, else 1. With --json: {ok, checks: [{check,
     const passed = allPassed(checks)
     for (const check of checks) this.line(describeCheck(check))
     if (!passed) {
-      process.exitCode = ExitCode.ERROR
+      this.io.exitCode = ExitCode.ERROR
       this.note(`${checks.filter((check) => check.status !== 'ok').length} of ${checks.length} checks did not pass.`)
     }
     return {ok: passed, checks}

@@ -84,7 +84,7 @@ Needs a miner key (AITBC_API_KEY, --api-key or a profile). Check the setup first
     try {
       const summary = await worker.run()
       if (this.jsonEnabled()) this.jsonLine({event: 'stopped', ...summary})
-      else process.stderr.write(`${describeSummary(summary)}\n`)
+      else this.io.stderr.write(`${describeSummary(summary)}\n`)
       if (summary.abandoned) {
         throw new CliError('Stopped before the running jobs finished; they were reported failed and go back to the queue.', {code: 'interrupted'})
       }
@@ -99,6 +99,6 @@ Needs a miner key (AITBC_API_KEY, --api-key or a profile). Check the setup first
   private show(event: MinerEvent): void {
     const {type, ...fields} = event
     if (this.jsonEnabled()) this.jsonLine({event: type, ...fields})
-    else process.stderr.write(`${describeMinerEvent(event, this.where)}\n`)
+    else this.io.stderr.write(`${describeMinerEvent(event, this.where)}\n`)
   }
 }

@@ -2,7 +2,6 @@ import {Flags} from '@oclif/core'
 
 import {ApiCommand} from '../../cli/api-command.js'
 import {RECEIPT_TABLE_HEAD, receiptRow} from '../../cli/ledger-render.js'
-import {renderTable} from '../../cli/render.js'
 import {MAX_PAGE_SIZE, unwrap} from '../../client/client.js'
 
 export default class ReceiptsList extends ApiCommand<typeof ReceiptsList> {
@@ -28,7 +27,7 @@ export default class ReceiptsList extends ApiCommand<typeof ReceiptsList> {
     const client = await this.client()
     const receipts = await unwrap(client.GET('/v1/receipts', {params: {query: {client: clientName, provider, limit, offset}}}))
     if (receipts.length === 0) this.note('No receipts.')
-    else this.line(await renderTable(RECEIPT_TABLE_HEAD, receipts.map((receipt) => receiptRow(receipt))))
+    else this.line(await this.table(RECEIPT_TABLE_HEAD, receipts.map((receipt) => receiptRow(receipt))))
     return receipts
   }
 }

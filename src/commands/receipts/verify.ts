@@ -3,7 +3,6 @@ import {Args, Flags} from '@oclif/core'
 import {ApiCommand} from '../../cli/api-command.js'
 import {CliError, usageError} from '../../cli/errors.js'
 import {ExitCode} from '../../cli/exit-codes.js'
-import {stdinIsTTY} from '../../cli/terminal.js'
 import {KEY_FLAG_SUMMARY, TrustStore, verificationKeys} from '../../cli/trust-store.js'
 import {expectedHashes} from '../../verify/expected-hashes.js'
 import {ReceiptChecker} from '../../verify/receipt-checker.js'
@@ -43,17 +42,18 @@ Exit 0 when every receipt is valid, 10 when any is not, 2 for usage errors, 1 wh
   }
 
   async run() {
-    const {argv} = await this.parse(ReceiptsVerify)
-    const targets = await this.targets(argv as string[])
+    // The arguments as the base command parsed them: parsing again would let oclif read stdin for them.
+    const targets = await this.targets(this.argList)
     const trusted = await this.trustedKeyIds()
-    const checker = new ReceiptChecker(trusted, await this.readTargets(() => expectedHashes({prompt: this.flags.prompt, result: this.flags.result})))
+    const checker = new ReceiptChecker(trusted, await this.readTargets(() => expectedHashes({prompt: this.flags.prompt, result: this.flags.result}, this.io.stdin)))
     const fetchReceipt = hasNetworkTarget(targets) ? await this.receiptFetcher() : undefined
 
     const json = this.jsonEnabled()
-    const out = new StdoutBuffer()
+    const out = new StdoutBuffer(this.io.stdout)
+    const paint = (text: string, style: 'green' | 'red') => this.io.paint(text, style)
     const summary = await this.readTargets(() =>
-      verifyReceiptStream(receiptTexts(targets, {fetchReceipt}), checker, (source, verdict) =>
-        out.write(json ? JSON.stringify(verdictRecord(source, verdict)) : verdictLine(source, verdict)),
+      verifyReceiptStream(receiptTexts(targets, {fetchReceipt, stdin: this.io.stdin}), checker, (source, verdict) =>
+        out.write(json ? JSON.stringify(verdictRecord(source, verdict)) : verdictLine(source, verdict, paint)),
       ),
     ).finally(() => out.flush())
 
@@ -69,11 +69,11 @@ Exit 0 when every receipt is valid, 10 when any is not, 2 for usage errors, 1 wh
     const stdinUses = argv.filter((arg) => arg === '-').length + [this.flags.result, this.flags.prompt].filter((file) => file === '-').length
     if (stdinUses > 1) throw usageError('stdin ("-") can be read only once: as one target, --result or --prompt.')
     if (argv.length === 0) {
-      if (stdinIsTTY()) throw usageError('No receipts to verify.', 'Pass a receipt file, a directory, a receipt id, or "-" for stdin.')
+      if (this.io.stdinIsTTY) throw usageError('No receipts to verify.', 'Pass a receipt file, a directory, a receipt id, or "-" for stdin.')
       if (stdinUses > 0) throw usageError('stdin is already read for --result or --prompt; name the receipts to verify.')
       return [{kind: 'stdin'}]
     }
-    if (argv.includes('-') && stdinIsTTY()) this.note('Reading receipts from stdin; end with Ctrl-D.')
+    if (argv.includes('-') && this.io.stdinIsTTY) this.note('Reading receipts from stdin; end with Ctrl-D.')
     return this.readTargets(() => resolveTargets(argv))
   }
 

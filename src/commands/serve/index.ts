@@ -1,5 +1,7 @@
-import {Command, Flags} from '@oclif/core'
+import {Flags} from '@oclif/core'
 
+import {AitbcCommand} from '../../cli/base-command.js'
+import {CliError} from '../../cli/errors.js'
 import {DataDirError, keepNewFilesPrivate} from '../../server/data-dir.js'
 import {formatInitReport} from '../../server/init-report.js'
 import {DEFAULT_HOST, DEFAULT_PORT, ListenError, shutdownSignal, startServer} from '../../server/run-server.js'
@@ -7,7 +9,7 @@ import {configFromFlags, parseFlagNumber, SERVE_DEFAULTS} from '../../server/ser
 
 const number = (flag: string, positive: boolean) => Flags.custom<number>({parse: async (input) => parseFlagNumber(input, flag, positive)})
 
-export default class Serve extends Command {
+export default class Serve extends AitbcCommand<typeof Serve> {
   static summary = 'Run the coordinator (the whole AITBC API) on this machine.'
   static description = [
     'Starts the coordinator: Koa over a lowdb store in --data-dir, no external service needed. The first line on stdout is exactly "listening on http://HOST:PORT".',
@@ -20,6 +22,9 @@ export default class Serve extends Command {
     '<%= config.bin %> serve --data-dir ./coordinator --port 0',
     '<%= config.bin %> serve --host 0.0.0.0 --port 8001 --lease-seconds 600 --model-price llama3.2=0.5 --model-price qwen2.5=2',
   ]
+
+  /** A coordinator has no --json: its output is the listening line, then a log. */
+  static enableJsonFlag = false
 
   static flags = {
     'data-dir': Flags.string({summary: 'Directory of the store, signing key and API keys (default: the aitbc data directory).'}),
@@ -59,7 +64,7 @@ export default class Serve extends Command {
   }
 
   async run(): Promise<void> {
-    const {flags} = await this.parse(Serve)
+    const {flags} = this
     keepNewFilesPrivate()
     let server
     try {
@@ -70,21 +75,15 @@ export default class Serve extends Command {
         config: configFromFlags(flags),
       })
     } catch (error) {
-      if (error instanceof DataDirError || error instanceof ListenError || error instanceof RangeError) this.fail(error.message)
+      if (error instanceof DataDirError || error instanceof ListenError || error instanceof RangeError) throw new CliError(error.message, {code: 'serve_failed'})
       throw error
     }
     // Handlers first: a supervisor may send SIGTERM as soon as it reads the first line.
     const stopping = shutdownSignal()
-    this.log(`listening on ${server.url}`)
-    if (server.created) for (const line of formatInitReport(server.created)) this.log(line)
+    this.line(`listening on ${server.url}`)
+    if (server.created) for (const line of formatInitReport(server.created)) this.line(line)
     const signal = await stopping
-    this.logToStderr(`${signal}: finishing requests in flight and flushing`)
+    this.note(`${signal}: finishing requests in flight and flushing`)
     await server.close()
-  }
-
-  /** One unwrapped line on stderr (so a path or a command in it can be copied), then exit 1. */
-  private fail(message: string): never {
-    this.logToStderr(`Error: ${message}`)
-    this.exit(1)
   }
 }

@@ -1,9 +1,11 @@
-import {Command, Flags} from '@oclif/core'
+import {Flags} from '@oclif/core'
 
+import {AitbcCommand} from '../../cli/base-command.js'
+import {CliError} from '../../cli/errors.js'
 import {DataDirError, initDataDir, keepNewFilesPrivate, type InitResult} from '../../server/data-dir.js'
 import {formatInitReport} from '../../server/init-report.js'
 
-export default class ServeInit extends Command {
+export default class ServeInit extends AitbcCommand<typeof ServeInit> {
   static summary = 'Create a coordinator data directory and its first API keys.'
   static description = [
     'Creates --data-dir with an Ed25519 signing key (file mode 0600), an empty store whose ledger starts with a genesis block, and one API key for each role: admin, client and miner (principal names "admin", "client" and "miner").',
@@ -12,29 +14,21 @@ export default class ServeInit extends Command {
     '--data-dir defaults to the aitbc data directory (for example ~/.local/share/aitbc; AITBC_DATA_DIR moves it).',
   ].join('\n\n')
   static examples = ['<%= config.bin %> serve init', '<%= config.bin %> serve init --data-dir ./coordinator --json']
-  static enableJsonFlag = true
-
   static flags = {
     'data-dir': Flags.string({summary: 'Directory to create (default: the aitbc data directory).'}),
   }
 
   async run(): Promise<InitResult> {
-    const {flags} = await this.parse(ServeInit)
+    const {flags} = this
     keepNewFilesPrivate()
     let result: InitResult
     try {
       result = await initDataDir(flags['data-dir'] ?? this.config.dataDir)
     } catch (error) {
-      if (error instanceof DataDirError) this.fail(error.message)
+      if (error instanceof DataDirError) throw new CliError(error.message, {code: 'init_failed'})
       throw error
     }
-    for (const line of formatInitReport(result)) this.log(line)
+    for (const line of formatInitReport(result)) this.line(line)
     return result
-  }
-
-  /** One unwrapped line on stderr (so a path or a command in it can be copied), then exit 1. */
-  private fail(message: string): never {
-    this.logToStderr(`Error: ${message}`)
-    this.exit(1)
   }
 }

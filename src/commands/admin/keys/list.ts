@@ -1,5 +1,5 @@
 import {ApiCommand} from '../../../cli/api-command.js'
-import {age, renderTable} from '../../../cli/render.js'
+import {age} from '../../../cli/render.js'
 import {unwrap} from '../../../client/client.js'
 
 export default class AdminKeysList extends ApiCommand<typeof AdminKeysList> {
@@ -11,7 +11,7 @@ export default class AdminKeysList extends ApiCommand<typeof AdminKeysList> {
     const client = await this.client()
     const keys = await unwrap(client.GET('/v1/admin/keys'))
     if (keys.length === 0) this.note('No keys.')
-    else this.line(await renderTable(['NAME', 'ROLE', 'AGE', 'REVOKED'], keys.map((key) => [key.name, key.role, age(key.created_at), key.revoked_at ?? '-'])))
+    else this.line(await this.table(['NAME', 'ROLE', 'AGE', 'REVOKED'], keys.map((key) => [key.name, key.role, age(key.created_at), key.revoked_at ?? '-'])))
     return keys
   }
 }

@@ -22,7 +22,7 @@ Exit 3 if there is no key with that name.`
 
   async run() {
     const {name} = this.args
-    if (!(await confirmed(`Revoke API key "${name}"? It stops working at once.`, {yes: this.flags.yes, json: this.jsonEnabled()}))) {
+    if (!(await confirmed(this.io, `Revoke API key "${name}"? It stops working at once.`, {yes: this.flags.yes, json: this.jsonEnabled()}))) {
       throw abortedError()
     }
     const client = await this.client()

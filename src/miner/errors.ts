@@ -1,0 +1,20 @@
+// The miner's own failures: what went wrong and what to do next. cli/errors.ts maps them to exit
+// codes (usage: 2; setup: 1), so the miner knows nothing of the command line around it.
+
+/** `usage`: the settings given cannot work (fix a flag). `setup`: the machine or its files are not ready. */
+export type MinerErrorKind = 'usage' | 'setup'
+
+export class MinerError extends Error {
+  constructor(
+    message: string,
+    readonly kind: MinerErrorKind,
+    readonly hint?: string,
+  ) {
+    super(message)
+    this.name = 'MinerError'
+  }
+}
+
+export function minerUsageError(message: string, hint?: string): MinerError {
+  return new MinerError(message, 'usage', hint)
+}
