@@ -37,4 +37,11 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // API calls go through the typed functions of src/client/calls.ts, never a route spelled inline.
+    files: ['src/cli/**/*.ts', 'src/commands/**/*.ts', 'src/miner/coordinator-link.ts'],
+    rules: {
+      'no-restricted-syntax': ['error', {selector: 'CallExpression[callee.property.name=/^(GET|POST|PUT|PATCH|DELETE)$/]', message: 'Call the coordinator through src/client/calls.ts.'}],
+    },
+  },
 )

@@ -1,5 +1,6 @@
 // Following a job to its end by polling GET /v1/jobs/{id}, for `jobs submit --wait` and `jobs watch`.
-import {type ApiClient, type Job, unwrap} from '../client/client.js'
+import {getJob as fetchJob} from '../client/calls.js'
+import type {ApiClient, Job} from '../client/client.js'
 import {isFinal} from '../protocol/job-states.js'
 import {CliError} from './errors.js'
 import {ExitCode} from './exit-codes.js'
@@ -19,7 +20,7 @@ export interface FollowOptions {
 export async function followJob(client: ApiClient, jobId: string, options: FollowOptions = {}): Promise<Job> {
   const {timeoutSeconds} = options
   const deadline = timeoutSeconds === undefined ? Number.POSITIVE_INFINITY : Date.now() + timeoutSeconds * 1000
-  const getJob = (signal?: AbortSignal) => unwrap(client.GET('/v1/jobs/{job_id}', {params: {path: {job_id: jobId}}, signal}))
+  const getJob = (signal?: AbortSignal) => fetchJob(client, jobId, {signal})
   /** A poll that the deadline cuts short: a slow answer must not keep the user past --timeout. */
   const poll = async (last: Job): Promise<Job> => {
     const remaining = deadline - Date.now()

@@ -1,8 +1,8 @@
 // Trust on first use of the coordinator's signing keys (GET /v1/keys), as ssh does for host keys:
 // the first time a profile meets a coordinator its keys are pinned; later, a coordinator that offers
 // none of the pinned keys is reported loudly and its new key is never pinned without the user.
+import {listSigningKeys} from '../client/calls.js'
 import type {ApiClient} from '../client/client.js'
-import {unwrap} from '../client/client.js'
 import {ED25519} from '../protocol/ed25519.js'
 import {fromHex, toBase64Url} from '../protocol/encoding.js'
 import {parseKeyId} from '../protocol/key-id.js'
@@ -19,7 +19,7 @@ export type PinCheck =
 
 /** The coordinator's signing key ids: Ed25519 keys whose key_id and hex public_key agree and are usable. */
 export async function fetchCoordinatorKeys(client: ApiClient): Promise<{keys: string[]; ignored: string[]}> {
-  const listed = await unwrap(client.GET('/v1/keys'))
+  const listed = await listSigningKeys(client)
   const keys: string[] = []
   const ignored: string[] = []
   for (const key of listed) {

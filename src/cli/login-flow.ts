@@ -1,6 +1,7 @@
 // `aitbc login`: choose a coordinator and key (asked on a terminal, flags in scripts), prove both work,
 // save them in a profile, and pin the coordinator's signing keys on first use (see key-pinning.ts).
-import {type ApiClient, DEFAULT_URL, unwrap} from '../client/client.js'
+import {getHealth, listReceipts} from '../client/calls.js'
+import {type ApiClient, DEFAULT_URL} from '../client/client.js'
 import {ApiError} from '../client/errors.js'
 import type {Connection} from './api-command.js'
 import type {CliConfig} from './config.js'
@@ -40,9 +41,9 @@ export async function login(options: LoginOptions): Promise<LoginResult> {
   const {url, apiKey} = await chooseConnection(options)
   const client = await options.connect({url, apiKey})
 
-  const health = await unwrap(client.GET('/health'))
+  const health = await getHealth(client)
   try {
-    await unwrap(client.GET('/v1/receipts', {params: {query: {limit: 1}}}))
+    await listReceipts(client, {limit: 1})
   } catch (error) {
     if (error instanceof ApiError && (error.status === 401 || error.status === 403)) {
       throw new CliError(`The coordinator at ${url} refused this API key (${error.detail}); nothing was saved.`, {

@@ -1,5 +1,5 @@
 import {ApiCommand} from '../cli/api-command.js'
-import {unwrap} from '../client/client.js'
+import {getHealth} from '../client/calls.js'
 
 export default class Health extends ApiCommand<typeof Health> {
   static summary = 'Check that the coordinator is up.'
@@ -8,7 +8,7 @@ export default class Health extends ApiCommand<typeof Health> {
 
   async run() {
     const client = await this.client()
-    const health = await unwrap(client.GET('/health'))
+    const health = await getHealth(client)
     this.line(`${health.status} (coordinator ${health.version}, ${(await this.connection()).url})`)
     return health
   }

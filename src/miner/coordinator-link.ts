@@ -1,6 +1,7 @@
 // The miner's side of the coordinator API, over the shared openapi-fetch client, and the one rule for
 // which failures are worth retrying.
-import {type ApiClient, fetchWithTimeout, type Job, type Miner, type Receipt, type Schemas, unwrap} from '../client/client.js'
+import {availableJob, claimJob, completeJob, failJob, getJob, getReceipt, registerMiner} from '../client/calls.js'
+import type {ApiClient, Job, Miner, Receipt, Schemas} from '../client/client.js'
 import {ApiError, UnreachableError} from '../client/errors.js'
 
 export type MinerRegistration = Schemas['MinerRegistration']
@@ -16,40 +17,33 @@ export class CoordinatorLink {
   constructor(private readonly client: ApiClient) {}
 
   register(registration: MinerRegistration, signal?: AbortSignal): Promise<Miner> {
-    return unwrap(this.client.POST('/v1/miners/register', {body: registration, signal}))
+    return registerMiner(this.client, registration, {signal})
   }
 
   /** The next job this miner may take, waiting up to `waitSeconds` for one; null when none came. */
   async nextJob(minerId: string, waitSeconds: number, signal?: AbortSignal): Promise<Job | null> {
-    const job = await unwrap(
-      this.client.GET('/v1/jobs/available', {
-        params: {query: {miner_id: minerId, wait: waitSeconds}},
-        // The miner backs off on its own; the client's quick retries would only delay that.
-        fetch: fetchWithTimeout(waitSeconds * 1000 + POLL_GRACE_MS, {retries: 0}),
-        signal,
-      }),
-    )
-    return job ?? null
+    // The miner backs off on its own; the client's quick retries would only delay that.
+    return availableJob(this.client, {miner_id: minerId, wait: waitSeconds}, {timeoutMs: waitSeconds * 1000 + POLL_GRACE_MS, retries: 0, signal})
   }
 
   claim(jobId: string, minerId: string): Promise<Job> {
-    return unwrap(this.client.POST('/v1/jobs/{job_id}/claim', {params: {path: {job_id: jobId}}, body: {miner_id: minerId}}))
+    return claimJob(this.client, jobId, minerId)
   }
 
   complete(jobId: string, result: JobResult): Promise<Receipt> {
-    return unwrap(this.client.POST('/v1/jobs/{job_id}/complete', {params: {path: {job_id: jobId}}, body: result}))
+    return completeJob(this.client, jobId, result)
   }
 
   fail(jobId: string, failure: JobFailure): Promise<Job> {
-    return unwrap(this.client.POST('/v1/jobs/{job_id}/fail', {params: {path: {job_id: jobId}}, body: failure}))
+    return failJob(this.client, jobId, failure)
   }
 
   job(jobId: string): Promise<Job> {
-    return unwrap(this.client.GET('/v1/jobs/{job_id}', {params: {path: {job_id: jobId}}}))
+    return getJob(this.client, jobId)
   }
 
   receipt(receiptId: string): Promise<Receipt> {
-    return unwrap(this.client.GET('/v1/receipts/{receipt_id}', {params: {path: {receipt_id: receiptId}}}))
+    return getReceipt(this.client, receiptId)
   }
 }
 

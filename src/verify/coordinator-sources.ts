@@ -1,6 +1,7 @@
 // The coordinator as a source for verification: receipts by id (as their exact JSON text) and the
 // chain through the public explorer API. Imported only when a command needs the network.
-import {type ApiClient, unwrap} from '../client/client.js'
+import {getBlock, getReceiptText, listBlocks} from '../client/calls.js'
+import type {ApiClient} from '../client/client.js'
 import {ApiError} from '../client/errors.js'
 import type {BlockWithTransactions, ChainSource} from './chain-verifier.js'
 import {TargetError} from './receipt-sources.js'
@@ -8,8 +9,7 @@ import {TargetError} from './receipt-sources.js'
 export function receiptFetcher(client: ApiClient): (id: string) => Promise<string> {
   return async (id) => {
     try {
-      const text = await unwrap(client.GET('/v1/receipts/{receipt_id}', {params: {path: {receipt_id: id}}, parseAs: 'text'}))
-      return text as unknown as string
+      return await getReceiptText(client, id)
     } catch (error) {
       if (error instanceof ApiError && error.status === 404) {
         throw new TargetError(`cannot read ${id}: no such file, and the coordinator has no receipt ${id} that this key may see`)
@@ -22,12 +22,11 @@ export function receiptFetcher(client: ApiClient): (id: string) => Promise<strin
 export function coordinatorChain(client: ApiClient): ChainSource {
   return {
     async headHeight() {
-      const [head] = await unwrap(client.GET('/explorer/blocks', {params: {query: {limit: 1}}}))
+      const [head] = await listBlocks(client, {limit: 1})
       return head?.height
     },
     async block(height) {
-      const block = await unwrap(client.GET('/explorer/blocks/{height}', {params: {path: {height}}}))
-      return block as unknown as BlockWithTransactions
+      return (await getBlock(client, height)) as unknown as BlockWithTransactions
     },
   }
 }

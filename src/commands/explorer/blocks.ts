@@ -2,7 +2,8 @@ import {Flags} from '@oclif/core'
 
 import {ApiCommand} from '../../cli/api-command.js'
 import {BLOCK_TABLE_HEAD, blockRow} from '../../cli/ledger-render.js'
-import {MAX_PAGE_SIZE, unwrap} from '../../client/client.js'
+import {MAX_PAGE_SIZE} from '../../client/client.js'
+import {listBlocks} from '../../client/calls.js'
 
 export default class ExplorerBlocks extends ApiCommand<typeof ExplorerBlocks> {
   static summary = "List the coordinator's ledger blocks, newest first."
@@ -23,7 +24,7 @@ With --json: an array of blocks with their hashes and signatures.`
   async run() {
     const {limit, before} = this.flags
     const client = await this.client()
-    const blocks = await unwrap(client.GET('/explorer/blocks', {params: {query: {limit, before}}}))
+    const blocks = await listBlocks(client, {limit, before})
     if (blocks.length === 0) this.note('No blocks yet.')
     else this.line(await this.table(BLOCK_TABLE_HEAD, blocks.map((block) => blockRow(block))))
     return blocks

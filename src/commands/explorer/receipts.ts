@@ -2,7 +2,8 @@ import {Flags} from '@oclif/core'
 
 import {ApiCommand} from '../../cli/api-command.js'
 import {RECEIPT_TABLE_HEAD, receiptRow} from '../../cli/ledger-render.js'
-import {MAX_PAGE_SIZE, unwrap} from '../../client/client.js'
+import {MAX_PAGE_SIZE} from '../../client/client.js'
+import {listPublicReceipts} from '../../client/calls.js'
 
 export default class ExplorerReceipts extends ApiCommand<typeof ExplorerReceipts> {
   static summary = 'List recent receipts on the public explorer, newest first.'
@@ -17,7 +18,7 @@ With --json: an array of signed receipts.`
 
   async run() {
     const client = await this.client()
-    const receipts = await unwrap(client.GET('/explorer/receipts', {params: {query: {limit: this.flags.limit}}}))
+    const receipts = await listPublicReceipts(client, {limit: this.flags.limit})
     if (receipts.length === 0) this.note('No receipts yet.')
     else this.line(await this.table(RECEIPT_TABLE_HEAD, receipts.map((receipt) => receiptRow(receipt))))
     return receipts

@@ -1,6 +1,6 @@
 import {ApiCommand} from '../../cli/api-command.js'
 import {statsFields} from '../../cli/ledger-render.js'
-import {unwrap} from '../../client/client.js'
+import {getNetworkStats} from '../../client/calls.js'
 
 export default class ExplorerStats extends ApiCommand<typeof ExplorerStats> {
   static summary = 'Show network statistics.'
@@ -9,7 +9,7 @@ export default class ExplorerStats extends ApiCommand<typeof ExplorerStats> {
 
   async run() {
     const client = await this.client()
-    const stats = await unwrap(client.GET('/explorer/stats'))
+    const stats = await getNetworkStats(client)
     this.line(statsFields(stats))
     return stats
   }

@@ -2,7 +2,8 @@ import {Flags} from '@oclif/core'
 
 import {ApiCommand} from '../../cli/api-command.js'
 import {TRANSACTION_TABLE_HEAD, transactionRow} from '../../cli/ledger-render.js'
-import {MAX_PAGE_SIZE, unwrap} from '../../client/client.js'
+import {MAX_PAGE_SIZE} from '../../client/client.js'
+import {listTransactions} from '../../client/calls.js'
 
 export default class ExplorerTransactions extends ApiCommand<typeof ExplorerTransactions> {
   static summary = 'List recent ledger transactions, newest first.'
@@ -17,7 +18,7 @@ With --json: an array of transactions with their data.`
 
   async run() {
     const client = await this.client()
-    const transactions = await unwrap(client.GET('/explorer/transactions', {params: {query: {limit: this.flags.limit}}}))
+    const transactions = await listTransactions(client, {limit: this.flags.limit})
     if (transactions.length === 0) this.note('No transactions yet.')
     else this.line(await this.table(TRANSACTION_TABLE_HEAD, transactions.map((tx) => transactionRow(tx))))
     return transactions

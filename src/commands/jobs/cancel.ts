@@ -3,7 +3,7 @@ import {Args, Flags} from '@oclif/core'
 import {ApiCommand} from '../../cli/api-command.js'
 import {confirmed} from '../../cli/confirm.js'
 import {abortedError} from '../../cli/errors.js'
-import {unwrap} from '../../client/client.js'
+import {cancelJob} from '../../client/calls.js'
 
 export default class JobsCancel extends ApiCommand<typeof JobsCancel> {
   static summary = 'Cancel a pending or running job.'
@@ -31,7 +31,7 @@ Exit 5 if the job has already ended, 3 if there is no such job.`
     const jobId = this.args.job_id
     if (!(await confirmed(this.io, `Cancel job ${jobId}?`, {yes: this.flags.yes, json: this.jsonEnabled()}))) throw abortedError()
     const client = await this.client()
-    const job = await unwrap(client.POST('/v1/jobs/{job_id}/cancel', {params: {path: {job_id: jobId}}}))
+    const job = await cancelJob(client, jobId)
     this.note(`Cancelled ${job.job_id}.`)
     return job
   }

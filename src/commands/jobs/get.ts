@@ -2,7 +2,7 @@ import {Args} from '@oclif/core'
 
 import {ApiCommand} from '../../cli/api-command.js'
 import {jobFields} from '../../cli/job-render.js'
-import {unwrap} from '../../client/client.js'
+import {getJob} from '../../client/calls.js'
 
 export default class JobsGet extends ApiCommand<typeof JobsGet> {
   static summary = "Show a job's details."
@@ -17,7 +17,7 @@ The full texts: \`aitbc jobs result JOB_ID\`, or --json for the whole job object
 
   async run() {
     const client = await this.client()
-    const job = await unwrap(client.GET('/v1/jobs/{job_id}', {params: {path: {job_id: this.args.job_id}}}))
+    const job = await getJob(client, this.args.job_id)
     this.line(jobFields(job))
     return job
   }

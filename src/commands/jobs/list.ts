@@ -2,7 +2,8 @@ import {Flags} from '@oclif/core'
 
 import {ApiCommand} from '../../cli/api-command.js'
 import {JOB_TABLE_HEAD, jobRow} from '../../cli/job-render.js'
-import {MAX_PAGE_SIZE, unwrap} from '../../client/client.js'
+import {MAX_PAGE_SIZE} from '../../client/client.js'
+import {listJobs} from '../../client/calls.js'
 import {listAllJobs, MAX_PAGES} from '../../client/jobs.js'
 import {JOB_STATUSES} from '../../protocol/job-states.js'
 
@@ -34,7 +35,7 @@ With --json: an array of job objects.`
       if (listed.truncated) this.note(`Stopped after ${MAX_PAGES} pages (${listed.jobs.length} jobs); narrow it with --status.`)
       jobs = listed.jobs
     } else {
-      jobs = await unwrap(client.GET('/v1/jobs', {params: {query: {status, limit, offset}}}))
+      jobs = await listJobs(client, {status, limit, offset})
     }
     if (jobs.length === 0) this.note(status ? `No ${status} jobs.` : 'No jobs.')
     else this.line(await this.table(JOB_TABLE_HEAD, jobs.map((job) => jobRow(job))))

@@ -3,7 +3,7 @@ import {Args} from '@oclif/core'
 import {ApiCommand} from '../../cli/api-command.js'
 import {jobNotFinishedError, jobUnsuccessfulError} from '../../cli/job-outcome.js'
 import {textForStdout} from '../../cli/job-render.js'
-import {unwrap} from '../../client/client.js'
+import {getJob} from '../../client/calls.js'
 
 export default class JobsResult extends ApiCommand<typeof JobsResult> {
   static summary = "Print a completed job's result."
@@ -23,7 +23,7 @@ With --json: the job object, result included.`
 
   async run() {
     const client = await this.client()
-    const job = await unwrap(client.GET('/v1/jobs/{job_id}', {params: {path: {job_id: this.args.job_id}}}))
+    const job = await getJob(client, this.args.job_id)
     const failure = jobUnsuccessfulError(job)
     if (failure) {
       if (this.jsonEnabled()) this.logJson(job)

@@ -3,7 +3,7 @@ import {Args} from '@oclif/core'
 import {ApiCommand} from '../../cli/api-command.js'
 import {textForStdout} from '../../cli/job-render.js'
 import {minerIdFlag} from '../../cli/miner-flags.js'
-import {unwrap} from '../../client/client.js'
+import {claimJob} from '../../client/calls.js'
 
 export default class MinerClaim extends ApiCommand<typeof MinerClaim> {
   static summary = 'Claim a pending job for this miner (plumbing for POST /v1/jobs/{id}/claim).'
@@ -32,8 +32,7 @@ With --json: the job object (prompt, model, params, lease).`
   async run() {
     const minerId = this.flags['miner-id']
     const client = await this.client()
-    const path = {job_id: this.args.job_id}
-    const job = await unwrap(client.POST('/v1/jobs/{job_id}/claim', {params: {path}, body: {miner_id: minerId}}))
+    const job = await claimJob(client, this.args.job_id, minerId)
     const {max_tokens: maxTokens, temperature, top_p: topP} = job.params
     const lease = job.lease_expires_at ? `; lease until ${job.lease_expires_at}` : ''
     this.note(`Claimed ${job.job_id} for ${minerId}: model ${job.model}, max_tokens=${maxTokens} temperature=${temperature} top_p=${topP}${lease}.`)

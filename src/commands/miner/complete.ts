@@ -2,7 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {ApiCommand} from '../../cli/api-command.js'
 import {minerIdFlag} from '../../cli/miner-flags.js'
-import {unwrap} from '../../client/client.js'
+import {completeJob} from '../../client/calls.js'
 
 export default class MinerComplete extends ApiCommand<typeof MinerComplete> {
   static summary = "Hand in a claimed job's result (plumbing for POST /v1/jobs/{id}/complete)."
@@ -32,9 +32,7 @@ With --json: the signed receipt.`
     const {'miner-id': minerId, units} = this.flags
     const result = this.flags.result === '-' ? await this.io.readStdin() : this.flags.result
     const client = await this.client()
-    const path = {job_id: this.args.job_id}
-    const body = {miner_id: minerId, result, ...(units === undefined ? {} : {units})}
-    const receipt = await unwrap(client.POST('/v1/jobs/{job_id}/complete', {params: {path}, body}))
+    const receipt = await completeJob(client, this.args.job_id, {miner_id: minerId, result, ...(units === undefined ? {} : {units})})
     this.note(`Completed ${receipt.job_id}: receipt ${receipt.receipt_id} for ${receipt.units} ${receipt.unit_type}, price ${receipt.price}.`)
     this.line(receipt.receipt_id)
     return receipt

@@ -2,7 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {ApiCommand} from '../../cli/api-command.js'
 import {minerIdFlag} from '../../cli/miner-flags.js'
-import {unwrap} from '../../client/client.js'
+import {failJob} from '../../client/calls.js'
 
 export default class MinerFail extends ApiCommand<typeof MinerFail> {
   static summary = 'Report that a claimed job failed (plumbing for POST /v1/jobs/{id}/fail).'
@@ -26,8 +26,7 @@ Prints the job's new status (pending or failed) on stdout. With --json: the job 
   async run() {
     const {'miner-id': minerId, error} = this.flags
     const client = await this.client()
-    const path = {job_id: this.args.job_id}
-    const job = await unwrap(client.POST('/v1/jobs/{job_id}/fail', {params: {path}, body: {miner_id: minerId, error}}))
+    const job = await failJob(client, this.args.job_id, {miner_id: minerId, error})
     this.note(
       job.status === 'pending'
         ? `${job.job_id} is pending again after ${job.attempts} attempt(s); another miner may take it.`

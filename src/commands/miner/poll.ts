@@ -1,7 +1,7 @@
 import {ApiCommand} from '../../cli/api-command.js'
 import {minerIdFlag} from '../../cli/miner-flags.js'
 import {numberFlag} from '../../cli/number-flags.js'
-import {fetchWithTimeout, unwrap} from '../../client/client.js'
+import {availableJob} from '../../client/calls.js'
 import {DEFAULT_RETRY} from '../../client/retrying-fetch.js'
 
 export default class MinerPoll extends ApiCommand<typeof MinerPoll> {
@@ -29,10 +29,9 @@ With --json: the job object, or null.`
     const {'miner-id': minerId, wait} = this.flags
     const client = await this.client()
     // The long poll may legitimately take `wait` seconds; give the request that long on top of the usual timeout.
-    const fetch = wait ? fetchWithTimeout(DEFAULT_RETRY.timeoutMs + wait * 1000) : undefined
-    const query = {miner_id: minerId, ...(wait === undefined ? {} : {wait})}
-    const job = await unwrap(client.GET('/v1/jobs/available', {params: {query}, fetch}))
-    if (this.jsonEnabled()) return this.logJson(job ?? null)
+    const timeoutMs = wait ? DEFAULT_RETRY.timeoutMs + wait * 1000 : undefined
+    const job = await availableJob(client, {miner_id: minerId, ...(wait === undefined ? {} : {wait})}, {timeoutMs})
+    if (this.jsonEnabled()) return this.logJson(job)
     if (!job) return this.note(`No job available for ${minerId}.`)
     this.note(`${job.job_id}: model ${job.model}, ${job.prompt.length} chars of prompt. Claim it with \`aitbc miner claim ${job.job_id} --miner-id ${minerId}\`.`)
     this.line(job.job_id)

@@ -3,7 +3,7 @@ import {Flags} from '@oclif/core'
 import {ApiCommand} from '../../cli/api-command.js'
 import {minerIdFlag} from '../../cli/miner-flags.js'
 import {minerFields} from '../../cli/miner-render.js'
-import {unwrap} from '../../client/client.js'
+import {registerMiner} from '../../client/calls.js'
 
 export default class MinerRegister extends ApiCommand<typeof MinerRegister> {
   static summary = 'Register a miner and the models it serves (plumbing for POST /v1/miners/register).'
@@ -27,7 +27,7 @@ export default class MinerRegister extends ApiCommand<typeof MinerRegister> {
     const gpu = {...(gpuName ? {name: gpuName} : {}), ...(gpuMemory ? {memory: gpuMemory} : {})}
     const client = await this.client()
     const body = {miner_id: minerId, capabilities: model, ...(Object.keys(gpu).length > 0 ? {gpu_info: gpu} : {})}
-    const miner = await unwrap(client.POST('/v1/miners/register', {body}))
+    const miner = await registerMiner(client, body)
     this.note(`Registered miner ${miner.miner_id}.`)
     this.line(minerFields(miner))
     return miner

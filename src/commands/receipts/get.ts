@@ -2,7 +2,7 @@ import {Args} from '@oclif/core'
 
 import {ApiCommand} from '../../cli/api-command.js'
 import {receiptFields} from '../../cli/ledger-render.js'
-import {unwrap} from '../../client/client.js'
+import {getReceipt} from '../../client/calls.js'
 
 export default class ReceiptsGet extends ApiCommand<typeof ReceiptsGet> {
   static summary = 'Show one signed receipt.'
@@ -20,7 +20,7 @@ With --json: the receipt exactly as the coordinator signed it, ready for \`aitbc
 
   async run() {
     const client = await this.client()
-    const receipt = await unwrap(client.GET('/v1/receipts/{receipt_id}', {params: {path: {receipt_id: this.args.receipt_id}}}))
+    const receipt = await getReceipt(client, this.args.receipt_id)
     this.line(receiptFields(receipt))
     return receipt
   }

@@ -2,7 +2,8 @@ import {Flags} from '@oclif/core'
 
 import {ApiCommand} from '../../cli/api-command.js'
 import {RECEIPT_TABLE_HEAD, receiptRow} from '../../cli/ledger-render.js'
-import {MAX_PAGE_SIZE, unwrap} from '../../client/client.js'
+import {MAX_PAGE_SIZE} from '../../client/client.js'
+import {listReceipts} from '../../client/calls.js'
 
 export default class ReceiptsList extends ApiCommand<typeof ReceiptsList> {
   static summary = 'List signed receipts, newest first.'
@@ -25,7 +26,7 @@ export default class ReceiptsList extends ApiCommand<typeof ReceiptsList> {
   async run() {
     const {client: clientName, provider, limit, offset} = this.flags
     const client = await this.client()
-    const receipts = await unwrap(client.GET('/v1/receipts', {params: {query: {client: clientName, provider, limit, offset}}}))
+    const receipts = await listReceipts(client, {client: clientName, provider, limit, offset})
     if (receipts.length === 0) this.note('No receipts.')
     else this.line(await this.table(RECEIPT_TABLE_HEAD, receipts.map((receipt) => receiptRow(receipt))))
     return receipts

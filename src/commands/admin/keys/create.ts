@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {ApiCommand} from '../../../cli/api-command.js'
-import {unwrap} from '../../../client/client.js'
+import {createApiKey} from '../../../client/calls.js'
 
 export default class AdminKeysCreate extends ApiCommand<typeof AdminKeysCreate> {
   static summary = 'Create an API key (admin).'
@@ -21,7 +21,7 @@ Exit 5 if a key with that name exists. With --json: the key's name, role, creati
 
   async run() {
     const client = await this.client()
-    const created = await unwrap(client.POST('/v1/admin/keys', {body: {role: this.flags.role, name: this.flags.name}}))
+    const created = await createApiKey(client, {role: this.flags.role, name: this.flags.name})
     this.note(`${this.io.paint('Store this key now: it is not shown again.', 'yellow', 'stderr')} (${created.role} key "${created.name}")`)
     this.line(created.api_key)
     return created

@@ -1,6 +1,6 @@
 import {ApiCommand} from '../../../cli/api-command.js'
 import {age} from '../../../cli/render.js'
-import {unwrap} from '../../../client/client.js'
+import {listApiKeys} from '../../../client/calls.js'
 
 export default class AdminKeysList extends ApiCommand<typeof AdminKeysList> {
   static summary = 'List API keys (admin); secrets are never shown.'
@@ -9,7 +9,7 @@ export default class AdminKeysList extends ApiCommand<typeof AdminKeysList> {
 
   async run() {
     const client = await this.client()
-    const keys = await unwrap(client.GET('/v1/admin/keys'))
+    const keys = await listApiKeys(client)
     if (keys.length === 0) this.note('No keys.')
     else this.line(await this.table(['NAME', 'ROLE', 'AGE', 'REVOKED'], keys.map((key) => [key.name, key.role, age(key.created_at), key.revoked_at ?? '-'])))
     return keys

@@ -3,7 +3,7 @@ import {Args, Flags} from '@oclif/core'
 import {ApiCommand} from '../../../cli/api-command.js'
 import {confirmed} from '../../../cli/confirm.js'
 import {abortedError} from '../../../cli/errors.js'
-import {unwrap} from '../../../client/client.js'
+import {revokeApiKey} from '../../../client/calls.js'
 
 export default class AdminKeysRevoke extends ApiCommand<typeof AdminKeysRevoke> {
   static summary = 'Revoke an API key at once (admin).'
@@ -26,7 +26,7 @@ Exit 3 if there is no key with that name.`
       throw abortedError()
     }
     const client = await this.client()
-    const key = await unwrap(client.DELETE('/v1/admin/keys/{name}', {params: {path: {name}}}))
+    const key = await revokeApiKey(client, name)
     this.note(`Revoked ${key.role} key "${key.name}".`)
     return key
   }

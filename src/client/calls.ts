@@ -1,0 +1,91 @@
+// One typed function per coordinator operation the CLI and the miner use, so commands never spell a
+// route: `getJob(client, id)` rather than `client.GET('/v1/jobs/{job_id}', …)`. Each returns the
+// operation's success body or throws ApiError / UnreachableError (client/errors.ts). Multi-request
+// flows (a retry-safe submit, paging) are in jobs.ts.
+import type {operations} from './api-schema.js'
+import {type ApiClient, type Block, type BlockDetail, fetchWithTimeout, type Job, type Miner, type Receipt, type Schemas, unwrap} from './client.js'
+
+/** The query parameters of a contract operation, by its operationId. */
+type Query<Operation extends keyof operations> = NonNullable<operations[Operation]['parameters']['query']>
+
+/** Options of one call: an abort signal, and a longer timeout for calls that may legitimately wait. */
+export interface CallOptions {
+  signal?: AbortSignal
+  /** The whole call's timeout instead of the client's; `retries: 0` leaves backing off to the caller. */
+  timeoutMs?: number
+  retries?: number
+}
+
+function transport(options: CallOptions) {
+  return {
+    signal: options.signal,
+    ...(options.timeoutMs === undefined ? {} : {fetch: fetchWithTimeout(options.timeoutMs, options.retries === undefined ? undefined : {retries: options.retries})}),
+  }
+}
+
+// System
+
+export const getHealth = (client: ApiClient, options: CallOptions = {}) => unwrap(client.GET('/health', transport(options)))
+
+export const listSigningKeys = (client: ApiClient): Promise<Schemas['SigningKey'][]> => unwrap(client.GET('/v1/keys'))
+
+// Jobs
+
+export const listJobs = (client: ApiClient, query: Query<'listJobs'> = {}): Promise<Job[]> => unwrap(client.GET('/v1/jobs', {params: {query}}))
+
+export const getJob = (client: ApiClient, jobId: string, options: CallOptions = {}): Promise<Job> =>
+  unwrap(client.GET('/v1/jobs/{job_id}', {params: {path: {job_id: jobId}}, ...transport(options)}))
+
+export const cancelJob = (client: ApiClient, jobId: string): Promise<Job> => unwrap(client.POST('/v1/jobs/{job_id}/cancel', {params: {path: {job_id: jobId}}}))
+
+// Miners
+
+export const registerMiner = (client: ApiClient, registration: Schemas['MinerRegistration'], options: CallOptions = {}): Promise<Miner> =>
+  unwrap(client.POST('/v1/miners/register', {body: registration, ...transport(options)}))
+
+/** The next job a miner may take (null when none came), long-polling up to `wait` seconds. */
+export async function availableJob(client: ApiClient, query: Query<'getAvailableJob'>, options: CallOptions = {}): Promise<Job | null> {
+  return (await unwrap(client.GET('/v1/jobs/available', {params: {query}, ...transport(options)}))) ?? null
+}
+
+export const claimJob = (client: ApiClient, jobId: string, minerId: string): Promise<Job> =>
+  unwrap(client.POST('/v1/jobs/{job_id}/claim', {params: {path: {job_id: jobId}}, body: {miner_id: minerId}}))
+
+export const completeJob = (client: ApiClient, jobId: string, result: Schemas['JobResult']): Promise<Receipt> =>
+  unwrap(client.POST('/v1/jobs/{job_id}/complete', {params: {path: {job_id: jobId}}, body: result}))
+
+export const failJob = (client: ApiClient, jobId: string, failure: Schemas['JobFailure']): Promise<Job> =>
+  unwrap(client.POST('/v1/jobs/{job_id}/fail', {params: {path: {job_id: jobId}}, body: failure}))
+
+// Receipts and the ledger
+
+export const listReceipts = (client: ApiClient, query: Query<'listReceipts'> = {}): Promise<Receipt[]> => unwrap(client.GET('/v1/receipts', {params: {query}}))
+
+export const getReceipt = (client: ApiClient, receiptId: string): Promise<Receipt> =>
+  unwrap(client.GET('/v1/receipts/{receipt_id}', {params: {path: {receipt_id: receiptId}}}))
+
+/** A receipt exactly as the coordinator sent it: the text a verifier must check, not a re-serialisation. */
+export async function getReceiptText(client: ApiClient, receiptId: string): Promise<string> {
+  const text = await unwrap(client.GET('/v1/receipts/{receipt_id}', {params: {path: {receipt_id: receiptId}}, parseAs: 'text'}))
+  return text as unknown as string
+}
+
+export const listBlocks = (client: ApiClient, query: Query<'listBlocks'> = {}): Promise<Block[]> => unwrap(client.GET('/explorer/blocks', {params: {query}}))
+
+export const getBlock = (client: ApiClient, height: number): Promise<BlockDetail> => unwrap(client.GET('/explorer/blocks/{height}', {params: {path: {height}}}))
+
+export const listTransactions = (client: ApiClient, query: Query<'listTransactions'> = {}): Promise<Schemas['Transaction'][]> =>
+  unwrap(client.GET('/explorer/transactions', {params: {query}}))
+
+export const listPublicReceipts = (client: ApiClient, query: Query<'listExplorerReceipts'> = {}): Promise<Receipt[]> =>
+  unwrap(client.GET('/explorer/receipts', {params: {query}}))
+
+export const getNetworkStats = (client: ApiClient): Promise<Schemas['NetworkStats']> => unwrap(client.GET('/explorer/stats'))
+
+// Admin
+
+export const listApiKeys = (client: ApiClient): Promise<Schemas['ApiKeyInfo'][]> => unwrap(client.GET('/v1/admin/keys'))
+
+export const createApiKey = (client: ApiClient, request: Schemas['ApiKeyRequest']) => unwrap(client.POST('/v1/admin/keys', {body: request}))
+
+export const revokeApiKey = (client: ApiClient, name: string): Promise<Schemas['ApiKeyInfo']> => unwrap(client.DELETE('/v1/admin/keys/{name}', {params: {path: {name}}}))
