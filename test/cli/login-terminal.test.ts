@@ -1,12 +1,13 @@
 // `aitbc login` on a real terminal (a pseudo-terminal from util-linux `script`): it asks for the URL and
 // the API key, the key as a password prompt that never shows it, then saves the profile.
 import assert from 'node:assert/strict'
-import {spawn, spawnSync} from 'node:child_process'
+import {spawnSync} from 'node:child_process'
 import {readFileSync} from 'node:fs'
 import path from 'node:path'
 import {after, before, describe, it} from 'node:test'
 
 import {BIN, tempConfigDir} from '../helpers/cli.js'
+import {startProcess} from '../helpers/process.js'
 import {startTestServer, type TestServer} from '../helpers/server.js'
 
 const HAS_SCRIPT = spawnSync('script', ['--version']).status === 0
@@ -23,27 +24,16 @@ describe('aitbc login on a terminal', {skip: !HAS_SCRIPT && 'util-linux `script`
     const env: Record<string, string | undefined> = {...process.env, AITBC_CONFIG_DIR: configDir, TERM: 'xterm'}
     for (const name of Object.keys(env)) if (name.startsWith('AITBC_') && name !== 'AITBC_CONFIG_DIR') delete env[name]
     delete env.CI
-    const child = spawn('script', ['-qec', `stty cols 100 rows 24; '${process.execPath}' '${BIN}' login`, '/dev/null'], {env: env as NodeJS.ProcessEnv})
-    let screen = ''
-    const waiters: (() => void)[] = []
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      screen += chunk
-      waiters.splice(0).forEach((wake) => wake())
-    })
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000)
-    const waitFor = async (pattern: RegExp) => {
-      while (!pattern.test(screen)) await new Promise<void>((resolve) => waiters.push(resolve))
-    }
-    const exited = new Promise<number | null>((resolve) => child.on('close', resolve))
+    const login = startProcess('script', ['-qec', `stty cols 100 rows 24; '${process.execPath}' '${BIN}' login`, '/dev/null'], {env: env as NodeJS.ProcessEnv, keepStdinOpen: true, name: 'aitbc login (on a pty)'})
+    const {child} = login
 
-    await waitFor(/Coordinator URL/)
+    await login.waitFor(/Coordinator URL/)
     // Typing replaces the suggested default (the address of a local coordinator).
-    assert.match(screen, /127\.0\.0\.1:8001/)
-    child.stdin.write(`${server.url}\r`)
-    await waitFor(/API key/)
-    child.stdin.write(`${server.clientKey}\r`)
-    const code = await exited
-    clearTimeout(timer)
+    assert.match(login.stdout(), /127\.0\.0\.1:8001/)
+    child.stdin!.write(`${server.url}\r`)
+    await login.waitFor(/API key/)
+    child.stdin!.write(`${server.clientKey}\r`)
+    const {code, stdout: screen} = await login.result
 
     assert.equal(code, 0, screen)
     assert.match(screen, /Logged in to http:\/\/127\.0\.0\.1:\d+/)

@@ -1,13 +1,14 @@
 // Behaviour on a real terminal (a pseudo-terminal from util-linux `script`): confirmations and the
 // prompt question appear only there, and the spinner stays on stderr while stdout keeps exact bytes.
 import assert from 'node:assert/strict'
-import {spawn, spawnSync} from 'node:child_process'
+import {spawnSync} from 'node:child_process'
 import {mkdtempSync, readFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {after, before, describe, it} from 'node:test'
 
 import {BIN, type CliResult, tempConfigDir} from '../helpers/cli.js'
+import {runProcess} from '../helpers/process.js'
 import {Coordinator, until} from './coordinator.js'
 
 const HAS_SCRIPT = spawnSync('script', ['--version']).status === 0
@@ -20,17 +21,8 @@ const RESULT = 'first line\nlast line, no newline'
 function inTerminal(args: string, env: Record<string, string>, input = ''): Promise<CliResult> {
   const childEnv: Record<string, string | undefined> = {...process.env, AITBC_CONFIG_DIR: tempConfigDir(), TERM: 'xterm', ...env}
   for (const name of ['CI', 'NO_COLOR', 'AITBC_PROFILE']) delete childEnv[name]
-  const child = spawn('script', ['-qec', `stty cols 80 rows 24; '${process.execPath}' '${BIN}' ${args}`, '/dev/null'], {env: childEnv as NodeJS.ProcessEnv})
-  let stdout = ''
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
-  child.stdin.end(input)
-  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000)
-  return new Promise((resolve) => {
-    child.on('close', (code) => {
-      clearTimeout(timer)
-      resolve({code, stdout, stderr: ''})
-    })
-  })
+  const command = `stty cols 80 rows 24; '${process.execPath}' '${BIN}' ${args}`
+  return runProcess('script', ['-qec', command, '/dev/null'], {env: childEnv as NodeJS.ProcessEnv, input, timeoutMs: 60_000, name: `aitbc ${args} (on a pty)`}).then(({code, stdout}) => ({code, stdout, stderr: ''}))
 }
 
 describe('on a terminal', {skip: !HAS_SCRIPT && 'util-linux `script` is not installed', concurrency: 4}, () => {

@@ -1,11 +1,11 @@
 // @oclif/plugin-not-found: a mistyped command exits 127 naming the help to read; on a terminal (a pty
 // from util-linux `script`) it also offers the closest command.
 import assert from 'node:assert/strict'
-import {spawn} from 'node:child_process'
 import {it} from 'node:test'
 import {stripVTControlCharacters} from 'node:util'
 
 import {BIN, runCli, tempConfigDir} from '../helpers/cli.js'
+import {runProcess} from '../helpers/process.js'
 
 it('a mistyped command exits 127 and points to the help', async () => {
   const result = await runCli(['jbos', 'list'])
@@ -18,13 +18,8 @@ it('a mistyped command exits 127 and points to the help', async () => {
 
 it('on a terminal it asks "Did you mean jobs submit?"', async () => {
   const env = {...process.env, AITBC_CONFIG_DIR: tempConfigDir(), TERM: 'xterm', NO_COLOR: '1'}
-  const child = spawn('script', ['-qec', `stty cols 80 rows 24; '${process.execPath}' '${BIN}' jobs sumbit`, '/dev/null'], {env})
-  let output = ''
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk))
-  child.stdin.end('n\n')
-  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000)
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
-  clearTimeout(timer)
+  const command = `stty cols 80 rows 24; '${process.execPath}' '${BIN}' jobs sumbit`
+  const {code, stdout: output} = await runProcess('script', ['-qec', command, '/dev/null'], {env, input: 'n\n', timeoutMs: 60_000, name: 'aitbc jobs sumbit (on a pty)'})
   assert.match(output, /Did you mean .*jobs submit.*\?/)
   assert.equal(code, 127, output)
 })

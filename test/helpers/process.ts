@@ -29,6 +29,8 @@ export interface ProcessOptions {
   input?: string
   /** Stdin redirected from this file (`< FILE`), instead of a pipe. */
   stdinFile?: string
+  /** Leave stdin open for the test to write to (`child.stdin`). */
+  keepStdinOpen?: boolean
   /** Killed (the whole group) after this long; `result` then rejects. Default 60 s. */
   timeoutMs?: number
   /** A name for messages, e.g. `aitbc jobs list`; default the command and its arguments. */
@@ -91,7 +93,7 @@ export function startProcess(command: string, args: string[], options: ProcessOp
   })
   // A child that exits without reading its stdin must not fail the test with EPIPE.
   child.stdin?.on('error', () => {})
-  child.stdin?.end(options.input ?? '')
+  if (!options.keepStdinOpen) child.stdin?.end(options.input ?? '')
 
   let timedOut = false
   const timer = setTimeout(() => {
