@@ -4,7 +4,8 @@ import path from 'node:path'
 import {after, before, describe, test} from 'node:test'
 import {fileURLToPath} from 'node:url'
 
-import {runCli} from '../helpers/cli.js'
+import {runCli as runBuiltCli} from '../helpers/cli.js'
+import {runCommand as runCli} from '../helpers/run-command.js'
 import {type FakeBackend, startFakeOllama} from '../helpers/fake-backends.js'
 import {startTestServer, type TestServer} from '../helpers/server.js'
 import {freePort} from '../helpers/ports.js'
@@ -73,7 +74,9 @@ describe('aitbc miner doctor', () => {
   })
 
   test("clock: this machine's clock ten minutes ahead", async () => {
-    const result = await doctor([], {NODE_OPTIONS: `--import=${CLOCK_OFFSET}`, AITBC_TEST_CLOCK_OFFSET_MS: String(10 * 60_000)})
+    // A process of its own: its clock is moved by a module loaded before it starts.
+    const clockEnv = {...env, NODE_OPTIONS: `--import=${CLOCK_OFFSET}`, AITBC_TEST_CLOCK_OFFSET_MS: String(10 * 60_000)}
+    const result = await runBuiltCli(['miner', 'doctor', '--miner-id', 'doc-1', '--model', 'llama3.2'], {env: clockEnv})
     assert.equal(result.code, 1)
     assert.match(line(result.stdout, 'clock'), /^FAIL {2}clock {8}this machine's clock is (599|600|601) s ahead of the coordinator's$/)
     assert.match(result.stdout, /fix: Synchronise it with NTP/)

@@ -6,7 +6,7 @@ import path from 'node:path'
 import {after, before, describe, test} from 'node:test'
 
 import type {Receipt} from '../../src/client/client.js'
-import {runCli} from '../helpers/cli.js'
+import {runCommand as runCli} from '../helpers/run-command.js'
 import {requestJson, startTestServer, type TestServer} from '../helpers/server.js'
 import {jsonLines, startCli} from './cli-process.js'
 import {getJob, submitJob, until} from './worker-helpers.js'
