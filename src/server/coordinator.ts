@@ -3,7 +3,7 @@
 import type {Ed25519Signer} from '../protocol/ed25519.js'
 import type {ServerConfig} from './config.js'
 import type {Contract} from './http/contract.js'
-import type {Logger} from './http/error-middleware.js'
+import type {Logger} from './logger.js'
 import {jobDefaults} from './jobs/job-defaults.js'
 import {JobService} from './jobs/job-service.js'
 import {JobWaiters} from './jobs/job-waiters.js'

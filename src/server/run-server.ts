@@ -8,7 +8,7 @@ import {createApp, type CoordinatorApp} from './app.js'
 import {resolveConfig, type ServerConfig} from './config.js'
 import {openOrInitDataDir, type InitResult} from './data-dir.js'
 import {answerClientError, answerConnect} from './http/client-errors.js'
-import type {Logger} from './http/error-middleware.js'
+import type {Logger} from './logger.js'
 
 export const DEFAULT_HOST = '127.0.0.1'
 export const DEFAULT_PORT = 8001

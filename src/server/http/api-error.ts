@@ -38,8 +38,5 @@ export const invalidJson = (detail: string) => new ApiError(400, 'invalid_json',
 export const unauthorized = (detail: string) => new ApiError(401, 'unauthorized', detail, {'WWW-Authenticate': 'ApiKey header="X-Api-Key"'})
 export const forbidden = (detail: string) => new ApiError(403, 'forbidden', detail)
 export const notFound = (detail: string) => new ApiError(404, 'not_found', detail)
-export const conflict = (detail: string) => new ApiError(409, 'conflict', detail)
 export const payloadTooLarge = (limit: number) =>
   new ApiError(413, 'payload_too_large', `the request body is larger than the limit of ${limit} bytes`, {Connection: 'close'})
-export const promptTooLarge = (size: number, limit: number) =>
-  new ApiError(413, 'payload_too_large', `body field prompt is ${size} bytes, larger than the limit of ${limit} bytes; send a shorter prompt`)

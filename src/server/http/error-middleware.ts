@@ -1,12 +1,13 @@
 // The first middleware: turns anything thrown below it into `{detail, error_code}` with the right status.
-// Expected failures are ApiErrors; anything else is a bug, answered with a 500 and logged (the log
-// carries the error, never request headers, so no API key can end up in it).
+// Expected failures are ApiErrors (the HTTP layer's) and DomainErrors (the services', mapped here);
+// anything else is a bug, answered with a 500 and logged (the log carries the error, never request
+// headers, so no API key can end up in it).
 import type {Context, Next} from 'koa'
 
+import {DomainError, type DomainErrorKind} from '../domain-errors.js'
+import type {Logger} from '../logger.js'
 import {StoreUnavailableError} from '../store/store-errors.js'
 import {ApiError, type ErrorCode} from './api-error.js'
-
-export type Logger = (message: string) => void
 
 export function errorMiddleware(log: Logger) {
   return async function handleErrors(ctx: Context, next: Next): Promise<void> {
@@ -32,8 +33,19 @@ const HTTP_ERROR_CODES: Record<number, ErrorCode> = {
   413: 'payload_too_large',
 }
 
+const DOMAIN_STATUSES: Record<DomainErrorKind, [number, ErrorCode]> = {
+  not_found: [404, 'not_found'],
+  conflict: [409, 'conflict'],
+  forbidden: [403, 'forbidden'],
+  too_large: [413, 'payload_too_large'],
+}
+
 function toApiError(thrown: unknown): ApiError {
   if (thrown instanceof ApiError) return thrown
+  if (thrown instanceof DomainError) {
+    const [status, code] = DOMAIN_STATUSES[thrown.kind]
+    return new ApiError(status, code, thrown.detail)
+  }
   if (thrown instanceof StoreUnavailableError) {
     return new ApiError(503, 'service_unavailable', 'the coordinator cannot write its data; an operator must restart it', {'Retry-After': '30'})
   }

@@ -1,6 +1,6 @@
 // Sends running jobs whose lease ran out back to pending (or to failed after the last attempt). It runs
 // once at start, so leases that expired while the coordinator was down are handled too.
-import type {Logger} from '../http/error-middleware.js'
+import type {Logger} from '../logger.js'
 
 export interface LeaseExpirer {
   expireLeases(now: Date): Promise<number>

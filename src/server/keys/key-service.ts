@@ -2,7 +2,7 @@
 // revoked, so history can never be attributed to a newcomer. The last active admin key cannot be
 // revoked, so the coordinator cannot be locked out of its own administration.
 import {apiKeyInfo, generateApiKey, hashApiKey} from '../auth/api-keys.js'
-import {conflict, notFound} from '../http/api-error.js'
+import {conflict, notFound} from '../domain-errors.js'
 import type {ApiKeyRecord, Role} from '../store/records.js'
 import type {Store} from '../store/store.js'
 

@@ -1,6 +1,6 @@
 // Seals pending ledger transactions into a block every block interval. Sealing happens between
 // requests (Node runs one thing at a time), so a block never splits a request's transactions.
-import type {Logger} from '../http/error-middleware.js'
+import type {Logger} from '../logger.js'
 import type {Store} from '../store/store.js'
 import type {Ledger} from './ledger.js'
 

@@ -4,7 +4,7 @@
 import {isDeepStrictEqual} from 'node:util'
 
 import type {Principal} from '../auth/api-keys.js'
-import {forbidden} from '../http/api-error.js'
+import {forbidden} from '../domain-errors.js'
 import type {Ledger} from '../ledger/ledger.js'
 import type {GpuInfo, MinerRecord} from '../store/records.js'
 import type {Store} from '../store/store.js'

@@ -1,7 +1,7 @@
 // Who sees which receipt: a client its own, a miner's principal those its miners provided, admin all.
 // The query filters narrow within that; they never widen it.
 import type {Principal} from '../auth/api-keys.js'
-import {notFound} from '../http/api-error.js'
+import {notFound} from '../domain-errors.js'
 import type {ReceiptRecord} from '../store/records.js'
 import type {ReceiptQuery, Store} from '../store/store.js'
 
