@@ -106,11 +106,11 @@ export function startProcess(command: string, args: string[], options: ProcessOp
       live.delete(pid)
       reject(error)
     })
+    // Whatever the process left running in its group goes with it (and stops holding its pipes open).
+    child.on('exit', () => killGroup(pid, 'SIGKILL'))
     child.on('close', (code, signal) => {
       clearTimeout(timer)
       ended = true
-      // Whatever the process left running in its group goes with it.
-      killGroup(pid, 'SIGKILL')
       live.delete(pid)
       notify()
       const done = {code, signal, stdout, stderr}
