@@ -6,6 +6,7 @@ import path from 'node:path'
 import {after, before, describe, test} from 'node:test'
 
 import type {Receipt} from '../../src/client/client.js'
+import {runCli as runBuiltCli} from '../helpers/cli.js'
 import {runCommand as runCli} from '../helpers/run-command.js'
 import {requestJson, startTestServer, type TestServer} from '../helpers/server.js'
 import {jsonLines, startCli} from './cli-process.js'
@@ -116,7 +117,8 @@ describe('aitbc miner run', () => {
     doomed.child.kill('SIGKILL')
     await doomed.exited
     await until('the lease to end', async () => (await getJob(server, id)).status === 'pending')
-    const rescuer = await runCli(minerArgs('rescue-miner', 'cat', 'crash-model', '--max-jobs', '1'), {env})
+    // A process of its own, as the doomed miner was: it must deliver within the 1.5 s lease.
+    const rescuer = await runBuiltCli(minerArgs('rescue-miner', 'cat', 'crash-model', '--max-jobs', '1'), {env})
     assert.equal(rescuer.code, 0, rescuer.stderr)
     const job = await getJob(server, id)
     assert.equal(job.status, 'completed')
