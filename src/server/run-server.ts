@@ -22,6 +22,8 @@ export interface StartOptions {
   port?: number
   config?: Partial<ServerConfig>
   log?: Logger
+  /** Aborts a first initialisation of the data directory (Ctrl-C), leaving nothing behind. */
+  signal?: AbortSignal
 }
 
 export interface RunningServer {
@@ -37,7 +39,11 @@ export interface RunningServer {
 }
 
 export class ListenError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** What to do about it, when known. */
+    readonly hint?: string,
+  ) {
     super(message)
     this.name = 'ListenError'
   }
@@ -47,7 +53,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const host = options.host ?? DEFAULT_HOST
   // Settings are checked before the data directory is touched.
   const config = resolveConfig(options.config)
-  const {store, signer, created} = await openOrInitDataDir(options.dataDir)
+  const {store, signer, created} = await openOrInitDataDir(options.dataDir, options.signal)
   let app: CoordinatorApp
   let server: Server
   try {
@@ -60,7 +66,10 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   } catch (error) {
     await store.close()
     const code = (error as NodeJS.ErrnoException).code
-    throw code ? new ListenError(`cannot listen on ${host}:${options.port ?? DEFAULT_PORT}: ${code}`) : error
+    const port = options.port ?? DEFAULT_PORT
+    if (!code) throw error
+    const hint = code === 'EADDRINUSE' ? `Another program (another coordinator?) listens on port ${port}: stop it, or pick another port with --port (0 picks a free one).` : undefined
+    throw new ListenError(`cannot listen on ${host}:${port}: ${code}`, hint)
   }
   app.coordinator.start()
   const port = (server.address() as AddressInfo).port
