@@ -1,7 +1,8 @@
 // Running the coordinator: open (or create) the data directory, build the app, listen, and shut down
-// cleanly: stop accepting, answer long polls, let requests in flight finish, seal and flush, close files.
+// cleanly: stop accepting, answer long polls, close idle connections at once and busy ones after their
+// answer, let requests in flight finish, seal and flush, close files.
 import {once} from 'node:events'
-import {createServer, type Server} from 'node:http'
+import {createServer, type Server, type ServerResponse} from 'node:http'
 import type {AddressInfo} from 'node:net'
 
 import {createApp, type CoordinatorApp} from './app.js'
@@ -56,9 +57,10 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const {store, signer, created} = await openOrInitDataDir(options.dataDir, options.signal)
   let app: CoordinatorApp
   let server: Server
+  const connections = new ConnectionCloser()
   try {
     app = createApp({store, signer, config, log: options.log})
-    server = createServer(httpTimeouts(config), app.callback())
+    server = createServer(httpTimeouts(config), connections.track(app.callback()))
     server.on('clientError', answerClientError)
     server.on('connect', answerConnect)
     server.listen(options.port ?? DEFAULT_PORT, host)
@@ -74,7 +76,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   app.coordinator.start()
   const port = (server.address() as AddressInfo).port
   let closing: Promise<void> | undefined
-  const close = () => (closing ??= shutdown(server, app, store))
+  const close = () => (closing ??= shutdown(server, app, store, connections))
   return {url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`, host, port, dataDir: options.dataDir, app, created, close}
 }
 
@@ -90,7 +92,34 @@ function httpTimeouts(config: ServerConfig) {
   }
 }
 
-async function shutdown(server: Server, app: CoordinatorApp, store: {close(): Promise<void>}): Promise<void> {
+/**
+ * Keep-alive connections end with the answer they are busy with once shutdown begins: a miner that
+ * polls again on its open connection would otherwise keep the server up (and be answered at once, in
+ * a loop) until the drain timeout, instead of seeing the coordinator gone and waiting quietly.
+ */
+class ConnectionCloser {
+  private closing = false
+  private readonly answering = new Set<ServerResponse>()
+
+  track<Request>(handle: (request: Request, response: ServerResponse) => unknown): (request: Request, response: ServerResponse) => void {
+    return (request, response) => {
+      if (this.closing) response.setHeader('Connection', 'close')
+      else {
+        this.answering.add(response)
+        response.once('close', () => this.answering.delete(response))
+      }
+      handle(request, response)
+    }
+  }
+
+  closeAfterAnswers(): void {
+    this.closing = true
+    for (const response of this.answering) if (!response.headersSent) response.setHeader('Connection', 'close')
+  }
+}
+
+async function shutdown(server: Server, app: CoordinatorApp, store: {close(): Promise<void>}, connections: ConnectionCloser): Promise<void> {
+  connections.closeAfterAnswers()
   const closed = new Promise<void>((resolve) => server.close(() => resolve()))
   app.coordinator.releaseWaiters()
   server.closeIdleConnections()

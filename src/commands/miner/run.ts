@@ -5,6 +5,8 @@ import {Flags} from '@oclif/core'
 import {ApiCommand} from '../../cli/api-command.js'
 import {CliError, usageError} from '../../cli/errors.js'
 import {ExitCode} from '../../cli/exit-codes.js'
+import {DEFAULT_UNREACHABLE_TIMEOUT_SECONDS} from '../../cli/job-follower.js'
+import {unreachableTimeoutFlag} from '../../cli/number-flags.js'
 import {createBackend} from '../../miner/backends/index.js'
 import {backendSettingsFrom, minerBackendFlags, minerIdFrom, undeliveredFile} from '../../miner/command-flags.js'
 import {CoordinatorLink} from '../../miner/coordinator-link.js'
@@ -14,8 +16,6 @@ import {onStopSignals} from '../../miner/stop-signals.js'
 import {UndeliveredResults} from '../../miner/undelivered-results.js'
 import {type MinerEvent, MinerWorker} from '../../miner/worker.js'
 
-/** A one-pass run (a cron job) must end; a long-running miner waits out any outage. */
-const ONCE_UNREACHABLE_TIMEOUT_SECONDS = 60
 
 export default class MinerRun extends ApiCommand<typeof MinerRun> {
   static summary = 'Run a miner: take jobs from the coordinator and run them on a local inference backend.'
@@ -46,9 +46,8 @@ Needs a miner key (AITBC_API_KEY, --api-key or a profile). Check the setup first
       summary: "Seconds a job may run on the backend before it counts as failed [default: the job's lease, less a few seconds to deliver].",
       min: 1,
     }),
-    'unreachable-timeout': Flags.integer({
+    'unreachable-timeout': unreachableTimeoutFlag({
       summary: 'Give up (exit 6) when the coordinator has not answered for this many seconds [default: 60 with --once, else never].',
-      min: 1,
     }),
     'gpu-name': Flags.string({summary: 'GPU name to register, e.g. "RTX 4090" [default: from nvidia-smi].'}),
     'gpu-memory': Flags.string({summary: 'GPU memory to register, e.g. "24564 MiB" [default: from nvidia-smi].'}),
@@ -65,7 +64,7 @@ Needs a miner key (AITBC_API_KEY, --api-key or a profile). Check the setup first
     const {url, apiKey} = await this.connection()
     if (!apiKey) throw usageError('No API key: a miner needs a key with the miner role.', 'Set AITBC_API_KEY, pass --api-key, or use a profile (`aitbc login`).')
     const stateDir = flags['state-dir'] ?? path.join(this.config.dataDir, 'miner')
-    const unreachableSeconds = flags['unreachable-timeout'] ?? (flags.once ? ONCE_UNREACHABLE_TIMEOUT_SECONDS : undefined)
+    const unreachableSeconds = flags['unreachable-timeout'] ?? (flags.once ? DEFAULT_UNREACHABLE_TIMEOUT_SECONDS : undefined)
     const worker = new MinerWorker({
       minerId,
       link: new CoordinatorLink(await this.client()),
