@@ -49,6 +49,7 @@ Every submit carries a fresh Idempotency-Key, so a retry after a dropped connect
     const prompt = await readPromptInput(this.args.prompt, {json, note: (text) => this.note(text)})
     const client = await this.client()
     const job = await submitJob(client, jobRequest(prompt, this.flags))
+    if (job.warning) this.note(`Warning: ${job.warning}.`)
     if (!this.flags.wait) {
       this.note(`Submitted ${job.job_id} (${job.status}).`)
       this.line(job.job_id)
