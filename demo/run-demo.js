@@ -180,6 +180,15 @@ async function demo() {
   console.log("Next: point the same miner at a real model, e.g. Ollama — see the README's miner section.")
 }
 
+/** Ctrl-C (or SIGTERM) mid-demo: stop what runs and remove the working directory, keys included. */
+function interrupted(signal) {
+  for (const process_ of running) process_.child.kill('SIGKILL')
+  rmSync(work, {recursive: true, force: true})
+  console.error(`\nDemo interrupted (${signal}); ${work} removed.`)
+  process.exit(signal === 'SIGINT' ? 130 : 143)
+}
+process.once('SIGINT', interrupted).once('SIGTERM', interrupted)
+
 let exitCode = 0
 try {
   await demo()

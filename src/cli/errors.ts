@@ -42,6 +42,12 @@ const STATUS_HINTS: Record<number, string> = {
   429: 'Too many requests; wait and try again.',
 }
 
+const MINER_FAILURES: Record<MinerError['kind'], {exitCode: ExitCode; code: string}> = {
+  usage: {exitCode: ExitCode.USAGE, code: 'usage'},
+  setup: {exitCode: ExitCode.ERROR, code: 'error'},
+  unreachable: {exitCode: ExitCode.UNREACHABLE, code: 'unreachable'},
+}
+
 /** Turns any thrown value into the message, code and exit code a command reports, with secrets masked. */
 export function describeFailure(error: unknown): Failure {
   const failure = failureOf(error)
@@ -65,8 +71,8 @@ function failureOf(error: unknown): Failure {
     return {exitCode: exitCodeForStatus(error.status), code: error.errorCode, message: error.detail, hint, status: error.status}
   }
   if (error instanceof MinerError) {
-    const usage = error.kind === 'usage'
-    return {exitCode: usage ? ExitCode.USAGE : ExitCode.ERROR, code: usage ? 'usage' : 'error', message: error.message, hint: error.hint}
+    const {exitCode, code} = MINER_FAILURES[error.kind]
+    return {exitCode, code, message: error.message, hint: error.hint}
   }
   if (error instanceof UnreachableError) {
     return {

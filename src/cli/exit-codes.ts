@@ -10,6 +10,8 @@ export const ExitCode = {
   JOB_UNSUCCESSFUL: 7,
   TIMEOUT: 8,
   VERIFICATION_FAILED: 10,
+  /** Stopped by Ctrl-C (SIGINT), as shells report it: 128 + 2. */
+  INTERRUPTED: 130,
 } as const
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode]
 

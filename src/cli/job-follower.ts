@@ -1,6 +1,7 @@
 // Following a job to its end by polling GET /v1/jobs/{id}, for `jobs submit --wait` and `jobs watch`.
 import {getJob as fetchJob} from '../client/calls.js'
 import type {ApiClient, Job} from '../client/client.js'
+import {ApiError, UnreachableError} from '../client/errors.js'
 import {isFinal} from '../protocol/job-states.js'
 import {CliError} from './errors.js'
 import {ExitCode} from './exit-codes.js'
@@ -15,20 +16,35 @@ export interface FollowOptions {
   initial?: Job
   /** Called with the first state seen, then each time the status changes; the last call is the final job. */
   onChange?: (job: Job) => void
+  /** How long to keep polling while the coordinator does not answer (a restart) before exit 6. */
+  unreachableTimeoutSeconds?: number
 }
+
+/** A restart of the coordinator loses nothing: waiting commands poll through one this long by default. */
+export const DEFAULT_UNREACHABLE_TIMEOUT_SECONDS = 60
 
 export async function followJob(client: ApiClient, jobId: string, options: FollowOptions = {}): Promise<Job> {
   const {timeoutSeconds} = options
   const deadline = timeoutSeconds === undefined ? Number.POSITIVE_INFINITY : Date.now() + timeoutSeconds * 1000
+  const unreachableMs = (options.unreachableTimeoutSeconds ?? DEFAULT_UNREACHABLE_TIMEOUT_SECONDS) * 1000
+  let unreachableSince: number | undefined
   const getJob = (signal?: AbortSignal) => fetchJob(client, jobId, {signal})
-  /** A poll that the deadline cuts short: a slow answer must not keep the user past --timeout. */
-  const poll = async (last: Job): Promise<Job> => {
+  /**
+   * A poll that the deadline cuts short (a slow answer must not keep the user past --timeout); null
+   * while the coordinator is away, until --unreachable-timeout.
+   */
+  const poll = async (last: Job): Promise<Job | null> => {
     const remaining = deadline - Date.now()
     try {
-      return await getJob(Number.isFinite(remaining) ? AbortSignal.timeout(Math.max(1, remaining)) : undefined)
+      const job = await getJob(Number.isFinite(remaining) ? AbortSignal.timeout(Math.max(1, remaining)) : undefined)
+      unreachableSince = undefined
+      return job
     } catch (error) {
       if (timeoutSeconds !== undefined && Date.now() >= deadline) throw waitTimeoutError(jobId, timeoutSeconds, last)
-      throw error
+      if (!isAway(error)) throw error
+      unreachableSince ??= Date.now()
+      if (Date.now() - unreachableSince < unreachableMs) return null
+      throw unreachableError(jobId, error, unreachableMs / 1000)
     }
   }
 
@@ -41,6 +57,10 @@ export async function followJob(client: ApiClient, jobId: string, options: Follo
     if (remaining <= 0) throw waitTimeoutError(jobId, timeoutSeconds!, job)
     await sleep(Math.min(interval, remaining))
     const next = await poll(job)
+    if (next === null) {
+      interval = POLL_INTERVAL.maxMs
+      continue
+    }
     if (next.status === job.status) {
       interval = Math.min(POLL_INTERVAL.maxMs, interval * POLL_INTERVAL.factor)
     } else {
@@ -50,6 +70,19 @@ export async function followJob(client: ApiClient, jobId: string, options: Follo
     job = next
   }
   return job
+}
+
+/** No answer, or the answer of a proxy or a coordinator going down: worth waiting through. */
+function isAway(error: unknown): boolean {
+  return error instanceof UnreachableError || (error instanceof ApiError && [502, 503, 504].includes(error.status))
+}
+
+function unreachableError(jobId: string, error: unknown, seconds: number): CliError {
+  return new CliError(`${(error as Error).message}; gave up after ${seconds} s without an answer (--unreachable-timeout).`, {
+    exitCode: ExitCode.UNREACHABLE,
+    code: 'unreachable',
+    hint: `The job goes on if the coordinator comes back; follow it with \`aitbc jobs watch ${jobId}\`.`,
+  })
 }
 
 function waitTimeoutError(jobId: string, seconds: number, last: Job): CliError {

@@ -33,6 +33,9 @@ export function numberFlag(range: Range) {
 /** `--timeout SECONDS`: how long to wait for a job before giving up (exit 8). */
 export const timeoutFlag = numberFlag({min: 0, minInclusive: false})
 
+/** `--unreachable-timeout SECONDS`: how long a waiting command keeps trying while the coordinator is away. */
+export const unreachableTimeoutFlag = numberFlag({min: 0, minInclusive: false})
+
 /** An integer argument of at least `min`, e.g. a block height. */
 export function integerArg(min: number) {
   return Args.custom<number>({

@@ -445,6 +445,12 @@ export interface components {
             params?: components["schemas"]["JobParams"];
         };
         Job: {
+            /**
+             * @description Only in the answer to `submitJob`: set when no registered miner offering the job's model has
+             *     been seen recently (a typo in the model, or no miner up), so the job may wait a long time.
+             *     Not stored; the job is queued all the same.
+             */
+            warning?: string;
             job_id: string;
             status: components["schemas"]["JobStatus"];
             prompt: string;

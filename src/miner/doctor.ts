@@ -111,7 +111,9 @@ async function checkBackend({backend, models, probeTimeoutMs}: DoctorInput): Pro
   }
   try {
     const listed = (await backend.listModels()) ?? []
-    return {check: ok('backend', `${backend.kind} at ${backend.target} answers and lists ${listed.length} model${listed.length === 1 ? '' : 's'}`), models: listed}
+    // The names include Ollama's aliases ("llama3.2" for "llama3.2:latest"); one model is counted once.
+    const count = new Set(listed.map((name) => name.replace(/:latest$/, ''))).size
+    return {check: ok('backend', `${backend.kind} at ${backend.target} answers and lists ${count} model${count === 1 ? '' : 's'}`), models: listed}
   } catch (error) {
     if (!(error instanceof BackendError)) throw error
     return {check: fail('backend', error.message, fix)}

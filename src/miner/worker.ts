@@ -35,6 +35,8 @@ export interface MinerOptions {
   undelivered: UndeliveredResults
   onEvent: (event: MinerEvent) => void
   pollWaitSeconds?: number
+  /** Gives up (exit 6) once the coordinator has not answered for this long; absent: retries for ever. */
+  unreachableTimeoutMs?: number
   /** Re-registration period; by default a third of the job lease, at most DEFAULT_HEARTBEAT_MS. */
   heartbeatMs?: number
   backoff?: Backoff
@@ -74,6 +76,7 @@ export class MinerWorker {
   private heartbeatTimer?: NodeJS.Timeout
   private fatal?: unknown
   private coordinatorDown = false
+  private unreachableTimer?: NodeJS.Timeout
   private backendDown = false
   private readonly counts = {jobs: 0, completed: 0, failed: 0, dropped: 0}
 
@@ -122,6 +125,7 @@ export class MinerWorker {
     }
     await Promise.all(this.running.values())
     clearTimeout(this.heartbeatTimer)
+    clearTimeout(this.unreachableTimer)
     await this.courier.finish(this.stopRequested.signal)
     if (this.fatal) throw this.fatal
     return {
@@ -259,7 +263,10 @@ export class MinerWorker {
 
   private async resolveCapabilities(): Promise<string[]> {
     const {backend, models} = this.options
-    if (models?.length) return capabilityList(models)
+    if (models?.length) {
+      await this.checkBackendAtStart()
+      return capabilityList(models)
+    }
     for (let attempt = 0; !this.stopping.signal.aborted; attempt++) {
       try {
         const listed = await backend.listModels(this.stopping.signal)
@@ -277,6 +284,19 @@ export class MinerWorker {
       }
     }
     return []
+  }
+
+  /** A backend that can never work as set up stops the miner before it claims (and fails) any job. */
+  private async checkBackendAtStart(): Promise<void> {
+    try {
+      await this.options.backend.check(this.stopping.signal)
+    } catch (error) {
+      if (this.stopping.signal.aborted || !(error instanceof BackendError)) throw error
+      if (error.kind === 'misconfigured') {
+        throw minerUsageError(`Cannot use the ${this.options.backend.kind} backend: ${error.message}.`, 'Fix --command (`aitbc miner doctor` runs a test prompt through it).')
+      }
+      this.backendTrouble(error)
+    }
   }
 
   private registration(): MinerRegistration {
@@ -331,7 +351,7 @@ export class MinerWorker {
     for (let attempt = 0; this.backendDown && !this.stopping.signal.aborted; attempt++) {
       await this.pause(attempt, this.stopping.signal)
       try {
-        await this.options.backend.listModels(this.stopping.signal)
+        await this.options.backend.check(this.stopping.signal)
         this.backendAnswers()
       } catch (error) {
         if (error instanceof BackendError) this.backendTrouble(error)
@@ -351,16 +371,29 @@ export class MinerWorker {
     this.options.onEvent({type: 'notice', message: `the ${this.options.backend.kind} backend answers again`})
   }
 
+  /** One line when the coordinator goes away (a restart is quiet), and a bounded wait when asked for. */
   private coordinatorTrouble(error: unknown): void {
     if (this.coordinatorDown) return
     this.coordinatorDown = true
     const reason = error instanceof ApiError ? `the coordinator answered ${error.status}: ${error.detail}` : (error as Error).message
     this.warn(`${reason}; retrying with backoff`)
+    const limit = this.options.unreachableTimeoutMs
+    if (limit === undefined) return
+    this.unreachableTimer = setTimeout(() => {
+      this.halt(
+        new MinerError(
+          `${reason}; gave up after ${limit / 1000} s without an answer (--unreachable-timeout)`,
+          'unreachable',
+          'Is the coordinator running (`aitbc serve`)? Check --url, AITBC_URL or the profile.',
+        ),
+      )
+    }, limit)
   }
 
   private coordinatorAnswers(): void {
     if (!this.coordinatorDown) return
     this.coordinatorDown = false
+    clearTimeout(this.unreachableTimer)
     this.options.onEvent({type: 'notice', message: 'the coordinator answers again'})
   }
 

@@ -48,7 +48,7 @@ export function createApp(deps: AppDeps): CoordinatorApp {
     systemRoutes(ops),
     // Before jobRoutes: GET /v1/jobs/available must not be taken for GET /v1/jobs/{job_id}.
     minerRoutes(ops, coordinator.jobs, coordinator.miners),
-    jobRoutes(ops, coordinator.jobs),
+    jobRoutes(ops, coordinator.jobs, coordinator.miners, config.activeMinerSeconds),
     receiptRoutes(ops, coordinator.receipts),
     keyRoutes(ops, coordinator.keys, deps.signer),
     explorerRoutes(ops, deps.store, config.activeMinerSeconds),

@@ -1,7 +1,7 @@
 // The data directory: creating it (signing key, store, genesis block, one API key per role) and
 // opening it. Anything unreadable, incomplete or corrupt stops the start with a message that says what
 // and where; nothing here ever overwrites existing data.
-import {mkdir, readdir} from 'node:fs/promises'
+import {mkdir, mkdtemp, readdir, rename, rm, rmdir, stat, unlink} from 'node:fs/promises'
 import path from 'node:path'
 
 import {toHex} from '../protocol/encoding.js'
@@ -54,9 +54,37 @@ export async function isInitialised(dir: string): Promise<boolean> {
   return false
 }
 
-export async function initDataDir(dir: string): Promise<InitResult> {
+/**
+ * Creates the directory's files in a private staging directory inside it and moves them into place with
+ * the store's document last, so the directory is initialised only once everything is there. A failure,
+ * or `signal` aborting (Ctrl-C) before the document moves, leaves nothing behind; after that the caller
+ * has keys it must print.
+ */
+export async function initDataDir(dir: string, signal?: AbortSignal): Promise<InitResult> {
   if (await isInitialised(dir)) throw new DataDirError(`${dir} is already initialised; nothing was changed`)
-  await mkdir(dir, {recursive: true, mode: 0o700})
+  const createdDir = await makeDirectory(dir)
+  let staging: string | undefined
+  const moved: string[] = []
+  try {
+    staging = await mkdtemp(path.join(dir, '.init-'))
+    const result = await createFiles(staging)
+    const names = (await readdir(staging)).sort((a, b) => Number(a === STORE_FILES.doc) - Number(b === STORE_FILES.doc))
+    for (const name of names) {
+      signal?.throwIfAborted()
+      await rename(path.join(staging, name), path.join(dir, name))
+      moved.push(name)
+    }
+    await rmdir(staging)
+    return {...result, data_dir: dir}
+  } catch (error) {
+    for (const name of moved) await unlink(path.join(dir, name)).catch(() => undefined)
+    if (staging) await rm(staging, {recursive: true, force: true})
+    if (createdDir) await rmdir(dir).catch(() => undefined)
+    throw error
+  }
+}
+
+async function createFiles(dir: string): Promise<InitResult> {
   const signer = await createSigningKey(path.join(dir, SIGNING_KEY_FILE))
   const now = new Date()
   const store = await LowdbStore.create(dir, {format: 1, created_at: now.toISOString(), signing_key_id: signer.keyId})
@@ -71,6 +99,28 @@ export async function initDataDir(dir: string): Promise<InitResult> {
     miner_key: keys.miner,
     key_id: signer.keyId,
     public_key: toHex(signer.publicKey),
+  }
+}
+
+/**
+ * `mkdir -p` (mode 0700) that cannot spin: Node 20's recursive mkdir loops for ever where the parent
+ * exists but refuses new entries (e.g. /proc/nope). True when it created `dir`.
+ */
+async function makeDirectory(dir: string): Promise<boolean> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await mkdir(dir, {mode: 0o700})
+      return true
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code
+      if (code === 'EEXIST' && (await stat(dir)).isDirectory()) return false
+      const parent = path.dirname(dir)
+      if (code !== 'ENOENT' || attempt > 0 || parent === dir) {
+        const why = code === 'EEXIST' ? 'a file of that name exists' : (code ?? (error as Error).message)
+        throw new DataDirError(`cannot create the data directory ${dir}: ${why}`)
+      }
+      await makeDirectory(parent)
+    }
   }
 }
 
@@ -99,8 +149,8 @@ export async function openDataDir(dir: string): Promise<{store: LowdbStore; sign
 }
 
 /** Opens the directory, creating it first when it holds no coordinator data. */
-export async function openOrInitDataDir(dir: string): Promise<{store: LowdbStore; signer: Ed25519Signer; created?: InitResult}> {
-  const created = (await isInitialised(dir)) ? undefined : await initDataDir(dir)
+export async function openOrInitDataDir(dir: string, signal?: AbortSignal): Promise<{store: LowdbStore; signer: Ed25519Signer; created?: InitResult}> {
+  const created = (await isInitialised(dir)) ? undefined : await initDataDir(dir, signal)
   return {...(await openDataDir(dir)), created}
 }
 

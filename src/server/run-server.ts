@@ -1,7 +1,8 @@
 // Running the coordinator: open (or create) the data directory, build the app, listen, and shut down
-// cleanly: stop accepting, answer long polls, let requests in flight finish, seal and flush, close files.
+// cleanly: stop accepting, answer long polls, close idle connections at once and busy ones after their
+// answer, let requests in flight finish, seal and flush, close files.
 import {once} from 'node:events'
-import {createServer, type Server} from 'node:http'
+import {createServer, type Server, type ServerResponse} from 'node:http'
 import type {AddressInfo} from 'node:net'
 
 import {createApp, type CoordinatorApp} from './app.js'
@@ -22,6 +23,8 @@ export interface StartOptions {
   port?: number
   config?: Partial<ServerConfig>
   log?: Logger
+  /** Aborts a first initialisation of the data directory (Ctrl-C), leaving nothing behind. */
+  signal?: AbortSignal
 }
 
 export interface RunningServer {
@@ -37,7 +40,11 @@ export interface RunningServer {
 }
 
 export class ListenError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** What to do about it, when known. */
+    readonly hint?: string,
+  ) {
     super(message)
     this.name = 'ListenError'
   }
@@ -47,12 +54,13 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const host = options.host ?? DEFAULT_HOST
   // Settings are checked before the data directory is touched.
   const config = resolveConfig(options.config)
-  const {store, signer, created} = await openOrInitDataDir(options.dataDir)
+  const {store, signer, created} = await openOrInitDataDir(options.dataDir, options.signal)
   let app: CoordinatorApp
   let server: Server
+  const connections = new ConnectionCloser()
   try {
     app = createApp({store, signer, config, log: options.log})
-    server = createServer(httpTimeouts(config), app.callback())
+    server = createServer(httpTimeouts(config), connections.track(app.callback()))
     server.on('clientError', answerClientError)
     server.on('connect', answerConnect)
     server.listen(options.port ?? DEFAULT_PORT, host)
@@ -60,12 +68,15 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   } catch (error) {
     await store.close()
     const code = (error as NodeJS.ErrnoException).code
-    throw code ? new ListenError(`cannot listen on ${host}:${options.port ?? DEFAULT_PORT}: ${code}`) : error
+    const port = options.port ?? DEFAULT_PORT
+    if (!code) throw error
+    const hint = code === 'EADDRINUSE' ? `Another program (another coordinator?) listens on port ${port}: stop it, or pick another port with --port (0 picks a free one).` : undefined
+    throw new ListenError(`cannot listen on ${host}:${port}: ${code}`, hint)
   }
   app.coordinator.start()
   const port = (server.address() as AddressInfo).port
   let closing: Promise<void> | undefined
-  const close = () => (closing ??= shutdown(server, app, store))
+  const close = () => (closing ??= shutdown(server, app, store, connections))
   return {url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`, host, port, dataDir: options.dataDir, app, created, close}
 }
 
@@ -81,7 +92,34 @@ function httpTimeouts(config: ServerConfig) {
   }
 }
 
-async function shutdown(server: Server, app: CoordinatorApp, store: {close(): Promise<void>}): Promise<void> {
+/**
+ * Keep-alive connections end with the answer they are busy with once shutdown begins: a miner that
+ * polls again on its open connection would otherwise keep the server up (and be answered at once, in
+ * a loop) until the drain timeout, instead of seeing the coordinator gone and waiting quietly.
+ */
+class ConnectionCloser {
+  private closing = false
+  private readonly answering = new Set<ServerResponse>()
+
+  track<Request>(handle: (request: Request, response: ServerResponse) => unknown): (request: Request, response: ServerResponse) => void {
+    return (request, response) => {
+      if (this.closing) response.setHeader('Connection', 'close')
+      else {
+        this.answering.add(response)
+        response.once('close', () => this.answering.delete(response))
+      }
+      handle(request, response)
+    }
+  }
+
+  closeAfterAnswers(): void {
+    this.closing = true
+    for (const response of this.answering) if (!response.headersSent) response.setHeader('Connection', 'close')
+  }
+}
+
+async function shutdown(server: Server, app: CoordinatorApp, store: {close(): Promise<void>}, connections: ConnectionCloser): Promise<void> {
+  connections.closeAfterAnswers()
   const closed = new Promise<void>((resolve) => server.close(() => resolve()))
   app.coordinator.releaseWaiters()
   server.closeIdleConnections()

@@ -34,10 +34,10 @@ export function configFromFlags(flags: ServeFlagValues): Partial<ServerConfig> {
 }
 
 /** For a numeric flag: a plain non-negative decimal, optionally required to be above zero. */
-export function parseFlagNumber(input: string, flag: string, positive: boolean): number {
+export function parseFlagNumber(input: string, positive: boolean): number {
   const value = parseNonNegativeNumber(input)
   if (value === undefined || (positive && value === 0)) {
-    throw new Error(`--${flag} must be a number ${positive ? '> 0' : '>= 0'}, got ${JSON.stringify(input)}`)
+    throw new RangeError(`Expected a number ${positive ? 'greater than 0' : 'of at least 0'} but received: ${input}`)
   }
   return value
 }

@@ -42,6 +42,16 @@ describe('aitbc miner doctor', () => {
     assert.deepEqual(document.checks.map((check) => check.check), ['coordinator', 'miner key', 'backend', 'models', 'clock'])
   })
 
+  test('backend: a model listed with its tag alias counts once', async () => {
+    const two = await startFakeOllama(['llama3.2:latest', 'qwen2.5:7b'])
+    try {
+      const result = await doctor(['--backend-url', two.url])
+      assert.equal(line(result.stdout, 'backend'), `ok    backend      ollama at ${two.url} answers and lists 2 models`)
+    } finally {
+      await two.close()
+    }
+  })
+
   test('coordinator: not answering', async () => {
     const result = await doctor(['--url', `http://127.0.0.1:${await freePort()}`])
     assert.equal(result.code, 1)

@@ -92,14 +92,14 @@ describe('aitbc miner run', () => {
     await requestJson(server.url, `/v1/jobs/${later}/cancel`, {key: server.clientKey, method: 'POST'})
   })
 
-  test('second SIGINT: the running job is reported failed and goes back to the queue; exit 1', async () => {
+  test('second SIGINT: the running job is reported failed and goes back to the queue; exit 130', async () => {
     const id = await submitJob(server, 'abandon me', 'abandon-model')
     const miner = startCli(minerArgs('abandon-miner', 'sleep 20', 'abandon-model'), env)
     await until('the job to run', async () => (await getJob(server, id)).status === 'running')
     miner.child.kill('SIGINT')
     await miner.waitFor(/stopping/)
     miner.child.kill('SIGINT')
-    assert.equal(await miner.exited, 1)
+    assert.equal(await miner.exited, 130)
     assert.match(miner.stderr(), /job \S+ abandon-model failed after .*: the miner was stopped before the job finished \(back in the queue\)/)
     assert.match(miner.stderr(), /Stopped before the running jobs finished/)
     const job = await getJob(server, id)

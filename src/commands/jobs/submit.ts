@@ -2,10 +2,10 @@ import {Args, Flags} from '@oclif/core'
 
 import {ApiCommand} from '../../cli/api-command.js'
 import {jobRequest, jobRequestFlags} from '../../cli/job-flags.js'
-import {followJob} from '../../cli/job-follower.js'
+import {DEFAULT_UNREACHABLE_TIMEOUT_SECONDS, followJob} from '../../cli/job-follower.js'
 import {jobUnsuccessfulError} from '../../cli/job-outcome.js'
 import {jobState, textForStdout} from '../../cli/job-render.js'
-import {timeoutFlag} from '../../cli/number-flags.js'
+import {timeoutFlag, unreachableTimeoutFlag} from '../../cli/number-flags.js'
 import {readPromptInput} from '../../cli/prompt-input.js'
 import {submitJob} from '../../client/jobs.js'
 
@@ -37,6 +37,10 @@ Every submit carries a fresh Idempotency-Key, so a retry after a dropped connect
     ...jobRequestFlags,
     wait: Flags.boolean({char: 'w', summary: 'Wait for the job to end and print its result.'}),
     timeout: timeoutFlag({summary: 'With --wait: give up after this many seconds (exit 8).', dependsOn: ['wait']}),
+    'unreachable-timeout': unreachableTimeoutFlag({
+      summary: 'With --wait: keep waiting this many seconds while the coordinator does not answer (a restart), then exit 6.',
+      default: DEFAULT_UNREACHABLE_TIMEOUT_SECONDS,
+    }),
   }
 
   async run() {
@@ -44,6 +48,7 @@ Every submit carries a fresh Idempotency-Key, so a retry after a dropped connect
     const prompt = await readPromptInput(this.io, this.args.prompt, {json, note: (text) => this.note(text)})
     const client = await this.client()
     const job = await submitJob(client, jobRequest(prompt, this.flags))
+    if (job.warning) this.note(`Warning: ${job.warning}.`)
     if (!this.flags.wait) {
       this.note(`Submitted ${job.job_id} (${job.status}).`)
       this.line(job.job_id)
@@ -55,6 +60,7 @@ Every submit carries a fresh Idempotency-Key, so a retry after a dropped connect
     const final = await followJob(client, job.job_id, {
       initial: job,
       timeoutSeconds: this.flags.timeout,
+      unreachableTimeoutSeconds: this.flags['unreachable-timeout'],
       onChange: (next) => spinner.update(jobState(next)),
     }).finally(() => spinner.stop())
 

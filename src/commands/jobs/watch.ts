@@ -1,10 +1,10 @@
 import {Args} from '@oclif/core'
 
 import {ApiCommand} from '../../cli/api-command.js'
-import {followJob} from '../../cli/job-follower.js'
+import {DEFAULT_UNREACHABLE_TIMEOUT_SECONDS, followJob} from '../../cli/job-follower.js'
 import {jobUnsuccessfulError} from '../../cli/job-outcome.js'
 import {jobState} from '../../cli/job-render.js'
-import {timeoutFlag} from '../../cli/number-flags.js'
+import {timeoutFlag, unreachableTimeoutFlag} from '../../cli/number-flags.js'
 
 export default class JobsWatch extends ApiCommand<typeof JobsWatch> {
   static summary = 'Follow a job until it ends.'
@@ -26,6 +26,10 @@ The exit code tells how it ended: 0 completed, 7 failed or cancelled, 8 when --t
 
   static flags = {
     timeout: timeoutFlag({summary: 'Give up after this many seconds (exit 8).'}),
+    'unreachable-timeout': unreachableTimeoutFlag({
+      summary: 'Keep waiting this many seconds while the coordinator does not answer (a restart), then exit 6.',
+      default: DEFAULT_UNREACHABLE_TIMEOUT_SECONDS,
+    }),
   }
 
   async run() {
@@ -34,6 +38,7 @@ The exit code tells how it ended: 0 completed, 7 failed or cancelled, 8 when --t
     const spinner = await this.io.startSpinner(`Watching ${this.args.job_id}`, json)
     const final = await followJob(client, this.args.job_id, {
       timeoutSeconds: this.flags.timeout,
+      unreachableTimeoutSeconds: this.flags['unreachable-timeout'],
       onChange: (job) => (json ? this.jsonLine(job) : spinner.update(jobState(job))),
     }).finally(() => spinner.stop())
 

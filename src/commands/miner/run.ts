@@ -4,6 +4,9 @@ import {Flags} from '@oclif/core'
 
 import {ApiCommand} from '../../cli/api-command.js'
 import {CliError, usageError} from '../../cli/errors.js'
+import {ExitCode} from '../../cli/exit-codes.js'
+import {DEFAULT_UNREACHABLE_TIMEOUT_SECONDS} from '../../cli/job-follower.js'
+import {unreachableTimeoutFlag} from '../../cli/number-flags.js'
 import {createBackend} from '../../miner/backends/index.js'
 import {backendSettingsFrom, minerBackendFlags, minerIdFrom, undeliveredFile} from '../../miner/command-flags.js'
 import {CoordinatorLink} from '../../miner/coordinator-link.js'
@@ -13,12 +16,13 @@ import {onStopSignals} from '../../miner/stop-signals.js'
 import {UndeliveredResults} from '../../miner/undelivered-results.js'
 import {type MinerEvent, MinerWorker} from '../../miner/worker.js'
 
+
 export default class MinerRun extends ApiCommand<typeof MinerRun> {
   static summary = 'Run a miner: take jobs from the coordinator and run them on a local inference backend.'
   static description = `Registers the miner with the models it serves (by default every model the backend lists) and its GPU (from nvidia-smi when present, else --gpu-name/--gpu-memory), re-registers as a heartbeat, waits for jobs (long poll), claims them, runs them on the backend and delivers each result with the token count the backend reports; a job the backend fails is reported failed, so the coordinator requeues it.
 Backends: ollama (POST /api/generate), openai (any OpenAI-compatible server: llama.cpp, vLLM, LM Studio; POST /v1/chat/completions) and command (a shell command: the prompt on stdin, the result on stdout; the job's model and params in AITBC_MODEL, AITBC_MAX_TOKENS, AITBC_TEMPERATURE, AITBC_TOP_P and AITBC_JOB_ID).
-When the coordinator or the backend is down the miner backs off and carries on. A result the coordinator cannot take yet is kept (in --state-dir) and retried, across restarts too.
-The first Ctrl-C (SIGINT) or SIGTERM stops taking jobs and exits 0 once the running ones are delivered; a second reports the running jobs as failed so they go back to the queue, and exits 1.
+When the coordinator or the backend is down the miner backs off and carries on (one line when it goes away, one when it is back); with --once it gives up after --unreachable-timeout (exit 6). A command that cannot be found stops the miner at start (exit 2); one that stops being found pauses it, as a backend server that does not answer does. A result the coordinator cannot take yet is kept (in --state-dir) and retried, across restarts too.
+The first Ctrl-C (SIGINT) or SIGTERM stops taking jobs and exits once the running ones are delivered: 130 after SIGINT, 0 after SIGTERM (a service manager's orderly stop); a second reports the running jobs as failed so they go back to the queue, and exits 130 after SIGINT, 1 otherwise.
 One line per job on stderr (job id, model, tokens, seconds); with --json, JSON Lines on stdout instead.
 Needs a miner key (AITBC_API_KEY, --api-key or a profile). Check the setup first with \`aitbc miner doctor\`.`
 
@@ -42,6 +46,9 @@ Needs a miner key (AITBC_API_KEY, --api-key or a profile). Check the setup first
       summary: "Seconds a job may run on the backend before it counts as failed [default: the job's lease, less a few seconds to deliver].",
       min: 1,
     }),
+    'unreachable-timeout': unreachableTimeoutFlag({
+      summary: 'Give up (exit 6) when the coordinator has not answered for this many seconds [default: 60 with --once, else never].',
+    }),
     'gpu-name': Flags.string({summary: 'GPU name to register, e.g. "RTX 4090" [default: from nvidia-smi].'}),
     'gpu-memory': Flags.string({summary: 'GPU memory to register, e.g. "24564 MiB" [default: from nvidia-smi].'}),
     'state-dir': Flags.string({
@@ -57,6 +64,7 @@ Needs a miner key (AITBC_API_KEY, --api-key or a profile). Check the setup first
     const {url, apiKey} = await this.connection()
     if (!apiKey) throw usageError('No API key: a miner needs a key with the miner role.', 'Set AITBC_API_KEY, pass --api-key, or use a profile (`aitbc login`).')
     const stateDir = flags['state-dir'] ?? path.join(this.config.dataDir, 'miner')
+    const unreachableSeconds = flags['unreachable-timeout'] ?? (flags.once ? DEFAULT_UNREACHABLE_TIMEOUT_SECONDS : undefined)
     const worker = new MinerWorker({
       minerId,
       link: new CoordinatorLink(await this.client()),
@@ -67,12 +75,15 @@ Needs a miner key (AITBC_API_KEY, --api-key or a profile). Check the setup first
       once: flags.once,
       maxJobs: flags['max-jobs'],
       jobTimeoutMs: flags['job-timeout'] === undefined ? undefined : flags['job-timeout'] * 1000,
+      unreachableTimeoutMs: unreachableSeconds === undefined ? undefined : unreachableSeconds * 1000,
       undelivered: await UndeliveredResults.open(undeliveredFile(stateDir, minerId)),
       onEvent: (event) => this.show(event),
     })
     this.where = {url, backend: `${backend.kind} ${backend.target}`}
+    let firstSignal: NodeJS.Signals | undefined
     const removeHandlers = onStopSignals(
-      () => {
+      (signal) => {
+        firstSignal = signal
         worker.stop()
         this.show({type: 'notice', message: 'stopping: taking no more jobs, finishing the running ones (signal again to abandon them)'})
       },
@@ -85,9 +96,15 @@ Needs a miner key (AITBC_API_KEY, --api-key or a profile). Check the setup first
       const summary = await worker.run()
       if (this.jsonEnabled()) this.jsonLine({event: 'stopped', ...summary})
       else this.io.stderr.write(`${describeSummary(summary)}\n`)
+      // Ctrl-C is an interruption (130, as a shell reports it), never success; SIGTERM is an orderly stop.
+      const interrupted = firstSignal === 'SIGINT'
       if (summary.abandoned) {
-        throw new CliError('Stopped before the running jobs finished; they were reported failed and go back to the queue.', {code: 'interrupted'})
+        throw new CliError('Stopped before the running jobs finished; they were reported failed and go back to the queue.', {
+          code: 'interrupted',
+          exitCode: interrupted ? ExitCode.INTERRUPTED : ExitCode.ERROR,
+        })
       }
+      if (interrupted) this.exit(ExitCode.INTERRUPTED)
     } finally {
       removeHandlers()
     }

@@ -28,13 +28,20 @@ export interface InferenceBackend {
   listModels(signal?: AbortSignal): Promise<string[] | undefined>
   /** Runs one job. Throws BackendError; rethrows the signal's reason when aborted. */
   generate(request: GenerationRequest, signal: AbortSignal): Promise<Generation>
+  /**
+   * Whether it can take jobs now: resolves when it can, throws BackendError when it cannot. The miner
+   * calls it before taking jobs and, while the backend is down, to learn when it is back.
+   */
+  check(signal: AbortSignal): Promise<void>
 }
 
 /**
- * `unavailable`: the backend did not answer at all (down, refused, wrong URL) — the miner pauses
- * before taking more work. `failed`: it answered, but this job did not succeed.
+ * `unavailable`: the backend did not answer at all (down, refused, wrong URL, a command not found) —
+ * the miner pauses before taking more work. `failed`: it answered, but this job did not succeed.
+ * `misconfigured`: it can never work as set up (a command that does not exist) — the miner refuses to
+ * start rather than fail every queued job.
  */
-export type BackendFailureKind = 'unavailable' | 'failed'
+export type BackendFailureKind = 'unavailable' | 'failed' | 'misconfigured'
 
 export class BackendError extends Error {
   constructor(

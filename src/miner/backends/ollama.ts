@@ -29,6 +29,10 @@ export class OllamaBackend implements InferenceBackend {
     return [...names]
   }
 
+  async check(signal: AbortSignal): Promise<void> {
+    await this.listModels(signal)
+  }
+
   async generate(request: GenerationRequest, signal: AbortSignal): Promise<Generation> {
     const body = await requestJson(
       `${this.target}/api/generate`,

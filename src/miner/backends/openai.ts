@@ -25,6 +25,10 @@ export class OpenAiBackend implements InferenceBackend {
     return (body.data as Array<{id?: unknown}>).flatMap((entry) => (typeof entry?.id === 'string' ? [entry.id] : []))
   }
 
+  async check(signal: AbortSignal): Promise<void> {
+    await this.listModels(signal)
+  }
+
   async generate(request: GenerationRequest, signal: AbortSignal): Promise<Generation> {
     const body = await requestJson(
       `${this.target}/v1/chat/completions`,

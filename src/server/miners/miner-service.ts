@@ -16,10 +16,29 @@ export interface MinerRegistration {
 }
 
 export class MinerService {
+  /** When a miner offering each model was last seen; built from the store on first use, then kept up. */
+  private lastSeenByModel?: Map<string, number>
+
   constructor(
     private readonly store: Store,
     private readonly ledger: Ledger,
   ) {}
+
+  /** Whether a registered miner offering `model` has been seen within `seconds` (a submit warns if not). */
+  servedRecently(model: string, seconds: number, now = Date.now()): boolean {
+    if (!this.lastSeenByModel) {
+      this.lastSeenByModel = new Map()
+      for (const miner of this.store.miners()) this.noteSeen(miner)
+    }
+    return (this.lastSeenByModel.get(model) ?? -Infinity) >= now - seconds * 1000
+  }
+
+  private noteSeen(miner: MinerRecord): void {
+    const seen = Date.parse(miner.last_seen)
+    for (const model of miner.capabilities) {
+      if (!(this.lastSeenByModel!.get(model)! >= seen)) this.lastSeenByModel!.set(model, seen)
+    }
+  }
 
   async register(principal: Principal, registration: MinerRegistration): Promise<MinerRecord> {
     const existing = this.store.getMiner(registration.miner_id)
@@ -36,6 +55,7 @@ export class MinerService {
       last_seen: now.toISOString(),
     }
     this.store.putMiner(miner)
+    if (this.lastSeenByModel) this.noteSeen(miner)
     const changed = !existing || !isDeepStrictEqual(existing.capabilities, miner.capabilities) || !isDeepStrictEqual(existing.gpu_info, miner.gpu_info)
     if (changed) {
       this.ledger.record('miner_registered', {miner_id: miner.miner_id, principal: miner.principal, capabilities: miner.capabilities}, now)

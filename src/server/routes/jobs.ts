@@ -5,14 +5,20 @@ import type {JobStatus} from '../../protocol/job-states.js'
 import {jobView} from '../jobs/job-view.js'
 import type {JobRequest, JobService} from '../jobs/job-service.js'
 import {principalOf, type Operations} from '../http/operations.js'
+import type {MinerService} from '../miners/miner-service.js'
 
-export function jobRoutes(ops: Operations, jobs: JobService): Router {
+export function jobRoutes(ops: Operations, jobs: JobService, miners: MinerService, activeMinerSeconds: number): Router {
   const router = new Router()
 
   ops.define(router, 'submitJob', async (request) => {
     const key = request.headers['idempotency-key'] as string | undefined
     const {job, replayed} = await jobs.submit(principalOf(request), request.body as JobRequest, key)
-    return {status: 201, body: jobView(job), headers: {Location: `/v1/jobs/${job.job_id}`, ...(replayed ? {'Idempotent-Replayed': 'true'} : {})}}
+    // A typo in the model, or no miner up: the job would wait unnoticed, so the answer says so.
+    const warning = miners.servedRecently(job.model, activeMinerSeconds)
+      ? undefined
+      : `no miner serving ${job.model} has been seen in the last ${activeMinerSeconds} s; the job waits until one comes`
+    const headers = {Location: `/v1/jobs/${job.job_id}`, ...(replayed ? {'Idempotent-Replayed': 'true'} : {})}
+    return {status: 201, body: {...jobView(job), ...(warning ? {warning} : {})}, headers}
   })
 
   ops.define(router, 'listJobs', (request) => {
