@@ -7,30 +7,36 @@ export function isWellFormed(text: string): boolean {
   return !LONE_SURROGATE.test(text)
 }
 
-/** The path of the first string (value or member name) holding a lone surrogate, or undefined. */
+/**
+ * The path of the first string (value or member name) holding a lone surrogate, or undefined. The walk
+ * keeps its own stack, so a hostile body nested thousands deep cannot overflow the call stack; the common
+ * answer, none, builds no paths (every receipt and transaction is checked before it is hashed).
+ */
 export function loneSurrogatePath(value: unknown): string | undefined {
-  // Every receipt and transaction is checked before it is hashed: the common answer, none, builds no paths.
-  return hasLoneSurrogate(value) ? pathTo(value, '') : undefined
-}
-
-function hasLoneSurrogate(value: unknown): boolean {
-  if (typeof value === 'string') return LONE_SURROGATE.test(value)
-  if (typeof value !== 'object' || value === null) return false
-  if (Array.isArray(value)) return value.some(hasLoneSurrogate)
-  for (const key in value) {
-    if (LONE_SURROGATE.test(key) || hasLoneSurrogate((value as Record<string, unknown>)[key])) return true
-  }
-  return false
-}
-
-function pathTo(value: unknown, path: string): string | undefined {
-  if (typeof value === 'string') return isWellFormed(value) ? undefined : path || '(the value itself)'
-  if (typeof value !== 'object' || value === null) return undefined
-  const entries: [string, unknown][] = Array.isArray(value) ? value.map((item, i) => [`${path}[${i}]`, item]) : Object.entries(value).map(([key, item]) => [path ? `${path}.${key}` : key, item])
-  if (!Array.isArray(value) && Object.keys(value).some((key) => !isWellFormed(key))) return `${path || '(the value itself)'} (a member name)`
-  for (const [at, item] of entries) {
-    const found = pathTo(item, at)
-    if (found !== undefined) return found
+  const stack: Visit[] = [{value}]
+  for (let visit = stack.pop(); visit; visit = stack.pop()) {
+    const current = visit.value
+    if (typeof current === 'string') {
+      if (!isWellFormed(current)) return pathOf(visit) || '(the value itself)'
+    } else if (Array.isArray(current)) {
+      for (let i = current.length - 1; i >= 0; i--) stack.push({value: current[i], parent: visit, key: i})
+    } else if (typeof current === 'object' && current !== null) {
+      const keys = Object.keys(current)
+      if (keys.some((key) => !isWellFormed(key))) return `${pathOf(visit) || '(the value itself)'} (a member name)`
+      for (let i = keys.length - 1; i >= 0; i--) stack.push({value: (current as Record<string, unknown>)[keys[i]], parent: visit, key: keys[i]})
+    }
   }
   return undefined
+}
+
+interface Visit {
+  value: unknown
+  parent?: Visit
+  key?: string | number
+}
+
+function pathOf(visit: Visit): string {
+  const keys: (string | number)[] = []
+  for (let at: Visit | undefined = visit; at?.parent; at = at.parent) keys.unshift(at.key!)
+  return keys.map((key, i) => (typeof key === 'number' ? `[${key}]` : i === 0 ? key : `.${key}`)).join('')
 }

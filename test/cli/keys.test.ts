@@ -27,7 +27,7 @@ describe('aitbc keys', {concurrency: 4}, () => {
     const env = {AITBC_CONFIG_DIR: tempConfigDir()}
     const key = newSigner()
     assert.deepEqual(json(await aitbc(['keys', 'list', '--json'], {env})), [])
-    assertExit(await aitbc(['keys', 'trust', key.keyId], {env}), 0)
+    assertExit(await aitbc(['keys', 'trust', '--', key.keyId], {env}), 0) // '--': a key id may start with '-'
     const again = await aitbc(['keys', 'trust', Buffer.from(key.publicKey).toString('hex')], {env})
     assertExit(again, 0)
     assert.match(again.stderr, /already trusted/)

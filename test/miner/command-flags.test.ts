@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict'
 import {test} from 'node:test'
 
-import {CliError} from '../../src/cli/errors.js'
+import {describeFailure} from '../../src/cli/errors.js'
 import {backendSettingsFrom, minerIdFrom, undeliveredFile} from '../../src/miner/command-flags.js'
 
-const usage = (pattern: RegExp) => (error: unknown) => error instanceof CliError && error.exitCode === 2 && pattern.test(error.message)
+const usage = (pattern: RegExp) => (error: unknown) => describeFailure(error).exitCode === 2 && pattern.test((error as Error).message)
 
 test('the backend: ollama by default, command when --command is given', () => {
   assert.deepEqual(backendSettingsFrom({}), {kind: 'ollama', url: undefined, apiKey: undefined})

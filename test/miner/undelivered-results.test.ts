@@ -4,7 +4,7 @@ import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {test} from 'node:test'
 
-import {CliError} from '../../src/cli/errors.js'
+import {MinerError} from '../../src/miner/errors.js'
 import {type Delivery, UndeliveredResults} from '../../src/miner/undelivered-results.js'
 
 const fileIn = () => path.join(mkdtempSync(path.join(tmpdir(), 'aitbc-undelivered-')), 'state', 'm1.undelivered.json')
@@ -36,7 +36,7 @@ test('a file that is not undelivered results stops the start and is left as it w
   await (await UndeliveredResults.open(file)).keep(result)
   writeFileSync(file, '{"not": "a list"')
   await assert.rejects(UndeliveredResults.open(file), (error: unknown) => {
-    assert.ok(error instanceof CliError)
+    assert.ok(error instanceof MinerError)
     assert.match(error.message, /cannot be read as them/)
     assert.match(error.hint ?? '', /move it away/)
     return true
