@@ -3,6 +3,7 @@
 import Koa from 'koa'
 
 import type {Ed25519Signer} from '../protocol/ed25519.js'
+import {systemClock, type Clock} from './clock.js'
 import {resolveConfig, type ServerConfig} from './config.js'
 import {Coordinator} from './coordinator.js'
 import {loadContract} from './http/contract.js'
@@ -24,6 +25,8 @@ export interface AppDeps {
   config?: Partial<ServerConfig>
   /** Where server errors are logged (default: stderr). */
   log?: Logger
+  /** Where time comes from (default: the system clock); tests pass a ManualClock. */
+  clock?: Clock
 }
 
 export interface CoordinatorApp extends Koa {
@@ -35,7 +38,7 @@ export function createApp(deps: AppDeps): CoordinatorApp {
   const log = deps.log ?? ((message: string) => console.error(message))
   const config = resolveConfig(deps.config)
   const contract = loadContract()
-  const coordinator = new Coordinator(deps.store, deps.signer, config, contract, log)
+  const coordinator = new Coordinator(deps.store, deps.signer, config, contract, log, deps.clock ?? systemClock)
   const ops = new Operations(contract, deps.store, config.bodyLimitBytes, RateLimiter.fromConfig(config))
 
   const app = new Koa() as CoordinatorApp
@@ -50,7 +53,7 @@ export function createApp(deps: AppDeps): CoordinatorApp {
     jobRoutes(ops, coordinator.jobs),
     receiptRoutes(ops, coordinator.receipts),
     keyRoutes(ops, coordinator.keys, deps.signer),
-    explorerRoutes(ops, deps.store, config.activeMinerSeconds),
+    explorerRoutes(ops, deps.store, config.activeMinerSeconds, coordinator.clock),
   ]
   ops.assertComplete()
   for (const router of routers) app.use(router.routes())

@@ -6,6 +6,7 @@ import {sha256Hex} from '../../protocol/encoding.js'
 import type {JobStatus} from '../../protocol/job-states.js'
 import type {Receipt} from '../../protocol/receipt.js'
 import type {Principal} from '../auth/api-keys.js'
+import type {Clock} from '../clock.js'
 import {pricePer1000Tokens, type ServerConfig} from '../config.js'
 import {conflict, forbidden, notFound, promptTooLarge} from '../http/api-error.js'
 import {newId} from '../ids.js'
@@ -45,6 +46,7 @@ export class JobService {
     private readonly config: ServerConfig,
     private readonly waiters: JobWaiters,
     private readonly defaults: JobDefaults,
+    private readonly clock: Clock,
   ) {}
 
   /** A retry with the same Idempotency-Key gets the first job back (`replayed`); a different request under it is a 409. */
@@ -66,7 +68,7 @@ export class JobService {
         return {job: earlier, replayed: true}
       }
     }
-    const now = new Date()
+    const now = new Date(this.clock.now())
     const job: JobRecord = {
       job_id: newId('job'),
       status: 'pending',
@@ -98,7 +100,7 @@ export class JobService {
   async cancel(principal: Principal, jobId: string): Promise<JobRecord> {
     const job = this.store.getJob(jobId)
     if (!job || (principal.role !== 'admin' && job.client !== principal.name)) throw notFound(`job ${jobId} not found`)
-    const now = new Date()
+    const now = new Date(this.clock.now())
     const moved = this.apply(machine.cancel(job, now))
     this.offers.release(jobId)
     this.ledger.record('job_cancelled', {job_id: jobId, by: principal.name, previous_status: job.status}, now)
@@ -112,11 +114,12 @@ export class JobService {
    */
   async available(principal: Principal, minerId: string, waitSeconds: number, signal?: AbortSignal): Promise<JobRecord | null> {
     this.ownedMiner(principal, minerId)
-    this.store.touchMiner(minerId, new Date().toISOString())
-    const deadline = Date.now() + waitSeconds * 1000
+    this.store.touchMiner(minerId, new Date(this.clock.now()).toISOString())
+    // The wait itself is transport, not a decision: it runs on real time whatever the clock says.
+    const deadline = performance.now() + waitSeconds * 1000
     for (;;) {
       const capabilities = this.store.getMiner(minerId)!.capabilities
-      const now = Date.now()
+      const now = this.clock.now()
       const job = this.store.oldestPendingJob(capabilities, (jobId) => this.offers.heldForAnother(jobId, minerId, now))
       if (job) {
         this.offers.offer(job.job_id, minerId, now)
@@ -124,7 +127,7 @@ export class JobService {
         signal?.addEventListener('abort', () => (this.offers.release(job.job_id), this.waiters.notify(job.model)), {once: true})
         return job
       }
-      const remaining = deadline - Date.now()
+      const remaining = deadline - performance.now()
       if (remaining <= 0 || this.waiters.isClosed || signal?.aborted) return null
       await this.waiters.wait(new Set(capabilities), remaining, signal)
     }
@@ -136,7 +139,7 @@ export class JobService {
     if (job.status === 'pending' && !miner.capabilities.includes(job.model)) {
       throw conflict(`miner ${minerId} does not serve model ${job.model}; register it with that capability first`)
     }
-    const now = new Date()
+    const now = new Date(this.clock.now())
     const claimed = this.apply(machine.claim(job, minerId, now, this.config.leaseSeconds))
     this.offers.release(jobId)
     this.store.touchMiner(minerId, now.toISOString())
@@ -150,7 +153,7 @@ export class JobService {
     const job = this.settleLease(this.requireJob(jobId))
     const refused = machine.checkHolder(job, result.miner_id)
     if (refused) throw conflict(refused)
-    const now = new Date()
+    const now = new Date(this.clock.now())
     const receipt = issueReceipt(
       {
         receiptId: newReceiptId(),
@@ -178,7 +181,7 @@ export class JobService {
     const job = this.settleLease(this.requireJob(jobId))
     const refused = machine.checkHolder(job, failure.miner_id)
     if (refused) throw conflict(refused)
-    const now = new Date()
+    const now = new Date(this.clock.now())
     const next = this.endAttempt(job, failure.error, 'miner_reported', now)
     this.store.touchMiner(failure.miner_id, now.toISOString())
     await this.store.commit()
@@ -208,7 +211,7 @@ export class JobService {
    * makes a claim atomic. The commit of the caller (or of the sweeper) makes it durable.
    */
   private settleLease(job: JobRecord): JobRecord {
-    const now = new Date()
+    const now = new Date(this.clock.now())
     if (!machine.leaseExpired(job, now)) return job
     const next = this.endAttempt(job, leaseError(job, this.config), 'lease_expired', now)
     this.store.commit().catch(() => undefined)

@@ -1,5 +1,6 @@
 // Sends running jobs whose lease ran out back to pending (or to failed after the last attempt). It runs
 // once at start, so leases that expired while the coordinator was down are handled too.
+import type {Clock} from '../clock.js'
 import type {Logger} from '../http/error-middleware.js'
 
 export interface LeaseExpirer {
@@ -13,6 +14,7 @@ export class LeaseSweeper {
     private readonly jobs: LeaseExpirer,
     private readonly leaseSeconds: number,
     private readonly log: Logger,
+    private readonly clock: Clock,
   ) {}
 
   /** Checks every quarter lease, between 0.1 s and 1 s: late by at most that much. */
@@ -32,7 +34,7 @@ export class LeaseSweeper {
 
   async sweep(): Promise<void> {
     try {
-      await this.jobs.expireLeases(new Date())
+      await this.jobs.expireLeases(new Date(this.clock.now()))
     } catch (error) {
       this.log(`expiring leases failed: ${(error as Error).message}`)
     }

@@ -4,6 +4,7 @@
 import {isDeepStrictEqual} from 'node:util'
 
 import type {Principal} from '../auth/api-keys.js'
+import type {Clock} from '../clock.js'
 import {forbidden} from '../http/api-error.js'
 import type {Ledger} from '../ledger/ledger.js'
 import type {GpuInfo, MinerRecord} from '../store/records.js'
@@ -19,6 +20,7 @@ export class MinerService {
   constructor(
     private readonly store: Store,
     private readonly ledger: Ledger,
+    private readonly clock: Clock,
   ) {}
 
   async register(principal: Principal, registration: MinerRegistration): Promise<MinerRecord> {
@@ -26,7 +28,7 @@ export class MinerService {
     if (existing && existing.principal !== principal.name) {
       throw forbidden(`miner ${registration.miner_id} belongs to another principal; choose another miner_id`)
     }
-    const now = new Date()
+    const now = new Date(this.clock.now())
     const miner: MinerRecord = {
       miner_id: registration.miner_id,
       capabilities: [...new Set(registration.capabilities)],

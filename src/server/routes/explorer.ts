@@ -2,12 +2,13 @@
 // receipts and network stats.
 import Router from '@koa/router'
 
+import type {Clock} from '../clock.js'
 import {networkStats} from '../explorer/network-stats.js'
 import {notFound} from '../http/api-error.js'
 import type {Operations} from '../http/operations.js'
 import type {Store} from '../store/store.js'
 
-export function explorerRoutes(ops: Operations, store: Store, activeMinerSeconds: number): Router {
+export function explorerRoutes(ops: Operations, store: Store, activeMinerSeconds: number, clock: Clock): Router {
   const router = new Router()
 
   ops.define(router, 'listBlocks', (request) => {
@@ -29,7 +30,7 @@ export function explorerRoutes(ops: Operations, store: Store, activeMinerSeconds
     body: store.listReceipts({limit: request.query.limit as number, offset: 0}),
   }))
 
-  ops.define(router, 'getStats', () => ({body: networkStats(store, activeMinerSeconds)}))
+  ops.define(router, 'getStats', () => ({body: networkStats(store, activeMinerSeconds, clock.now())}))
 
   return router
 }
