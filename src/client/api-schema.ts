@@ -424,8 +424,14 @@ export interface components {
             /** @example 1.0.0 */
             version: string;
         };
-        /** @enum {string} */
-        JobStatus: "pending" | "running" | "completed" | "failed" | "cancelled";
+        /**
+         * @description pending -> running -> completed | failed | cancelled. A failed attempt sends a running job back to
+         *     pending; it fails for good once miners of `serve --max-attempts` different keys failed it. A pending
+         *     job no miner claimed within `serve --pending-ttl` (24 h by default) ends `expired`, with a
+         *     `job_expired` ledger transaction. completed, failed, cancelled and expired are final.
+         * @enum {string}
+         */
+        JobStatus: "pending" | "running" | "completed" | "failed" | "cancelled" | "expired";
         MinerId: string;
         PrincipalName: string;
         ModelName: string;
@@ -455,12 +461,15 @@ export interface components {
                 top_p: number;
             };
             result?: string;
-            /** @description Why the job failed, or the last failure of a job that was requeued. */
+            /** @description Why the job failed or expired, or the last failure of a job that was requeued. */
             error?: string;
             miner_id?: string;
             /** @description Principal name of the key that submitted the job. */
             client: string;
-            /** @description How many times the job has been claimed. */
+            /**
+             * @description How many times the job has been claimed. A miner whose attempt failed is not offered the job
+             *     again (and may not claim it), so these are attempts of different miners.
+             */
             attempts: number;
             receipt_id?: string;
             /** Format: date-time */
@@ -579,7 +588,7 @@ export interface components {
             transaction_list: components["schemas"]["Transaction"][];
         };
         /** @enum {string} */
-        TransactionType: "job_submitted" | "job_claimed" | "job_completed" | "job_failed" | "job_cancelled" | "job_requeued" | "receipt_issued" | "miner_registered";
+        TransactionType: "job_submitted" | "job_claimed" | "job_completed" | "job_failed" | "job_cancelled" | "job_requeued" | "job_expired" | "receipt_issued" | "miner_registered";
         Transaction: {
             tx_hash: string;
             /** @description Position in the ledger, from 1, without gaps. */
@@ -606,9 +615,12 @@ export interface components {
              *     `forbidden` (403), `not_found` (404, also for things the caller may not see),
              *     `method_not_allowed` (405), `conflict` (409), `payload_too_large` (413: the body, or a prompt
              *     over the coordinator's prompt limit), `rate_limited` (429, with `Retry-After` in seconds, when
-             *     the coordinator limits requests per key), `malformed_request` (400, not valid HTTP),
+             *     the coordinator limits requests per key or per client address), `limit_reached` (429, a cap
+             *     named in `detail` with its `serve` flag), `miner_cooling_down` (429, the miner failed too
+             *     many jobs lately), `malformed_request` (400, not valid HTTP),
              *     `request_timeout` (408, the request did not arrive in time), `headers_too_large` (431),
-             *     `internal_error` (500), `service_unavailable` (503, the coordinator cannot write its data).
+             *     `internal_error` (500), `service_unavailable` (503, the coordinator cannot write its data, or
+             *     large answers not yet read by their clients fill its answer memory; `Retry-After` says when).
              */
             error_code: string;
         };
@@ -668,6 +680,23 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
+        /**
+         * @description A limit of the coordinator was reached: `rate_limited` (requests per second per key, or per
+         *     client address on public endpoints; `serve --rate-limit`), `limit_reached` (a cap, named in
+         *     `detail` with the `serve` flag that sets it: pending jobs per client, queued prompt bytes, long
+         *     polls per key, miner ids per key, capabilities per miner), or `miner_cooling_down` (the miner
+         *     failed too many jobs lately). `Retry-After` says in how many seconds to try again.
+         */
+        TooManyRequests: {
+            headers: {
+                /** @description Seconds to wait before trying again. */
+                "Retry-After"?: number;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
     };
     parameters: {
         JobId: string;
@@ -696,6 +725,7 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
         };
     };
     getOpenApi: {
@@ -718,6 +748,7 @@ export interface operations {
                     };
                 };
             };
+            429: components["responses"]["TooManyRequests"];
         };
     };
     getDocs: {
@@ -738,6 +769,7 @@ export interface operations {
                     "text/html": string;
                 };
             };
+            429: components["responses"]["TooManyRequests"];
         };
     };
     getDocsAsset: {
@@ -764,6 +796,7 @@ export interface operations {
                 };
             };
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     listJobs: {
@@ -791,6 +824,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     submitJob: {
@@ -834,6 +868,7 @@ export interface operations {
                 };
             };
             413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     getAvailableJob: {
@@ -862,6 +897,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     getJob: {
@@ -887,6 +923,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     cancelJob: {
@@ -914,6 +951,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     claimJob: {
@@ -945,6 +983,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     completeJob: {
@@ -977,6 +1016,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     failJob: {
@@ -1008,6 +1048,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     registerMiner: {
@@ -1035,6 +1076,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     listReceipts: {
@@ -1062,6 +1104,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     getReceipt: {
@@ -1087,6 +1130,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     listSigningKeys: {
@@ -1107,6 +1151,7 @@ export interface operations {
                     "application/json": components["schemas"]["SigningKey"][];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
         };
     };
     listApiKeys: {
@@ -1129,6 +1174,7 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     createApiKey: {
@@ -1157,6 +1203,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     revokeApiKey: {
@@ -1192,6 +1239,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
         };
     };
     listBlocks: {
@@ -1217,6 +1265,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     getBlock: {
@@ -1241,6 +1290,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     listTransactions: {
@@ -1264,6 +1314,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     listExplorerReceipts: {
@@ -1287,6 +1338,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     getStats: {
@@ -1307,6 +1359,7 @@ export interface operations {
                     "application/json": components["schemas"]["NetworkStats"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
         };
     };
 }

@@ -36,9 +36,9 @@ export class Coordinator {
   ) {
     this.ledger = new Ledger(store, signer)
     this.jobs = new JobService(store, this.ledger, signer, config, this.waiters, jobDefaults(contract), clock)
-    this.miners = new MinerService(store, this.ledger, clock)
+    this.miners = new MinerService(store, this.ledger, clock, config)
     this.receipts = new ReceiptService(store)
-    this.keys = new KeyService(store, clock)
+    this.keys = new KeyService(store, clock, (name) => this.jobs.revokePrincipal(name))
     this.sealer = new BlockSealer(this.ledger, store, config.blockIntervalSeconds, log, clock)
     this.sweeper = new LeaseSweeper(this.jobs, config.leaseSeconds, log, clock)
   }

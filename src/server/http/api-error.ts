@@ -14,6 +14,8 @@ export type ErrorCode =
   | 'headers_too_large'
   | 'malformed_request'
   | 'rate_limited'
+  | 'limit_reached'
+  | 'miner_cooling_down'
   | 'internal_error'
   | 'service_unavailable'
 
@@ -43,3 +45,6 @@ export const payloadTooLarge = (limit: number) =>
   new ApiError(413, 'payload_too_large', `the request body is larger than the limit of ${limit} bytes`, {Connection: 'close'})
 export const promptTooLarge = (size: number, limit: number) =>
   new ApiError(413, 'payload_too_large', `body field prompt is ${size} bytes, larger than the limit of ${limit} bytes; send a shorter prompt`)
+/** A cap of the coordinator (named with its flag in `detail`) was reached: 429, try again later. */
+export const limitReached = (detail: string, retryAfterSeconds: number) =>
+  new ApiError(429, 'limit_reached', detail, {'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds)))})

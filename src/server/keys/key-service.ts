@@ -13,6 +13,8 @@ export class KeyService {
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
+    /** Told after a key is revoked, to end what the key has open (long polls, leases). */
+    private readonly onRevoked: (name: string) => Promise<void> = async () => undefined,
   ) {}
 
   list(): ApiKeyInfo[] {
@@ -38,6 +40,7 @@ export class KeyService {
     const revoked = {...key, revoked_at: new Date(this.clock.now()).toISOString()}
     this.store.putApiKey(revoked)
     await this.store.commit()
+    await this.onRevoked(name)
     return apiKeyInfo(revoked)
   }
 }
