@@ -3,7 +3,7 @@ import {describe, it} from 'node:test'
 
 import {ManualClock} from '../../src/server/clock.js'
 import {startTestServer} from '../helpers/server.js'
-import {assertError, claim, eventually, register, sleep, submit, type JobBody} from './fixtures.js'
+import {assertError, claim, register, sleep, submit, type JobBody} from './fixtures.js'
 
 describe('leases', () => {
   it('a running job whose lease expires goes back to pending for another miner, then fails after the last attempt', async () => {
