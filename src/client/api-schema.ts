@@ -82,7 +82,9 @@ export interface paths {
         };
         /**
          * List jobs
-         * @description The caller's own jobs (all jobs for admin), newest first.
+         * @description The caller's own jobs (all jobs for admin), newest first. A page holds at most `limit` jobs and
+         *     stops early once it passes the coordinator's page size in bytes (`serve --page-bytes`, 1 MiB by
+         *     default; always at least one job): then the header `X-Next-Offset` says where the next page starts.
          */
         get: operations["listJobs"];
         put?: never;
@@ -353,7 +355,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get one block with its full transactions */
+        /**
+         * Get one block with a page of its transactions
+         * @description The block header and its transactions from `tx_offset`, at most `tx_limit` of them, in order. The
+         *     header's `transactions` is how many the block holds: a block with more than one page is read by
+         *     asking again with `tx_offset` moved on, until `transaction_list` has them all.
+         */
         get: operations["getBlock"];
         put?: never;
         post?: never;
@@ -426,7 +433,7 @@ export interface components {
         };
         /**
          * @description pending -> running -> completed | failed | cancelled. A failed attempt sends a running job back to
-         *     pending; it fails for good once miners of `serve --max-attempts` different keys failed it. A pending
+         *     pending; it fails for good once `serve --max-attempts` different miners failed it. A pending
          *     job no miner claimed within `serve --pending-ttl` (24 h by default) ends `expired`, with a
          *     `job_expired` ledger transaction. completed, failed, cancelled and expired are final.
          * @enum {string}
@@ -681,6 +688,20 @@ export interface components {
             };
         };
         /**
+         * @description `service_unavailable`: large answers that their clients have not read yet fill the coordinator's
+         *     answer memory (`serve --answer-memory`); `Retry-After` says when to try again.
+         */
+        AnswerMemoryFull: {
+            headers: {
+                /** @description Seconds to wait before trying again. */
+                "Retry-After"?: number;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /**
          * @description A limit of the coordinator was reached: `rate_limited` (requests per second per key, or per
          *     client address on public endpoints; `serve --rate-limit`), `limit_reached` (a cap, named in
          *     `detail` with the `serve` flag that sets it: pending jobs per client, queued prompt bytes, long
@@ -825,6 +846,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["AnswerMemoryFull"];
         };
     };
     submitJob: {
@@ -898,6 +920,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["AnswerMemoryFull"];
         };
     };
     getJob: {
@@ -924,6 +947,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["AnswerMemoryFull"];
         };
     };
     cancelJob: {
@@ -984,6 +1008,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["AnswerMemoryFull"];
         };
     };
     completeJob: {
@@ -1105,6 +1130,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["AnswerMemoryFull"];
         };
     };
     getReceipt: {
@@ -1156,14 +1182,17 @@ export interface operations {
     };
     listApiKeys: {
         parameters: {
-            query?: never;
+            query?: {
+                limit?: number;
+                offset?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Keys */
+            /** @description Keys, oldest first */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1270,7 +1299,12 @@ export interface operations {
     };
     getBlock: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description How many of the block's transactions to skip. */
+                tx_offset?: number;
+                /** @description The most transactions to return. */
+                tx_limit?: number;
+            };
             header?: never;
             path: {
                 height: number;
@@ -1279,7 +1313,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The block and every transaction in it */
+            /** @description The block and a page of its transactions */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1291,6 +1325,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["AnswerMemoryFull"];
         };
     };
     listTransactions: {
@@ -1315,6 +1350,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["AnswerMemoryFull"];
         };
     };
     listExplorerReceipts: {
@@ -1339,6 +1375,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["AnswerMemoryFull"];
         };
     };
     getStats: {

@@ -6,6 +6,7 @@ import type {Ed25519Signer} from '../protocol/ed25519.js'
 import {systemClock, type Clock} from './clock.js'
 import {resolveConfig, type ServerConfig} from './config.js'
 import {Coordinator} from './coordinator.js'
+import {answerLimits} from './http/answer-limits.js'
 import {loadContract} from './http/contract.js'
 import {errorMiddleware, type Logger} from './http/error-middleware.js'
 import {unmatchedRequests} from './http/fallback.js'
@@ -45,12 +46,13 @@ export function createApp(deps: AppDeps): CoordinatorApp {
   app.coordinator = coordinator
   // Errors are answered and logged by errorMiddleware; Koa's own handler would log them again.
   app.silent = true
+  app.use(answerLimits(config))
   app.use(errorMiddleware(log))
   const routers = [
     systemRoutes(ops),
     // Before jobRoutes: GET /v1/jobs/available must not be taken for GET /v1/jobs/{job_id}.
     minerRoutes(ops, coordinator.jobs, coordinator.miners),
-    jobRoutes(ops, coordinator.jobs),
+    jobRoutes(ops, coordinator.jobs, config.pageBytes),
     receiptRoutes(ops, coordinator.receipts),
     keyRoutes(ops, coordinator.keys, deps.signer),
     explorerRoutes(ops, deps.store, config.activeMinerSeconds, coordinator.clock),

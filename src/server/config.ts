@@ -3,7 +3,7 @@
 export interface ServerConfig {
   /** How long a claimed job may run before it goes back to pending (seconds). */
   leaseSeconds: number
-  /** Claims a job gets; after the last one fails or its lease runs out, the job fails. */
+  /** Different miners that may fail a job (report a failure or let the lease run out) before it fails for good. */
   maxAttempts: number
   /** How often pending transactions are sealed into a block (seconds). */
   blockIntervalSeconds: number

@@ -1,5 +1,6 @@
 // The coordinator as a source for verification: receipts by id (as their exact JSON text) and the
 // chain through the public explorer API. Imported only when a command needs the network.
+import {fetchWholeBlock} from '../client/blocks.js'
 import {type ApiClient, unwrap} from '../client/client.js'
 import {ApiError} from '../client/errors.js'
 import type {BlockWithTransactions, ChainSource} from './chain-verifier.js'
@@ -26,8 +27,7 @@ export function coordinatorChain(client: ApiClient): ChainSource {
       return head?.height
     },
     async block(height) {
-      const block = await unwrap(client.GET('/explorer/blocks/{height}', {params: {path: {height}}}))
-      return block as unknown as BlockWithTransactions
+      return (await fetchWholeBlock(client, height)) as unknown as BlockWithTransactions
     },
   }
 }

@@ -2,7 +2,7 @@ import {ApiCommand} from '../../cli/api-command.js'
 import {blockFields, TRANSACTION_TABLE_HEAD, transactionRow} from '../../cli/ledger-render.js'
 import {integerArg} from '../../cli/number-flags.js'
 import {renderTable} from '../../cli/render.js'
-import {unwrap} from '../../client/client.js'
+import {fetchWholeBlock} from '../../client/blocks.js'
 
 export default class ExplorerBlock extends ApiCommand<typeof ExplorerBlock> {
   static summary = 'Show one ledger block and its transactions.'
@@ -17,7 +17,7 @@ With --json: the block with every transaction in full (transaction_list). Exit 3
 
   async run() {
     const client = await this.client()
-    const block = await unwrap(client.GET('/explorer/blocks/{height}', {params: {path: {height: this.args.height}}}))
+    const block = await fetchWholeBlock(client, this.args.height)
     this.line(blockFields(block))
     if (block.transaction_list.length > 0) {
       this.line()

@@ -174,7 +174,7 @@ export class JobService {
       this.refuseRevoked(principal)
       const capabilities = this.store.getMiner(minerId)!.capabilities
       const now = this.clock.now()
-      const skip = (jobId: string) => this.failedBy.get(jobId)?.has(minerId) === true || this.offers.heldForAnother(jobId, minerId, now)
+      const skip = (jobId: string) => this.failedBy.get(jobId)?.has(minerId) === true || this.offers.heldForAnother(jobId, minerId, now, principal.name)
       const job = this.store.oldestPendingJob(capabilities, skip)
       if (job?.failed_miners?.includes(minerId)) {
         // Known from the record (e.g. after a restart) but not yet here: remember it and look again.
@@ -182,7 +182,7 @@ export class JobService {
         continue
       }
       if (job) {
-        this.offers.offer(job.job_id, minerId, now, job.model)
+        this.offers.offer(job.job_id, minerId, now, job.model, principal.name)
         // A new job wakes one waiting miner: if this answer never reaches its miner, free the job for another.
         signal?.addEventListener('abort', () => (this.offers.release(job.job_id), this.waiters.notify(job.model)), {once: true})
         return job

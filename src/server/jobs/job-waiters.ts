@@ -35,20 +35,26 @@ export class JobWaiters {
   /**
    * A job for `model` became pending: one waiting miner is woken. One job needs one miner; waking every
    * waiting miner made all of them race to claim it, and all but one were refused (a herd of requests
-   * per job). Principals take turns: the one woken least recently goes first, then its longest-waiting
-   * miner, so a principal holding many polls cannot take every new job's offer.
+   * per job). Principals take turns: the one woken least recently goes first (among those never woken,
+   * the one with the fewest polls waiting), then its longest-waiting miner, so a principal holding many
+   * polls cannot take every new job's offer.
    */
   notify(model: string): void {
-    let chosen: Waiter | undefined
-    let chosenTurn = Infinity
+    const candidates = new Map<string, {first: Waiter; count: number}>()
     for (const waiter of this.waiters) {
       if (!waiter.models.has(model)) continue
-      const turn = this.lastWoken.get(waiter.principal) ?? -1
-      if (turn < chosenTurn) [chosen, chosenTurn] = [waiter, turn]
+      const entry = candidates.get(waiter.principal)
+      if (entry) entry.count++
+      else candidates.set(waiter.principal, {first: waiter, count: 1})
+    }
+    let chosen: {principal: string; first: Waiter; turn: number; count: number} | undefined
+    for (const [principal, {first, count}] of candidates) {
+      const turn = this.lastWoken.get(principal) ?? -1
+      if (!chosen || turn < chosen.turn || (turn === chosen.turn && count < chosen.count)) chosen = {principal, first, turn, count}
     }
     if (!chosen) return
     this.lastWoken.set(chosen.principal, this.wakes++)
-    chosen.wake()
+    chosen.first.wake()
   }
 
   /** Every miner waiting for `model` looks again: an offer lapsed and the job is open to all. */

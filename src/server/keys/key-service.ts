@@ -17,8 +17,9 @@ export class KeyService {
     private readonly onRevoked: (name: string) => Promise<void> = async () => undefined,
   ) {}
 
-  list(): ApiKeyInfo[] {
-    return this.store.apiKeys().map(apiKeyInfo)
+  /** Oldest first. */
+  list(page: {limit: number; offset: number}): ApiKeyInfo[] {
+    return this.store.apiKeys().slice(page.offset, page.offset + page.limit).map(apiKeyInfo)
   }
 
   /** Returns the new secret with the key's info; the secret is not kept anywhere. */

@@ -18,8 +18,9 @@ export function explorerRoutes(ops: Operations, store: Store, activeMinerSeconds
 
   ops.define(router, 'getBlock', (request) => {
     const height = request.params.height as number
+    const {tx_offset: offset, tx_limit: limit} = request.query as {tx_offset: number; tx_limit: number}
     const block = store.getBlock(height)
-    const transactions = store.blockTransactions(height)
+    const transactions = store.blockTransactions(height, {offset, limit})
     if (!block || !transactions) throw notFound(`no block at height ${height}`)
     return {body: {...block, transaction_list: transactions}}
   })
