@@ -1008,7 +1008,6 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             429: components["responses"]["TooManyRequests"];
-            503: components["responses"]["AnswerMemoryFull"];
         };
     };
     completeJob: {

@@ -6,7 +6,7 @@ import type {Ed25519Signer} from '../protocol/ed25519.js'
 import {systemClock, type Clock} from './clock.js'
 import {resolveConfig, type ServerConfig} from './config.js'
 import {Coordinator} from './coordinator.js'
-import {answerLimits} from './http/answer-limits.js'
+import {AnswerMemory, answerLimits} from './http/answer-limits.js'
 import {loadContract} from './http/contract.js'
 import {errorMiddleware, type Logger} from './http/error-middleware.js'
 import {unmatchedRequests} from './http/fallback.js'
@@ -40,13 +40,14 @@ export function createApp(deps: AppDeps): CoordinatorApp {
   const config = resolveConfig(deps.config)
   const contract = loadContract()
   const coordinator = new Coordinator(deps.store, deps.signer, config, contract, log, deps.clock ?? systemClock)
-  const ops = new Operations(contract, deps.store, config.bodyLimitBytes, RateLimiter.fromConfig(config))
+  const answers = new AnswerMemory(config.answerMemoryBytes, config.sendTimeoutSeconds)
+  const ops = new Operations(contract, deps.store, config.bodyLimitBytes, RateLimiter.fromConfig(config), answers)
 
   const app = new Koa() as CoordinatorApp
   app.coordinator = coordinator
   // Errors are answered and logged by errorMiddleware; Koa's own handler would log them again.
   app.silent = true
-  app.use(answerLimits(config))
+  app.use(answerLimits(config, answers))
   app.use(errorMiddleware(log))
   const routers = [
     systemRoutes(ops),

@@ -4,7 +4,8 @@
 //   being queued (small ones, /health among them, always go out);
 // - time: an answer not sent within --send-timeout seconds closes its connection, which frees it.
 // Per connection, Node stops reading a connection's next requests while its answer is unsent, and no
-// answer is larger than a page (--page-bytes, or a block's page of transactions).
+// answer is larger than a page (--page-bytes, or a block's page of transactions). Operations that may
+// answer large are refused before doing any work while the memory is full (operations.ts).
 import type {Context, Next} from 'koa'
 
 import {ApiError} from './api-error.js'
@@ -20,14 +21,32 @@ export interface AnswerLimitsConfig {
 export class AnswerMemory {
   private used = 0
 
-  constructor(readonly limit: number) {}
+  constructor(
+    readonly limit: number,
+    private readonly retryAfterSeconds: number,
+  ) {}
 
   get bytes(): number {
     return this.used
   }
 
-  tryTake(bytes: number): boolean {
-    if (this.used + bytes > this.limit) return false
+  /** Less than a large answer's worth (SMALL_ANSWER_BYTES) is free. */
+  get full(): boolean {
+    return this.used + SMALL_ANSWER_BYTES > this.limit
+  }
+
+  /** The 503 for a large answer that does not fit. */
+  refusal(): ApiError {
+    return new ApiError(
+      503,
+      'service_unavailable',
+      `the coordinator is busy sending ${this.used} bytes of answers that clients have not read yet, its limit (--answer-memory ${this.limit}); try again shortly`,
+      {'Retry-After': String(Math.ceil(this.retryAfterSeconds))},
+    )
+  }
+
+  tryTake(bytes: number, always = false): boolean {
+    if (!always && this.used + bytes > this.limit) return false
     this.used += bytes
     return true
   }
@@ -37,21 +56,17 @@ export class AnswerMemory {
   }
 }
 
-export function answerLimits(config: AnswerLimitsConfig, memory = new AnswerMemory(config.answerMemoryBytes)) {
+export function answerLimits(config: AnswerLimitsConfig, memory: AnswerMemory) {
   return async function limitAnswers(ctx: Context, next: Next): Promise<void> {
     await next()
     const size = bodyBytes(ctx.body)
     let held = 0
     if (size > SMALL_ANSWER_BYTES) {
-      if (memory.tryTake(size)) {
+      // A write's answer always goes out: what it did is done, and its client must learn of it.
+      if (memory.tryTake(size, ctx.method !== 'GET' && ctx.method !== 'HEAD')) {
         held = size
       } else {
-        const refusal = new ApiError(
-          503,
-          'service_unavailable',
-          `the coordinator is busy sending ${memory.bytes} bytes of answers that clients have not read yet, its limit (--answer-memory ${memory.limit}); try again shortly`,
-          {'Retry-After': String(Math.ceil(config.sendTimeoutSeconds))},
-        )
+        const refusal = memory.refusal()
         ctx.status = refusal.status
         ctx.set(refusal.headers)
         ctx.type = 'application/json'

@@ -12,6 +12,7 @@ import type {Store} from '../store/store.js'
 import {forbidden, unauthorized} from './api-error.js'
 import {routerPath, type Contract, type OperationSpec} from './contract.js'
 import {readJsonBody} from './json-body.js'
+import type {AnswerMemory} from './answer-limits.js'
 import type {RateLimiter} from './rate-limit.js'
 import {RequestValidator, type ValidInput} from './request-validator.js'
 
@@ -34,6 +35,7 @@ export class Operations {
     private readonly store: Store,
     private readonly bodyLimitBytes: number,
     private readonly rateLimiter?: RateLimiter,
+    private readonly answers?: AnswerMemory,
   ) {
     this.validator = RequestValidator.for(contract)
   }
@@ -46,6 +48,7 @@ export class Operations {
     const validate = this.validator.compile(op)
     router.register(routerPath(op.path), [op.method], async (ctx: Context) => {
       const principal = this.authorize(op, ctx.get('x-api-key') || undefined, ctx.ip)
+      if (op.largeAnswer && this.answers?.full) throw this.answers.refusal()
       const body = op.requestBody ? await readJsonBody(ctx.req, this.bodyLimitBytes) : {present: false, value: undefined}
       const input = validate({params: ctx.params ?? {}, query: ctx.query, headers: ctx.headers, body: body.value, hasBody: body.present})
       const reply = await handler({...input, principal, ctx})
