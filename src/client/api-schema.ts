@@ -108,7 +108,11 @@ export interface paths {
          * @description The oldest pending job whose model the miner serves, or null. `wait` long-polls. The miner_id must
          *     be registered (else 404) by the caller's principal (else 403); each call counts as the miner's heartbeat.
          *     A job offered to one miner is held from other miners for 2 s (once while it is pending), so miners
-         *     polling together are offered different jobs instead of racing to claim the same one.
+         *     polling together are offered different jobs instead of racing to claim the same one; when the hold
+         *     lapses unclaimed, waiting miners of other keys are offered it first. A miner is never offered a job
+         *     it failed. A key may hold `serve --max-polls-per-key` polls at once (429 past it); a miner that
+         *     failed too many jobs lately is answered 429 `miner_cooling_down`; a poll whose key is revoked while
+         *     it waits is answered 401 at once.
          */
         get: operations["getAvailableJob"];
         put?: never;
