@@ -188,8 +188,14 @@ describe('a principal holding every poll it may', () => {
       }
     }
     const hogs = Array.from({length: MAX_POLLS}, () => hogPoll())
-    await new Promise((resolve) => setTimeout(resolve, 500))
-    const extra = await server.request('/v1/jobs/available?miner_id=hog-rig&wait=30', {key: hogKey})
+    // Once all of them are open, one more (even one that would not wait) is refused.
+    const probe = () => server.request('/v1/jobs/available?miner_id=hog-rig&wait=0', {key: hogKey})
+    const deadline = performance.now() + 10_000
+    let extra = await probe()
+    while (extra.status === 200 && performance.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      extra = await probe()
+    }
     assertError(extra, 429, 'limit_reached', new RegExp(`${MAX_POLLS} requests for jobs open.*--max-polls-per-key ${MAX_POLLS}`))
     assertRetryAfter(extra)
 
