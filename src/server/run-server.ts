@@ -5,6 +5,7 @@ import {createServer, type Server} from 'node:http'
 import type {AddressInfo} from 'node:net'
 
 import {createApp, type CoordinatorApp} from './app.js'
+import type {Clock} from './clock.js'
 import {resolveConfig, type ServerConfig} from './config.js'
 import {openOrInitDataDir, type InitResult} from './data-dir.js'
 import {answerClientError, answerConnect} from './http/client-errors.js'
@@ -22,6 +23,7 @@ export interface StartOptions {
   port?: number
   config?: Partial<ServerConfig>
   log?: Logger
+  clock?: Clock
 }
 
 export interface RunningServer {
@@ -51,7 +53,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   let app: CoordinatorApp
   let server: Server
   try {
-    app = createApp({store, signer, config, log: options.log})
+    app = createApp({store, signer, config, log: options.log, clock: options.clock})
     server = createServer(httpTimeouts(config), app.callback())
     server.on('clientError', answerClientError)
     server.on('connect', answerConnect)
