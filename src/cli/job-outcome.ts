@@ -1,11 +1,12 @@
 // What a job's final state means for the command that waited on it: exit 0 for completed, 7 otherwise.
 import type {Job} from '../client/client.js'
+import {isFinal} from '../protocol/job-states.js'
 import {CliError, usageError} from './errors.js'
 import {ExitCode} from './exit-codes.js'
 
-/** The exit-7 error for a job that ended failed or cancelled; undefined for any other state. */
+/** The exit-7 error for a job that ended failed, cancelled or expired; undefined for any other state. */
 export function jobUnsuccessfulError(job: Job): CliError | undefined {
-  if (job.status !== 'failed' && job.status !== 'cancelled') return undefined
+  if (job.status === 'completed' || !isFinal(job.status)) return undefined
   const reason = job.error ? `: ${job.error}` : ''
   return new CliError(`Job ${job.job_id} ended ${job.status}${reason}`, {
     exitCode: ExitCode.JOB_UNSUCCESSFUL,

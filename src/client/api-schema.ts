@@ -82,7 +82,9 @@ export interface paths {
         };
         /**
          * List jobs
-         * @description The caller's own jobs (all jobs for admin), newest first.
+         * @description The caller's own jobs (all jobs for admin), newest first. A page holds at most `limit` jobs and
+         *     stops early once it passes the coordinator's page size in bytes (`serve --page-bytes`, 1 MiB by
+         *     default; always at least one job): then the header `X-Next-Offset` says where the next page starts.
          */
         get: operations["listJobs"];
         put?: never;
@@ -106,7 +108,11 @@ export interface paths {
          * @description The oldest pending job whose model the miner serves, or null. `wait` long-polls. The miner_id must
          *     be registered (else 404) by the caller's principal (else 403); each call counts as the miner's heartbeat.
          *     A job offered to one miner is held from other miners for 2 s (once while it is pending), so miners
-         *     polling together are offered different jobs instead of racing to claim the same one.
+         *     polling together are offered different jobs instead of racing to claim the same one; when the hold
+         *     lapses unclaimed, waiting miners of other keys are offered it first. A miner is never offered a job
+         *     it failed. A key may hold `serve --max-polls-per-key` polls at once (429 past it); a miner that
+         *     failed too many jobs lately is answered 429 `miner_cooling_down`; a poll whose key is revoked while
+         *     it waits is answered 401 at once.
          */
         get: operations["getAvailableJob"];
         put?: never;
@@ -353,7 +359,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get one block with its full transactions */
+        /**
+         * Get one block with a page of its transactions
+         * @description The block header and its transactions from `tx_offset`, at most `tx_limit` of them, in order. The
+         *     header's `transactions` is how many the block holds: a block with more than one page is read by
+         *     asking again with `tx_offset` moved on, until `transaction_list` has them all.
+         */
         get: operations["getBlock"];
         put?: never;
         post?: never;
@@ -424,8 +435,14 @@ export interface components {
             /** @example 1.0.0 */
             version: string;
         };
-        /** @enum {string} */
-        JobStatus: "pending" | "running" | "completed" | "failed" | "cancelled";
+        /**
+         * @description pending -> running -> completed | failed | cancelled. A failed attempt sends a running job back to
+         *     pending; it fails for good once `serve --max-attempts` different miners failed it. A pending
+         *     job no miner claimed within `serve --pending-ttl` (24 h by default) ends `expired`, with a
+         *     `job_expired` ledger transaction. completed, failed, cancelled and expired are final.
+         * @enum {string}
+         */
+        JobStatus: "pending" | "running" | "completed" | "failed" | "cancelled" | "expired";
         MinerId: string;
         PrincipalName: string;
         ModelName: string;
@@ -461,12 +478,15 @@ export interface components {
                 top_p: number;
             };
             result?: string;
-            /** @description Why the job failed, or the last failure of a job that was requeued. */
+            /** @description Why the job failed or expired, or the last failure of a job that was requeued. */
             error?: string;
             miner_id?: string;
             /** @description Principal name of the key that submitted the job. */
             client: string;
-            /** @description How many times the job has been claimed. */
+            /**
+             * @description How many times the job has been claimed. A miner whose attempt failed is not offered the job
+             *     again (and may not claim it), so these are attempts of different miners.
+             */
             attempts: number;
             receipt_id?: string;
             /** Format: date-time */
@@ -593,7 +613,7 @@ export interface components {
             transaction_list: components["schemas"]["Transaction"][];
         };
         /** @enum {string} */
-        TransactionType: "job_submitted" | "job_claimed" | "job_completed" | "job_failed" | "job_cancelled" | "job_requeued" | "receipt_issued" | "miner_registered";
+        TransactionType: "job_submitted" | "job_claimed" | "job_completed" | "job_failed" | "job_cancelled" | "job_requeued" | "job_expired" | "receipt_issued" | "miner_registered";
         /** @description A ledger transaction. `tx_hash` is SHA-256 of the RFC 8785 form of {seq, type, timestamp, data}; each type's `data` is listed in docs/protocol.md, section 7. */
         Transaction: {
             tx_hash: string;
@@ -621,9 +641,12 @@ export interface components {
              *     `forbidden` (403), `not_found` (404, also for things the caller may not see),
              *     `method_not_allowed` (405), `conflict` (409), `payload_too_large` (413: the body, or a prompt
              *     over the coordinator's prompt limit), `rate_limited` (429, with `Retry-After` in seconds, when
-             *     the coordinator limits requests per key), `malformed_request` (400, not valid HTTP),
+             *     the coordinator limits requests per key or per client address), `limit_reached` (429, a cap
+             *     named in `detail` with its `serve` flag), `miner_cooling_down` (429, the miner failed too
+             *     many jobs lately), `malformed_request` (400, not valid HTTP),
              *     `request_timeout` (408, the request did not arrive in time), `headers_too_large` (431),
-             *     `internal_error` (500), `service_unavailable` (503, the coordinator cannot write its data).
+             *     `internal_error` (500), `service_unavailable` (503, the coordinator cannot write its data, or
+             *     large answers not yet read by their clients fill its answer memory; `Retry-After` says when).
              */
             error_code: string;
         };
@@ -683,6 +706,37 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
+        /**
+         * @description `service_unavailable`: large answers that their clients have not read yet fill the coordinator's
+         *     answer memory (`serve --answer-memory`); `Retry-After` says when to try again.
+         */
+        AnswerMemoryFull: {
+            headers: {
+                /** @description Seconds to wait before trying again. */
+                "Retry-After"?: number;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /**
+         * @description A limit of the coordinator was reached: `rate_limited` (requests per second per key, or per
+         *     client address on public endpoints; `serve --rate-limit`), `limit_reached` (a cap, named in
+         *     `detail` with the `serve` flag that sets it: pending jobs per client, queued prompt bytes, long
+         *     polls per key, miner ids per key, capabilities per miner), or `miner_cooling_down` (the miner
+         *     failed too many jobs lately). `Retry-After` says in how many seconds to try again.
+         */
+        TooManyRequests: {
+            headers: {
+                /** @description Seconds to wait before trying again. */
+                "Retry-After"?: number;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
     };
     parameters: {
         JobId: string;
@@ -711,6 +765,7 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
         };
     };
     getOpenApi: {
@@ -733,6 +788,7 @@ export interface operations {
                     };
                 };
             };
+            429: components["responses"]["TooManyRequests"];
         };
     };
     getDocs: {
@@ -753,6 +809,7 @@ export interface operations {
                     "text/html": string;
                 };
             };
+            429: components["responses"]["TooManyRequests"];
         };
     };
     getDocsAsset: {
@@ -779,6 +836,7 @@ export interface operations {
                 };
             };
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     listJobs: {
@@ -806,6 +864,8 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["AnswerMemoryFull"];
         };
     };
     submitJob: {
@@ -849,6 +909,7 @@ export interface operations {
                 };
             };
             413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     getAvailableJob: {
@@ -877,6 +938,8 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["AnswerMemoryFull"];
         };
     };
     getJob: {
@@ -902,6 +965,8 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["AnswerMemoryFull"];
         };
     };
     cancelJob: {
@@ -929,6 +994,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     claimJob: {
@@ -960,6 +1026,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     completeJob: {
@@ -992,6 +1059,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     failJob: {
@@ -1023,6 +1091,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     registerMiner: {
@@ -1050,6 +1119,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     listReceipts: {
@@ -1077,6 +1147,8 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["AnswerMemoryFull"];
         };
     };
     getReceipt: {
@@ -1102,6 +1174,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     listSigningKeys: {
@@ -1122,18 +1195,22 @@ export interface operations {
                     "application/json": components["schemas"]["SigningKey"][];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
         };
     };
     listApiKeys: {
         parameters: {
-            query?: never;
+            query?: {
+                limit?: number;
+                offset?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Keys */
+            /** @description Keys, oldest first */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1144,6 +1221,7 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     createApiKey: {
@@ -1172,6 +1250,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     revokeApiKey: {
@@ -1207,6 +1286,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
         };
     };
     listBlocks: {
@@ -1232,11 +1312,17 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     getBlock: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description How many of the block's transactions to skip. */
+                tx_offset?: number;
+                /** @description The most transactions to return. */
+                tx_limit?: number;
+            };
             header?: never;
             path: {
                 height: number;
@@ -1245,7 +1331,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The block and every transaction in it */
+            /** @description The block and a page of its transactions */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1256,6 +1342,8 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["AnswerMemoryFull"];
         };
     };
     listTransactions: {
@@ -1279,6 +1367,8 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["AnswerMemoryFull"];
         };
     };
     listExplorerReceipts: {
@@ -1302,6 +1392,8 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["AnswerMemoryFull"];
         };
     };
     getStats: {
@@ -1322,6 +1414,7 @@ export interface operations {
                     "application/json": components["schemas"]["NetworkStats"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
         };
     };
 }

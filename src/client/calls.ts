@@ -72,7 +72,17 @@ export async function getReceiptText(client: ApiClient, receiptId: string): Prom
 
 export const listBlocks = (client: ApiClient, query: Query<'listBlocks'> = {}): Promise<Block[]> => unwrap(client.GET('/explorer/blocks', {params: {query}}))
 
-export const getBlock = (client: ApiClient, height: number): Promise<BlockDetail> => unwrap(client.GET('/explorer/blocks/{height}', {params: {path: {height}}}))
+/** A block with all its transactions: the coordinator answers a page of them at a time (`tx_offset`). */
+export async function getBlock(client: ApiClient, height: number): Promise<BlockDetail> {
+  const first = await unwrap(client.GET('/explorer/blocks/{height}', {params: {path: {height}}}))
+  const transactions = [...first.transaction_list]
+  while (transactions.length < first.transactions) {
+    const page = await unwrap(client.GET('/explorer/blocks/{height}', {params: {path: {height}, query: {tx_offset: transactions.length}}}))
+    if (page.transaction_list.length === 0) break
+    transactions.push(...page.transaction_list)
+  }
+  return {...first, transaction_list: transactions}
+}
 
 export const listTransactions = (client: ApiClient, query: Query<'listTransactions'> = {}): Promise<Schemas['Transaction'][]> =>
   unwrap(client.GET('/explorer/transactions', {params: {query}}))

@@ -12,6 +12,7 @@ export const TRANSACTION_TYPES = [
   'job_failed',
   'job_cancelled',
   'job_requeued',
+  'job_expired',
   'receipt_issued',
   'miner_registered',
 ] as const

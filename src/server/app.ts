@@ -3,8 +3,10 @@
 import Koa from 'koa'
 
 import type {Ed25519Signer} from '../protocol/ed25519.js'
+import {systemClock, type Clock} from './clock.js'
 import {resolveConfig, type ServerConfig} from './config.js'
 import {Coordinator} from './coordinator.js'
+import {AnswerMemory, answerLimits} from './http/answer-limits.js'
 import {loadContract} from './http/contract.js'
 import {errorMiddleware} from './http/error-middleware.js'
 import {unmatchedRequests} from './http/fallback.js'
@@ -25,6 +27,8 @@ export interface AppDeps {
   config?: Partial<ServerConfig>
   /** Where server errors are logged (default: stderr). */
   log?: Logger
+  /** Where time comes from (default: the system clock); tests pass a ManualClock. */
+  clock?: Clock
 }
 
 export interface CoordinatorApp extends Koa {
@@ -36,22 +40,24 @@ export function createApp(deps: AppDeps): CoordinatorApp {
   const log = deps.log ?? ((message: string) => console.error(message))
   const config = resolveConfig(deps.config)
   const contract = loadContract()
-  const coordinator = new Coordinator(deps.store, deps.signer, config, contract, log)
-  const ops = new Operations(contract, deps.store, config.bodyLimitBytes, RateLimiter.fromConfig(config))
+  const coordinator = new Coordinator(deps.store, deps.signer, config, contract, log, deps.clock ?? systemClock)
+  const answers = new AnswerMemory(config.answerMemoryBytes, config.sendTimeoutSeconds)
+  const ops = new Operations(contract, deps.store, config.bodyLimitBytes, RateLimiter.fromConfig(config), answers)
 
   const app = new Koa() as CoordinatorApp
   app.coordinator = coordinator
   // Errors are answered and logged by errorMiddleware; Koa's own handler would log them again.
   app.silent = true
+  app.use(answerLimits(config, answers))
   app.use(errorMiddleware(log))
   const routers = [
     systemRoutes(ops),
     // Before jobRoutes: GET /v1/jobs/available must not be taken for GET /v1/jobs/{job_id}.
     minerRoutes(ops, coordinator.jobs, coordinator.miners),
-    jobRoutes(ops, coordinator.jobs, coordinator.miners, config.activeMinerSeconds),
+    jobRoutes(ops, coordinator.jobs, coordinator.miners, config.activeMinerSeconds, config.pageBytes),
     receiptRoutes(ops, coordinator.receipts),
     keyRoutes(ops, coordinator.keys, deps.signer),
-    explorerRoutes(ops, deps.store, config.activeMinerSeconds),
+    explorerRoutes(ops, deps.store, config.activeMinerSeconds, coordinator.clock),
   ]
   ops.assertComplete()
   for (const router of routers) app.use(router.routes())

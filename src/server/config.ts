@@ -3,7 +3,7 @@
 export interface ServerConfig {
   /** How long a claimed job may run before it goes back to pending (seconds). */
   leaseSeconds: number
-  /** Claims a job gets; after the last one fails or its lease runs out, the job fails. */
+  /** Different miners that may fail a job (report a failure or let the lease run out) before it fails for good. */
   maxAttempts: number
   /** How often pending transactions are sealed into a block (seconds). */
   blockIntervalSeconds: number
@@ -27,6 +27,30 @@ export interface ServerConfig {
   requestTimeoutSeconds: number
   /** An idle keep-alive connection is closed after this many seconds. */
   keepAliveTimeoutSeconds: number
+  /** A pending job no miner claimed within this many seconds ends as `expired`. */
+  pendingTtlSeconds: number
+  /** Jobs one client may have pending at once. */
+  maxPendingPerClient: number
+  /** Bytes of prompts of all pending jobs together. */
+  maxQueuedPromptBytes: number
+  /** Long polls (GET /v1/jobs/available) one key may have open at once. */
+  maxPollsPerKey: number
+  /** Miner ids one key may register. */
+  maxMinersPerKey: number
+  /** Capabilities (model names) one miner may register. */
+  maxCapabilities: number
+  /** A miner failing more than this many attempts within the failure window is cooled down. */
+  minerFailureLimit: number
+  /** The window failures are counted in (seconds). */
+  minerFailureWindowSeconds: number
+  /** How long a cooled-down miner gets no offers and no claims (seconds). */
+  minerCooldownSeconds: number
+  /** Bytes of answers not yet sent, over all connections; a large answer past it is a 503. */
+  answerMemoryBytes: number
+  /** An answer not sent within this many seconds (the client does not read it) closes its connection. */
+  sendTimeoutSeconds: number
+  /** A list page stops growing past this many bytes, even below its limit. */
+  pageBytes: number
 }
 
 export const DEFAULT_CONFIG: Readonly<ServerConfig> = Object.freeze({
@@ -44,13 +68,27 @@ export const DEFAULT_CONFIG: Readonly<ServerConfig> = Object.freeze({
   headersTimeoutSeconds: 10,
   requestTimeoutSeconds: 30,
   keepAliveTimeoutSeconds: 5,
+  pendingTtlSeconds: 24 * 3600,
+  maxPendingPerClient: 1000,
+  maxQueuedPromptBytes: 256 * 1024 * 1024,
+  maxPollsPerKey: 100,
+  maxMinersPerKey: 100,
+  maxCapabilities: 32,
+  minerFailureLimit: 5,
+  minerFailureWindowSeconds: 600,
+  minerCooldownSeconds: 600,
+  answerMemoryBytes: 64 * 1024 * 1024,
+  sendTimeoutSeconds: 30,
+  pageBytes: 1024 * 1024,
 })
 
 export function resolveConfig(overrides: Partial<ServerConfig> = {}): ServerConfig {
   const config = {...DEFAULT_CONFIG, ...overrides, modelPrices: {...DEFAULT_CONFIG.modelPrices, ...overrides.modelPrices}}
   const positive = [
     'leaseSeconds', 'blockIntervalSeconds', 'bodyLimitBytes', 'activeMinerSeconds', 'maxPromptBytes',
-    'headersTimeoutSeconds', 'requestTimeoutSeconds', 'keepAliveTimeoutSeconds',
+    'headersTimeoutSeconds', 'requestTimeoutSeconds', 'keepAliveTimeoutSeconds', 'pendingTtlSeconds',
+    'maxQueuedPromptBytes', 'minerFailureWindowSeconds', 'minerCooldownSeconds', 'answerMemoryBytes',
+    'sendTimeoutSeconds', 'pageBytes',
   ] as const
   for (const key of positive) {
     if (!(config[key] > 0) || !Number.isFinite(config[key])) throw new RangeError(`${key} must be a positive number`)
@@ -61,7 +99,10 @@ export function resolveConfig(overrides: Partial<ServerConfig> = {}): ServerConf
   }
   // Node refuses a server whose headers may take longer than the whole request.
   if (config.headersTimeoutSeconds > config.requestTimeoutSeconds) throw new RangeError('the headers timeout must not exceed the request timeout (--headers-timeout <= --request-timeout)')
-  if (!Number.isInteger(config.maxAttempts) || config.maxAttempts < 1) throw new RangeError('maxAttempts must be a positive integer')
+  const counts = ['maxAttempts', 'maxPendingPerClient', 'maxPollsPerKey', 'maxMinersPerKey', 'maxCapabilities', 'minerFailureLimit'] as const
+  for (const key of counts) {
+    if (!Number.isInteger(config[key]) || config[key] < 1) throw new RangeError(`${key} must be a positive integer`)
+  }
   for (const [model, price] of Object.entries({'': config.pricePer1000Tokens, ...config.modelPrices})) {
     if (!(price >= 0) || !Number.isFinite(price)) throw new RangeError(`the price${model ? ` of ${model}` : ''} must be a number >= 0`)
   }

@@ -1,6 +1,7 @@
 // The coordinator's services and background tasks, wired once: what the routes call, plus the lease
 // sweeper and block sealer that run between requests.
 import type {Ed25519Signer} from '../protocol/ed25519.js'
+import {systemClock, type Clock} from './clock.js'
 import type {ServerConfig} from './config.js'
 import type {Contract} from './http/contract.js'
 import type {Logger} from './logger.js'
@@ -31,14 +32,15 @@ export class Coordinator {
     readonly config: ServerConfig,
     contract: Contract,
     private readonly log: Logger,
+    readonly clock: Clock = systemClock,
   ) {
     this.ledger = new Ledger(store, signer)
-    this.jobs = new JobService(store, this.ledger, signer, config, this.waiters, jobDefaults(contract))
-    this.miners = new MinerService(store, this.ledger)
+    this.jobs = new JobService(store, this.ledger, signer, config, this.waiters, jobDefaults(contract), clock)
+    this.miners = new MinerService(store, this.ledger, clock, config)
     this.receipts = new ReceiptService(store)
-    this.keys = new KeyService(store)
-    this.sealer = new BlockSealer(this.ledger, store, config.blockIntervalSeconds, log)
-    this.sweeper = new LeaseSweeper(this.jobs, config.leaseSeconds, log)
+    this.keys = new KeyService(store, clock, (name) => this.jobs.revokePrincipal(name))
+    this.sealer = new BlockSealer(this.ledger, store, config.blockIntervalSeconds, log, clock)
+    this.sweeper = new LeaseSweeper(this.jobs, config.leaseSeconds, log, clock)
   }
 
   /** Starts sealing blocks and expiring leases (at once for leases that ran out while stopped). */

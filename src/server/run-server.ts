@@ -6,6 +6,7 @@ import {createServer, type Server, type ServerResponse} from 'node:http'
 import type {AddressInfo} from 'node:net'
 
 import {createApp, type CoordinatorApp} from './app.js'
+import type {Clock} from './clock.js'
 import {resolveConfig, type ServerConfig} from './config.js'
 import {openOrInitDataDir, type InitResult} from './data-dir.js'
 import {answerClientError, answerConnect} from './http/client-errors.js'
@@ -25,6 +26,7 @@ export interface StartOptions {
   log?: Logger
   /** Aborts a first initialisation of the data directory (Ctrl-C), leaving nothing behind. */
   signal?: AbortSignal
+  clock?: Clock
 }
 
 export interface RunningServer {
@@ -59,7 +61,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   let server: Server
   const connections = new ConnectionCloser()
   try {
-    app = createApp({store, signer, config, log: options.log})
+    app = createApp({store, signer, config, log: options.log, clock: options.clock})
     server = createServer(httpTimeouts(config), connections.track(app.callback()))
     server.on('clientError', answerClientError)
     server.on('connect', answerConnect)

@@ -9,14 +9,48 @@ export interface ServeFlagValues {
   'model-price'?: string[]
   'body-limit': string
   'max-prompt-bytes': string
-  'rate-limit': number
+  /** Undefined when not given: then it depends on the address (exposedRateLimit). */
+  'rate-limit'?: number
   'rate-limit-burst'?: number
   'headers-timeout': number
   'request-timeout': number
   'keep-alive-timeout': number
+  'pending-ttl': number
+  'max-pending-per-client': number
+  'max-queued-prompt-bytes': string
+  'max-polls-per-key': number
+  'max-miners-per-key': number
+  'max-capabilities': number
+  'miner-failure-limit': number
+  'miner-failure-window': number
+  'miner-cooldown': number
+  'answer-memory': string
+  'send-timeout': number
+  'page-bytes': string
 }
 
-export function configFromFlags(flags: ServeFlagValues): Partial<ServerConfig> {
+/** The rate limit a coordinator gets when it listens beyond loopback and the operator set none. */
+export const EXPOSED_RATE_LIMIT = 50
+
+/** Whether the address only this machine can reach. */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host)
+}
+
+/**
+ * --rate-limit as given, else off on loopback and EXPOSED_RATE_LIMIT elsewhere; `notice` is what serve
+ * says at start about a limit it chose.
+ */
+export function rateLimitFor(host: string, given: number | undefined): {rate: number; notice?: string} {
+  if (given !== undefined) return {rate: given}
+  if (isLoopback(host)) return {rate: 0}
+  return {
+    rate: EXPOSED_RATE_LIMIT,
+    notice: `listening on ${host}, not loopback: requests are limited to ${EXPOSED_RATE_LIMIT} per second per key and per client address (set --rate-limit; --rate-limit 0 turns it off)`,
+  }
+}
+
+export function configFromFlags(flags: ServeFlagValues, host: string): Partial<ServerConfig> {
   return {
     leaseSeconds: flags['lease-seconds'],
     maxAttempts: flags['max-attempts'],
@@ -25,11 +59,23 @@ export function configFromFlags(flags: ServeFlagValues): Partial<ServerConfig> {
     modelPrices: parseModelPrices(flags['model-price'] ?? []),
     bodyLimitBytes: parseByteSize(flags['body-limit']),
     maxPromptBytes: parseByteSize(flags['max-prompt-bytes']),
-    rateLimitPerSecond: flags['rate-limit'],
+    rateLimitPerSecond: rateLimitFor(host, flags['rate-limit']).rate,
     rateLimitBurst: flags['rate-limit-burst'],
     headersTimeoutSeconds: flags['headers-timeout'],
     requestTimeoutSeconds: flags['request-timeout'],
     keepAliveTimeoutSeconds: flags['keep-alive-timeout'],
+    pendingTtlSeconds: flags['pending-ttl'],
+    maxPendingPerClient: flags['max-pending-per-client'],
+    maxQueuedPromptBytes: parseByteSize(flags['max-queued-prompt-bytes']),
+    maxPollsPerKey: flags['max-polls-per-key'],
+    maxMinersPerKey: flags['max-miners-per-key'],
+    maxCapabilities: flags['max-capabilities'],
+    minerFailureLimit: flags['miner-failure-limit'],
+    minerFailureWindowSeconds: flags['miner-failure-window'],
+    minerCooldownSeconds: flags['miner-cooldown'],
+    answerMemoryBytes: parseByteSize(flags['answer-memory']),
+    sendTimeoutSeconds: flags['send-timeout'],
+    pageBytes: parseByteSize(flags['page-bytes']),
   }
 }
 
@@ -49,8 +95,19 @@ export const SERVE_DEFAULTS = {
   price: DEFAULT_CONFIG.pricePer1000Tokens,
   bodyLimit: '1mb',
   maxPromptBytes: '512kb',
-  rateLimit: DEFAULT_CONFIG.rateLimitPerSecond,
   headersTimeout: DEFAULT_CONFIG.headersTimeoutSeconds,
   requestTimeout: DEFAULT_CONFIG.requestTimeoutSeconds,
   keepAliveTimeout: DEFAULT_CONFIG.keepAliveTimeoutSeconds,
+  pendingTtl: DEFAULT_CONFIG.pendingTtlSeconds,
+  maxPendingPerClient: DEFAULT_CONFIG.maxPendingPerClient,
+  maxQueuedPromptBytes: '256mb',
+  maxPollsPerKey: DEFAULT_CONFIG.maxPollsPerKey,
+  maxMinersPerKey: DEFAULT_CONFIG.maxMinersPerKey,
+  maxCapabilities: DEFAULT_CONFIG.maxCapabilities,
+  minerFailureLimit: DEFAULT_CONFIG.minerFailureLimit,
+  minerFailureWindow: DEFAULT_CONFIG.minerFailureWindowSeconds,
+  minerCooldown: DEFAULT_CONFIG.minerCooldownSeconds,
+  answerMemory: '64mb',
+  sendTimeout: DEFAULT_CONFIG.sendTimeoutSeconds,
+  pageBytes: '1mb',
 }

@@ -14,6 +14,7 @@ import {tmpdir} from 'node:os'
 import path from 'node:path'
 
 import type {CoordinatorApp} from '../../src/server/app.js'
+import type {Clock} from '../../src/server/clock.js'
 import type {ServerConfig} from '../../src/server/config.js'
 import {startServer} from '../../src/server/run-server.js'
 
@@ -32,6 +33,8 @@ export interface TestServerOptions {
   dataDir?: string
   /** The keys of an existing data directory, so `adminKey` etc. are set (they cannot be read back). */
   keys?: TestKeys
+  /** Where the coordinator's time comes from (e.g. a ManualClock); the system clock by default. */
+  clock?: Clock
 }
 
 export interface TestResponse<T = unknown> {
@@ -78,12 +81,12 @@ export interface TestServer extends TestKeys {
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const ownsDir = options.dataDir === undefined
   const dataDir = options.dataDir ?? path.join(await mkdtemp(path.join(tmpdir(), 'aitbc-test-')), 'data')
-  return start(dataDir, {...TEST_CONFIG, ...options.config}, options.keys, ownsDir)
+  return start(dataDir, {...TEST_CONFIG, ...options.config}, options.keys, ownsDir, options.clock)
 }
 
-async function start(dataDir: string, config: Partial<ServerConfig>, keys: TestKeys | undefined, ownsDir: boolean): Promise<TestServer> {
+async function start(dataDir: string, config: Partial<ServerConfig>, keys: TestKeys | undefined, ownsDir: boolean, clock?: Clock): Promise<TestServer> {
   const logs: string[] = []
-  const running = await startServer({dataDir, host: '127.0.0.1', port: 0, config, log: (line) => logs.push(line)})
+  const running = await startServer({dataDir, host: '127.0.0.1', port: 0, config, log: (line) => logs.push(line), clock})
   const created = running.created
   const known: TestKeys | undefined = created
     ? {adminKey: created.admin_key, clientKey: created.client_key, minerKey: created.miner_key}
@@ -108,7 +111,7 @@ async function start(dataDir: string, config: Partial<ServerConfig>, keys: TestK
     stop: () => running.close(),
     restart: async (overrides) => {
       await running.close()
-      return start(dataDir, {...config, ...overrides}, known, ownsDir)
+      return start(dataDir, {...config, ...overrides}, known, ownsDir, clock)
     },
     close: async () => {
       await running.close()

@@ -194,26 +194,33 @@ describe('POST /v1/jobs/{id}/complete', () => {
 })
 
 describe('POST /v1/jobs/{id}/fail', () => {
-  it('requeues while attempts remain, then fails with the error', async () => {
-    await register(server, 'flaky', ['model-flaky'])
+  it('requeues for other miners while attempts remain, then fails with the error', async () => {
+    for (const minerId of ['flaky-1', 'flaky-2', 'flaky-3']) await register(server, minerId, ['model-flaky'])
     const job = await submit(server, {prompt: 'x', model: 'model-flaky'})
-    const failAs = () =>
-      server.request<JobBody>(`/v1/jobs/${job.job_id}/fail`, {key: server.minerKey, method: 'POST', body: {miner_id: 'flaky', error: 'CUDA out of memory'}})
+    const failAs = (minerId: string) =>
+      server.request<JobBody>(`/v1/jobs/${job.job_id}/fail`, {key: server.minerKey, method: 'POST', body: {miner_id: minerId, error: 'CUDA out of memory'}})
     for (let attempt = 1; attempt <= 2; attempt++) {
-      await claim(server, job.job_id, 'flaky')
-      const res = await failAs()
+      await claim(server, job.job_id, `flaky-${attempt}`)
+      const res = await failAs(`flaky-${attempt}`)
       assert.equal(res.status, 200)
       assert.equal(res.body.status, 'pending')
       assert.equal(res.body.attempts, attempt)
       assert.equal(res.body.error, 'CUDA out of memory')
       assert.equal(res.body.miner_id, undefined)
+      assert.equal(res.body.failed_miners, undefined, 'internal')
+      assertError(
+        await server.request(`/v1/jobs/${job.job_id}/claim`, {key: server.minerKey, body: {miner_id: `flaky-${attempt}`}}),
+        409,
+        'conflict',
+        new RegExp(`flaky-${attempt} already failed job`),
+      )
     }
-    await claim(server, job.job_id, 'flaky')
-    const last = await failAs()
+    await claim(server, job.job_id, 'flaky-3')
+    const last = await failAs('flaky-3')
     assert.equal(last.body.status, 'failed')
     assert.equal(last.body.attempts, 3)
     assert.equal(last.body.error, 'CUDA out of memory')
-    assertError(await failAs(), 409, 'conflict', /failed, not running/)
+    assertError(await failAs('flaky-3'), 409, 'conflict', /failed, not running/)
     assertError(
       await server.request(`/v1/jobs/${job.job_id}/fail`, {key: server.minerKey, method: 'POST', body: {miner_id: 'flaky'}}),
       400,

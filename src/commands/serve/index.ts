@@ -7,7 +7,7 @@ import {parseByteSize, parseModelPrices} from '../../server/config.js'
 import {DataDirError, keepNewFilesPrivate} from '../../server/data-dir.js'
 import {formatInitReport} from '../../server/init-report.js'
 import {DEFAULT_HOST, DEFAULT_PORT, ListenError, shutdownSignal, startServer} from '../../server/run-server.js'
-import {configFromFlags, parseFlagNumber, SERVE_DEFAULTS} from '../../server/serve-flags.js'
+import {configFromFlags, EXPOSED_RATE_LIMIT, parseFlagNumber, rateLimitFor, SERVE_DEFAULTS} from '../../server/serve-flags.js'
 
 /** A value the server's parsers refuse is a usage error (exit 2) naming the flag, as in every command. */
 function asUsage<T>(parse: () => T): T {
@@ -47,7 +47,7 @@ export default class Serve extends AitbcCommand<typeof Serve> {
       summary: 'Seconds a claimed job may run before it goes back to pending.',
       default: SERVE_DEFAULTS.leaseSeconds,
     }),
-    'max-attempts': Flags.integer({summary: 'Claims a job gets before it fails for good.', default: SERVE_DEFAULTS.maxAttempts, min: 1}),
+    'max-attempts': Flags.integer({summary: 'Different miners that may fail a job before it fails for good (a miner is not given a job it failed).', default: SERVE_DEFAULTS.maxAttempts, min: 1}),
     'block-interval': number(true)({
       summary: 'Seconds between sealing pending ledger transactions into a block.',
       default: SERVE_DEFAULTS.blockIntervalSeconds,
@@ -69,9 +69,8 @@ export default class Serve extends AitbcCommand<typeof Serve> {
       parse: checked(parseByteSize),
     }),
     'rate-limit': number(false)({
-      summary: 'Requests per second allowed per API key principal; over it is a 429 with Retry-After. 0 turns it off.',
-      description: 'Off by default because the coordinator listens on 127.0.0.1; set it before exposing it with --host.',
-      default: SERVE_DEFAULTS.rateLimit,
+      summary: 'Requests per second allowed per API key principal, and per client address on public endpoints; over it is a 429 with Retry-After. 0 turns it off.',
+      description: `Default: off on a loopback --host, ${EXPOSED_RATE_LIMIT} on any other address (serve says so at start).`,
     }),
     'rate-limit-burst': Flags.integer({summary: 'Requests a principal may send at once before --rate-limit applies (default: twice the rate).', min: 1}),
     'headers-timeout': number(true)({
@@ -86,6 +85,32 @@ export default class Serve extends AitbcCommand<typeof Serve> {
       summary: 'Seconds an idle keep-alive connection stays open.',
       default: SERVE_DEFAULTS.keepAliveTimeout,
     }),
+    'pending-ttl': number(true)({
+      summary: 'Seconds a job may stay pending; then it ends as expired (24 h by default).',
+      default: SERVE_DEFAULTS.pendingTtl,
+    }),
+    'max-pending-per-client': Flags.integer({summary: 'Pending jobs one client key may have at once; past it submits get 429.', default: SERVE_DEFAULTS.maxPendingPerClient, min: 1}),
+    'max-queued-prompt-bytes': Flags.string({summary: 'Bytes of prompts of all pending jobs together, e.g. 256mb; past it submits get 429.', default: SERVE_DEFAULTS.maxQueuedPromptBytes, parse: checked(parseByteSize)}),
+    'max-polls-per-key': Flags.integer({summary: 'Requests for jobs (long polls) one miner key may have open at once; past it 429.', default: SERVE_DEFAULTS.maxPollsPerKey, min: 1}),
+    'max-miners-per-key': Flags.integer({summary: 'Miner ids one miner key may register; past it 429.', default: SERVE_DEFAULTS.maxMinersPerKey, min: 1}),
+    'max-capabilities': Flags.integer({summary: 'Capabilities (models) one miner may register; past it 429.', default: SERVE_DEFAULTS.maxCapabilities, min: 1}),
+    'miner-failure-limit': Flags.integer({
+      summary: 'A miner failing more jobs than this within --miner-failure-window gets no jobs for --miner-cooldown.',
+      default: SERVE_DEFAULTS.minerFailureLimit,
+      min: 1,
+    }),
+    'miner-failure-window': number(true)({summary: 'Seconds in which a miner\'s failures are counted.', default: SERVE_DEFAULTS.minerFailureWindow}),
+    'miner-cooldown': number(true)({summary: 'Seconds a miner that failed too often gets no jobs; its polls say why.', default: SERVE_DEFAULTS.minerCooldown}),
+    'answer-memory': Flags.string({
+      summary: 'Bytes of large answers not yet read by their clients, over all connections, e.g. 64mb; past it large answers get 503.',
+      default: SERVE_DEFAULTS.answerMemory,
+      parse: checked(parseByteSize),
+    }),
+    'send-timeout': number(true)({
+      summary: 'Seconds a client has to read an answer before its connection is closed.',
+      default: SERVE_DEFAULTS.sendTimeout,
+    }),
+    'page-bytes': Flags.string({summary: 'Largest page of a job list in bytes, e.g. 1mb (at least one job); the header X-Next-Offset continues it.', default: SERVE_DEFAULTS.pageBytes, parse: checked(parseByteSize)}),
   }
 
   async run(): Promise<void> {
@@ -101,7 +126,7 @@ export default class Serve extends AitbcCommand<typeof Serve> {
     })
     let server
     try {
-      server = await startServer({dataDir, host: flags.host, port: flags.port, config: configFromFlags(flags), signal: interrupt.signal})
+      server = await startServer({dataDir, host: flags.host, port: flags.port, config: configFromFlags(flags, flags.host), signal: interrupt.signal})
     } catch (error) {
       if (interrupt.signal.aborted) throw new CliError(`Interrupted while initialising ${dataDir}; nothing was created.`, {exitCode: ExitCode.INTERRUPTED, code: 'interrupted'})
       if (error instanceof RangeError) throw usageError(error.message)
@@ -110,6 +135,8 @@ export default class Serve extends AitbcCommand<typeof Serve> {
       throw error
     }
     this.line(`listening on ${server.url}`)
+    const {notice} = rateLimitFor(flags.host, flags['rate-limit'])
+    if (notice) this.note(notice)
     if (server.created) for (const line of formatInitReport(server.created)) this.line(line)
     const signal = await stopping
     this.note(`${signal}: finishing requests in flight and flushing`)

@@ -8,7 +8,7 @@ export interface NetworkStats {
   block_height: number
 }
 
-export function networkStats(store: Store, activeMinerSeconds: number, now = Date.now()): NetworkStats {
+export function networkStats(store: Store, activeMinerSeconds: number, now: number): NetworkStats {
   const since = now - activeMinerSeconds * 1000
   let active = 0
   for (const miner of store.miners()) if (Date.parse(miner.last_seen) >= since) active++

@@ -14,6 +14,8 @@ export type ErrorCode =
   | 'headers_too_large'
   | 'malformed_request'
   | 'rate_limited'
+  | 'limit_reached'
+  | 'miner_cooling_down'
   | 'internal_error'
   | 'service_unavailable'
 

@@ -29,6 +29,8 @@ export interface OperationSpec {
   roles: readonly Role[] | undefined
   parameters: ParameterSpec[]
   requestBody?: {required: boolean; schema: JsonSchema}
+  /** Its answers may be large (it declares the AnswerMemoryFull 503): refused early when that memory is full. */
+  largeAnswer: boolean
 }
 
 export interface Contract {
@@ -66,6 +68,7 @@ export function parseContract(document: Record<string, unknown>): Contract {
         roles: rolesOf(operationId, op),
         parameters,
         requestBody: bodySchema ? {required: (op.requestBody as JsonSchema).required === true, schema: bodySchema} : undefined,
+        largeAnswer: ((op.responses as Record<string, JsonSchema> | undefined)?.['503']?.$ref as string | undefined)?.endsWith('/AnswerMemoryFull') === true,
       })
     }
   }

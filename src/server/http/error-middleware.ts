@@ -38,13 +38,19 @@ const DOMAIN_STATUSES: Record<DomainErrorKind, [number, ErrorCode]> = {
   conflict: [409, 'conflict'],
   forbidden: [403, 'forbidden'],
   too_large: [413, 'payload_too_large'],
+  unauthorized: [401, 'unauthorized'],
+  limit_reached: [429, 'limit_reached'],
+  miner_cooling_down: [429, 'miner_cooling_down'],
 }
 
 function toApiError(thrown: unknown): ApiError {
   if (thrown instanceof ApiError) return thrown
   if (thrown instanceof DomainError) {
     const [status, code] = DOMAIN_STATUSES[thrown.kind]
-    return new ApiError(status, code, thrown.detail)
+    const headers: Record<string, string> = {}
+    if (status === 401) headers['WWW-Authenticate'] = 'ApiKey header="X-Api-Key"'
+    if (thrown.retryAfterSeconds !== undefined) headers['Retry-After'] = String(thrown.retryAfterSeconds)
+    return new ApiError(status, code, thrown.detail, headers)
   }
   if (thrown instanceof StoreUnavailableError) {
     return new ApiError(503, 'service_unavailable', 'the coordinator cannot write its data; an operator must restart it', {'Retry-After': '30'})

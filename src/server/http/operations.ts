@@ -1,6 +1,7 @@
 // Registers contract operations on koa routers. For each operation the contract decides the method and
 // path, who may call it (`security: []` or `x-aitbc-roles`) and what input is valid; the handler only
-// gets an authenticated principal and validated input. Order per request: key (401), rate (429),
+// gets an authenticated principal and validated input. Order per request: key (401), rate (429, per
+// principal, or per client address for public operations),
 // role (403), body (413, 400 invalid_json), schema (400), then the handler, so nothing unauthenticated
 // is parsed.
 import type Router from '@koa/router'
@@ -11,6 +12,7 @@ import type {Store} from '../store/store.js'
 import {forbidden, unauthorized} from './api-error.js'
 import {routerPath, type Contract, type OperationSpec} from './contract.js'
 import {readJsonBody} from './json-body.js'
+import type {AnswerMemory} from './answer-limits.js'
 import type {RateLimiter} from './rate-limit.js'
 import {RequestValidator, type ValidInput} from './request-validator.js'
 
@@ -33,6 +35,7 @@ export class Operations {
     private readonly store: Store,
     private readonly bodyLimitBytes: number,
     private readonly rateLimiter?: RateLimiter,
+    private readonly answers?: AnswerMemory,
   ) {
     this.validator = RequestValidator.for(contract)
   }
@@ -44,7 +47,8 @@ export class Operations {
     this.defined.add(operationId)
     const validate = this.validator.compile(op)
     router.register(routerPath(op.path), [op.method], async (ctx: Context) => {
-      const principal = this.authorize(op, ctx.get('x-api-key') || undefined)
+      const principal = this.authorize(op, ctx.get('x-api-key') || undefined, ctx.ip)
+      if (op.largeAnswer && this.answers?.full) throw this.answers.refusal()
       const body = op.requestBody ? await readJsonBody(ctx.req, this.bodyLimitBytes) : {present: false, value: undefined}
       const input = validate({params: ctx.params ?? {}, query: ctx.query, headers: ctx.headers, body: body.value, hasBody: body.present})
       const reply = await handler({...input, principal, ctx})
@@ -72,8 +76,12 @@ export class Operations {
     if (missing.length) throw new Error(`operations without a handler: ${missing.join(', ')}`)
   }
 
-  private authorize(op: OperationSpec, presented: string | undefined): Principal | undefined {
-    if (!op.roles) return undefined
+  private authorize(op: OperationSpec, presented: string | undefined, address: string): Principal | undefined {
+    if (!op.roles) {
+      // Public operations have no principal: they are limited per client address instead.
+      this.rateLimiter?.take(`client address ${address}`)
+      return undefined
+    }
     const result = authenticate(presented, this.store.apiKeys())
     if ('failure' in result) throw unauthorized(result.failure)
     // Counted before the role check, so calls a key may not make still cost it.

@@ -1,7 +1,10 @@
-// Per-principal rate limiting: a token bucket per principal name. Each request takes a token; tokens
-// come back at `perSecond` up to `burst`. Buckets are keyed by principal, so their number is bounded by
-// the API keys that exist, and a key presented wrongly never reaches here (it is a 401 first).
+// Rate limiting: a token bucket per principal name, and per client address for public operations. Each
+// request takes a token; tokens come back at `perSecond` up to `burst`. Principals are bounded by the API
+// keys that exist (a key presented wrongly is a 401 first); addresses are not, so past MAX_BUCKETS the
+// oldest bucket is dropped (an address seen again starts with a full bucket, no more).
 import {ApiError} from './api-error.js'
+
+const MAX_BUCKETS = 100_000
 
 interface Bucket {
   tokens: number
@@ -26,10 +29,13 @@ export class RateLimiter {
   /** Takes a token for `principal`, or throws a 429 whose Retry-After says when the next one is due. */
   take(principal: string): void {
     const now = this.nowMs()
-    const bucket = this.buckets.get(principal) ?? {tokens: this.burst, updatedAt: now}
+    let bucket = this.buckets.get(principal)
+    if (!bucket) {
+      if (this.buckets.size >= MAX_BUCKETS) this.buckets.delete(this.buckets.keys().next().value!)
+      this.buckets.set(principal, (bucket = {tokens: this.burst, updatedAt: now}))
+    }
     bucket.tokens = Math.min(this.burst, bucket.tokens + ((now - bucket.updatedAt) / 1000) * this.perSecond)
     bucket.updatedAt = now
-    this.buckets.set(principal, bucket)
     if (bucket.tokens >= 1) {
       bucket.tokens -= 1
       return
@@ -38,7 +44,7 @@ export class RateLimiter {
     throw new ApiError(
       429,
       'rate_limited',
-      `too many requests from ${principal}: the limit is ${this.perSecond} per second (bursts of ${this.burst}); retry after ${retryAfter} s`,
+      `too many requests from ${principal}: the limit is ${this.perSecond} per second (bursts of ${this.burst}; --rate-limit, --rate-limit-burst); retry after ${retryAfter} s`,
       {'Retry-After': String(retryAfter)},
     )
   }

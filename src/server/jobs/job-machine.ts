@@ -1,6 +1,7 @@
 // The job state machine, pure: each move takes a job and returns the next version or why it cannot
 // happen. pending -> running -> completed | failed | cancelled; a failed attempt or an expired lease
-// sends a running job back to pending while attempts remain.
+// sends a running job back to pending unless the caller gives up on it; a pending job nobody claimed
+// within the pending TTL ends expired.
 import type {JobRecord} from '../store/records.js'
 
 export type Move = {job: JobRecord} | {refused: string}
@@ -37,9 +38,9 @@ export function complete(job: JobRecord, minerId: string, result: string, receip
 export type AttemptOutcome = {job: JobRecord; requeued: boolean}
 
 /** A running job's attempt ended badly (reported by its miner, or its lease ran out). */
-export function failAttempt(job: JobRecord, error: string, now: Date, maxAttempts: number): AttemptOutcome {
+export function failAttempt(job: JobRecord, error: string, now: Date, giveUp: boolean): AttemptOutcome {
   const {lease_expires_at: _lease, ...held} = job
-  if (job.attempts < maxAttempts) {
+  if (!giveUp) {
     const {miner_id: _miner, started_at: _started, ...unheld} = held
     return {job: {...unheld, status: 'pending', error}, requeued: true}
   }
@@ -50,6 +51,10 @@ export function cancel(job: JobRecord, now: Date): Move {
   if (job.status !== 'pending' && job.status !== 'running') return {refused: `job ${job.job_id} is already ${job.status}`}
   const {lease_expires_at: _lease, ...rest} = job
   return {job: {...rest, status: 'cancelled', completed_at: now.toISOString()}}
+}
+
+export function expire(job: JobRecord, now: Date, ttlSeconds: number): JobRecord {
+  return {...job, status: 'expired', error: `no miner claimed the job within ${ttlSeconds} s (--pending-ttl)`, completed_at: now.toISOString()}
 }
 
 export function leaseExpired(job: JobRecord, now: Date): boolean {

@@ -2,26 +2,59 @@
 // from other miners for a moment, so miners that ask together get different jobs instead of all
 // getting the oldest and racing to claim it (all but one refused with 409: a herd of requests per job).
 // A hold is made once per time a job becomes pending and is not extended by asking again: when it
-// lapses, the job is open to every miner, so one miner that asks and never claims cannot keep it.
+// lapses, the job goes to other principals' miners first for as long again (the one it was held for
+// did not claim it), then to every miner; so one principal that asks and never claims cannot keep it.
+// `onLapse` is told so that miners already waiting are woken for it instead of waiting out their poll.
+interface Hold {
+  minerId: string
+  principal: string
+  until: number
+  model: string
+  timer: NodeJS.Timeout | undefined
+}
+
 export class JobOffers {
   /** Holds by job id, until claimed or cancelled; a lapsed hold stays so that it is not made again. */
-  private readonly holds = new Map<string, {minerId: string; until: number}>()
+  private readonly holds = new Map<string, Hold>()
 
-  constructor(private readonly holdMs: number) {}
+  constructor(
+    private readonly holdMs: number,
+    private readonly onLapse: (model: string) => void = () => undefined,
+  ) {}
 
-  /** Whether the job is held for a miner other than `minerId` at `now`. */
-  heldForAnother(jobId: string, minerId: string, now: number): boolean {
+  /** Whether the job is kept from `minerId` (of `principal`) at `now`. */
+  heldForAnother(jobId: string, minerId: string, now: number, principal = ''): boolean {
     const hold = this.holds.get(jobId)
-    return hold !== undefined && hold.minerId !== minerId && hold.until > now
+    if (hold === undefined) return false
+    if (hold.until > now) return hold.minerId !== minerId
+    return hold.principal === principal && hold.until + this.holdMs > now
   }
 
   /** The job is being offered to `minerId`: held for it, unless it was held before. */
-  offer(jobId: string, minerId: string, now: number): void {
-    if (!this.holds.has(jobId)) this.holds.set(jobId, {minerId, until: now + this.holdMs})
+  offer(jobId: string, minerId: string, now: number, model = '', principal = ''): void {
+    if (this.holds.has(jobId)) return
+    const hold: Hold = {minerId, principal, until: now + this.holdMs, model, timer: undefined}
+    hold.timer = setTimeout(() => {
+      hold.timer = undefined
+      if (this.holds.get(jobId) === hold) this.onLapse(model)
+    }, this.holdMs).unref()
+    this.holds.set(jobId, hold)
   }
 
-  /** The job was claimed or cancelled; if it becomes pending again it may be held anew. */
+  /** The job was claimed, cancelled or expired; if it becomes pending again it may be held anew. */
   release(jobId: string): void {
+    clearTimeout(this.holds.get(jobId)?.timer)
     this.holds.delete(jobId)
+  }
+
+  /** Holds for these miners end now (their key was revoked); the jobs are open to every miner. */
+  releaseMiners(minerIds: ReadonlySet<string>): string[] {
+    const models: string[] = []
+    for (const [jobId, hold] of this.holds) {
+      if (!minerIds.has(hold.minerId)) continue
+      this.release(jobId)
+      models.push(hold.model)
+    }
+    return models
   }
 }

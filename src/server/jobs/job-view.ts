@@ -4,10 +4,10 @@ import type {Principal} from '../auth/api-keys.js'
 import type {JobRecord} from '../store/records.js'
 import type {Store} from '../store/store.js'
 
-export type JobView = Omit<JobRecord, 'idempotency'>
+export type JobView = Omit<JobRecord, 'idempotency' | 'failed_miners'>
 
 export function jobView(job: JobRecord): JobView {
-  const {idempotency: _idempotency, ...view} = job
+  const {idempotency: _idempotency, failed_miners: _failedMiners, ...view} = job
   return view
 }
 

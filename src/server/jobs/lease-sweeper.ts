@@ -1,9 +1,12 @@
-// Sends running jobs whose lease ran out back to pending (or to failed after the last attempt). It runs
-// once at start, so leases that expired while the coordinator was down are handled too.
+// Sends running jobs whose lease ran out back to pending (or to failed after the last attempt), and ends
+// pending jobs older than the pending TTL as expired. It runs once at start, so what ran out while the
+// coordinator was down is handled too.
+import type {Clock} from '../clock.js'
 import type {Logger} from '../logger.js'
 
 export interface LeaseExpirer {
   expireLeases(now: Date): Promise<number>
+  expirePending(now: Date): Promise<number>
 }
 
 export class LeaseSweeper {
@@ -13,6 +16,7 @@ export class LeaseSweeper {
     private readonly jobs: LeaseExpirer,
     private readonly leaseSeconds: number,
     private readonly log: Logger,
+    private readonly clock: Clock,
   ) {}
 
   /** Checks every quarter lease, between 0.1 s and 1 s: late by at most that much. */
@@ -32,9 +36,11 @@ export class LeaseSweeper {
 
   async sweep(): Promise<void> {
     try {
-      await this.jobs.expireLeases(new Date())
+      const now = new Date(this.clock.now())
+      await this.jobs.expireLeases(now)
+      await this.jobs.expirePending(now)
     } catch (error) {
-      this.log(`expiring leases failed: ${(error as Error).message}`)
+      this.log(`expiring leases or pending jobs failed: ${(error as Error).message}`)
     }
   }
 }

@@ -2,12 +2,13 @@
 // receipts and network stats.
 import Router from '@koa/router'
 
+import type {Clock} from '../clock.js'
 import {networkStats} from '../explorer/network-stats.js'
 import {notFound} from '../http/api-error.js'
 import type {Operations} from '../http/operations.js'
 import type {Store} from '../store/store.js'
 
-export function explorerRoutes(ops: Operations, store: Store, activeMinerSeconds: number): Router {
+export function explorerRoutes(ops: Operations, store: Store, activeMinerSeconds: number, clock: Clock): Router {
   const router = new Router()
 
   ops.define(router, 'listBlocks', (request) => {
@@ -17,8 +18,9 @@ export function explorerRoutes(ops: Operations, store: Store, activeMinerSeconds
 
   ops.define(router, 'getBlock', (request) => {
     const height = request.params.height as number
+    const {tx_offset: offset, tx_limit: limit} = request.query as {tx_offset: number; tx_limit: number}
     const block = store.getBlock(height)
-    const transactions = store.blockTransactions(height)
+    const transactions = store.blockTransactions(height, {offset, limit})
     if (!block || !transactions) throw notFound(`no block at height ${height}`)
     return {body: {...block, transaction_list: transactions}}
   })
@@ -29,7 +31,7 @@ export function explorerRoutes(ops: Operations, store: Store, activeMinerSeconds
     body: store.listReceipts({limit: request.query.limit as number, offset: 0}),
   }))
 
-  ops.define(router, 'getStats', () => ({body: networkStats(store, activeMinerSeconds)}))
+  ops.define(router, 'getStats', () => ({body: networkStats(store, activeMinerSeconds, clock.now())}))
 
   return router
 }

@@ -7,7 +7,7 @@ import type {JobRequest, JobService} from '../jobs/job-service.js'
 import {principalOf, type Operations} from '../http/operations.js'
 import type {MinerService} from '../miners/miner-service.js'
 
-export function jobRoutes(ops: Operations, jobs: JobService, miners: MinerService, activeMinerSeconds: number): Router {
+export function jobRoutes(ops: Operations, jobs: JobService, miners: MinerService, activeMinerSeconds: number, pageBytes: number): Router {
   const router = new Router()
 
   ops.define(router, 'submitJob', async (request) => {
@@ -21,9 +21,21 @@ export function jobRoutes(ops: Operations, jobs: JobService, miners: MinerServic
     return {status: 201, body: {...jobView(job), ...(warning ? {warning} : {})}, headers}
   })
 
+  // A page stops once it passes pageBytes (prompts and results may be 100s of KiB each), read one job at
+  // a time so that the jobs it leaves out are never read.
   ops.define(router, 'listJobs', (request) => {
     const {status, limit, offset} = request.query as {status?: JobStatus; limit: number; offset: number}
-    return {body: jobs.list(principalOf(request), {status, limit, offset}).map(jobView)}
+    const items: string[] = []
+    let bytes = 0
+    while (items.length < limit && bytes < pageBytes) {
+      const [job] = jobs.list(principalOf(request), {status, limit: 1, offset: offset + items.length})
+      if (!job) break
+      const item = JSON.stringify(jobView(job))
+      items.push(item)
+      bytes += Buffer.byteLength(item)
+    }
+    const headers: Record<string, string> = bytes >= pageBytes && items.length < limit ? {'X-Next-Offset': String(offset + items.length)} : {}
+    return {content: `[${items.join(',')}]`, type: 'application/json', headers}
   })
 
   ops.define(router, 'getJob', (request) => ({body: jobView(jobs.get(principalOf(request), request.params.job_id as string))}))

@@ -19,7 +19,10 @@ export function keyRoutes(ops: Operations, keys: KeyService, signer: Ed25519Sign
     return {status: 201, body: await keys.create(role, name)}
   })
 
-  ops.define(router, 'listApiKeys', () => ({body: keys.list()}))
+  ops.define(router, 'listApiKeys', (request) => {
+    const {limit, offset} = request.query as {limit: number; offset: number}
+    return {body: keys.list({limit, offset})}
+  })
 
   ops.define(router, 'revokeApiKey', async (request) => ({body: await keys.revoke(request.params.name as string)}))
 

@@ -18,6 +18,8 @@ interface Entry {
   status: JobStatus
   client: string
   model: string
+  /** UTF-8 bytes of the prompt: what the queued-prompt total counts while the job is pending. */
+  promptBytes: number
   /** The current version while it may still change or is not yet on disk. */
   job: JobRecord | undefined
   /** Where the current version is on disk, once written. */
@@ -35,6 +37,7 @@ export class JobIndex {
   private readonly idempotency = new Map<string, string>()
   private readonly names = new NamePool()
   private nextOrder = 0
+  private pendingBytes = 0
 
   /** `read` reads a job version back from where it was written. */
   constructor(private readonly read: (at: LineAt) => JobRecord) {}
@@ -58,7 +61,8 @@ export class JobIndex {
       bucket(this.byClient, job.client).insert(order, job.job_id)
       if (job.idempotency) this.idempotency.set(idempotencyId(job.client, job.idempotency.key), job.job_id)
     }
-    const entry: Entry = {order, status: job.status, client: this.names.intern(job.client), model: this.names.intern(job.model), job, at: undefined}
+    const promptBytes = previous ? previous.promptBytes : Buffer.byteLength(job.prompt, 'utf8')
+    const entry: Entry = {order, status: job.status, client: this.names.intern(job.client), model: this.names.intern(job.model), promptBytes, job, at: undefined}
     this.entries.set(job.job_id, entry)
     this.indexStatus(job.job_id, entry)
   }
@@ -90,6 +94,15 @@ export class JobIndex {
     return best ? this.get(best.id) : undefined
   }
 
+  count(query: {client?: string; status?: JobStatus}): number {
+    return this.listIndex(query.client, query.status)?.size ?? 0
+  }
+
+  /** UTF-8 bytes of the prompts of all pending jobs. */
+  get pendingPromptBytes(): number {
+    return this.pendingBytes
+  }
+
   runningJobs(): JobRecord[] {
     return [...this.running].map((id) => this.get(id)!)
   }
@@ -101,17 +114,23 @@ export class JobIndex {
     return this.all
   }
 
-  private indexStatus(jobId: string, {order, status, client, model}: Entry): void {
+  private indexStatus(jobId: string, {order, status, client, model, promptBytes}: Entry): void {
     bucket(this.byStatus, status).insert(order, jobId)
     bucket(this.byClientStatus, statusId(client, status)).insert(order, jobId)
-    if (status === 'pending') bucket(this.pendingByModel, model).insert(order, jobId)
+    if (status === 'pending') {
+      bucket(this.pendingByModel, model).insert(order, jobId)
+      this.pendingBytes += promptBytes
+    }
     if (status === 'running') this.running.add(jobId)
   }
 
-  private unindexStatus(jobId: string, {order, status, client, model}: Entry): void {
+  private unindexStatus(jobId: string, {order, status, client, model, promptBytes}: Entry): void {
     this.byStatus.get(status)?.remove(order)
     this.byClientStatus.get(statusId(client, status))?.remove(order)
-    if (status === 'pending') this.pendingByModel.get(model)?.remove(order)
+    if (status === 'pending') {
+      this.pendingByModel.get(model)?.remove(order)
+      this.pendingBytes -= promptBytes
+    }
     if (status === 'running') this.running.delete(jobId)
   }
 }

@@ -84,10 +84,13 @@ export class LedgerIndex {
       .map((tx) => ({...tx, block_height: tx.seq <= this.sealedCount ? this.blockOf(tx.seq) : null}))
   }
 
-  blockTransactions(height: number): LedgerTransaction[] | undefined {
+  blockTransactions(height: number, page?: {offset: number; limit: number}): LedgerTransaction[] | undefined {
     if (!Number.isInteger(height) || height < 0 || height >= this.blocks.length) return undefined
-    const start = height === 0 ? 0 : this.sealedThrough[height - 1]
-    return this.range(start, this.sealedThrough[height]).map((tx) => ({...tx, block_height: height}))
+    const first = height === 0 ? 0 : this.sealedThrough[height - 1]
+    const end = this.sealedThrough[height]
+    const start = Math.min(end, first + (page?.offset ?? 0))
+    const stop = page ? Math.min(end, start + page.limit) : end
+    return this.range(start, stop).map((tx) => ({...tx, block_height: height}))
   }
 
   getBlock(height: number): Block | undefined {

@@ -10,6 +10,7 @@ import path from 'node:path'
 import {Low} from 'lowdb'
 import {JSONFile} from 'lowdb/node'
 
+import type {JobStatus} from '../../protocol/job-states.js'
 import type {Transaction} from '../../protocol/ledger.js'
 import {CommitLog} from './commit-log.js'
 import {checkCoordinatorDoc, type CoordinatorDoc} from './coordinator-doc.js'
@@ -19,7 +20,7 @@ import {LedgerIndex} from './ledger-index.js'
 import {ReceiptIndex} from './receipt-index.js'
 import {asBlock, asJob, asReceipt, asTransaction} from './record-checks.js'
 import type {ApiKeyRecord, BlockRecord, JobRecord, LedgerTransaction, MinerRecord, ReceiptRecord, StoreMeta} from './records.js'
-import type {JobQuery, ReceiptQuery, Store} from './store.js'
+import type {JobQuery, Page, ReceiptQuery, Store} from './store.js'
 import {StoreCorruptError, StoreUnavailableError} from './store-errors.js'
 import {GroupCommit} from './group-commit.js'
 
@@ -179,6 +180,14 @@ export class LowdbStore implements Store {
     return this.jobs.size
   }
 
+  countJobs(query: {client?: string; status?: JobStatus}): number {
+    return this.jobs.count(query)
+  }
+
+  pendingPromptBytes(): number {
+    return this.jobs.pendingPromptBytes
+  }
+
   putJob(job: JobRecord): void {
     this.jobs.put(job)
     this.queue('jobs', job, (at) => this.jobs.written(job, at))
@@ -218,8 +227,8 @@ export class LowdbStore implements Store {
     return this.ledger.recent(limit)
   }
 
-  blockTransactions(height: number): LedgerTransaction[] | undefined {
-    return this.ledger.blockTransactions(height)
+  blockTransactions(height: number, page?: Page): LedgerTransaction[] | undefined {
+    return this.ledger.blockTransactions(height, page)
   }
 
   headBlock(): BlockRecord | undefined {

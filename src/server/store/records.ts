@@ -54,6 +54,8 @@ export interface JobRecord {
   lease_expires_at?: string
   started_at?: string
   completed_at?: string
+  /** Internal: miners whose attempt at this job failed; it is not offered to them again. */
+  failed_miners?: string[]
   /** Internal: the Idempotency-Key of the submit and a hash of its request, to answer retries. */
   idempotency?: {key: string; request_sha256: string}
 }

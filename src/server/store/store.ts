@@ -53,6 +53,10 @@ export interface Store {
   oldestPendingJob(models: Iterable<string>, skip?: (jobId: string) => boolean): JobRecord | undefined
   runningJobs(): JobRecord[]
   jobCount(): number
+  /** Jobs matching the query (without paging). */
+  countJobs(query: {client?: string; status?: JobStatus}): number
+  /** UTF-8 bytes of the prompts of all pending jobs together. */
+  pendingPromptBytes(): number
   putJob(job: JobRecord): void
 
   getReceipt(receiptId: string): ReceiptRecord | undefined
@@ -69,7 +73,8 @@ export interface Store {
   unsealedTransactions(): Transaction[]
   /** Newest first. */
   recentTransactions(limit: number): LedgerTransaction[]
-  blockTransactions(height: number): LedgerTransaction[] | undefined
+  /** The block's transactions in order, or the page of them `page` asks for. */
+  blockTransactions(height: number, page?: Page): LedgerTransaction[] | undefined
   headBlock(): BlockRecord | undefined
   getBlock(height: number): BlockRecord | undefined
   /** Newest first; `before` keeps only heights below it. */

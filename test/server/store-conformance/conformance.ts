@@ -236,7 +236,7 @@ export function storeConformance(subject: StoreSubject): void {
       for (const next of expired) await a.changeJob(next.job_id, claimBy('slow', 1, past))
       await a.changeJob(live.job_id, claimBy('fast', 600))
       const requeue: JobChanger = (current) => {
-        const outcome = machine.failAttempt(current, 'lease expired', new Date(), 3)
+        const outcome = machine.failAttempt(current, 'lease expired', new Date(), current.attempts >= 3)
         return {job: outcome.job, transactions: [tx(outcome.requeued ? 'job_requeued' : 'job_failed', {job_id: current.job_id})]}
       }
       const woken = nextEvent(b, (event) => event.kind === 'job_pending' && event.model === 'lease-model')

@@ -48,7 +48,7 @@ async function embeddedHistory(dir: string): Promise<void> {
         return {job: move.job, receipt, transactions: [tx('job_completed', {job_id: current.job_id}), tx('receipt_issued', {receipt})]}
       })
     } else if (i === 5) {
-      await store.changeJob(next.job_id, (current) => ({job: machine.failAttempt(current, 'oom', new Date(), 3).job, transactions: [tx('job_requeued', {})]}))
+      await store.changeJob(next.job_id, (current) => ({job: machine.failAttempt(current, 'oom', new Date(), current.attempts >= 3).job, transactions: [tx('job_requeued', {})]}))
     } else if (i === 6) {
       await store.changeJob(next.job_id, (current) => ({job: {...current, status: 'cancelled'}, transactions: [tx('job_cancelled', {})]}))
     }
