@@ -88,9 +88,10 @@ describe('README examples', () => {
     // The network the README's reader joins: a miner serving the default model.
     miner = spawnCli(['miner', 'run', '--miner-id', 'readme-test-miner', '--command', `node '${path.join(REPO_ROOT, 'demo', 'echo-model.js')}'`, '--model', 'llama3.2'], {
       env: {AITBC_URL: server.url, AITBC_API_KEY: server.minerKey, AITBC_MINER_STATE_DIR: mkdtempSync(path.join(tmpdir(), 'aitbc-readme-miner-'))},
-      timeoutMs: 120_000,
+      // It serves every block of the README, which takes minutes on a busy machine; `after` stops it.
+      timeoutMs: 600_000,
     })
-    await miner.waitFor(/registered/, 'stderr')
+    await miner.waitFor(/registered/, 'stderr', 120_000)
 
     root = mkdtempSync(path.join(tmpdir(), 'aitbc-readme-'))
     const [bin, home, work, scratch] = ['bin', 'home', 'work', 'scratch'].map((name) => path.join(root, name))
