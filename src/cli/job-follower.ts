@@ -1,5 +1,5 @@
 // Following a job to its end by polling GET /v1/jobs/{id}, for `jobs submit --wait` and `jobs watch`.
-import {type ApiClient, type Job, unwrap} from '../client/client.js'
+import {type ApiClient, callFetch, type Job, unwrap} from '../client/client.js'
 import {isFinal} from '../protocol/job-states.js'
 import {CliError} from './errors.js'
 import {ExitCode} from './exit-codes.js'
@@ -19,12 +19,13 @@ export interface FollowOptions {
 export async function followJob(client: ApiClient, jobId: string, options: FollowOptions = {}): Promise<Job> {
   const {timeoutSeconds} = options
   const deadline = timeoutSeconds === undefined ? Number.POSITIVE_INFINITY : Date.now() + timeoutSeconds * 1000
-  const getJob = (signal?: AbortSignal) => unwrap(client.GET('/v1/jobs/{job_id}', {params: {path: {job_id: jobId}}, signal}))
+  const getJob = (fetch?: (request: Request) => Promise<Response>) => unwrap(client.GET('/v1/jobs/{job_id}', {params: {path: {job_id: jobId}}, fetch}))
   /** A poll that the deadline cuts short: a slow answer must not keep the user past --timeout. */
   const poll = async (last: Job): Promise<Job> => {
     const remaining = deadline - Date.now()
     try {
-      return await getJob(Number.isFinite(remaining) ? AbortSignal.timeout(Math.max(1, remaining)) : undefined)
+      // The request's own timer, not an AbortSignal.timeout: garbage collection can silence those on Node 20.
+      return await getJob(Number.isFinite(remaining) ? callFetch(client, {requestTimeoutMs: Math.max(1, remaining)}) : undefined)
     } catch (error) {
       if (timeoutSeconds !== undefined && Date.now() >= deadline) throw waitTimeoutError(jobId, timeoutSeconds, last)
       throw error

@@ -1,7 +1,7 @@
 // The miner's side of the coordinator API, over the shared openapi-fetch client, and the one rule for
 // which failures are worth retrying.
-import {type ApiClient, fetchWithTimeout, type Job, type Miner, type Receipt, type Schemas, unwrap} from '../client/client.js'
-import {ApiError, UnreachableError} from '../client/errors.js'
+import {type ApiClient, callFetch, type Job, type Miner, type Receipt, type Schemas, unwrap} from '../client/client.js'
+import {ApiError, BadAnswerError, UnreachableError} from '../client/errors.js'
 
 export type MinerRegistration = Schemas['MinerRegistration']
 export type JobResult = Schemas['JobResult']
@@ -9,8 +9,6 @@ export type JobFailure = Schemas['JobFailure']
 
 /** The coordinator holds a long poll at most this long (openapi: `wait` maximum). */
 export const MAX_POLL_WAIT_SECONDS = 30
-/** How much longer than the long poll itself the miner waits for its answer. */
-const POLL_GRACE_MS = 10_000
 
 export class CoordinatorLink {
   constructor(private readonly client: ApiClient) {}
@@ -25,7 +23,7 @@ export class CoordinatorLink {
       this.client.GET('/v1/jobs/available', {
         params: {query: {miner_id: minerId, wait: waitSeconds}},
         // The miner backs off on its own; the client's quick retries would only delay that.
-        fetch: fetchWithTimeout(waitSeconds * 1000 + POLL_GRACE_MS, {retries: 0}),
+        fetch: callFetch(this.client, {waitSeconds, retries: 0}),
         signal,
       }),
     )
@@ -53,9 +51,12 @@ export class CoordinatorLink {
   }
 }
 
-/** Failures that may go away by themselves: no answer, overload, or the coordinator's own error. */
+/**
+ * Failures that may go away by themselves: no answer, overload, the coordinator's own error, or an
+ * answer that is not the API's (a proxy's error page while the coordinator restarts).
+ */
 export function isTransient(error: unknown): boolean {
-  if (error instanceof UnreachableError) return true
+  if (error instanceof UnreachableError || error instanceof BadAnswerError) return true
   return error instanceof ApiError && (error.status >= 500 || error.status === 408 || error.status === 429)
 }
 

@@ -1,8 +1,7 @@
 import {ApiCommand} from '../../cli/api-command.js'
 import {minerIdFlag} from '../../cli/miner-flags.js'
 import {numberFlag} from '../../cli/number-flags.js'
-import {fetchWithTimeout, unwrap} from '../../client/client.js'
-import {DEFAULT_RETRY} from '../../client/retrying-fetch.js'
+import {callFetch, unwrap} from '../../client/client.js'
 
 export default class MinerPoll extends ApiCommand<typeof MinerPoll> {
   static summary = 'Ask for the next job this miner can run (plumbing for GET /v1/jobs/available).'
@@ -28,8 +27,8 @@ With --json: the job object, or null.`
   async run() {
     const {'miner-id': minerId, wait} = this.flags
     const client = await this.client()
-    // The long poll may legitimately take `wait` seconds; give the request that long on top of the usual timeout.
-    const fetch = wait ? fetchWithTimeout(DEFAULT_RETRY.timeoutMs + wait * 1000) : undefined
+    // The long poll may legitimately take `wait` seconds: the request gets that long on top of its timeout.
+    const fetch = wait ? callFetch(client, {waitSeconds: wait}) : undefined
     const query = {miner_id: minerId, ...(wait === undefined ? {} : {wait})}
     const job = await unwrap(client.GET('/v1/jobs/available', {params: {query}, fetch}))
     if (this.jsonEnabled()) return this.logJson(job ?? null)
