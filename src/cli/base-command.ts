@@ -4,7 +4,8 @@ import {Command, Flags, type Interfaces} from '@oclif/core'
 
 import {CliConfig, type Profile} from './config.js'
 import {type CliError, describeFailure, type Failure} from './errors.js'
-import {paint} from './terminal.js'
+import {inert} from './inert-text.js'
+import {paint, type Style} from './terminal.js'
 
 export type CommandFlags<T extends typeof Command> = Interfaces.InferredFlags<T['baseFlags'] & T['flags']>
 export type CommandArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
@@ -68,14 +69,14 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     process.stdout.write(text)
   }
 
-  /** A line of data on stdout, for people (suppressed under --json). */
+  /** A line of data on stdout, for people (suppressed under --json); control characters made visible. */
   protected line(text = ''): void {
-    if (!this.jsonEnabled()) process.stdout.write(`${text}\n`)
+    if (!this.jsonEnabled()) process.stdout.write(`${inert(text)}\n`)
   }
 
-  /** A remark for people on stderr: progress, confirmations, hints. Never data. */
-  protected note(text: string): void {
-    if (!this.jsonEnabled()) process.stderr.write(`${text}\n`)
+  /** A remark for people on stderr: progress, confirmations, hints. Never data. Made inert, then painted. */
+  protected note(text: string, style?: Style): void {
+    if (!this.jsonEnabled()) process.stderr.write(`${style ? paint(inert(text), style, process.stderr) : inert(text)}\n`)
   }
 
   /** One JSON document on stdout. */
@@ -114,7 +115,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 
   private printFailure(failure: Failure): void {
-    process.stderr.write(`${paint('Error:', 'red', process.stderr)} ${failure.message}\n`)
-    if (failure.hint) process.stderr.write(`${failure.hint}\n`)
+    process.stderr.write(`${paint('Error:', 'red', process.stderr)} ${inert(failure.message)}\n`)
+    if (failure.hint) process.stderr.write(`${inert(failure.hint)}\n`)
   }
 }

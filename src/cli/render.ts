@@ -1,4 +1,7 @@
 // Rendering for people: tables (cli-table3, loaded only when a table is printed) and short values.
+// Every value shown is made inert first (control characters visible), so widths are measured on what
+// the terminal will show.
+import {inert} from './inert-text.js'
 
 export async function renderTable(head: string[], rows: (string | number)[][]): Promise<string> {
   if (rows.length === 0) return ''
@@ -9,7 +12,7 @@ export async function renderTable(head: string[], rows: (string | number)[][]): 
     chars: {top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '',
       'bottom-right': '', left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: '  '},
   })
-  table.push(...rows.map((row) => row.map(String)))
+  table.push(...rows.map((row) => row.map((cell) => inert(String(cell)))))
   return table.toString().split('\n').map((line) => line.trimEnd()).join('\n')
 }
 
@@ -33,6 +36,6 @@ export function fields(entries: [string, string | number | undefined | null][]):
   const width = Math.max(...entries.map(([key]) => key.length))
   return entries
     .filter(([, value]) => value !== undefined && value !== null && value !== '')
-    .map(([key, value]) => `${key.padEnd(width)}  ${value}`)
+    .map(([key, value]) => `${key.padEnd(width)}  ${inert(String(value))}`)
     .join('\n')
 }

@@ -2,6 +2,8 @@
 // which data is printed.
 import type {Ora} from 'ora'
 
+import {inert} from './inert-text.js'
+
 export function stdinIsTTY(): boolean {
   return Boolean(process.stdin.isTTY)
 }
@@ -39,11 +41,12 @@ export async function startSpinner(text: string, json: boolean): Promise<Spinner
   // ora into an endless loop of clearing lines.
   if (json || !process.stderr.isTTY || !process.stderr.columns) return SILENT
   const {default: ora} = await import('ora')
-  const spinner: Ora = ora({text, stream: process.stderr, color: 'cyan', isEnabled: true}).start()
+  const spinner: Ora = ora({text: inert(text), stream: process.stderr, color: 'cyan', isEnabled: true}).start()
+  const shown = (next: string | undefined) => (next === undefined ? undefined : inert(next))
   return {
-    update: (next) => void (spinner.text = next),
-    succeed: (final) => void spinner.succeed(final),
-    fail: (final) => void spinner.fail(final),
+    update: (next) => void (spinner.text = inert(next)),
+    succeed: (final) => void spinner.succeed(shown(final)),
+    fail: (final) => void spinner.fail(shown(final)),
     stop: () => void spinner.stop(),
   }
 }

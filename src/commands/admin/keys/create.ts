@@ -1,7 +1,6 @@
 import {Flags} from '@oclif/core'
 
 import {ApiCommand} from '../../../cli/api-command.js'
-import {paint} from '../../../cli/terminal.js'
 import {unwrap} from '../../../client/client.js'
 
 export default class AdminKeysCreate extends ApiCommand<typeof AdminKeysCreate> {
@@ -23,7 +22,7 @@ Exit 5 if a key with that name exists. With --json: the key's name, role, creati
   async run() {
     const client = await this.client()
     const created = await unwrap(client.POST('/v1/admin/keys', {body: {role: this.flags.role, name: this.flags.name}}))
-    this.note(`${paint('Store this key now: it is not shown again.', 'yellow', process.stderr)} (${created.role} key "${created.name}")`)
+    this.note(`Store this key now: it is not shown again. (${created.role} key "${created.name}")`, 'yellow')
     this.line(created.api_key)
     return created
   }
