@@ -5,6 +5,7 @@ import {Command, Flags, type Interfaces} from '@oclif/core'
 import {CliConfig, type Profile} from './config.js'
 import {type CliError, describeFailure, type Failure} from './errors.js'
 import {inert} from './inert-text.js'
+import {TerminalText} from './render.js'
 import {paint, type Style} from './terminal.js'
 
 export type CommandFlags<T extends typeof Command> = Interfaces.InferredFlags<T['baseFlags'] & T['flags']>
@@ -70,8 +71,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 
   /** A line of data on stdout, for people (suppressed under --json); control characters made visible. */
-  protected line(text = ''): void {
-    if (!this.jsonEnabled()) process.stdout.write(`${inert(text)}\n`)
+  protected line(text: string | TerminalText = ''): void {
+    if (!this.jsonEnabled()) process.stdout.write(`${text instanceof TerminalText ? text.text : inert(text)}\n`)
   }
 
   /** A remark for people on stderr: progress, confirmations, hints. Never data. Made inert, then painted. */

@@ -3,8 +3,17 @@
 // the terminal will show.
 import {inert} from './inert-text.js'
 
-export async function renderTable(head: string[], rows: (string | number)[][]): Promise<string> {
-  if (rows.length === 0) return ''
+/** Text already safe for a terminal (made inert, then styled by aitbc itself): printed as it is. */
+export class TerminalText {
+  constructor(readonly text: string) {}
+
+  toString(): string {
+    return this.text
+  }
+}
+
+export async function renderTable(head: string[], rows: (string | number)[][]): Promise<TerminalText> {
+  if (rows.length === 0) return new TerminalText('')
   const {default: Table} = await import('cli-table3')
   const table = new Table({
     head,
@@ -13,7 +22,7 @@ export async function renderTable(head: string[], rows: (string | number)[][]): 
       'bottom-right': '', left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: '  '},
   })
   table.push(...rows.map((row) => row.map((cell) => inert(String(cell)))))
-  return table.toString().split('\n').map((line) => line.trimEnd()).join('\n')
+  return new TerminalText(table.toString().split('\n').map((line) => line.trimEnd()).join('\n'))
 }
 
 /** "1 block", "3 blocks". */

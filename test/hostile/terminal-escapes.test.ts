@@ -14,8 +14,8 @@ import {type Behaviour, type HostileServer, jsonAnswer, startHostileServer} from
 
 const HAS_SCRIPT = spawnSync('script', ['--version']).status === 0
 
-/** Sets the window title, clears the screen, forges a link, starts a C1 CSI colour and rings the bell. */
-const EVIL = '\u001B]0;pwned\u0007\u001B[2J\u001B]8;;http://evil.example/\u001B\\click\u001B]8;;\u001B\\\u009B31m'
+/** Sets the window title, clears the screen, forges a link, erases a line with a C1 CSI and rings the bell. */
+const EVIL = '\u001B]0;pwned\u0007\u001B[2J\u001B]8;;http://evil.example/\u001B\\click\u001B]8;;\u001B\\\u009B2K'
 const RAW = ['\u001B]0;', '\u001B[2J', '\u001B]8;', '\u0007', '\u009B']
 const SHOWN = '^[]0;pwned^G^[[2J^[]8;;http://evil.example/^[\\click'
 
@@ -131,6 +131,8 @@ describe('server text on a terminal', {skip: !HAS_SCRIPT && 'util-linux `script`
       assert.equal(result.code, code, result.stdout)
       for (const raw of RAW) assert.ok(!result.stdout.includes(raw), `${JSON.stringify(raw)} reached the terminal: ${JSON.stringify(result.stdout)}`)
       assert.ok(result.stdout.includes(SHOWN), `the sequences are not shown in caret notation: ${JSON.stringify(result.stdout)}`)
+      // aitbc's own colours (table heads, "Error:") stay colours, not caret text.
+      assert.doesNotMatch(result.stdout, /\^\[\[\d+m/, 'a colour of aitbc was made visible')
     })
   }
 
