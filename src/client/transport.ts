@@ -4,7 +4,6 @@
 // is ever followed (the API key stays with its origin); and the answer is read into memory only up to
 // a size limit, refused while it streams in. The result is a Response whose body is already complete.
 import {request as httpRequest, type IncomingMessage} from 'node:http'
-import {request as httpsRequest} from 'node:https'
 
 import {BadAnswerError, UnreachableError} from './errors.js'
 
@@ -34,13 +33,18 @@ export interface Exchange {
   signal?: AbortSignal
 }
 
-export function exchange({url, method, headers, body, signal}: Exchange, limits: ExchangeLimits, names: LimitNames): Promise<Response> {
+export async function exchange(call: Exchange, limits: ExchangeLimits, names: LimitNames): Promise<Response> {
+  // node:https loads TLS, which most runs (a coordinator on loopback) never need at start.
+  const send = call.url.protocol === 'https:' ? (await import('node:https')).request : httpRequest
+  return exchangeWith(send, call, limits, names)
+}
+
+function exchangeWith(send: typeof httpRequest, {url, method, headers, body, signal}: Exchange, limits: ExchangeLimits, names: LimitNames): Promise<Response> {
   const where = url.origin
   return new Promise<Response>((resolve, reject) => {
     const timers = new Set<NodeJS.Timeout>()
     const outgoing: Record<string, string> = Object.fromEntries(headers)
     if (body) outgoing['content-length'] = String(body.length)
-    const send = url.protocol === 'https:' ? httpsRequest : httpRequest
     const request = send(url, {method, headers: outgoing})
     let settled = false
     const finish = (error: unknown, response?: Response) => {
