@@ -20,12 +20,13 @@ export interface FollowOptions {
 export async function followJob(client: ApiClient, jobId: string, options: FollowOptions = {}): Promise<Job> {
   const {timeoutSeconds} = options
   const deadline = timeoutSeconds === undefined ? Number.POSITIVE_INFINITY : Date.now() + timeoutSeconds * 1000
-  const getJob = (signal?: AbortSignal) => fetchJob(client, jobId, {signal})
+  const getJob = (requestTimeoutMs?: number) => fetchJob(client, jobId, {requestTimeoutMs})
   /** A poll that the deadline cuts short: a slow answer must not keep the user past --timeout. */
   const poll = async (last: Job): Promise<Job> => {
     const remaining = deadline - Date.now()
     try {
-      return await getJob(Number.isFinite(remaining) ? AbortSignal.timeout(Math.max(1, remaining)) : undefined)
+      // The request's own timer, not an AbortSignal.timeout: garbage collection can silence those on Node 20.
+      return await getJob(Number.isFinite(remaining) ? Math.max(1, remaining) : undefined)
     } catch (error) {
       if (timeoutSeconds !== undefined && Date.now() >= deadline) throw waitTimeoutError(jobId, timeoutSeconds, last)
       throw error

@@ -4,6 +4,7 @@ import {Flags} from '@oclif/core'
 
 import {ApiCommand} from '../../cli/api-command.js'
 import {CliError, usageError} from '../../cli/errors.js'
+import {inert} from '../../cli/inert-text.js'
 import {createBackend} from '../../miner/backends/index.js'
 import {backendSettingsFrom, minerBackendFlags, minerIdFrom, undeliveredFile} from '../../miner/command-flags.js'
 import {CoordinatorLink} from '../../miner/coordinator-link.js'
@@ -84,7 +85,7 @@ Needs a miner key (AITBC_API_KEY, --api-key or a profile). Check the setup first
     try {
       const summary = await worker.run()
       if (this.jsonEnabled()) this.jsonLine({event: 'stopped', ...summary})
-      else this.io.stderr.write(`${describeSummary(summary)}\n`)
+      else this.io.stderr.write(`${inert(describeSummary(summary))}\n`)
       if (summary.abandoned) {
         throw new CliError('Stopped before the running jobs finished; they were reported failed and go back to the queue.', {code: 'interrupted'})
       }
@@ -99,6 +100,6 @@ Needs a miner key (AITBC_API_KEY, --api-key or a profile). Check the setup first
   private show(event: MinerEvent): void {
     const {type, ...fields} = event
     if (this.jsonEnabled()) this.jsonLine({event: type, ...fields})
-    else this.io.stderr.write(`${describeMinerEvent(event, this.where)}\n`)
+    else this.io.stderr.write(`${inert(describeMinerEvent(event, this.where))}\n`)
   }
 }
