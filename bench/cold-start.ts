@@ -1,10 +1,12 @@
 // Cold start: how long `aitbc` takes to do small things, against `node -e 0` in the same run, with the
 // floor of the stack alongside: one bare @oclif/core command with a manifest (bench/bare-oclif). Each
-// round runs every command once in turn, so all of them see the same machine load.
+// round runs every command once in turn, so all of them see the same machine load. One command talks to
+// a coordinator, so the row includes the client: its transport and the check of the answer against
+// the contract.
 import path from 'node:path'
 
 import {timeCommand} from './lib/processes.js'
-import {AITBC_BIN} from './lib/servers.js'
+import {AITBC_BIN, createDataDir, startCoordinator} from './lib/servers.js'
 import {median} from './lib/stats.js'
 import {row, type Row} from './lib/table.js'
 import {oneReceiptFile} from './verify-receipts.js'
@@ -13,14 +15,23 @@ export const COLD_START_TARGET = 2.6
 
 const BARE_OCLIF = path.join(import.meta.dirname, 'bare-oclif', 'run.js')
 
-/** `workDir` holds the one receipt the verify case reads. */
+/** `workDir` holds the one receipt the verify case reads and the data directory of the coordinator. */
 export async function coldStart(runs: number, workDir: string): Promise<Row[]> {
   const receipt = await oneReceiptFile(workDir)
-  const cases: [string, string[]][] = [
-    ['aitbc --version', ['--version']],
-    ['aitbc jobs list --help', ['jobs', 'list', '--help']],
-    ['aitbc receipts verify FILE --key K (1 receipt)', ['receipts', 'verify', receipt.file, '--key', receipt.keyId]],
-  ]
+  const coordinator = await startCoordinator(await createDataDir(path.join(workDir, 'cold-start-coordinator'), 0))
+  try {
+    return await timeCases(runs, [
+      ['aitbc --version', ['--version']],
+      ['aitbc jobs list --help', ['jobs', 'list', '--help']],
+      ['aitbc receipts verify FILE --key K (1 receipt)', ['receipts', 'verify', receipt.file, '--key', receipt.keyId]],
+      ['aitbc explorer stats (one answer, checked)', ['explorer', 'stats', '--url', coordinator.url]],
+    ])
+  } finally {
+    await coordinator.stop()
+  }
+}
+
+async function timeCases(runs: number, cases: [string, string[]][]): Promise<Row[]> {
   const commands: string[][] = [['-e', '0'], [BARE_OCLIF, 'hello', '--name', 'bench'], ...cases.map(([, args]) => [AITBC_BIN, ...args])]
   const times: number[][] = commands.map(() => [])
   // One untimed round first: the first spawn after a while pays for the disk cache.

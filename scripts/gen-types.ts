@@ -1,8 +1,11 @@
-// Generates src/client/api-schema.ts from the contract. The freshness test calls the same function.
+// Generates src/client/api-schema.ts (types) and src/client/answer-checks.ts (answer validators) from
+// the contract. The freshness test calls the same functions.
 import {readFileSync, writeFileSync} from 'node:fs'
 import {pathToFileURL} from 'node:url'
 
 import openapiTS, {astToString} from 'openapi-typescript'
+
+import {ANSWER_CHECKS_FILE, generateAnswerChecks} from './gen-answer-checks.js'
 
 export const CONTRACT = new URL('../openapi/aitbc.yaml', import.meta.url)
 export const SCHEMA_FILE = new URL('../src/client/api-schema.ts', import.meta.url)
@@ -20,4 +23,5 @@ export function committedApiTypes(): string {
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {
   writeFileSync(SCHEMA_FILE, await generateApiTypes())
+  writeFileSync(ANSWER_CHECKS_FILE, generateAnswerChecks(CONTRACT))
 }

@@ -1,8 +1,12 @@
-// Commands that talk to a coordinator: --url and --api-key, resolved flag > env > profile > default.
+// Commands that talk to a coordinator: --url and --api-key, resolved flag > env > profile > default, and
+// the limits of every request (timeouts, answer size).
 import {Command, Flags} from '@oclif/core'
 
-import {type ApiClient, createApiClient, DEFAULT_URL} from '../client/client.js'
+import {type ApiClient, type ApiClientOptions, createApiClient, DEFAULT_URL} from '../client/client.js'
+import {DEFAULT_LIMITS} from '../client/retrying-fetch.js'
 import {BaseCommand} from './base-command.js'
+import {numberFlag} from './number-flags.js'
+import {coordinatorUrl} from './profile-settings.js'
 
 export interface Connection {
   url: string
@@ -22,6 +26,21 @@ export abstract class ApiCommand<T extends typeof Command> extends BaseCommand<T
       env: 'AITBC_API_KEY',
       helpGroup: 'GLOBAL',
     }),
+    'connect-timeout': numberFlag({min: 0, minInclusive: false})({
+      summary: `Seconds to wait for a connection to the coordinator [default: ${DEFAULT_LIMITS.connectTimeoutMs / 1000}].`,
+      env: 'AITBC_CONNECT_TIMEOUT',
+      helpGroup: 'GLOBAL',
+    }),
+    'request-timeout': numberFlag({min: 0, minInclusive: false})({
+      summary: `Seconds a request may take to the last byte of its answer, retries included (a long poll gets its wait on top) [default: ${DEFAULT_LIMITS.requestTimeoutMs / 1000}].`,
+      env: 'AITBC_REQUEST_TIMEOUT',
+      helpGroup: 'GLOBAL',
+    }),
+    'max-answer-mib': numberFlag({min: 0, minInclusive: false})({
+      summary: `Largest answer accepted from the coordinator, in MiB [default: ${DEFAULT_LIMITS.maxAnswerBytes / 1024 / 1024}].`,
+      env: 'AITBC_MAX_ANSWER_MIB',
+      helpGroup: 'GLOBAL',
+    }),
   }
 
   private clientInstance?: ApiClient
@@ -29,16 +48,30 @@ export abstract class ApiCommand<T extends typeof Command> extends BaseCommand<T
   /** Where to connect and with which key; the config file is read only when a flag or env var is missing. */
   protected async connection(): Promise<Connection> {
     const {flags} = this as unknown as {flags: {url?: string; 'api-key'?: string}}
-    if (flags.url && flags['api-key']) return {url: flags.url, apiKey: flags['api-key']}
+    if (flags.url && flags['api-key']) return {url: coordinatorUrl(flags.url), apiKey: flags['api-key']}
     const profile = await this.activeProfile()
-    return {url: flags.url ?? profile.url ?? DEFAULT_URL, apiKey: flags['api-key'] ?? profile.api_key}
+    return {url: coordinatorUrl(flags.url ?? profile.url ?? DEFAULT_URL), apiKey: flags['api-key'] ?? profile.api_key}
   }
 
   protected async client(): Promise<ApiClient> {
     if (!this.clientInstance) {
       const {url, apiKey} = await this.connection()
-      this.clientInstance = createApiClient({baseUrl: url, apiKey, userAgent: `aitbc/${this.config.version}`})
+      this.clientInstance = createApiClient({baseUrl: url, apiKey, userAgent: `aitbc/${this.config.version}`, ...this.requestLimits()})
     }
     return this.clientInstance
+  }
+
+  private requestLimits(): Pick<ApiClientOptions, 'limits' | 'limitNames'> {
+    const flags = this.flags as {'connect-timeout'?: number; 'request-timeout'?: number; 'max-answer-mib'?: number}
+    const seconds = (value: number | undefined) => (value === undefined ? undefined : value * 1000)
+    const limits = {
+      connectTimeoutMs: seconds(flags['connect-timeout']),
+      requestTimeoutMs: seconds(flags['request-timeout']),
+      maxAnswerBytes: flags['max-answer-mib'] === undefined ? undefined : Math.floor(flags['max-answer-mib'] * 1024 * 1024),
+    }
+    return {
+      limits: Object.fromEntries(Object.entries(limits).filter(([, value]) => value !== undefined)),
+      limitNames: {connect: '--connect-timeout', request: '--request-timeout', size: '--max-answer-mib'},
+    }
   }
 }

@@ -5,8 +5,9 @@ import {Command, Flags, type Interfaces} from '@oclif/core'
 
 import {CliConfig, checkProfileName, type Profile} from './config.js'
 import {type CliError, describeFailure, type Failure} from './errors.js'
-import {IO} from './io.js'
-import {renderTable} from './render.js'
+import {inert} from './inert-text.js'
+import {IO, type Style} from './io.js'
+import {renderTable, type TerminalText} from './render.js'
 
 export type CommandFlags<T extends typeof Command> = Interfaces.InferredFlags<T['baseFlags'] & T['flags']>
 export type CommandArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
@@ -56,14 +57,14 @@ export abstract class AitbcCommand<T extends typeof Command> extends Command {
     this.io.stdout.write(text)
   }
 
-  /** A line of data on stdout, for people (suppressed under --json). */
-  protected line(text = ''): void {
-    if (!this.jsonEnabled()) this.io.stdout.write(`${text}\n`)
+  /** A line of data on stdout, for people (suppressed under --json); control characters made visible. */
+  protected line(text: string | TerminalText = ''): void {
+    if (!this.jsonEnabled()) this.io.stdout.write(`${typeof text === 'string' ? inert(text) : text.text}\n`)
   }
 
-  /** A remark for people on stderr: progress, confirmations, hints. Never data. */
-  protected note(text: string): void {
-    if (!this.jsonEnabled()) this.io.stderr.write(`${text}\n`)
+  /** A remark for people on stderr: progress, confirmations, hints. Never data. Made inert, then painted. */
+  protected note(text: string, style?: Style): void {
+    if (!this.jsonEnabled()) this.io.stderr.write(`${style ? this.io.paint(inert(text), style, 'stderr') : inert(text)}\n`)
   }
 
   /** oclif's own log and logToStderr, kept on the IO object too. */
@@ -86,7 +87,7 @@ export abstract class AitbcCommand<T extends typeof Command> extends Command {
   }
 
   /** A table for people, coloured when stdout shows colour. */
-  protected table(head: string[], rows: (string | number)[][]): Promise<string> {
+  protected table(head: string[], rows: (string | number)[][]): Promise<TerminalText> {
     return renderTable(head, rows, this.io.colorEnabled('stdout'))
   }
 
@@ -116,8 +117,8 @@ export abstract class AitbcCommand<T extends typeof Command> extends Command {
   }
 
   private printFailure(failure: Failure): void {
-    this.io.stderr.write(`${this.io.paint('Error:', 'red', 'stderr')} ${failure.message}\n`)
-    if (failure.hint) this.io.stderr.write(`${failure.hint}\n`)
+    this.io.stderr.write(`${this.io.paint('Error:', 'red', 'stderr')} ${inert(failure.message)}\n`)
+    if (failure.hint) this.io.stderr.write(`${inert(failure.hint)}\n`)
   }
 }
 

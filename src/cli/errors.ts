@@ -1,7 +1,7 @@
 // Every failure a command reports becomes one of these: what happened, what to do next, an exit code.
 import {Errors} from '@oclif/core'
 
-import {ApiError, UnreachableError} from '../client/errors.js'
+import {ApiError, BadAnswerError, UnreachableError} from '../client/errors.js'
 import {MinerError} from '../miner/errors.js'
 import {ExitCode, exitCodeForStatus} from './exit-codes.js'
 
@@ -80,6 +80,14 @@ function failureOf(error: unknown): Failure {
       code: 'unreachable',
       message: error.message,
       hint: 'Is the coordinator running (`aitbc serve`)? Check --url, AITBC_URL or the profile.',
+    }
+  }
+  if (error instanceof BadAnswerError) {
+    return {
+      exitCode: ExitCode.UNREACHABLE,
+      code: 'bad_answer',
+      message: error.message,
+      hint: 'Check --url, AITBC_URL or the profile: it must be the address of an aitbc coordinator.',
     }
   }
   // Ctrl-C at an @inquirer prompt: the user chose to stop, nothing happened.

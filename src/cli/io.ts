@@ -5,6 +5,8 @@
 // src/cli or src/commands touches process.stdout, process.stderr, process.stdin or process.env.
 import type {Readable, Writable} from 'node:stream'
 
+import {inert} from './inert-text.js'
+
 /** Questions to a person at a terminal; asked only when `io.canPrompt()` says one can answer. */
 export interface Prompter {
   input(message: string, options?: {default?: string; validate?: (value: string) => true | string}): Promise<string>
@@ -156,11 +158,13 @@ export class IO {
 
 async function oraSpinner(text: string, stream: Writable): Promise<Spinner> {
   const {default: ora} = await import('ora')
-  const spinner = ora({text, stream: stream as NodeJS.WritableStream, color: 'cyan', isEnabled: true}).start()
+  // Spinner texts may carry a coordinator's words (a job's state, its error): shown inert.
+  const spinner = ora({text: inert(text), stream: stream as NodeJS.WritableStream, color: 'cyan', isEnabled: true}).start()
+  const shown = (next: string | undefined) => (next === undefined ? undefined : inert(next))
   return {
-    update: (next) => void (spinner.text = next),
-    succeed: (final) => void spinner.succeed(final),
-    fail: (final) => void spinner.fail(final),
+    update: (next) => void (spinner.text = inert(next)),
+    succeed: (final) => void spinner.succeed(shown(final)),
+    fail: (final) => void spinner.fail(shown(final)),
     stop: () => void spinner.stop(),
   }
 }

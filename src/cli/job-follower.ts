@@ -28,7 +28,7 @@ export async function followJob(client: ApiClient, jobId: string, options: Follo
   const deadline = timeoutSeconds === undefined ? Number.POSITIVE_INFINITY : Date.now() + timeoutSeconds * 1000
   const unreachableMs = (options.unreachableTimeoutSeconds ?? DEFAULT_UNREACHABLE_TIMEOUT_SECONDS) * 1000
   let unreachableSince: number | undefined
-  const getJob = (signal?: AbortSignal) => fetchJob(client, jobId, {signal})
+  const getJob = (requestTimeoutMs?: number) => fetchJob(client, jobId, {requestTimeoutMs})
   /**
    * A poll that the deadline cuts short (a slow answer must not keep the user past --timeout); null
    * while the coordinator is away, until --unreachable-timeout.
@@ -36,7 +36,8 @@ export async function followJob(client: ApiClient, jobId: string, options: Follo
   const poll = async (last: Job): Promise<Job | null> => {
     const remaining = deadline - Date.now()
     try {
-      const job = await getJob(Number.isFinite(remaining) ? AbortSignal.timeout(Math.max(1, remaining)) : undefined)
+      // The request's own timer, not an AbortSignal.timeout: garbage collection can silence those on Node 20.
+      const job = await getJob(Number.isFinite(remaining) ? Math.max(1, remaining) : undefined)
       unreachableSince = undefined
       return job
     } catch (error) {

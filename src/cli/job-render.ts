@@ -1,5 +1,6 @@
 // How jobs look to people: the list table, the key/value view, one-line states, and result text.
 import type {Job} from '../client/client.js'
+import {inert} from './inert-text.js'
 import {age, fields} from './render.js'
 
 export const JOB_TABLE_HEAD = ['ID', 'STATUS', 'MODEL', 'AGE', 'MINER']
@@ -46,9 +47,11 @@ export function jobState(job: Job): string {
 }
 
 /**
- * A job's text (result or prompt) as stdout should carry it: the exact bytes, plus a final newline
- * only for a person at a terminal (a pipe or file gets precisely what was stored).
+ * A job's text (result or prompt) as stdout should carry it: a pipe or file gets precisely what was
+ * stored; a person at a terminal gets it inert (control characters visible) and ending its line.
  */
 export function textForStdout(text: string, stdoutIsTTY: boolean): string {
-  return stdoutIsTTY && text !== '' && !text.endsWith('\n') ? `${text}\n` : text
+  if (!stdoutIsTTY) return text
+  const shown = inert(text)
+  return shown !== '' && !shown.endsWith('\n') ? `${shown}\n` : shown
 }

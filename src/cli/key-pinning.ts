@@ -7,6 +7,7 @@ import {ED25519} from '../protocol/ed25519.js'
 import {fromHex, toBase64Url} from '../protocol/encoding.js'
 import {parseKeyId} from '../protocol/key-id.js'
 import type {TrustedKey} from './config.js'
+import {inert} from './inert-text.js'
 import type {IO} from './io.js'
 
 export type PinCheck =
@@ -42,7 +43,7 @@ export function comparePinnedKeys(pinned: readonly TrustedKey[], offered: readon
 
 /** Writes the warning for a coordinator that no longer offers any pinned key to stderr, loud on purpose. */
 export function warnSigningKeyChanged(io: IO, url: string, check: Extract<PinCheck, {status: 'changed'}>, profile: string): void {
-  io.stderr.write(`${io.paint(changedKeyWarning(url, check, profile), 'red', 'stderr')}\n`)
+  io.stderr.write(`${io.paint(inert(changedKeyWarning(url, check, profile)), 'red', 'stderr')}\n`)
 }
 
 export function changedKeyWarning(url: string, check: Extract<PinCheck, {status: 'changed'}>, profile: string): string {

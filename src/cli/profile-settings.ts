@@ -29,17 +29,26 @@ export function viewSetting(profileName: string, profile: Profile | undefined, k
 export function normalizeSetting(key: ProfileSetting, raw: string): string {
   const value = raw.trim()
   if (value === '') throw usageError(`The value for ${key} is empty.`)
-  if (key === 'url') {
-    let url: URL
-    try {
-      url = new URL(value)
-    } catch {
-      throw usageError(`Not a URL: ${value}`, 'Give the coordinator\'s address, e.g. http://127.0.0.1:8001.')
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw usageError(`The URL must start with http:// or https://, not ${url.protocol}//.`)
-    return value.replace(/\/+$/, '')
-  }
+  if (key === 'url') return coordinatorUrl(value)
   return value
+}
+
+/**
+ * A coordinator URL as aitbc uses it, from wherever it came (flag, environment, profile): http or
+ * https with a host, without trailing slashes; anything else is a usage error saying what is wrong.
+ */
+export function coordinatorUrl(raw: string): string {
+  const value = raw.trim()
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    throw usageError(`Not a URL: ${value}`, 'Give the coordinator\'s address with its scheme, e.g. http://127.0.0.1:8001.')
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw usageError(`The URL must start with http:// or https://, not ${url.protocol}//.`, 'Give the coordinator\'s address with its scheme, e.g. http://127.0.0.1:8001.')
+  }
+  return value.replace(/\/+$/, '')
 }
 
 export function storeSetting(config: CliConfig, profileName: string, key: ProfileSetting, value: string | undefined): void {

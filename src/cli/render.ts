@@ -1,8 +1,20 @@
 // Rendering for people: tables (cli-table3, loaded only when a table is printed) and short values.
+// Every value shown is made inert first (control characters visible), so widths are measured on what
+// the terminal will show.
+import {inert} from './inert-text.js'
+
+/** Text already safe for a terminal (made inert, then styled by aitbc itself): printed as it is. */
+export class TerminalText {
+  constructor(readonly text: string) {}
+
+  toString(): string {
+    return this.text
+  }
+}
 
 /** `color`: whether the stream the table goes to shows colour (IO.colorEnabled). */
-export async function renderTable(head: string[], rows: (string | number)[][], color: boolean): Promise<string> {
-  if (rows.length === 0) return ''
+export async function renderTable(head: string[], rows: (string | number)[][], color: boolean): Promise<TerminalText> {
+  if (rows.length === 0) return new TerminalText('')
   const {default: Table} = await import('cli-table3')
   const table = new Table({
     head,
@@ -10,8 +22,8 @@ export async function renderTable(head: string[], rows: (string | number)[][], c
     chars: {top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '',
       'bottom-right': '', left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: '  '},
   })
-  table.push(...rows.map((row) => row.map(String)))
-  return table.toString().split('\n').map((line) => line.trimEnd()).join('\n')
+  table.push(...rows.map((row) => row.map((cell) => inert(String(cell)))))
+  return new TerminalText(table.toString().split('\n').map((line) => line.trimEnd()).join('\n'))
 }
 
 /** "1 block", "3 blocks". */
@@ -34,6 +46,6 @@ export function fields(entries: [string, string | number | undefined | null][]):
   const width = Math.max(...entries.map(([key]) => key.length))
   return entries
     .filter(([, value]) => value !== undefined && value !== null && value !== '')
-    .map(([key, value]) => `${key.padEnd(width)}  ${value}`)
+    .map(([key, value]) => `${key.padEnd(width)}  ${inert(String(value))}`)
     .join('\n')
 }

@@ -3,29 +3,30 @@
 // operation's success body or throws ApiError / UnreachableError (client/errors.ts). Multi-request
 // flows (a retry-safe submit, paging) are in jobs.ts.
 import type {operations} from './api-schema.js'
-import {type ApiClient, type Block, type BlockDetail, fetchWithTimeout, type Job, type Miner, type Receipt, type Schemas, unwrap} from './client.js'
+import {type ApiClient, type Block, type BlockDetail, callFetch, type Job, type Miner, type Receipt, type Schemas, unwrap} from './client.js'
 
 /** The query parameters of a contract operation, by its operationId. */
 type Query<Operation extends keyof operations> = NonNullable<operations[Operation]['parameters']['query']>
 
-/** Options of one call: an abort signal, and a longer timeout for calls that may legitimately wait. */
+/** Options of one call that differ from the client's others (see callFetch in client.ts). */
 export interface CallOptions {
   signal?: AbortSignal
-  /** The whole call's timeout instead of the client's; `retries: 0` leaves backing off to the caller. */
-  timeoutMs?: number
+  /** A long poll: the coordinator may hold the answer this long, on top of the request timeout. */
+  waitSeconds?: number
+  /** `0` leaves backing off to a caller that does it itself. */
   retries?: number
+  /** A shorter timeout for the whole call than the client's. */
+  requestTimeoutMs?: number
 }
 
-function transport(options: CallOptions) {
-  return {
-    signal: options.signal,
-    ...(options.timeoutMs === undefined ? {} : {fetch: fetchWithTimeout(options.timeoutMs, options.retries === undefined ? undefined : {retries: options.retries})}),
-  }
+function transport(client: ApiClient, {signal, ...change}: CallOptions) {
+  const changed = change.waitSeconds !== undefined || change.retries !== undefined || change.requestTimeoutMs !== undefined
+  return {signal, ...(changed ? {fetch: callFetch(client, change)} : {})}
 }
 
 // System
 
-export const getHealth = (client: ApiClient, options: CallOptions = {}) => unwrap(client.GET('/health', transport(options)))
+export const getHealth = (client: ApiClient, options: CallOptions = {}) => unwrap(client.GET('/health', transport(client, options)))
 
 export const listSigningKeys = (client: ApiClient): Promise<Schemas['SigningKey'][]> => unwrap(client.GET('/v1/keys'))
 
@@ -34,18 +35,18 @@ export const listSigningKeys = (client: ApiClient): Promise<Schemas['SigningKey'
 export const listJobs = (client: ApiClient, query: Query<'listJobs'> = {}): Promise<Job[]> => unwrap(client.GET('/v1/jobs', {params: {query}}))
 
 export const getJob = (client: ApiClient, jobId: string, options: CallOptions = {}): Promise<Job> =>
-  unwrap(client.GET('/v1/jobs/{job_id}', {params: {path: {job_id: jobId}}, ...transport(options)}))
+  unwrap(client.GET('/v1/jobs/{job_id}', {params: {path: {job_id: jobId}}, ...transport(client, options)}))
 
 export const cancelJob = (client: ApiClient, jobId: string): Promise<Job> => unwrap(client.POST('/v1/jobs/{job_id}/cancel', {params: {path: {job_id: jobId}}}))
 
 // Miners
 
 export const registerMiner = (client: ApiClient, registration: Schemas['MinerRegistration'], options: CallOptions = {}): Promise<Miner> =>
-  unwrap(client.POST('/v1/miners/register', {body: registration, ...transport(options)}))
+  unwrap(client.POST('/v1/miners/register', {body: registration, ...transport(client, options)}))
 
 /** The next job a miner may take (null when none came), long-polling up to `wait` seconds. */
 export async function availableJob(client: ApiClient, query: Query<'getAvailableJob'>, options: CallOptions = {}): Promise<Job | null> {
-  return (await unwrap(client.GET('/v1/jobs/available', {params: {query}, ...transport(options)}))) ?? null
+  return (await unwrap(client.GET('/v1/jobs/available', {params: {query}, ...transport(client, options)}))) ?? null
 }
 
 export const claimJob = (client: ApiClient, jobId: string, minerId: string): Promise<Job> =>

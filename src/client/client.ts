@@ -2,9 +2,11 @@
 // that does not match openapi/aitbc.yaml does not compile.
 import createClient from 'openapi-fetch'
 
+import {answerCheck} from './answer-check.js'
 import type {components, paths} from './api-schema.js'
 import {ApiError} from './errors.js'
-import {DEFAULT_RETRY, type RetryOptions, retryingFetch} from './retrying-fetch.js'
+import {DEFAULT_LIMIT_NAMES, DEFAULT_LIMITS, DEFAULT_RETRY, type FetchOptions, type RequestLimits, type RetryOptions, retryingFetch} from './retrying-fetch.js'
+import type {LimitNames} from './transport.js'
 
 export type ApiClient = ReturnType<typeof createClient<paths>>
 export type Schemas = components['schemas']
@@ -24,21 +26,40 @@ export interface ApiClientOptions {
   /** Sent as User-Agent, e.g. `aitbc/0.1.0`. */
   userAgent: string
   retry?: Partial<RetryOptions>
+  limits?: Partial<RequestLimits>
+  /** How the command line names each limit, for the error that says how to raise it. */
+  limitNames?: LimitNames
 }
+
+/** The fetch options of each client, for calls that change them (callFetch). */
+const fetchOptions = new WeakMap<ApiClient, FetchOptions>()
 
 export function createApiClient(options: ApiClientOptions): ApiClient {
   const headers: Record<string, string> = {'User-Agent': options.userAgent}
   if (options.apiKey) headers['X-Api-Key'] = options.apiKey
-  return createClient<paths>({
-    baseUrl: options.baseUrl.replace(/\/+$/, ''),
-    headers,
-    fetch: retryingFetch({...DEFAULT_RETRY, ...options.retry}),
-  })
+  const fetching: FetchOptions = {...DEFAULT_RETRY, ...options.retry, ...DEFAULT_LIMITS, ...options.limits, names: options.limitNames ?? DEFAULT_LIMIT_NAMES}
+  const client = createClient<paths>({baseUrl: options.baseUrl.replace(/\/+$/, ''), headers, fetch: retryingFetch(fetching)})
+  client.use(answerCheck)
+  fetchOptions.set(client, fetching)
+  return client
 }
 
-/** A fetch for one call that needs a longer timeout than the client's (long polls). */
-export function fetchWithTimeout(timeoutMs: number, retry?: Partial<RetryOptions>): (request: Request) => Promise<Response> {
-  return retryingFetch({...DEFAULT_RETRY, ...retry, timeoutMs})
+/**
+ * A fetch for one call of `client` that differs from its others: a long poll that the coordinator may
+ * hold `waitSeconds` (on top of the request timeout), no retries for a caller that backs off itself, or
+ * a shorter request timeout.
+ */
+export function callFetch(
+  client: ApiClient,
+  change: {waitSeconds?: number; retries?: number; requestTimeoutMs?: number},
+): (request: Request) => Promise<Response> {
+  const base = fetchOptions.get(client) ?? {...DEFAULT_RETRY, ...DEFAULT_LIMITS, names: DEFAULT_LIMIT_NAMES}
+  return retryingFetch({
+    ...base,
+    retries: change.retries ?? base.retries,
+    waitMs: (change.waitSeconds ?? 0) * 1000,
+    requestTimeoutMs: Math.min(base.requestTimeoutMs, change.requestTimeoutMs ?? Infinity),
+  })
 }
 
 interface FetchResult<D> {

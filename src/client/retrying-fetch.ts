@@ -1,16 +1,34 @@
-// fetch with a per-attempt timeout and retries (exponential backoff with full jitter) for connection
-// errors and 502/503/504 — only on requests that are safe to repeat: GET/HEAD, or a POST that carries
-// an Idempotency-Key so the coordinator answers a repeat with the first result.
+// The fetch the API client uses: one exchange at a time (./transport.ts) under a deadline for the whole
+// call, with retries (exponential backoff with full jitter) for connection errors and 502/503/504,
+// only on requests that are safe to repeat: GET/HEAD, or a POST that carries an Idempotency-Key so the
+// coordinator answers a repeat with the first result. Retries never take the call past its deadline.
 import {UnreachableError} from './errors.js'
+import {exchange, type LimitNames} from './transport.js'
 
 export interface RetryOptions {
-  timeoutMs: number
   retries: number
   baseDelayMs: number
   maxDelayMs: number
 }
 
-export const DEFAULT_RETRY: RetryOptions = {timeoutMs: 30_000, retries: 3, baseDelayMs: 200, maxDelayMs: 3000}
+export interface RequestLimits {
+  /** Per attempt, until the connection is up. */
+  connectTimeoutMs: number
+  /** The whole call, retries included, until the last byte of the answer. */
+  requestTimeoutMs: number
+  /** A long poll: the coordinator may hold the answer this long, on top of requestTimeoutMs. */
+  waitMs: number
+  maxAnswerBytes: number
+}
+
+export type FetchOptions = RetryOptions & RequestLimits & {names: LimitNames}
+
+export const DEFAULT_RETRY: RetryOptions = {retries: 3, baseDelayMs: 200, maxDelayMs: 3000}
+export const DEFAULT_LIMITS: RequestLimits = {connectTimeoutMs: 10_000, requestTimeoutMs: 30_000, waitMs: 0, maxAnswerBytes: 64 * 1024 * 1024}
+/** How the limits are named in errors when no command line named them. */
+export const DEFAULT_LIMIT_NAMES: LimitNames = {connect: 'connect timeout', request: 'request timeout', size: 'a larger answer limit'}
+/** After a long poll's wait, the most the answer may take to start arriving. */
+const LONG_POLL_MARGIN_MS = 5000
 
 const RETRYABLE_STATUSES = new Set([502, 503, 504])
 
@@ -23,33 +41,40 @@ export function backoffDelay(attempt: number, options: Pick<RetryOptions, 'baseD
   return Math.random() * ceiling
 }
 
-export function retryingFetch(options: RetryOptions = DEFAULT_RETRY): (request: Request) => Promise<Response> {
+export function retryingFetch(options: FetchOptions): (request: Request) => Promise<Response> {
   return async (request) => {
+    const started = Date.now()
+    const deadline = started + options.requestTimeoutMs + options.waitMs
+    const body = request.body ? Buffer.from(await request.arrayBuffer()) : undefined
     const attempts = isSafeToRepeat(request) ? options.retries + 1 : 1
+    const call = {url: new URL(request.url), method: request.method, headers: request.headers, body, signal: request.signal}
     for (let attempt = 0; ; attempt++) {
-      const last = attempt + 1 >= attempts
-      try {
-        const signal = AbortSignal.any([request.signal, AbortSignal.timeout(options.timeoutMs)])
-        const response = await fetch(last ? request : request.clone(), {signal})
-        if (last || !RETRYABLE_STATUSES.has(response.status)) return response
-        await response.body?.cancel()
-      } catch (error) {
-        if (request.signal.aborted) throw error
-        if (last) throw new UnreachableError(origin(request.url), describeFailure(error, options.timeoutMs))
+      const remaining = deadline - Date.now()
+      const limits = {
+        connectMs: Math.min(options.connectTimeoutMs, remaining),
+        firstByteMs: Math.min(remaining, options.waitMs > 0 ? options.waitMs + Math.min(LONG_POLL_MARGIN_MS, options.requestTimeoutMs) : remaining),
+        totalMs: remaining,
+        maxBytes: options.maxAnswerBytes,
       }
-      await sleep(backoffDelay(attempt, options))
+      const last = attempt + 1 >= attempts
+      let response: Response | undefined
+      let failure: UnreachableError | undefined
+      try {
+        response = await exchange(call, limits, options.names)
+      } catch (error) {
+        if (!(error instanceof UnreachableError) || last || request.signal.aborted) throw error
+        failure = error
+      }
+      if (response && (last || !RETRYABLE_STATUSES.has(response.status))) return response
+      const delay = backoffDelay(attempt, options)
+      // No time left for another try: the next attempt would only fail on the deadline.
+      if (Date.now() + delay >= deadline) {
+        if (response) return response
+        throw failure
+      }
+      await sleep(delay)
     }
   }
-}
-
-function describeFailure(error: unknown, timeoutMs: number): string {
-  if (error instanceof DOMException && error.name === 'TimeoutError') return `no answer within ${timeoutMs / 1000} s`
-  const cause = (error as {cause?: {code?: string; message?: string}}).cause
-  return cause?.code ?? cause?.message ?? (error as Error).message
-}
-
-function origin(url: string): string {
-  return new URL(url).origin
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))

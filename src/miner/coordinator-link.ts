@@ -2,7 +2,7 @@
 // which failures are worth retrying.
 import {availableJob, claimJob, completeJob, failJob, getJob, getReceipt, registerMiner} from '../client/calls.js'
 import type {ApiClient, Job, Miner, Receipt, Schemas} from '../client/client.js'
-import {ApiError, UnreachableError} from '../client/errors.js'
+import {ApiError, BadAnswerError, UnreachableError} from '../client/errors.js'
 
 export type MinerRegistration = Schemas['MinerRegistration']
 export type JobResult = Schemas['JobResult']
@@ -10,8 +10,6 @@ export type JobFailure = Schemas['JobFailure']
 
 /** The coordinator holds a long poll at most this long (openapi: `wait` maximum). */
 export const MAX_POLL_WAIT_SECONDS = 30
-/** How much longer than the long poll itself the miner waits for its answer. */
-const POLL_GRACE_MS = 10_000
 
 export class CoordinatorLink {
   constructor(private readonly client: ApiClient) {}
@@ -23,7 +21,7 @@ export class CoordinatorLink {
   /** The next job this miner may take, waiting up to `waitSeconds` for one; null when none came. */
   async nextJob(minerId: string, waitSeconds: number, signal?: AbortSignal): Promise<Job | null> {
     // The miner backs off on its own; the client's quick retries would only delay that.
-    return availableJob(this.client, {miner_id: minerId, wait: waitSeconds}, {timeoutMs: waitSeconds * 1000 + POLL_GRACE_MS, retries: 0, signal})
+    return availableJob(this.client, {miner_id: minerId, wait: waitSeconds}, {waitSeconds, retries: 0, signal})
   }
 
   claim(jobId: string, minerId: string): Promise<Job> {
@@ -47,9 +45,12 @@ export class CoordinatorLink {
   }
 }
 
-/** Failures that may go away by themselves: no answer, overload, or the coordinator's own error. */
+/**
+ * Failures that may go away by themselves: no answer, overload, the coordinator's own error, or an
+ * answer that is not the API's (a proxy's error page while the coordinator restarts).
+ */
 export function isTransient(error: unknown): boolean {
-  if (error instanceof UnreachableError) return true
+  if (error instanceof UnreachableError || error instanceof BadAnswerError) return true
   return error instanceof ApiError && (error.status >= 500 || error.status === 408 || error.status === 429)
 }
 

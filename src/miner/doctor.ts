@@ -1,7 +1,7 @@
 // `aitbc miner doctor`: checks everything `miner run` needs, each with a verdict and, when it fails,
 // what to do about it. Nothing here changes state on the coordinator.
-import {type ApiClient, fetchWithTimeout} from '../client/client.js'
-import {UnreachableError} from '../client/errors.js'
+import {type ApiClient, callFetch} from '../client/client.js'
+import {BadAnswerError, UnreachableError} from '../client/errors.js'
 import {BackendError, type BackendKind, type InferenceBackend} from './backends/backend.js'
 
 export type CheckName = 'coordinator' | 'miner key' | 'backend' | 'models' | 'clock'
@@ -62,7 +62,7 @@ async function checkCoordinator({client, url}: DoctorInput): Promise<{check: Doc
   const sentAt = Date.now()
   let timing: Timing = {sentAt, receivedAt: sentAt, date: null}
   try {
-    const {data, response} = await client.GET('/health', {fetch: fetchWithTimeout(COORDINATOR_TIMEOUT_MS, {retries: 0})})
+    const {data, response} = await client.GET('/health', {fetch: callFetch(client, {retries: 0, requestTimeoutMs: COORDINATOR_TIMEOUT_MS})})
     timing = {sentAt, receivedAt: Date.now(), date: response.headers.get('date')}
     if (response.ok && data?.status === 'ok') return {check: ok('coordinator', `${url} answers (coordinator ${data.version})`), timing}
     return {
@@ -70,7 +70,7 @@ async function checkCoordinator({client, url}: DoctorInput): Promise<{check: Doc
       timing,
     }
   } catch (error) {
-    const message = error instanceof UnreachableError ? error.message : `cannot reach the coordinator at ${url}: ${(error as Error).message}`
+    const message = error instanceof UnreachableError || error instanceof BadAnswerError ? error.message : `cannot reach the coordinator at ${url}: ${(error as Error).message}`
     return {check: fail('coordinator', message, 'Start it (`aitbc serve`), or pass its address with --url (or AITBC_URL).'), timing}
   }
 }

@@ -15,6 +15,7 @@ const ROWS = [
   'cold start: aitbc --version',
   'cold start: aitbc jobs list --help',
   'cold start: aitbc receipts verify FILE --key K',
+  'cold start: aitbc explorer stats',
   'POST /v1/jobs',
   'full lifecycle',
   'POST /v1/jobs',

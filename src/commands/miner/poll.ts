@@ -2,7 +2,6 @@ import {ApiCommand} from '../../cli/api-command.js'
 import {minerIdFlag} from '../../cli/miner-flags.js'
 import {numberFlag} from '../../cli/number-flags.js'
 import {availableJob} from '../../client/calls.js'
-import {DEFAULT_RETRY} from '../../client/retrying-fetch.js'
 
 export default class MinerPoll extends ApiCommand<typeof MinerPoll> {
   static summary = 'Ask for the next job this miner can run (plumbing for GET /v1/jobs/available).'
@@ -28,9 +27,8 @@ With --json: the job object, or null.`
   async run() {
     const {'miner-id': minerId, wait} = this.flags
     const client = await this.client()
-    // The long poll may legitimately take `wait` seconds; give the request that long on top of the usual timeout.
-    const timeoutMs = wait ? DEFAULT_RETRY.timeoutMs + wait * 1000 : undefined
-    const job = await availableJob(client, {miner_id: minerId, ...(wait === undefined ? {} : {wait})}, {timeoutMs})
+    // The long poll may legitimately take `wait` seconds: the request gets that long on top of its timeout.
+    const job = await availableJob(client, {miner_id: minerId, ...(wait === undefined ? {} : {wait})}, {waitSeconds: wait})
     if (this.jsonEnabled()) return this.logJson(job)
     if (!job) return this.note(`No job available for ${minerId}.`)
     this.note(`${job.job_id}: model ${job.model}, ${job.prompt.length} chars of prompt. Claim it with \`aitbc miner claim ${job.job_id} --miner-id ${minerId}\`.`)

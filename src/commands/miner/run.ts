@@ -7,6 +7,7 @@ import {CliError, usageError} from '../../cli/errors.js'
 import {ExitCode} from '../../cli/exit-codes.js'
 import {DEFAULT_UNREACHABLE_TIMEOUT_SECONDS} from '../../cli/job-follower.js'
 import {unreachableTimeoutFlag} from '../../cli/number-flags.js'
+import {inert} from '../../cli/inert-text.js'
 import {createBackend} from '../../miner/backends/index.js'
 import {backendSettingsFrom, minerBackendFlags, minerIdFrom, undeliveredFile} from '../../miner/command-flags.js'
 import {CoordinatorLink} from '../../miner/coordinator-link.js'
@@ -95,7 +96,7 @@ Needs a miner key (AITBC_API_KEY, --api-key or a profile). Check the setup first
     try {
       const summary = await worker.run()
       if (this.jsonEnabled()) this.jsonLine({event: 'stopped', ...summary})
-      else this.io.stderr.write(`${describeSummary(summary)}\n`)
+      else this.io.stderr.write(`${inert(describeSummary(summary))}\n`)
       // Ctrl-C is an interruption (130, as a shell reports it), never success; SIGTERM is an orderly stop.
       const interrupted = firstSignal === 'SIGINT'
       if (summary.abandoned) {
@@ -116,6 +117,6 @@ Needs a miner key (AITBC_API_KEY, --api-key or a profile). Check the setup first
   private show(event: MinerEvent): void {
     const {type, ...fields} = event
     if (this.jsonEnabled()) this.jsonLine({event: type, ...fields})
-    else this.io.stderr.write(`${describeMinerEvent(event, this.where)}\n`)
+    else this.io.stderr.write(`${inert(describeMinerEvent(event, this.where))}\n`)
   }
 }

@@ -6,6 +6,7 @@ import addFormatsModule from 'ajv-formats'
 
 import {badRequest} from './api-error.js'
 import type {Contract, JsonSchema, OperationSpec, ParameterLocation} from './contract.js'
+import {fieldWithControlCharacter} from './control-characters.js'
 
 // ajv-formats is CommonJS with an ESM-style declaration; at run time the default import is the plugin.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv
@@ -65,6 +66,8 @@ export class RequestValidator {
         return {params, query, headers, body: undefined}
       }
       if (!body(raw.body)) throw badRequest(describe('body', body.errors))
+      const named = fieldWithControlCharacter(raw.body)
+      if (named !== undefined) throw badRequest(`body field ${named} must not contain control characters`)
       return {params, query, headers, body: raw.body}
     }
   }

@@ -22,7 +22,7 @@ Exit 5 if a key with that name exists. With --json: the key's name, role, creati
   async run() {
     const client = await this.client()
     const created = await createApiKey(client, {role: this.flags.role, name: this.flags.name})
-    this.note(`${this.io.paint('Store this key now: it is not shown again.', 'yellow', 'stderr')} (${created.role} key "${created.name}")`)
+    this.note(`Store this key now: it is not shown again. (${created.role} key "${created.name}")`, 'yellow')
     this.line(created.api_key)
     return created
   }

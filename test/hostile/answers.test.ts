@@ -1,0 +1,227 @@
+// What comes back is checked before a command believes it: no redirect is followed (the key stays
+// with its origin), answers are bounded while they stream, error texts are cut, an answer that is not
+// JSON or not the contract's is reported as such (exit 6), and a URL is checked wherever it comes from.
+import assert from 'node:assert/strict'
+import {writeFileSync} from 'node:fs'
+import path from 'node:path'
+import {after, before, describe, it} from 'node:test'
+
+import {type CliResult, runCli, tempConfigDir} from '../helpers/cli.js'
+import {answer, type Behaviour, type HostileServer, jsonAnswer, startHostileServer} from './hostile-server.js'
+
+const KEY = 'aitbc_secret-key-of-the-test-0000000000'
+
+function run(server: HostileServer | string, args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  const url = typeof server === 'string' ? server : server.url
+  return runCli(args, {env: {AITBC_URL: url, AITBC_API_KEY: KEY, AITBC_REQUEST_TIMEOUT: '20', ...env}, timeoutMs: 60_000})
+}
+
+function assertExit(result: CliResult, code: number): void {
+  assert.equal(result.code, code, `expected exit ${code}, got ${result.code}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`)
+  assert.doesNotMatch(result.stderr, /bug in aitbc/)
+}
+
+/** One server for a test, closed at its end. */
+async function withServer(behave: (request: {method: string; path: string}) => Behaviour, test: (server: HostileServer) => Promise<void>): Promise<void> {
+  const server = await startHostileServer(behave)
+  try {
+    await test(server)
+  } finally {
+    await server.close()
+  }
+}
+
+describe('redirects', {concurrency: 2}, () => {
+  let elsewhere: HostileServer
+  before(async () => {
+    elsewhere = await startHostileServer(() => jsonAnswer(200, []))
+  })
+  after(() => elsewhere.close())
+
+  for (const status of [301, 302, 307, 308]) {
+    it(`a ${status} to another origin is not followed: the key never leaves, the error says where it pointed`, async () => {
+      const target = `${elsewhere.url}/v1/jobs?limit=20`
+      await withServer(
+        () => (_req, res) => void res.writeHead(status, {location: target}).end(),
+        async (server) => {
+          const result = await run(server, ['jobs', 'list'])
+          assertExit(result, 6)
+          assert.ok(result.stderr.includes(`redirected GET /v1/jobs to ${target}`), result.stderr)
+          assert.match(result.stderr, /follows no redirects, so the API key was not sent there/)
+          assert.equal(elsewhere.seen.length, 0, 'the other origin was asked')
+          assert.ok(!result.stdout.includes(KEY) && !result.stderr.includes(KEY))
+        },
+      )
+    })
+  }
+
+  it('a redirect within the same origin is not followed either', async () => {
+    await withServer(
+      (request) => (request.path === '/health' ? (_req, res) => void res.writeHead(302, {location: '/elsewhere'}).end() : jsonAnswer(200, {status: 'ok', version: 'x'})),
+      async (server) => {
+        const result = await run(server, ['health'])
+        assertExit(result, 6)
+        assert.equal(server.seen.length, 1)
+        assert.ok(result.stderr.includes(`redirected GET /health to ${server.url}/elsewhere`), result.stderr)
+      },
+    )
+  })
+})
+
+describe('bounded answers', {concurrency: 3}, () => {
+  it('an endless answer is refused once it passes --max-answer-mib, while it streams', async () => {
+    await withServer(
+      () => (_req, res) => {
+        res.writeHead(200, {'content-type': 'application/json'})
+        res.write('[')
+        const chunk = `${JSON.stringify('x'.repeat(64 * 1024))},`
+        const pump = () => {
+          while (!res.destroyed && res.write(chunk));
+          if (!res.destroyed) res.once('drain', pump)
+        }
+        pump()
+      },
+      async (server) => {
+        const result = await run(server, ['jobs', 'list', '--max-answer-mib', '1'])
+        assertExit(result, 6)
+        assert.match(result.stderr, /sent an answer larger than 1 MiB \(--max-answer-mib raises the limit\)/)
+      },
+    )
+  })
+
+  it('an answer that declares a length over the limit is refused before its body', async () => {
+    await withServer(
+      () => (_req, res) => void res.writeHead(200, {'content-type': 'application/json', 'content-length': String(65 * 1024 * 1024)}).flushHeaders(),
+      async (server) => {
+        const result = await run(server, ['health'])
+        assertExit(result, 6)
+        assert.match(result.stderr, /larger than 64 MiB/)
+      },
+    )
+  })
+
+  it('a 5 MB error message is cut to a readable length', async () => {
+    await withServer(
+      () => jsonAnswer(400, {detail: `bad: ${'blah '.repeat(1_000_000)}`, error_code: 'validation_failed'}),
+      async (server) => {
+        const result = await run(server, ['jobs', 'list'])
+        assertExit(result, 2)
+        assert.ok(result.stderr.length < 2000, `stderr has ${result.stderr.length} characters`)
+        assert.match(result.stderr, /… \(4,999,0\d\d more characters\)/)
+        const json = await run(server, ['jobs', 'list', '--json'])
+        assert.ok(json.stdout.length < 2000, `--json has ${json.stdout.length} characters`)
+      },
+    )
+  })
+})
+
+describe('answers that are not the AITBC API', {concurrency: 3}, () => {
+  it('a proxy error page: "answered HTTP 502 with text/html, not the AITBC API", exit 6', async () => {
+    await withServer(
+      () => answer(502, 'text/html', '<html><body><h1>502 Bad Gateway</h1></body></html>'),
+      async (server) => {
+        const result = await run(server, ['jobs', 'list'])
+        assertExit(result, 6)
+        assert.ok(result.stderr.includes(`the server at ${server.url} answered HTTP 502 with text/html, not the AITBC API`), result.stderr)
+        assert.doesNotMatch(result.stderr, /<html>/)
+      },
+    )
+  })
+
+  it('an ordinary web server (200 text/html) is not taken for a coordinator', async () => {
+    await withServer(
+      () => answer(200, 'text/html; charset=utf-8', '<!doctype html><title>Welcome</title>'),
+      async (server) => {
+        const result = await run(server, ['health'])
+        assertExit(result, 6)
+        assert.match(result.stderr, /answered HTTP 200 with text\/html, not the AITBC API/)
+        assert.doesNotMatch(result.stderr, /Unexpected token/)
+      },
+    )
+  })
+
+  it('JSON that does not parse', async () => {
+    await withServer(
+      () => answer(200, 'application/json', '{"status": "ok", '),
+      async (server) => {
+        const result = await run(server, ['health'])
+        assertExit(result, 6)
+        assert.match(result.stderr, /answered HTTP 200 with JSON that does not parse/)
+      },
+    )
+  })
+
+  it('{"ok":true} to everything: health and jobs submit say the server does not speak the API, exit 6, print nothing', async () => {
+    await withServer(
+      () => jsonAnswer(200, {ok: true}),
+      async (server) => {
+        const health = await run(server, ['health'])
+        assertExit(health, 6)
+        assert.equal(health.stdout, '')
+        assert.ok(health.stderr.includes(`the server at ${server.url} does not speak the AITBC API (GET /health: the answer must have required property 'status')`), health.stderr)
+
+        const submit = await run(server, ['jobs', 'submit', 'Say hi'])
+        assertExit(submit, 6)
+        assert.equal(submit.stdout, '')
+        assert.match(submit.stderr, /does not speak the AITBC API \(POST \/v1\/jobs answered HTTP 200, which the contract does not define\)/)
+
+        const json = await run(server, ['health', '--json'])
+        assertExit(json, 6)
+        assert.equal(JSON.parse(json.stdout).error.code, 'bad_answer')
+      },
+    )
+  })
+
+  it('a job whose status is not one of the contract', async () => {
+    const job = {job_id: 'job_1', status: 'exploded', prompt: 'p', model: 'm', params: {max_tokens: 1, temperature: 0, top_p: 1}, client: 'c', attempts: 0, created_at: '2026-01-01T00:00:00Z'}
+    await withServer(
+      () => jsonAnswer(200, job),
+      async (server) => {
+        const result = await run(server, ['jobs', 'get', 'job_1'])
+        assertExit(result, 6)
+        assert.match(result.stderr, /GET \/v1\/jobs\/\{job_id\}: field status must be equal to one of the allowed values/)
+      },
+    )
+  })
+
+  it('an error answer that is not {detail, error_code}', async () => {
+    await withServer(
+      () => jsonAnswer(404, {message: 'Not Found'}),
+      async (server) => {
+        const result = await run(server, ['jobs', 'get', 'job_1'])
+        assertExit(result, 6)
+        assert.match(result.stderr, /does not speak the AITBC API/)
+      },
+    )
+  })
+})
+
+describe('URLs are checked wherever they come from', {concurrency: 4}, () => {
+  const SCHEMELESS = 'Error: Not a URL: 127.0.0.1:8001'
+
+  it('config set url refuses a URL without a scheme (the reference message)', async () => {
+    const result = await runCli(['config', 'set', 'url', '127.0.0.1:8001'])
+    assertExit(result, 2)
+    assert.ok(result.stderr.includes(SCHEMELESS), result.stderr)
+  })
+
+  it('--url without a scheme: the same message, exit 2', async () => {
+    const result = await runCli(['health', '--url', '127.0.0.1:8001'])
+    assertExit(result, 2)
+    assert.ok(result.stderr.includes(SCHEMELESS), result.stderr)
+  })
+
+  it('AITBC_URL with another scheme: exit 2', async () => {
+    const result = await runCli(['health'], {env: {AITBC_URL: 'ftp://127.0.0.1:8001'}})
+    assertExit(result, 2)
+    assert.match(result.stderr, /The URL must start with http:\/\/ or https:\/\/, not ftp:\/\//)
+  })
+
+  it('a profile holding a URL without a scheme: the same message, exit 2', async () => {
+    const configDir = tempConfigDir()
+    writeFileSync(path.join(configDir, 'config.json'), JSON.stringify({profiles: {default: {url: '127.0.0.1:8001'}}}))
+    const result = await runCli(['jobs', 'list'], {env: {AITBC_CONFIG_DIR: configDir}})
+    assertExit(result, 2)
+    assert.ok(result.stderr.includes(SCHEMELESS), result.stderr)
+  })
+})

@@ -1,0 +1,82 @@
+// Small misbehaving HTTP servers on 127.0.0.1 for the tests of a CLI and a miner that must survive them:
+// one that never answers, one that sends headers and then nothing, one that drips its answer, one that
+// answers whatever the test says (HTML error pages, huge bodies, redirects, lies), optionally passing
+// the other requests on to a real coordinator. Every request is recorded with its headers.
+import {createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse} from 'node:http'
+import type {AddressInfo, Socket} from 'node:net'
+import path from 'node:path'
+import {fileURLToPath, pathToFileURL} from 'node:url'
+
+export interface SeenRequest {
+  method: string
+  path: string
+  headers: IncomingHttpHeaders
+  /** When the request arrived (Date.now()). */
+  at: number
+}
+
+/** What to do with one request; `'forward'` passes it to the coordinator given to startHostileServer. */
+export type Behaviour = 'silent' | 'headers-only' | 'drip' | 'forward' | ((req: IncomingMessage, res: ServerResponse) => void)
+
+export interface HostileServer {
+  url: string
+  seen: SeenRequest[]
+  close(): Promise<void>
+}
+
+/**
+ * Node options that make a CLI process collect garbage every 50 ms (a forced, full collection), for
+ * tests of timers that must fire whatever the collector does.
+ */
+export const GC_PRESSURE_NODE_OPTIONS = `--expose-gc --import ${pathToFileURL(path.join(path.dirname(fileURLToPath(import.meta.url)), 'gc-pressure.mjs')).href}`
+
+export async function startHostileServer(behave: (request: SeenRequest) => Behaviour, forwardTo?: string): Promise<HostileServer> {
+  const seen: SeenRequest[] = []
+  const sockets = new Set<Socket>()
+  const timers = new Set<NodeJS.Timeout>()
+  const server = createServer(async (req, res) => {
+    const chunks: Buffer[] = []
+    for await (const chunk of req) chunks.push(chunk as Buffer)
+    const request = {method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, at: Date.now()}
+    seen.push(request)
+    const behaviour = behave(request)
+    if (behaviour === 'silent') return
+    if (behaviour === 'headers-only') return void res.writeHead(200, {'content-type': 'application/json', 'content-length': '1000'}).flushHeaders()
+    if (behaviour === 'drip') {
+      res.writeHead(200, {'content-type': 'application/json'})
+      const timer = setInterval(() => res.write(' '), 100)
+      timers.add(timer)
+      return void res.write('{"status": "ok", "version": "')
+    }
+    if (behaviour !== 'forward') return behaviour(req, res)
+    if (!forwardTo) throw new Error('forward needs a coordinator URL')
+    const headers = Object.fromEntries(Object.entries(req.headers).filter(([name]) => name !== 'host' && name !== 'connection')) as Record<string, string>
+    const answer = await fetch(new URL(request.path, forwardTo), {method: request.method, headers, body: chunks.length > 0 ? Buffer.concat(chunks) : undefined})
+    res.writeHead(answer.status, {'content-type': answer.headers.get('content-type') ?? 'application/json'}).end(Buffer.from(await answer.arrayBuffer()))
+  })
+  server.on('connection', (socket) => {
+    sockets.add(socket)
+    socket.on('close', () => sockets.delete(socket))
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    seen,
+    close: () =>
+      new Promise((resolve) => {
+        for (const timer of timers) clearInterval(timer)
+        for (const socket of sockets) socket.destroy()
+        server.close(() => resolve())
+      }),
+  }
+}
+
+/** A fixed answer: status, content type and body. */
+export function answer(status: number, contentType: string, body: string | Buffer): Behaviour {
+  return (_req, res) => void res.writeHead(status, {'content-type': contentType}).end(body)
+}
+
+/** A JSON answer. */
+export function jsonAnswer(status: number, value: unknown): Behaviour {
+  return answer(status, 'application/json', JSON.stringify(value))
+}

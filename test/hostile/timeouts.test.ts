@@ -1,0 +1,72 @@
+// Every request ends: against a server that never answers, one that sends headers and then nothing, and
+// one that drips its answer, each command exits 6 within its request timeout plus 1 s, and a wait
+// (--timeout) ends with 8 on time, in CLI processes that collect garbage every 50 ms.
+import assert from 'node:assert/strict'
+import {after, before, describe, it} from 'node:test'
+
+import {spawnCli} from '../helpers/cli.js'
+import {startTestServer, type TestServer} from '../helpers/server.js'
+import {type Behaviour, GC_PRESSURE_NODE_OPTIONS, type HostileServer, startHostileServer} from './hostile-server.js'
+
+const REQUEST_TIMEOUT_S = 1
+
+/**
+ * Runs `aitbc ARGS` against `server`; the time is from the first request the server saw (of `method`)
+ * until the command reported its error (the exit itself may lag on a busy machine; it must follow).
+ */
+async function timedRun(server: HostileServer, args: string[], env: Record<string, string> = {}, method?: string) {
+  const running = spawnCli(args, {
+    env: {AITBC_URL: server.url, AITBC_API_KEY: 'aitbc_not-a-real-key-000000', NODE_OPTIONS: GC_PRESSURE_NODE_OPTIONS, ...env},
+    timeoutMs: 60_000,
+  })
+  await running.waitFor(/Error:/, 'stderr').catch(() => undefined)
+  const ended = Date.now()
+  const result = await running.result
+  const first = server.seen.find((request) => !method || request.method === method)?.at ?? assert.fail(`the server saw no request\n${result.stderr}`)
+  return {...result, seconds: (ended - first) / 1000}
+}
+
+const COMMANDS: [string, string[]][] = [
+  ['health', ['health']],
+  ['jobs get', ['jobs', 'get', 'job_01']],
+  ['miner register (a POST, not repeated)', ['miner', 'register', '--miner-id', 'm-1', '--model', 'llama3.2']],
+]
+
+describe('requests end on hostile servers', {concurrency: 3}, () => {
+  for (const behaviour of ['silent', 'headers-only', 'drip'] as const) {
+    for (const [name, args] of COMMANDS) {
+      it(`${name} on a server that is ${behaviour}: exit 6 within the request timeout plus 1 s`, async () => {
+        const server = await startHostileServer((): Behaviour => behaviour)
+        try {
+          const result = await timedRun(server, args, {AITBC_REQUEST_TIMEOUT: String(REQUEST_TIMEOUT_S)})
+          assert.equal(result.code, 6, `${result.stdout}\n${result.stderr}`)
+          assert.ok(result.seconds <= REQUEST_TIMEOUT_S + 1, `took ${result.seconds} s`)
+          assert.match(result.stderr, /--request-timeout/)
+        } finally {
+          await server.close()
+        }
+      })
+    }
+  }
+})
+
+describe('a wait ends on time when the coordinator stops answering', () => {
+  let coordinator: TestServer
+  before(async () => {
+    coordinator = await startTestServer()
+  })
+  after(() => coordinator.close())
+
+  it('jobs submit --wait --timeout 1: exit 8 within 2 s of the first look at the job, with the default request timeout', async () => {
+    // The submit reaches the coordinator; every look at the job after it hangs.
+    const proxy = await startHostileServer((request) => (request.method === 'POST' ? 'forward' : 'silent'), coordinator.url)
+    try {
+      const result = await timedRun(proxy, ['jobs', 'submit', '--wait', '--timeout', '1', 'Say hi'], {AITBC_API_KEY: coordinator.clientKey}, 'GET')
+      assert.equal(result.code, 8, `${result.stdout}\n${result.stderr}`)
+      assert.ok(result.seconds <= 2, `took ${result.seconds} s`)
+      assert.match(result.stderr, /Timed out after 1 s/)
+    } finally {
+      await proxy.close()
+    }
+  })
+})
