@@ -29,7 +29,9 @@ export async function copyDataDir(from: DataDir, dir: string): Promise<DataDir> 
 }
 
 export function startCoordinator(dataDir: DataDir): Promise<RunningServer> {
-  return startServer(process.execPath, [AITBC_BIN, 'serve', '--data-dir', dataDir.dir, '--port', '0'])
+  // Throughput, not admission control, is measured here: the load's pending jobs may pass the default caps.
+  const uncapped = ['--max-pending-per-client', '100000000', '--max-queued-prompt-bytes', '64gb']
+  return startServer(process.execPath, [AITBC_BIN, 'serve', '--data-dir', dataDir.dir, '--port', '0', ...uncapped])
 }
 
 export function startBareKoa(): Promise<RunningServer> {

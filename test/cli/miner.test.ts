@@ -109,6 +109,7 @@ describe('aitbc miner plumbing', {concurrency: 4}, () => {
 
   it('fail prints the new status (pending again while attempts remain); --json the job; 5 when not running', async () => {
     await coord.register('fail-1', ['model-fail'])
+    await coord.register('fail-2', ['model-fail'])
     const job = await coord.submit('flaky', {model: 'model-fail'})
     await coord.claim(job.job_id, 'fail-1')
     const failed = await miner(['fail', job.job_id, '--miner-id', 'fail-1', '--error', 'out of memory'])
@@ -121,8 +122,9 @@ describe('aitbc miner plumbing', {concurrency: 4}, () => {
     assertExit(notRunning, 5)
     assert.equal(json<{error: {exit_code: number}}>(notRunning).error.exit_code, 5)
 
-    await coord.claim(job.job_id, 'fail-1')
-    const asJson = json<Job>(await miner(['fail', job.job_id, '--miner-id', 'fail-1', '--error', 'twice', '--json']))
+    // A miner is not given a job it failed: the second attempt is another miner's.
+    await coord.claim(job.job_id, 'fail-2')
+    const asJson = json<Job>(await miner(['fail', job.job_id, '--miner-id', 'fail-2', '--error', 'twice', '--json']))
     assert.deepEqual([asJson.status, asJson.attempts], ['pending', 2])
   })
 })
