@@ -194,9 +194,9 @@ describe('the same limits as `aitbc serve` flags', () => {
   it('refuses bad values before touching the data directory', async () => {
     const dir = path.join(root, 'untouched')
     const cases: [string[], RegExp][] = [
-      [['--rate-limit', '-1'], /--rate-limit must be a number >= 0/],
+      [['--rate-limit', '-1'], /--rate-limit\s+Expected a number of at least 0/],
       [['--rate-limit-burst', '0'], /rate-limit-burst/],
-      [['--headers-timeout', '0'], /--headers-timeout must be a number > 0/],
+      [['--headers-timeout', '0'], /--headers-timeout\s+Expected a number greater than 0/],
       [['--headers-timeout', '5', '--request-timeout', '1'], /--headers-timeout <= --request-timeout/],
       [['--max-prompt-bytes', 'lots'], /not a size/],
     ]
