@@ -1,17 +1,12 @@
 // The coordinator killed (SIGKILL) and restarted on the same data dir and port while a miner works:
 // the miner backs off, carries on, and every submitted job completes exactly once.
 import assert from 'node:assert/strict'
-import {mkdtempSync} from 'node:fs'
-import {tmpdir} from 'node:os'
-import path from 'node:path'
 import {test} from 'node:test'
 
 import type {Receipt} from '../../src/client/client.js'
-import {runCli} from '../helpers/cli.js'
 import {requestJson} from '../helpers/server.js'
-import {freePort} from '../helpers/ports.js'
 import {type CliProcess, jsonLines, startCli} from './cli-process.js'
-import {type Coordinator, getJob, submitJob, until} from './worker-helpers.js'
+import {getJob, initCoordinatorDir, submitJob, until} from './worker-helpers.js'
 
 const MODEL = 'restart-model'
 
@@ -22,18 +17,12 @@ async function startServe(dataDir: string, port: number): Promise<CliProcess> {
 }
 
 test('coordinator killed and restarted while a miner runs: every job completes, exactly once', async () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'aitbc-restart-'))
-  const dataDir = path.join(dir, 'data')
-  const init = await runCli(['serve', 'init', '--data-dir', dataDir, '--json'])
-  assert.equal(init.code, 0, init.stderr)
-  const keys = JSON.parse(init.stdout) as {admin_key: string; client_key: string; miner_key: string}
-  const port = await freePort()
-  const coordinator: Coordinator = {url: `http://127.0.0.1:${port}`, adminKey: keys.admin_key, clientKey: keys.client_key, minerKey: keys.miner_key}
+  const {dir, dataDir, port, coordinator} = await initCoordinatorDir('aitbc-restart-')
 
   let serve = await startServe(dataDir, port)
   const miner = startCli(
     ['miner', 'run', '--miner-id', 'steadfast', '--command', 'sleep 0.2; cat', '--model', MODEL, '--concurrency', '2', '--state-dir', dir, '--json'],
-    {AITBC_URL: coordinator.url, AITBC_API_KEY: keys.miner_key},
+    {AITBC_URL: coordinator.url, AITBC_API_KEY: coordinator.minerKey},
   )
   try {
     const ids: string[] = []
@@ -52,7 +41,7 @@ test('coordinator killed and restarted while a miner runs: every job completes, 
     }, 60_000)
     for (const job of jobs) assert.equal(job.result, job.prompt, `${job.job_id} holds its own result`)
 
-    const receipts = (await requestJson<Receipt[]>(coordinator.url, '/v1/receipts?limit=100', {key: keys.admin_key})).body
+    const receipts = (await requestJson<Receipt[]>(coordinator.url, '/v1/receipts?limit=100', {key: coordinator.adminKey})).body
     for (const id of ids) assert.equal(receipts.filter((receipt) => receipt.job_id === id).length, 1, `${id} has exactly one receipt`)
 
     miner.child.kill('SIGTERM')

@@ -2,16 +2,12 @@
 // stops at once (idle keep-alive connections closed, long polls answered), and across its restart the
 // miner says one line when it goes and one when it is back, and `jobs submit --wait` keeps waiting.
 import assert from 'node:assert/strict'
-import {mkdtempSync} from 'node:fs'
-import {tmpdir} from 'node:os'
-import path from 'node:path'
 import {test} from 'node:test'
 
 import {runCli} from '../helpers/cli.js'
-import {freePort} from '../helpers/ports.js'
 import {startTestServer} from '../helpers/server.js'
 import {type CliProcess, jsonLines, startCli} from './cli-process.js'
-import {type Coordinator, getJob, submitJob, until} from './worker-helpers.js'
+import {getJob, initCoordinatorDir, submitJob, until} from './worker-helpers.js'
 
 async function startServe(dataDir: string, port: number): Promise<CliProcess> {
   const serve = startCli(['serve', '--data-dir', dataDir, '--port', String(port), '--block-interval', '0.2'])
@@ -20,20 +16,14 @@ async function startServe(dataDir: string, port: number): Promise<CliProcess> {
 }
 
 test('serve stops at once with a miner and a waiting client connected; both carry on quietly after its restart', async (t) => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'aitbc-graceful-'))
-  const dataDir = path.join(dir, 'data')
-  const init = await runCli(['serve', 'init', '--data-dir', dataDir, '--json'])
-  assert.equal(init.code, 0, init.stderr)
-  const keys = JSON.parse(init.stdout) as {admin_key: string; client_key: string; miner_key: string}
-  const port = await freePort()
-  const coordinator: Coordinator = {url: `http://127.0.0.1:${port}`, adminKey: keys.admin_key, clientKey: keys.client_key, minerKey: keys.miner_key}
-  const minerEnv = {AITBC_URL: coordinator.url, AITBC_API_KEY: keys.miner_key}
+  const {dir, dataDir, port, coordinator} = await initCoordinatorDir('aitbc-graceful-')
+  const minerEnv = {AITBC_URL: coordinator.url, AITBC_API_KEY: coordinator.minerKey}
   const minerArgs = (id: string, model: string, ...more: string[]) => ['miner', 'run', '--miner-id', id, '--command', 'cat', '--model', model, '--state-dir', dir, ...more]
 
   let serve = await startServe(dataDir, port)
   const miner = startCli([...minerArgs('steady', 'steady-model'), '--json'], minerEnv)
   // A job no miner serves yet: the client waits for it through the restart.
-  const client = startCli(['jobs', 'submit', '--wait', '--model', 'later-model', 'across the restart'], {AITBC_URL: coordinator.url, AITBC_API_KEY: keys.client_key})
+  const client = startCli(['jobs', 'submit', '--wait', '--model', 'later-model', 'across the restart'], {AITBC_URL: coordinator.url, AITBC_API_KEY: coordinator.clientKey})
   try {
     await miner.waitFor(/"event":"registered"/, 'stdout', 30_000)
     await client.waitFor(/^Submitted (job_\w+); waiting/m, 'stderr', 30_000)
