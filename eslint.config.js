@@ -7,23 +7,24 @@ const only = (names, message, extra = []) => ({patterns: [{group: [...names.flat
 
 // The dependency rules of docs/ARCHITECTURE.md. Each directory lists what it may NOT import.
 const boundaries = [
-  {files: ['src/protocol/**/*.ts'], restrict: ['cli', 'client', 'miner', 'server', 'verify', 'commands'], why: 'src/protocol imports nothing of the project.'},
-  {files: ['src/client/**/*.ts'], restrict: ['cli', 'commands', 'miner', 'server', 'verify'], why: 'src/client may import only src/protocol.'},
+  {files: ['src/protocol/**/*.ts'], restrict: ['cli', 'client', 'contract', 'miner', 'server', 'verify', 'commands'], why: 'src/protocol imports nothing of the project.'},
+  {files: ['src/contract/**/*.ts'], restrict: ['cli', 'client', 'miner', 'protocol', 'server', 'verify', 'commands'], why: 'src/contract holds the types generated from the contract; it imports nothing of the project.'},
+  {files: ['src/client/**/*.ts'], restrict: ['cli', 'commands', 'miner', 'server', 'verify'], why: 'src/client may import only src/protocol and src/contract.'},
   {files: ['src/verify/**/*.ts'], restrict: ['cli', 'commands', 'miner', 'server'], why: 'src/verify may import src/protocol and src/client only.'},
   {files: ['src/miner/**/*.ts'], restrict: ['cli', 'commands', 'server', 'verify'], why: 'src/miner may import src/protocol and src/client only; its errors are its own (miner/errors.ts).'},
-  {files: ['src/server/**/*.ts'], restrict: ['cli', 'commands', 'client', 'miner', 'verify'], why: 'src/server may import src/protocol only.'},
+  {files: ['src/server/**/*.ts'], restrict: ['cli', 'commands', 'client', 'miner', 'verify'], why: 'src/server may import src/protocol and src/contract only.'},
   {
     // A later entry replaces an earlier one for its files, so it repeats the server's rule.
     files: ['src/server/{auth,explorer,jobs,keys,ledger,miners,receipts,store}/**/*.ts'],
     restrict: ['cli', 'commands', 'client', 'miner', 'verify'],
     extra: ['**/http/api-error*', '**/http/error-middleware*'],
-    why: "src/server may import src/protocol only, and a service throws its own errors (server/domain-errors.ts), which the HTTP layer maps to statuses.",
+    why: "src/server may import src/protocol and src/contract only, and a service throws its own errors (server/domain-errors.ts), which the HTTP layer maps to statuses.",
   },
   {files: ['src/cli/**/*.ts'], restrict: ['commands', 'server'], why: 'src/cli is shared by commands; it never imports a command or the server.'},
 ]
 
 export default tseslint.config(
-  {ignores: ['dist/**', 'node_modules/**', 'src/client/api-schema.ts', 'bench/results/**']},
+  {ignores: ['dist/**', 'node_modules/**', 'src/contract/api-schema.ts', 'src/contract/validated-input.ts', 'bench/results/**']},
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

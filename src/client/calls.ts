@@ -2,7 +2,7 @@
 // route: `getJob(client, id)` rather than `client.GET('/v1/jobs/{job_id}', …)`. Each returns the
 // operation's success body or throws ApiError / UnreachableError (client/errors.ts). Multi-request
 // flows (a retry-safe submit, paging) are in jobs.ts.
-import type {operations} from './api-schema.js'
+import type {operations} from '../contract/api-schema.js'
 import {type ApiClient, type Block, type BlockDetail, callFetch, type Job, type Miner, type Receipt, type Schemas, unwrap} from './client.js'
 
 /** The query parameters of a contract operation, by its operationId. */

@@ -3,7 +3,7 @@
 import createClient from 'openapi-fetch'
 
 import {answerCheck} from './answer-check.js'
-import type {components, paths} from './api-schema.js'
+import type {components, paths} from '../contract/api-schema.js'
 import {ApiError} from './errors.js'
 import {DEFAULT_LIMIT_NAMES, DEFAULT_LIMITS, DEFAULT_RETRY, type FetchOptions, type RequestLimits, type RetryOptions, retryingFetch} from './retrying-fetch.js'
 import type {LimitNames} from './transport.js'

@@ -7,6 +7,7 @@
 import type Router from '@koa/router'
 import type {Context} from 'koa'
 
+import type {OperationId, OperationInput} from '../../contract/operation-input.js'
 import {authenticate, type Principal} from '../auth/api-keys.js'
 import type {Store} from '../store/store.js'
 import {forbidden, unauthorized} from './api-error.js'
@@ -14,9 +15,10 @@ import {routerPath, type Contract, type OperationSpec} from './contract.js'
 import {readJsonBody} from './json-body.js'
 import type {AnswerMemory} from './answer-limits.js'
 import type {RateLimiter} from './rate-limit.js'
-import {RequestValidator, type ValidInput} from './request-validator.js'
+import {RequestValidator} from './request-validator.js'
 
-export interface OperationRequest extends ValidInput {
+/** A validated request of one operation: its input typed from the contract. */
+export interface OperationRequest<Op extends OperationId> extends OperationInput<Op> {
   /** Undefined only for public operations. */
   principal: Principal | undefined
   ctx: Context
@@ -24,7 +26,7 @@ export interface OperationRequest extends ValidInput {
 
 export type Reply = {status?: number; headers?: Record<string, string>} & ({body: unknown} | {html: string} | {content: string | Buffer; type: string})
 
-export type OperationHandler = (request: OperationRequest) => Reply | Promise<Reply>
+export type OperationHandler<Op extends OperationId> = (request: OperationRequest<Op>) => Reply | Promise<Reply>
 
 export class Operations {
   private readonly validator: RequestValidator
@@ -40,7 +42,7 @@ export class Operations {
     this.validator = RequestValidator.for(contract)
   }
 
-  define(router: Router, operationId: string, handler: OperationHandler): void {
+  define<Op extends OperationId>(router: Router, operationId: Op, handler: OperationHandler<Op>): void {
     const op = this.contract.operations.get(operationId)
     if (!op) throw new Error(`openapi/aitbc.yaml has no operation ${operationId}`)
     if (this.defined.has(operationId)) throw new Error(`operation ${operationId} is defined twice`)
@@ -51,7 +53,8 @@ export class Operations {
       if (op.largeAnswer && this.answers?.full) throw this.answers.refusal()
       const body = op.requestBody ? await readJsonBody(ctx.req, this.bodyLimitBytes) : {present: false, value: undefined}
       const input = validate({params: ctx.params ?? {}, query: ctx.query, headers: ctx.headers, body: body.value, hasBody: body.present})
-      const reply = await handler({...input, principal, ctx})
+      // The one place input meets its type: the validator has just checked it against the same contract.
+      const reply = await handler({...input, principal, ctx} as unknown as OperationRequest<Op>)
       ctx.status = reply.status ?? 200
       if (reply.headers) ctx.set(reply.headers)
       if ('html' in reply) {
@@ -94,7 +97,7 @@ export class Operations {
 }
 
 /** The principal of an operation that declares roles; the contract guarantees it is set. */
-export function principalOf(request: OperationRequest): Principal {
+export function principalOf(request: {principal: Principal | undefined}): Principal {
   if (!request.principal) throw new Error('operation without roles asked for a principal')
   return request.principal
 }
