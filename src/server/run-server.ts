@@ -9,6 +9,7 @@ import {createApp, type CoordinatorApp} from './app.js'
 import type {Clock} from './clock.js'
 import {resolveConfig, type ServerConfig} from './config.js'
 import {openOrInitDataDir, type InitResult} from './data-dir.js'
+import {EmbeddedAsyncStore} from './store/embedded-async-store.js'
 import {answerClientError, answerConnect} from './http/client-errors.js'
 import type {Logger} from './logger.js'
 
@@ -56,7 +57,9 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const host = options.host ?? DEFAULT_HOST
   // Settings are checked before the data directory is touched.
   const config = resolveConfig(options.config)
-  const {store, signer, created} = await openOrInitDataDir(options.dataDir, options.signal)
+  const opened = await openOrInitDataDir(options.dataDir, options.signal)
+  const {signer, created} = opened
+  const store = new EmbeddedAsyncStore(opened.store)
   let app: CoordinatorApp
   let server: Server
   const connections = new ConnectionCloser()

@@ -86,6 +86,17 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'prompt bytes of jobs',
+    // The queued-prompt-bytes cap sums this over pending jobs (reading the prompt out of the json record
+    // fails on an escaped NUL). No coordinator ran on a database before version 2 (serve --database came
+    // with it): nothing to backfill.
+    sql: `
+      ALTER TABLE jobs ADD COLUMN prompt_bytes integer NOT NULL DEFAULT 0;
+      CREATE INDEX jobs_pending_client ON jobs (client) WHERE status = 'pending';
+    `,
+  },
 ]
 
 export class SchemaVersionError extends Error {
