@@ -47,9 +47,9 @@ export class Replicas {
     private readonly keyFile: string,
   ) {}
 
-  /** Starts one `aitbc serve --database` process; `extra` flags after the required ones. */
-  async start(name: string, extra: string[] = []): Promise<Replica> {
-    const args = ['--database', this.databaseUrl, '--key-file', this.keyFile, '--port', '0', '--block-interval', '0.5', '--leader-retry', '0.2', ...extra]
+  /** Starts one `aitbc serve --database` process; `extra` flags after the required ones; `url` may add connection parameters. */
+  async start(name: string, extra: string[] = [], url: (databaseUrl: string) => string = (same) => same): Promise<Replica> {
+    const args = ['--database', url(this.databaseUrl), '--key-file', this.keyFile, '--port', '0', '--block-interval', '0.5', '--leader-retry', '0.2', ...extra]
     const process = await startServe(args, 60_000)
     const replica: Replica = {name, url: process.url, process, request: (pathname, options) => requestJson(process.url, pathname, options)}
     this.running.push(replica)
