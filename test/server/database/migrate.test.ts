@@ -56,9 +56,9 @@ describe('serve migrate --from-data-dir', {skip: database ? false : NO_SERVER}, 
     assert.match(verify.stdout, new RegExp(`Chain holds: blocks 0 to ${head} .*${JOBS} receipts verified`))
     const trusted = new Set([keys.key_id])
     for (const receipt of receipts) {
-      const served = await requestJson<ReceiptRecord>(serve.url, `/v1/receipts/${receipt.receipt_id}`, {key: keys.admin_key})
-      assert.deepEqual(served.body, receipt, `receipt ${receipt.receipt_id} as served`)
-      assert.equal(verifyReceipt(served.body, trusted), undefined)
+      const served: ReceiptRecord = (await requestJson<ReceiptRecord>(serve.url, `/v1/receipts/${receipt.receipt_id}`, {key: keys.admin_key})).body
+      assert.deepEqual(served, receipt, `receipt ${receipt.receipt_id} as served`)
+      assert.equal(verifyReceipt(served, trusted), undefined)
     }
 
     // The ledger goes on: a new job is sealed in the block after the old head, linked to it.
