@@ -237,7 +237,7 @@ export class PostgresStore implements AsyncStore {
   }
 
   async pendingPromptBytes(): Promise<number> {
-    return this.scalar(`SELECT coalesce(sum(prompt_bytes), 0)::bigint::float8 AS value FROM jobs WHERE status = 'pending'`)
+    return this.scalar('SELECT pending_prompt_bytes::float8 AS value FROM queue_totals')
   }
 
   async submitJob(job: JobRecord, transactions: readonly TransactionDraft[], admit?: Admission): Promise<{job: JobRecord; replayed: boolean}> {
@@ -249,7 +249,8 @@ export class PostgresStore implements AsyncStore {
         const earlier = job.idempotency && (await this.byIdempotencyKey(client, job.client, job.idempotency.key))
         if (earlier) return {job: earlier, replayed: true}
         const {rows} = await client.query<{pending: number; bytes: number}>(
-          `SELECT count(*) FILTER (WHERE client = $1)::int AS pending, coalesce(sum(prompt_bytes), 0)::bigint::float8 AS bytes FROM jobs WHERE status = 'pending'`,
+          `SELECT (SELECT count(*)::int FROM jobs WHERE client = $1 AND status = 'pending') AS pending,
+                  (SELECT pending_prompt_bytes::float8 FROM queue_totals) AS bytes`,
           [job.client],
         )
         admit({pendingOfClient: rows[0].pending, queuedPromptBytes: rows[0].bytes})
@@ -264,7 +265,10 @@ export class PostgresStore implements AsyncStore {
          ON CONFLICT (client, idempotency_key) DO NOTHING RETURNING job_id`,
         'SELECT count(*)::int FROM inserted',
       )
-      if (job.status === 'pending') this.notifyIn(write, {kind: 'job_pending', model: job.model}, 'FROM inserted')
+      if (job.status === 'pending') {
+        this.notifyIn(write, {kind: 'job_pending', model: job.model}, 'FROM inserted')
+        this.queueBytesIn(write, Buffer.byteLength(job.prompt, 'utf8'), 'WHERE EXISTS (SELECT 1 FROM inserted)')
+      }
       this.advanceHeadIn(write, transactions.length, 'WHERE EXISTS (SELECT 1 FROM inserted)')
       const {rows} = await client.query<{inserted: number; head?: string}>(write.text, write.values)
       if (!rows[0].inserted) return {job: (await this.byIdempotencyKey(client, job.client, job.idempotency!.key))!, replayed: true}
@@ -415,6 +419,7 @@ export class PostgresStore implements AsyncStore {
       if (rows[0].value) throw new DatabaseStateError('the database already holds coordinator records; import only into a new one')
       await copy(new HistorySink(client))
       await client.query('UPDATE ledger_head SET last_seq = (SELECT coalesce(max(seq), 0) FROM transactions)')
+      await client.query(`UPDATE queue_totals SET pending_prompt_bytes = (SELECT coalesce(sum(prompt_bytes), 0) FROM jobs WHERE status = 'pending')`)
     })
   }
 
@@ -469,6 +474,9 @@ export class PostgresStore implements AsyncStore {
       const [id, status, jobClient, model, lease, record] = [...jobColumns(job), JSON.stringify(job)].map((value) => write.param(value))
       write.with('job', `UPDATE jobs SET status = ${status}, client = ${jobClient}, model = ${model}, lease_expires_at = ${lease}, record = ${record} WHERE job_id = ${id}`)
       if (job.status === 'pending' && current.status !== 'pending') this.notifyIn(write, {kind: 'job_pending', model: job.model})
+      const entering = job.status === 'pending' && current.status !== 'pending'
+      const leaving = job.status !== 'pending' && current.status === 'pending'
+      if (entering || leaving) this.queueBytesIn(write, (entering ? 1 : -1) * Buffer.byteLength(current.prompt, 'utf8'))
     }
     this.advanceHeadIn(write, transactions.length)
     if (write.isEmpty) return {job: current, transactions: []}
@@ -489,6 +497,11 @@ export class PostgresStore implements AsyncStore {
    */
   private advanceHeadIn(write: WriteStatement, count: number, condition = ''): void {
     if (count) write.with('head', `UPDATE ledger_head SET last_seq = last_seq + ${write.param(count)} ${condition} RETURNING last_seq`, 'SELECT last_seq FROM head')
+  }
+
+  /** Changes the total of pending prompt bytes (admission caps) in the job write's statement. */
+  private queueBytesIn(write: WriteStatement, delta: number, condition = ''): void {
+    write.with('queued', `UPDATE queue_totals SET pending_prompt_bytes = pending_prompt_bytes + ${write.param(delta)} ${condition} RETURNING 1`, 'SELECT count(*) FROM queued')
   }
 
   /** Numbers, hashes and inserts the drafts that end at seq `lastSeq`. */
