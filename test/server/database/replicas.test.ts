@@ -65,6 +65,24 @@ describe('three coordinators on one database', {skip: database ? false : NO_SERV
     assert.equal((await b.request(`/v1/jobs/${job.body.job_id}/cancel`, {key: keys.client_key, method: 'POST'})).status, 200)
   })
 
+  it('a key made on one replica works on another at once; revoked on one, it is refused on the others', async () => {
+    const [a, b, c] = replicas.running
+    const made = await a.request<{api_key: string}>('/v1/admin/keys', {key: keys.admin_key, body: {role: 'client', name: 'roaming'}})
+    assert.equal(made.status, 201)
+    assert.equal((await b.request('/v1/jobs?limit=1', {key: made.body.api_key})).status, 200, 'the new key on another replica')
+    assert.equal((await c.request('/v1/jobs?limit=1', {key: made.body.api_key})).status, 200)
+    assert.equal((await b.request('/v1/admin/keys/roaming', {key: keys.admin_key, method: 'DELETE'})).status, 200)
+    assert.equal((await b.request('/v1/jobs?limit=1', {key: made.body.api_key})).status, 401, 'refused where it was revoked')
+    // Elsewhere within the NOTIFY's latency (about a millisecond); bounded generously for the busy machine.
+    for (const replica of [a, c]) {
+      const deadline = Date.now() + 5000
+      while ((await replica.request('/v1/jobs?limit=1', {key: made.body.api_key})).status !== 401) {
+        assert.ok(Date.now() < deadline, `${replica.name} still accepts a key revoked on ${b.name}`)
+        await sleep(20)
+      }
+    }
+  })
+
   it('every acknowledged job once, claimed once, completed once; receipts and the chain verify', async () => {
     const acked = await load.submitPhase('calm')
     await load.waitFinished(acked)
