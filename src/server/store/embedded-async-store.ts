@@ -43,6 +43,7 @@ export class EmbeddedAsyncStore implements AsyncStore {
 
   async changeApiKeys(change: (keys: readonly ApiKeyRecord[]) => readonly ApiKeyRecord[]): Promise<ApiKeyRecord[]> {
     const written = [...change(this.store.apiKeys())]
+    if (!written.length) return written
     for (const key of written) this.store.putApiKey(key)
     await this.store.commit()
     if (written.length) this.emit({kind: 'api_keys_changed'})
@@ -222,7 +223,10 @@ export class EmbeddedAsyncStore implements AsyncStore {
   }
 
   private async apply(job: JobRecord, change: JobChanger): Promise<JobChanged> {
-    const changed = this.write(job, change(job))
+    const decided = change(job)
+    const changed = this.write(job, decided)
+    // A change that writes nothing (a refused claim, say) has nothing to wait for: no flush.
+    if (!decided.job && !decided.receipt && !decided.transactions?.length) return changed
     await this.store.commit()
     if (changed.job.status === 'pending' && job.status !== 'pending') this.emit({kind: 'job_pending', model: changed.job.model})
     return changed
