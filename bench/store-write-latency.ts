@@ -14,7 +14,9 @@ import {fileURLToPath} from 'node:url'
 import {promisify} from 'node:util'
 
 import {initDataDir} from '../src/server/data-dir.js'
+import {Ledger} from '../src/server/ledger/ledger.js'
 import {startServer} from '../src/server/run-server.js'
+import type {EmbeddedAsyncStore} from '../src/server/store/embedded-async-store.js'
 import {STORE_FILES} from '../src/server/store/lowdb-store.js'
 import {seedFinishedJobs} from './lib/seed-history.js'
 import {median, round} from './lib/stats.js'
@@ -62,7 +64,9 @@ export async function measure(finishedJobs: number, requests: number): Promise<W
       if (res.status !== 201) throw new Error(`POST /v1/jobs answered ${res.status}`)
       if (i >= 20) http.push(performance.now() - started)
     }
-    const {store, ledger} = server.app.coordinator
+    const {signer} = server.app.coordinator
+    const store = (server.app.coordinator.store as EmbeddedAsyncStore).embedded
+    const ledger = new Ledger(store, signer)
     const flushesBefore = (store as {flushCount?: number}).flushCount ?? 0
     const concurrentStarted = performance.now()
     await Promise.all(

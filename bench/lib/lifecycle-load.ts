@@ -27,17 +27,20 @@ const GRACE_MS = 10_000
 /** A bound on the work a run may do, whatever the speed of the machine. */
 const MAX_JOBS = 1_000_000
 
-export async function lifecycleLoad(url: string, keys: InitResult, load: LifecycleLoad): Promise<LifecycleResult> {
+/** With several URLs (replicas of one coordinator), clients and miners are spread over them in turn. */
+export async function lifecycleLoad(urls: string | readonly string[], keys: Pick<InitResult, 'client_key' | 'miner_key'>, load: LifecycleLoad): Promise<LifecycleResult> {
+  const spread = typeof urls === 'string' ? [urls] : urls
   const stopMiners = new AbortController()
   const signal = stopMiners.signal
   const minerIds = Array.from({length: load.miners}, (_, i) => `bench-miner-${i + 1}`)
-  for (const minerId of minerIds) await call(url, keys.miner_key, 'POST', '/v1/miners/register', {miner_id: minerId, capabilities: [MODEL]}, 201)
+  for (const [i, minerId] of minerIds.entries()) await call(spread[i % spread.length], keys.miner_key, 'POST', '/v1/miners/register', {miner_id: minerId, capabilities: [MODEL]}, 201)
 
   const started = performance.now()
   const deadline = started + load.seconds * 1000
   const latencies: number[] = []
   const completions = new Completions()
   const client = async (n: number) => {
+    const url = spread[n % spread.length]
     for (let i = 0; performance.now() < deadline && latencies.length < MAX_JOBS; i++) {
       const submitted = performance.now()
       const job = (await call(url, keys.client_key, 'POST', '/v1/jobs', {prompt: `Lifecycle job ${n}.${i}`, model: MODEL, params: {max_tokens: 32}}, 201))!
@@ -47,7 +50,8 @@ export async function lifecycleLoad(url: string, keys: InitResult, load: Lifecyc
       latencies.push(performance.now() - submitted)
     }
   }
-  const miner = async (minerId: string) => {
+  const miner = async (minerId: string, i: number) => {
+    const url = spread[i % spread.length]
     const key = keys.miner_key
     while (!signal.aborted) {
       const job = await call(url, key, 'GET', `/v1/jobs/available?miner_id=${minerId}&wait=1`, undefined, 200, {signal}).catch(stopped)

@@ -7,6 +7,7 @@ import {resolveConfig} from '../../src/server/config.js'
 import {Coordinator} from '../../src/server/coordinator.js'
 import {openDataDir} from '../../src/server/data-dir.js'
 import {loadContract} from '../../src/server/http/contract.js'
+import {EmbeddedAsyncStore} from '../../src/server/store/embedded-async-store.js'
 
 const CLIENT: Principal = {name: 'client', role: 'client'}
 const MINER: Principal = {name: 'miner', role: 'miner'}
@@ -16,8 +17,9 @@ const MODEL = 'llama3.2'
 const BATCH = 250
 
 export async function seedFinishedJobs(dataDir: string, count: number): Promise<void> {
-  const {store, signer} = await openDataDir(dataDir)
-  const {jobs, miners, ledger} = new Coordinator(store, signer, resolveConfig(), loadContract(), () => undefined)
+  const {store: embedded, signer} = await openDataDir(dataDir)
+  const store = new EmbeddedAsyncStore(embedded)
+  const {jobs, miners, sealer} = new Coordinator(store, signer, resolveConfig(), loadContract(), (message) => console.error(message))
   await miners.register(MINER, {miner_id: MINER_ID, capabilities: [MODEL]})
   for (let done = 0; done < count; done += BATCH) {
     const batch = Array.from({length: Math.min(BATCH, count - done)}, (_, i) => done + i)
@@ -30,7 +32,7 @@ export async function seedFinishedJobs(dataDir: string, count: number): Promise<
         jobs.complete(MINER, job.job_id, {miner_id: MINER_ID, result: `A finished result for job ${batch[i]}, about as long as a short answer from a small model would be.`}),
       ),
     )
-    ledger.sealPending(new Date())
+    await sealer.sealNow()
   }
   await store.close()
 }

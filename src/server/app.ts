@@ -19,10 +19,11 @@ import {keyRoutes} from './routes/keys.js'
 import {minerRoutes} from './routes/miners.js'
 import {receiptRoutes} from './routes/receipts.js'
 import {systemRoutes} from './routes/system.js'
-import type {Store} from './store/store.js'
+import type {AsyncStore} from './store/async-store.js'
 
 export interface AppDeps {
-  store: Store
+  /** The embedded store through EmbeddedAsyncStore, or PostgreSQL (PostgresStore). */
+  store: AsyncStore
   signer: Ed25519Signer
   config?: Partial<ServerConfig>
   /** Where server errors are logged (default: stderr). */
@@ -42,7 +43,7 @@ export function createApp(deps: AppDeps): CoordinatorApp {
   const contract = loadContract()
   const coordinator = new Coordinator(deps.store, deps.signer, config, contract, log, deps.clock ?? systemClock)
   const answers = new AnswerMemory(config.answerMemoryBytes, config.sendTimeoutSeconds)
-  const ops = new Operations(contract, deps.store, config.bodyLimitBytes, RateLimiter.fromConfig(config), answers)
+  const ops = new Operations(contract, coordinator.keyCache, config.bodyLimitBytes, RateLimiter.fromConfig(config), answers)
 
   const app = new Koa() as CoordinatorApp
   app.coordinator = coordinator

@@ -5,10 +5,14 @@ import {once} from 'node:events'
 import {createServer, type Server, type ServerResponse} from 'node:http'
 import type {AddressInfo} from 'node:net'
 
+import type {Ed25519Signer} from '../protocol/ed25519.js'
 import {createApp, type CoordinatorApp} from './app.js'
 import type {Clock} from './clock.js'
 import {resolveConfig, type ServerConfig} from './config.js'
 import {openOrInitDataDir, type InitResult} from './data-dir.js'
+import type {AsyncStore} from './store/async-store.js'
+import {EmbeddedAsyncStore} from './store/embedded-async-store.js'
+import {openCoordinatorDatabase, resolveSigningKey, type SigningKeySource} from './store/postgres/coordinator-database.js'
 import {answerClientError, answerConnect} from './http/client-errors.js'
 import type {Logger} from './logger.js'
 
@@ -17,8 +21,21 @@ export const DEFAULT_PORT = 8001
 /** How long shutdown waits for requests in flight before closing their connections. */
 const DRAIN_TIMEOUT_MS = 10_000
 
+/** `serve --database`: the coordinator's records in PostgreSQL, shared with other replicas. */
+export interface DatabaseStart {
+  url: string
+  /** Where the signing key comes from (--key-file, AITBC_SIGNING_KEY, or an explicit --data-dir). */
+  key: SigningKeySource
+  /** Connections per replica (--db-pool-size). */
+  poolSize?: number
+  /** How often a replica that does not seal blocks tries to take over, in ms (--leader-retry). */
+  retryMs?: number
+}
+
 export interface StartOptions {
+  /** The embedded store's directory; unused with `database`. */
   dataDir: string
+  database?: DatabaseStart
   host?: string
   /** 0 picks a free port. */
   port?: number
@@ -56,7 +73,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const host = options.host ?? DEFAULT_HOST
   // Settings are checked before the data directory is touched.
   const config = resolveConfig(options.config)
-  const {store, signer, created} = await openOrInitDataDir(options.dataDir, options.signal)
+  const {store, signer, created} = await openStore(options)
   let app: CoordinatorApp
   let server: Server
   const connections = new ConnectionCloser()
@@ -80,6 +97,17 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   let closing: Promise<void> | undefined
   const close = () => (closing ??= shutdown(server, app, store, connections))
   return {url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`, host, port, dataDir: options.dataDir, app, created, close}
+}
+
+async function openStore(options: StartOptions): Promise<{store: AsyncStore; signer: Ed25519Signer; created?: InitResult}> {
+  if (options.database) {
+    const {url, key, poolSize, retryMs} = options.database
+    const {signer, from} = await resolveSigningKey(key)
+    const store = await openCoordinatorDatabase({connectionString: url, poolSize, retryMs, log: options.log}, signer, from)
+    return {store, signer}
+  }
+  const opened = await openOrInitDataDir(options.dataDir, options.signal)
+  return {store: new EmbeddedAsyncStore(opened.store), signer: opened.signer, created: opened.created}
 }
 
 /** Slow clients (headers or a body that trickle in, idle keep-alive connections) are cut off. */

@@ -1,4 +1,9 @@
 // Parsing of `aitbc serve` flag values into the coordinator's config; shared so the command stays thin.
+import type {DatabaseStart} from './run-server.js'
+import {SigningKeyError} from './signing-key.js'
+import {checkDatabaseUrl} from './store/postgres/coordinator-database.js'
+import {SchemaVersionError} from './store/postgres/migrations.js'
+import {DatabaseStateError} from './store/postgres/postgres-store.js'
 import {DEFAULT_CONFIG, parseByteSize, parseModelPrices, parseNonNegativeNumber, type ServerConfig} from './config.js'
 
 export interface ServeFlagValues {
@@ -110,4 +115,32 @@ export const SERVE_DEFAULTS = {
   answerMemory: '64mb',
   sendTimeout: DEFAULT_CONFIG.sendTimeoutSeconds,
   pageBytes: '1mb',
+}
+
+export interface DatabaseFlagValues {
+  database?: string
+  'key-file'?: string
+  'data-dir'?: string
+  'db-pool-size': number
+  'leader-retry': number
+}
+
+/** `serve --database` options from the flags, or undefined for the embedded store; a bad URL is a RangeError. */
+export function databaseStart(flags: DatabaseFlagValues): DatabaseStart | undefined {
+  if (flags.database === undefined) {
+    if (flags['key-file'] !== undefined) throw new RangeError('--key-file is for --database; a data directory keeps its own key')
+    return undefined
+  }
+  checkDatabaseUrl(flags.database)
+  return {
+    url: flags.database,
+    key: {keyFile: flags['key-file'], dataDir: flags['data-dir']},
+    poolSize: flags['db-pool-size'],
+    retryMs: flags['leader-retry'] * 1000,
+  }
+}
+
+/** Errors that stop a start with their message (exit 1), not a stack. */
+export function startFailure(error: unknown): boolean {
+  return error instanceof DatabaseStateError || error instanceof SigningKeyError || error instanceof SchemaVersionError
 }

@@ -34,13 +34,18 @@ export async function loadSigningKey(file: string): Promise<Ed25519Signer> {
     const mode = (info.mode & 0o777).toString(8).padStart(4, '0')
     throw new SigningKeyError(`the signing key ${file} is accessible to group or others (mode ${mode}); run: chmod 600 ${file}`)
   }
+  return signerFromPem(await readFile(file, 'utf8'), file)
+}
+
+/** A signer from PKCS#8 PEM text (a key file's content, or an environment variable's); `where` names it in errors. */
+export function signerFromPem(pem: string, where: string): Ed25519Signer {
   try {
-    const key = createPrivateKey(await readFile(file, 'utf8'))
+    const key = createPrivateKey(pem)
     if (key.asymmetricKeyType !== 'ed25519') throw new Error(`it is a ${key.asymmetricKeyType} key, not Ed25519`)
     const seed = fromBase64Url(key.export({format: 'jwk'}).d ?? '')
     if (!seed) throw new Error('no private key in it')
     return new Ed25519Signer(seed)
   } catch (error) {
-    throw new SigningKeyError(`the signing key ${file} cannot be read: ${(error as Error).message}`)
+    throw new SigningKeyError(`the signing key ${where} cannot be read: ${(error as Error).message}`)
   }
 }

@@ -7,7 +7,8 @@
 //   <!-- readme-test: not run: REASON -->          only the set-up block (the test pins which blocks)
 //   <!-- readme-test: env NAME=VALUE ... -->        a block of `export NAME=...` lines whose values are
 //        the reader's own; the test exports its coordinator's instead. VALUE: url, client-key,
-//        miner-key or admin-key. Every line of the block must export one of the NAMEs, nothing else.
+//        miner-key, admin-key, or new-database (the URL of a new, empty PostgreSQL database the test
+//        makes, and drops at the end). Every line of the block must export one of the NAMEs, nothing else.
 //   <!-- readme-test: background: first stdout|stderr line /REGEX/ -->   a long-running command
 //        (`aitbc serve`, `aitbc miner run`): started on its own, its first line on that stream must
 //        match, then it gets SIGTERM and must exit 0.
@@ -20,7 +21,7 @@
 // ```text and ```json blocks show output and are never run; a shell command in one is an error, so no
 // example hides from the test. Other fence languages are errors too.
 
-export type EnvValue = 'url' | 'client-key' | 'miner-key' | 'admin-key'
+export type EnvValue = 'url' | 'client-key' | 'miner-key' | 'admin-key' | 'new-database'
 export type Fake = 'ollama' | 'openai'
 
 export interface Directives {
@@ -40,7 +41,7 @@ export interface CodeBlock {
 
 const RUN_LANG = 'sh'
 const SHOWN_LANGS = new Set(['text', 'json'])
-const ENV_VALUES: readonly EnvValue[] = ['url', 'client-key', 'miner-key', 'admin-key']
+const ENV_VALUES: readonly EnvValue[] = ['url', 'client-key', 'miner-key', 'admin-key', 'new-database']
 const DIRECTIVE = /^<!--\s*readme-test:\s*(.*?)\s*-->$/
 
 export function readmeBlocks(markdown: string): CodeBlock[] {

@@ -15,6 +15,7 @@ import {ExitCode} from '../../src/cli/exit-codes.js'
 import {REPO_ROOT, spawnCli, type RunningCli} from '../helpers/cli.js'
 import {type FakeBackend, startFakeOllama, startFakeOpenAi} from '../helpers/fake-backends.js'
 import {startTestServer, type TestServer} from '../helpers/server.js'
+import {createTestDatabase, NO_SERVER, type TestDatabase} from '../server/store-conformance/test-database.js'
 import {type CodeBlock, commandLines, type EnvValue, type Fake, readmeBlocks} from './readme-blocks.js'
 import {BlockFailed, runInBackground, ShellSession} from './shell-session.js'
 
@@ -80,7 +81,15 @@ describe('README examples', () => {
     if (!fakes.has(kind)) fakes.set(kind, kind === 'ollama' ? startFakeOllama(['llama3.2:latest']) : startFakeOpenAi(['qwen2.5-7b-instruct']))
     return (await fakes.get(kind)!).url
   }
-  const envValue = (value: EnvValue) => ({url: server.url, 'client-key': server.clientKey, 'miner-key': server.minerKey, 'admin-key': server.adminKey})[value]
+  const databases: TestDatabase[] = []
+  const envValue = async (value: EnvValue) => {
+    if (value !== 'new-database') return {url: server.url, 'client-key': server.clientKey, 'miner-key': server.minerKey, 'admin-key': server.adminKey}[value]
+    // The Operator section's PostgreSQL examples: a database of their own per block that asks for one.
+    const database = await createTestDatabase()
+    assert.ok(database, NO_SERVER)
+    databases.push(database)
+    return database.url
+  }
 
   before(async () => {
     // Blocks every 2 s, as by default: `explorer verify` in the README checks each one.
@@ -112,6 +121,7 @@ describe('README examples', () => {
     await miner?.result
     await Promise.all([...fakes.values()].map(async (fake) => (await fake).close()))
     await server?.close()
+    for (const database of databases) await database.drop()
     if (root) rmSync(root, {recursive: true, force: true})
   })
 
@@ -124,7 +134,7 @@ describe('README examples', () => {
     if (directives.env) {
       const names = commandLines(code).map((line) => line.match(/^export (\w+)=\S+(\s+#.*)?$/)?.[1])
       assert.deepEqual([...names].sort(), Object.keys(directives.env).sort(), 'an env block exports exactly the variables its directive names')
-      const exports = Object.entries(directives.env).map(([name, value]) => `export ${name}='${envValue(value)}'`)
+      const exports = await Promise.all(Object.entries(directives.env).map(async ([name, value]) => `export ${name}='${await envValue(value)}'`))
       await session.run(exports.join('\n'), BLOCK_TIMEOUT_MS)
       return
     }

@@ -179,7 +179,7 @@ describe('miner worker', () => {
       const miner = await startMiner(server, new OllamaBackend(fake.url), {minerId: 'beating-miner', heartbeatMs: 30})
       await until('registration', () => miner.events.some((event) => event.type === 'registered'))
       fake.models.push('new-model')
-      await until('the new model to be registered', () => server.app.coordinator.store.getMiner('beating-miner')?.capabilities.includes('new-model'))
+      await until('the new model to be registered', async () => (await server.app.coordinator.store.getMiner('beating-miner'))?.capabilities.includes('new-model'))
       miner.worker.stop()
       await miner.done
     } finally {

@@ -34,14 +34,14 @@ after(async () => {
 })
 
 /** What a rejected request must not change: every record the store holds, and the ledger's length. */
-function state(): string {
+async function state(): Promise<string> {
   const store = server.app.coordinator.store
   return JSON.stringify({
-    jobs: store.listJobs({limit: 1_000_000, offset: 0}),
-    receipts: store.listReceipts({limit: 1_000_000, offset: 0}),
-    keys: store.apiKeys(),
-    miners: [...store.miners()],
-    seq: store.lastTransactionSeq(),
+    jobs: await store.listJobs({limit: 1_000_000, offset: 0}),
+    receipts: await store.listReceipts({limit: 1_000_000, offset: 0}),
+    keys: await store.apiKeys(),
+    miners: await store.listMiners({}),
+    seq: await store.lastTransactionSeq(),
   })
 }
 
@@ -50,7 +50,7 @@ async function check(property: string, request: RawRequest): Promise<void> {
   const counts = tally.get(property) ?? {cases: 0, rejected: 0, accepted: 0}
   tally.set(property, counts)
   counts.cases++
-  const before = state()
+  const before = await state()
   const res = await rawRequest(server.url, request)
   const what = `${request.method ?? 'GET'} ${request.target.slice(0, 200)} -> ${res.status} ${res.text.slice(0, 300)}`
   assert.ok(res.status >= 200 && res.status < 500, what)
@@ -63,7 +63,7 @@ async function check(property: string, request: RawRequest): Promise<void> {
   const body = res.body as Record<string, unknown>
   assert.deepEqual(Object.keys(body).sort(), ['detail', 'error_code'], what)
   assert.ok(typeof body.detail === 'string' && body.detail.length > 0 && typeof body.error_code === 'string', what)
-  assert.equal(state(), before, `a rejected request changed the store: ${what}`)
+  assert.equal(await state(), before, `a rejected request changed the store: ${what}`)
 }
 
 async function assertStillUp(): Promise<void> {

@@ -38,8 +38,8 @@ describe('a client flooding the queue', () => {
     assertError(refused, 429, 'limit_reached', /20 pending jobs.*--max-pending-per-client 20/)
     assertRetryAfter(refused)
     const store = server.app.coordinator.store
-    assert.equal(store.countJobs({client: 'client', status: 'pending'}), 20)
-    assert.equal(store.pendingPromptBytes(), 20 * 10_000)
+    assert.equal(await store.countJobs({client: 'client', status: 'pending'}), 20)
+    assert.equal(await store.pendingPromptBytes(), 20 * 10_000)
   })
 
   it('another client meets the total of queued prompt bytes (--max-queued-prompt-bytes)', async () => {
@@ -61,8 +61,8 @@ describe('a client flooding the queue', () => {
     const expired = (await server.request<JobBody>(`/v1/jobs/${oldest.job_id}`, {key: server.clientKey})).body
     assert.equal(expired.status, 'expired')
     assert.match(expired.error!, /no miner claimed the job within 3600 s \(--pending-ttl\)/)
-    assert.equal(server.app.coordinator.store.countJobs({status: 'pending'}), 0)
-    assert.equal(server.app.coordinator.store.pendingPromptBytes(), 0)
+    assert.equal(await server.app.coordinator.store.countJobs({status: 'pending'}), 0)
+    assert.equal(await server.app.coordinator.store.pendingPromptBytes(), 0)
     await server.app.coordinator.sealer.sealNow()
     const txs = (await server.request<{type: string; data: {job_id: string}}[]>('/explorer/transactions?limit=100')).body
     assert.equal(txs.filter((tx) => tx.type === 'job_expired').length, 30)

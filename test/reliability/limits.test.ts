@@ -17,7 +17,7 @@ import {exchange, rawRequest, requestBytes, type RawResponse} from './raw-http.j
 /** How long a slow client may hold a connection here before the test calls it a failure (a bound, not a timing). */
 const CUT_OFF_BOUND_MS = 10_000
 
-function jobCount(server: TestServer): number {
+function jobCount(server: TestServer): Promise<number> {
   return server.app.coordinator.store.jobCount()
 }
 
@@ -34,7 +34,7 @@ describe('body and prompt size', () => {
   after(() => server.close())
 
   it('a body over the limit is 413 JSON, declared or streamed, and creates nothing', async () => {
-    const jobs = jobCount(server)
+    const jobs = (await jobCount(server))
     const big = JSON.stringify({prompt: 'x'.repeat(5000)})
     assertError(await server.request('/v1/jobs', {key: server.clientKey, body: big}), 413, 'payload_too_large', /4096 bytes/)
     const streamed = await rawRequest(server.url, {
@@ -43,14 +43,14 @@ describe('body and prompt size', () => {
       body: `${Buffer.byteLength(big).toString(16)}\r\n${big}\r\n0\r\n\r\n`,
     })
     assert.equal(streamed.status, 413)
-    assert.equal(jobCount(server), jobs)
+    assert.equal((await jobCount(server)), jobs)
   })
 
   it('a prompt over --max-prompt-bytes is 413 naming the prompt; one at the limit is accepted', async () => {
-    const jobs = jobCount(server)
+    const jobs = (await jobCount(server))
     // 'é' is two bytes: 51 of them are 102 bytes, over a limit of 100 that 51 characters would not reach.
     assertError(await server.request('/v1/jobs', {key: server.clientKey, body: {prompt: 'é'.repeat(51)}}), 413, 'payload_too_large', /prompt is 102 bytes.*limit of 100 bytes/)
-    assert.equal(jobCount(server), jobs)
+    assert.equal((await jobCount(server)), jobs)
     assert.equal((await server.request('/v1/jobs', {key: server.clientKey, body: {prompt: 'é'.repeat(50)}})).status, 201)
   })
 })
@@ -82,12 +82,12 @@ describe('rate limiting per key', () => {
     try {
       await register(server, 'rig', ['llama3.2'])
       for (let i = 0; i < 3; i++) assert.equal((await server.request('/v1/jobs', {key: server.clientKey})).status, 200)
-      const jobs = jobCount(server)
+      const jobs = (await jobCount(server))
       const limited = await server.request('/v1/jobs', {key: server.clientKey, body: {prompt: 'one too many'}})
       assertError(limited, 429, 'rate_limited', /limit is 0\.1 per second/)
       const retryAfter = Number(limited.headers.get('retry-after'))
       assert.ok(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 10, `Retry-After: ${retryAfter}`)
-      assert.equal(jobCount(server), jobs)
+      assert.equal((await jobCount(server)), jobs)
       // Other keys have their own buckets; requests without a key (public ones) have one per client address.
       assert.equal((await server.request('/v1/jobs/available?miner_id=rig', {key: server.minerKey})).status, 200)
       assert.equal((await server.request('/v1/admin/keys', {key: server.adminKey})).status, 200)
@@ -133,7 +133,7 @@ describe('slow clients are cut off', () => {
   })
 
   it('a client that never finishes its body, or trickles it, changes nothing', async () => {
-    const jobs = jobCount(server)
+    const jobs = (await jobCount(server))
     const body = JSON.stringify({prompt: 'never finished'})
     const start = requestBytes({method: 'POST', target: '/v1/jobs', headers: [['X-Api-Key', server.clientKey], ['Content-Length', '1000']], contentLength: false})
     assertCutOff(await exchange(server.url, (socket) => socket.write(Buffer.concat([start, Buffer.from(body.slice(0, 10))])), CUT_OFF_BOUND_MS))
@@ -144,7 +144,7 @@ describe('slow clients are cut off', () => {
     }, CUT_OFF_BOUND_MS)
     clearInterval(timer)
     assertCutOff(trickled)
-    assert.equal(jobCount(server), jobs)
+    assert.equal((await jobCount(server)), jobs)
     assert.deepEqual(server.logs, [], 'a cut-off request is not a server error')
   })
 

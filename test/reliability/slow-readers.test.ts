@@ -12,6 +12,7 @@ import {after, before, describe, it} from 'node:test'
 
 import {createApp} from '../../src/server/app.js'
 import {openOrInitDataDir} from '../../src/server/data-dir.js'
+import {EmbeddedAsyncStore} from '../../src/server/store/embedded-async-store.js'
 import {requestJson, startTestServer, type TestServer} from '../helpers/server.js'
 import {submit} from '../server/fixtures.js'
 
@@ -53,10 +54,12 @@ describe('200 sockets that never read their answers', () => {
   before(async () => {
     // Blocks are sealed by hand here, so one block gets every transaction recorded below.
     server = await startTestServer({config: {blockIntervalSeconds: 3600}})
-    const {ledger, sealer} = server.app.coordinator
+    const {store, sealer} = server.app.coordinator
     // A large block: 6,000 transactions of about 1 KiB each (what a busy coordinator seals), ~6 MiB.
     const filler = 'x'.repeat(1000)
-    for (let i = 0; i < 6000; i++) ledger.record('miner_registered', {miner_id: `rig-${i}`, principal: 'miner', capabilities: [filler]}, new Date())
+    await store.appendTransactions(
+      Array.from({length: 6000}, (_, i) => ({type: 'miner_registered' as const, timestamp: new Date().toISOString(), data: {miner_id: `rig-${i}`, principal: 'miner', capabilities: [filler]}})),
+    )
     await sealer.sealNow()
     // Job lists over big prompts: 24 jobs of 500 KiB, ~12 MiB for one list of all of them.
     for (let i = 0; i < 24; i++) await submit(server, {prompt: `${i} ${'p'.repeat(500 * 1024)}`, model: 'nobody-serves'})
@@ -105,7 +108,7 @@ describe('answers nobody reads', () => {
     const opened = await openOrInitDataDir(path.join(dir, 'data'))
     store = opened.store
     clientKey = opened.created!.client_key
-    const app = createApp({store: opened.store, signer: opened.signer, config: {answerMemoryBytes: 4 * MIB, sendTimeoutSeconds: SEND_TIMEOUT_SECONDS}, log: () => undefined})
+    const app = createApp({store: new EmbeddedAsyncStore(opened.store), signer: opened.signer, config: {answerMemoryBytes: 4 * MIB, sendTimeoutSeconds: SEND_TIMEOUT_SECONDS}, log: () => undefined})
     // Loopback socket buffers here take tens of MiB, so a client that does not read cannot keep an answer
     // in the coordinator on this machine; a longer network path can. That is played by holding the bytes
     // of the answers marked so on the coordinator's side of the connection: its writes never complete.

@@ -1,13 +1,14 @@
 import {Flags} from '@oclif/core'
 
 import {AitbcCommand} from '../../cli/base-command.js'
+import {databaseUrlFlag, keyFileFlag, replicaFlags} from '../../cli/database-flags.js'
 import {CliError, usageError} from '../../cli/errors.js'
 import {ExitCode} from '../../cli/exit-codes.js'
 import {parseByteSize, parseModelPrices} from '../../server/config.js'
 import {DataDirError, keepNewFilesPrivate} from '../../server/data-dir.js'
 import {formatInitReport} from '../../server/init-report.js'
 import {DEFAULT_HOST, DEFAULT_PORT, ListenError, shutdownSignal, startServer} from '../../server/run-server.js'
-import {configFromFlags, EXPOSED_RATE_LIMIT, parseFlagNumber, rateLimitFor, SERVE_DEFAULTS} from '../../server/serve-flags.js'
+import {configFromFlags, databaseStart, EXPOSED_RATE_LIMIT, parseFlagNumber, rateLimitFor, SERVE_DEFAULTS, startFailure} from '../../server/serve-flags.js'
 
 /** A value the server's parsers refuse is a usage error (exit 2) naming the flag, as in every command. */
 function asUsage<T>(parse: () => T): T {
@@ -29,9 +30,11 @@ export default class Serve extends AitbcCommand<typeof Serve> {
     'A data directory that holds no coordinator data yet is initialised first, as by "aitbc serve init", and its API keys are printed once. Ctrl-C during that first initialisation leaves nothing behind, or, once the directory is complete, prints its keys before stopping. Data that is unreadable or corrupt stops the start with a message naming the file; it is never overwritten.',
     'SIGINT or SIGTERM stops accepting connections, answers waiting long polls, closes idle keep-alive connections at once (and each busy one after its answer), lets requests in flight finish, seals and flushes, and exits 0.',
     '--data-dir defaults to the aitbc data directory (for example ~/.local/share/aitbc; AITBC_DATA_DIR moves it).',
+    'With --database postgres://… (or AITBC_DATABASE_URL) every record lives in PostgreSQL instead, made by "aitbc serve init --database" or "aitbc serve migrate", and several coordinators (replicas) may serve one database behind a load balancer. Each replica needs the one signing key: --key-file, the PEM in AITBC_SIGNING_KEY, or --data-dir of the directory holding it.',
   ].join('\n\n')
   static examples = [
     '<%= config.bin %> serve',
+    '<%= config.bin %> serve --database postgres://aitbc@db.internal/aitbc --key-file /etc/aitbc/signing-key.pem --host 0.0.0.0',
     '<%= config.bin %> serve --data-dir ./coordinator --port 0',
     '<%= config.bin %> serve --host 0.0.0.0 --port 8001 --lease-seconds 600 --model-price llama3.2=0.5 --model-price qwen2.5=2',
   ]
@@ -41,6 +44,9 @@ export default class Serve extends AitbcCommand<typeof Serve> {
 
   static flags = {
     'data-dir': Flags.string({summary: 'Directory of the store, signing key and API keys (default: the aitbc data directory).'}),
+    database: databaseUrlFlag,
+    'key-file': keyFileFlag,
+    ...replicaFlags(),
     host: Flags.string({summary: 'Address to listen on.', default: DEFAULT_HOST}),
     port: Flags.integer({summary: 'Port to listen on; 0 picks a free one.', default: DEFAULT_PORT, min: 0, max: 65535}),
     'lease-seconds': number(true)({
@@ -126,11 +132,13 @@ export default class Serve extends AitbcCommand<typeof Serve> {
     })
     let server
     try {
-      server = await startServer({dataDir, host: flags.host, port: flags.port, config: configFromFlags(flags, flags.host), signal: interrupt.signal})
+      const database = asUsage(() => databaseStart(flags))
+      server = await startServer({dataDir, database, host: flags.host, port: flags.port, config: configFromFlags(flags, flags.host), signal: interrupt.signal})
     } catch (error) {
-      if (interrupt.signal.aborted) throw new CliError(`Interrupted while initialising ${dataDir}; nothing was created.`, {exitCode: ExitCode.INTERRUPTED, code: 'interrupted'})
+      if (interrupt.signal.aborted && !flags.database) throw new CliError(`Interrupted while initialising ${dataDir}; nothing was created.`, {exitCode: ExitCode.INTERRUPTED, code: 'interrupted'})
+      if (error instanceof CliError) throw error
       if (error instanceof RangeError) throw usageError(error.message)
-      if (error instanceof DataDirError) throw new CliError(error.message, {code: 'serve_failed'})
+      if (error instanceof DataDirError || startFailure(error)) throw new CliError((error as Error).message, {code: 'serve_failed'})
       if (error instanceof ListenError) throw new CliError(error.message, {code: 'serve_failed', hint: error.hint})
       throw error
     }

@@ -1,5 +1,5 @@
 // /explorer/stats: counts kept by the store, and miners seen within the activity window.
-import type {Store} from '../store/store.js'
+import type {AsyncStore} from '../store/async-store.js'
 
 export interface NetworkStats {
   total_jobs: number
@@ -8,14 +8,12 @@ export interface NetworkStats {
   block_height: number
 }
 
-export function networkStats(store: Store, activeMinerSeconds: number, now: number): NetworkStats {
-  const since = now - activeMinerSeconds * 1000
-  let active = 0
-  for (const miner of store.miners()) if (Date.parse(miner.last_seen) >= since) active++
-  return {
-    total_jobs: store.jobCount(),
-    active_miners: active,
-    total_receipts: store.receiptCount(),
-    block_height: store.headBlock()?.height ?? 0,
-  }
+export async function networkStats(store: AsyncStore, activeMinerSeconds: number, now: number): Promise<NetworkStats> {
+  const [total_jobs, active_miners, total_receipts, head] = await Promise.all([
+    store.jobCount(),
+    store.countActiveMiners(new Date(now - activeMinerSeconds * 1000).toISOString()),
+    store.receiptCount(),
+    store.headBlock(),
+  ])
+  return {total_jobs, active_miners, total_receipts, block_height: head?.height ?? 0}
 }

@@ -8,8 +8,8 @@ import type Router from '@koa/router'
 import type {Context} from 'koa'
 
 import type {OperationId, OperationInput} from '../../contract/operation-input.js'
-import {authenticate, type Principal} from '../auth/api-keys.js'
-import type {Store} from '../store/store.js'
+import type {Principal} from '../auth/api-keys.js'
+import type {KeyCache} from '../auth/key-cache.js'
 import {forbidden, unauthorized} from './api-error.js'
 import {routerPath, type Contract, type OperationSpec} from './contract.js'
 import {readJsonBody} from './json-body.js'
@@ -34,7 +34,7 @@ export class Operations {
 
   constructor(
     readonly contract: Contract,
-    private readonly store: Store,
+    private readonly keys: KeyCache,
     private readonly bodyLimitBytes: number,
     private readonly rateLimiter?: RateLimiter,
     private readonly answers?: AnswerMemory,
@@ -49,7 +49,7 @@ export class Operations {
     this.defined.add(operationId)
     const validate = this.validator.compile(op)
     router.register(routerPath(op.path), [op.method], async (ctx: Context) => {
-      const principal = this.authorize(op, ctx.get('x-api-key') || undefined, ctx.ip)
+      const principal = await this.authorize(op, ctx.get('x-api-key') || undefined, ctx.ip)
       if (op.largeAnswer && this.answers?.full) throw this.answers.refusal()
       const body = op.requestBody ? await readJsonBody(ctx.req, this.bodyLimitBytes) : {present: false, value: undefined}
       const input = validate({params: ctx.params ?? {}, query: ctx.query, headers: ctx.headers, body: body.value, hasBody: body.present})
@@ -79,13 +79,13 @@ export class Operations {
     if (missing.length) throw new Error(`operations without a handler: ${missing.join(', ')}`)
   }
 
-  private authorize(op: OperationSpec, presented: string | undefined, address: string): Principal | undefined {
+  private async authorize(op: OperationSpec, presented: string | undefined, address: string): Promise<Principal | undefined> {
     if (!op.roles) {
       // Public operations have no principal: they are limited per client address instead.
       this.rateLimiter?.take(`client address ${address}`)
       return undefined
     }
-    const result = authenticate(presented, this.store.apiKeys())
+    const result = await this.keys.authenticate(presented)
     if ('failure' in result) throw unauthorized(result.failure)
     // Counted before the role check, so calls a key may not make still cost it.
     this.rateLimiter?.take(result.principal.name)

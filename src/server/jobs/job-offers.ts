@@ -30,6 +30,11 @@ export class JobOffers {
     return hold.principal === principal && hold.until + this.holdMs > now
   }
 
+  /** The jobs kept from `minerId` (of `principal`) at `now`: what its next offer passes over. */
+  heldFrom(minerId: string, now: number, principal = ''): string[] {
+    return [...this.holds.keys()].filter((jobId) => this.heldForAnother(jobId, minerId, now, principal))
+  }
+
   /** The job is being offered to `minerId`: held for it, unless it was held before. */
   offer(jobId: string, minerId: string, now: number, model = '', principal = ''): void {
     if (this.holds.has(jobId)) return

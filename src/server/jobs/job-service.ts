@@ -1,5 +1,7 @@
-// Everything that happens to a job, for the routes: each operation checks who is asking, applies a move
-// from the state machine, records ledger transactions and commits before answering.
+// Everything that happens to a job, for the routes: each operation checks who is asking, decides a move
+// of the state machine with its ledger records, and has the store apply it atomically (AsyncStore: on
+// the embedded store in this process, or on PostgreSQL shared by several replicas). The decisions are
+// made inside the store's lock, from the job as it is there, so two replicas can never both move a job.
 import {canonicalJson} from '../../protocol/canonical-json.js'
 import type {Ed25519Signer} from '../../protocol/ed25519.js'
 import {sha256Hex} from '../../protocol/encoding.js'
@@ -10,11 +12,11 @@ import type {Clock} from '../clock.js'
 import {pricePer1000Tokens, type ServerConfig} from '../config.js'
 import {conflict, forbidden, limitReached, minerCoolingDown, notFound, promptTooLarge, unauthorized} from '../domain-errors.js'
 import {newId} from '../ids.js'
-import type {Ledger} from '../ledger/ledger.js'
+import {draft} from '../ledger/draft.js'
 import {MinerHealth} from '../miners/miner-health.js'
 import {issueReceipt, newReceiptId} from '../receipts/receipt-issuer.js'
-import type {JobParams, JobRecord, MinerRecord} from '../store/records.js'
-import type {Store} from '../store/store.js'
+import type {AsyncStore, QueueCounts, TransactionDraft} from '../store/async-store.js'
+import type {JobParams, JobRecord, MinerRecord, ReceiptRecord} from '../store/records.js'
 import type {JobDefaults} from './job-defaults.js'
 import * as machine from './job-machine.js'
 import {JobOffers} from './job-offers.js'
@@ -38,21 +40,32 @@ export interface JobResult {
 const OFFER_HOLD_MS = 2000
 /** Retry-After for a cap on what is queued: pending jobs leave as miners claim them. */
 const QUEUE_RETRY_SECONDS = 30
+/** Running jobs read per page when a revoked key's jobs are looked for. */
+const SCAN_PAGE = 500
 
 type AttemptEnd = 'miner_reported' | 'lease_expired' | 'key_revoked'
+/** What this replica keeps in memory about a change (offers, failures, miner health): done once it is written. */
+type Effect = () => void
+
+/** A decided change of one job. */
+interface Decision {
+  job?: JobRecord
+  receipt?: ReceiptRecord
+  transactions?: TransactionDraft[]
+  after?: Effect[]
+}
 
 export class JobService {
   // When a hold lapses, every miner waiting for the model looks again, not only the one it was held for.
   private readonly offers = new JobOffers(OFFER_HOLD_MS, (model) => this.waiters.notifyAll(model))
   private readonly health: MinerHealth
-  /** Open long polls per principal. */
+  /** Open long polls per principal (per replica, like the rate limits). */
   private readonly polls = new Map<string, number>()
   /** Pending jobs' miners that failed them (also on the job record): skipped when offering. */
   private readonly failedBy = new Map<string, Set<string>>()
 
   constructor(
-    private readonly store: Store,
-    private readonly ledger: Ledger,
+    private readonly store: AsyncStore,
     private readonly signer: Ed25519Signer,
     private readonly config: ServerConfig,
     private readonly waiters: JobWaiters,
@@ -68,20 +81,9 @@ export class JobService {
     if (promptBytes > this.config.maxPromptBytes) throw promptTooLarge(promptBytes, this.config.maxPromptBytes)
     const model = request.model ?? this.defaults.model
     const params = {...this.defaults.params, ...request.params}
-    let idempotency: JobRecord['idempotency']
-    if (idempotencyKey !== undefined) {
-      // The request's hash tells a retry from a different request under the same key.
-      idempotency = {key: idempotencyKey, request_sha256: sha256Hex(canonicalJson({prompt: request.prompt, model, params}))}
-      const earlier = this.store.jobByIdempotencyKey(principal.name, idempotencyKey)
-      if (earlier) {
-        if (earlier.idempotency?.request_sha256 !== idempotency.request_sha256) {
-          throw conflict('this Idempotency-Key was already used for a different request; use a new key')
-        }
-        await this.store.commit()
-        return {job: earlier, replayed: true}
-      }
-    }
-    this.admit(principal, promptBytes)
+    // The request's hash tells a retry from a different request under the same key.
+    const idempotency: JobRecord['idempotency'] =
+      idempotencyKey === undefined ? undefined : {key: idempotencyKey, request_sha256: sha256Hex(canonicalJson({prompt: request.prompt, model, params}))}
     const now = new Date(this.clock.now())
     const job: JobRecord = {
       job_id: newId('job'),
@@ -94,23 +96,22 @@ export class JobService {
       created_at: now.toISOString(),
       ...(idempotency ? {idempotency} : {}),
     }
-    this.store.putJob(job)
-    this.ledger.record('job_submitted', {job_id: job.job_id, client: job.client, model, prompt_sha256: sha256Hex(job.prompt), max_tokens: params.max_tokens}, now)
-    this.waiters.notify(model)
-    await this.store.commit()
-    return {job, replayed: false}
+    const submitted = draft('job_submitted', {job_id: job.job_id, client: job.client, model, prompt_sha256: sha256Hex(job.prompt), max_tokens: params.max_tokens}, now)
+    const stored = await this.store.submitJob(job, [submitted], (counts) => this.admit(principal, promptBytes, counts))
+    if (stored.replayed && stored.job.idempotency?.request_sha256 !== idempotency?.request_sha256) {
+      throw conflict('this Idempotency-Key was already used for a different request; use a new key')
+    }
+    return stored
   }
 
   /** The caps on what waits in the queue: pending jobs per client and queued prompt bytes in total. */
-  private admit(principal: Principal, promptBytes: number): void {
-    const pending = this.store.countJobs({client: principal.name, status: 'pending'})
+  private admit(principal: Principal, promptBytes: number, {pendingOfClient: pending, queuedPromptBytes: queued}: QueueCounts): void {
     if (pending >= this.config.maxPendingPerClient) {
       throw limitReached(
         `${principal.name} already has ${pending} pending jobs, the most one client may have (--max-pending-per-client ${this.config.maxPendingPerClient}); wait for some to finish or cancel them`,
         QUEUE_RETRY_SECONDS,
       )
     }
-    const queued = this.store.pendingPromptBytes()
     if (queued + promptBytes > this.config.maxQueuedPromptBytes) {
       throw limitReached(
         `the queue is full: pending prompts hold ${queued} bytes and this one would pass the limit of ${this.config.maxQueuedPromptBytes} bytes (--max-queued-prompt-bytes); try again later`,
@@ -119,35 +120,40 @@ export class JobService {
     }
   }
 
-  list(principal: Principal, query: {status?: JobStatus; limit: number; offset: number}): JobRecord[] {
+  list(principal: Principal, query: {status?: JobStatus; limit: number; offset: number}): Promise<JobRecord[]> {
     return this.store.listJobs(principal.role === 'admin' ? query : {...query, client: principal.name})
   }
 
-  get(principal: Principal, jobId: string): JobRecord {
-    const job = this.store.getJob(jobId)
-    if (!job || !canSeeJob(principal, job, this.store)) throw notFound(`job ${jobId} not found`)
+  async get(principal: Principal, jobId: string): Promise<JobRecord> {
+    const job = await this.store.getJob(jobId)
+    if (!job || !(await canSeeJob(principal, job, this.store))) throw notFound(`job ${jobId} not found`)
     return job
   }
 
   async cancel(principal: Principal, jobId: string): Promise<JobRecord> {
-    const job = this.store.getJob(jobId)
-    if (!job || (principal.role !== 'admin' && job.client !== principal.name)) throw notFound(`job ${jobId} not found`)
     const now = new Date(this.clock.now())
-    const moved = this.apply(machine.cancel(job, now))
-    this.forget(jobId)
-    this.ledger.record('job_cancelled', {job_id: jobId, by: principal.name, previous_status: job.status}, now)
-    await this.store.commit()
-    return moved
+    return this.changeJob(
+      jobId,
+      now,
+      (job) => {
+        if (principal.role !== 'admin' && job.client !== principal.name) throw notFound(`job ${jobId} not found`)
+        const move = machine.cancel(job, now)
+        if ('refused' in move) throw conflict(move.refused)
+        const cancelled = draft('job_cancelled', {job_id: jobId, by: principal.name, previous_status: job.status}, now)
+        return {job: move.job, transactions: [cancelled], after: [() => this.forget(jobId)]}
+      },
+      {settleLease: false},
+    )
   }
 
   /**
    * The oldest pending job the miner serves that is not held for another miner (job-offers.ts) and that
    * this miner has not failed; with `waitSeconds`, waits for one before answering null. A key may hold
-   * --max-polls-per-key polls at once; a cooled-down miner is told why and for how long (429); a poll
-   * whose key is revoked while it waits is answered 401 at once.
+   * --max-polls-per-key polls at once (on each replica); a cooled-down miner is told why and for how
+   * long (429); a poll whose key is revoked while it waits is answered 401 at once.
    */
   async available(principal: Principal, minerId: string, waitSeconds: number, signal?: AbortSignal): Promise<JobRecord | null> {
-    this.ownedMiner(principal, minerId)
+    await this.ownedMiner(principal, minerId)
     this.refuseCoolingDown(minerId)
     const open = this.polls.get(principal.name) ?? 0
     if (open >= this.config.maxPollsPerKey) {
@@ -171,16 +177,17 @@ export class JobService {
     // The wait itself is transport, not a decision: it runs on real time whatever the clock says.
     const deadline = performance.now() + waitSeconds * 1000
     for (;;) {
-      this.refuseRevoked(principal)
-      const capabilities = this.store.getMiner(minerId)!.capabilities
+      await this.refuseRevoked(principal)
+      const capabilities = (await this.store.getMiner(minerId))!.capabilities
+      const job = await this.store.oldestPendingJob(capabilities, this.passedOver(minerId, principal.name))
       const now = this.clock.now()
-      const skip = (jobId: string) => this.failedBy.get(jobId)?.has(minerId) === true || this.offers.heldForAnother(jobId, minerId, now, principal.name)
-      const job = this.store.oldestPendingJob(capabilities, skip)
       if (job?.failed_miners?.includes(minerId)) {
-        // Known from the record (e.g. after a restart) but not yet here: remember it and look again.
+        // Known from the record (e.g. after a restart, or failed on another replica) but not yet here: remember it and look again.
         this.rememberFailure(job.job_id, job.failed_miners)
         continue
       }
+      // Another poll may have been offered it while this one read: look again rather than both claim it.
+      if (job && this.offers.heldForAnother(job.job_id, minerId, now, principal.name)) continue
       if (job) {
         this.offers.offer(job.job_id, minerId, now, job.model, principal.name)
         // A new job wakes one waiting miner: if this answer never reaches its miner, free the job for another.
@@ -193,91 +200,124 @@ export class JobService {
     }
   }
 
+  /** The jobs an offer to this miner passes over: those it failed, and those held for other miners. */
+  private passedOver(minerId: string, principal: string): string[] {
+    const ids = this.offers.heldFrom(minerId, this.clock.now(), principal)
+    for (const [jobId, miners] of this.failedBy) if (miners.has(minerId)) ids.push(jobId)
+    return ids
+  }
+
   async claim(principal: Principal, jobId: string, minerId: string): Promise<JobRecord> {
-    const miner = this.ownedMiner(principal, minerId)
-    const job = this.settleLease(this.requireJob(jobId))
-    if (job.status === 'pending' && !miner.capabilities.includes(job.model)) {
-      throw conflict(`miner ${minerId} does not serve model ${job.model}; register it with that capability first`)
-    }
-    if (job.status === 'pending' && job.failed_miners?.includes(minerId)) {
-      this.rememberFailure(jobId, job.failed_miners)
-      throw conflict(`miner ${minerId} already failed job ${jobId}; it goes to another miner`)
-    }
-    this.refuseCoolingDown(minerId)
+    const miner = await this.ownedMiner(principal, minerId)
     const now = new Date(this.clock.now())
-    const claimed = this.apply(machine.claim(job, minerId, now, this.config.leaseSeconds))
+    const claimed = await this.changeJob(jobId, now, (job, after) => {
+      if (job.status === 'pending' && !miner.capabilities.includes(job.model)) {
+        throw conflict(`miner ${minerId} does not serve model ${job.model}; register it with that capability first`)
+      }
+      if (job.status === 'pending' && job.failed_miners?.includes(minerId)) {
+        const failedMiners = job.failed_miners
+        after(() => this.rememberFailure(jobId, failedMiners))
+        throw conflict(`miner ${minerId} already failed job ${jobId}; it goes to another miner`)
+      }
+      this.refuseCoolingDown(minerId)
+      const move = machine.claim(job, minerId, now, this.config.leaseSeconds)
+      if ('refused' in move) throw conflict(move.refused)
+      const data = {job_id: jobId, miner_id: minerId, attempt: move.job.attempts, lease_expires_at: move.job.lease_expires_at}
+      return {job: move.job, transactions: [draft('job_claimed', data, now)]}
+    })
     this.offers.release(jobId)
     this.failedBy.delete(jobId)
     this.store.touchMiner(minerId, now.toISOString())
-    this.ledger.record('job_claimed', {job_id: jobId, miner_id: minerId, attempt: claimed.attempts, lease_expires_at: claimed.lease_expires_at}, now)
-    await this.store.commit()
     return claimed
   }
 
   async complete(principal: Principal, jobId: string, result: JobResult): Promise<Receipt> {
-    this.ownedMiner(principal, result.miner_id)
-    const job = this.settleLease(this.requireJob(jobId))
-    const refused = machine.checkHolder(job, result.miner_id)
-    if (refused) throw conflict(refused)
+    await this.ownedMiner(principal, result.miner_id)
     const now = new Date(this.clock.now())
-    const receipt = issueReceipt(
-      {
-        receiptId: newReceiptId(),
-        job,
-        minerId: result.miner_id,
-        result: result.result,
-        units: billedUnits(result.units, result.result, job.params.max_tokens),
-        pricePer1000: pricePer1000Tokens(this.config, job.model),
-        completedAt: now,
-      },
-      this.signer,
-    )
-    this.store.putReceipt(receipt)
-    this.apply(machine.complete(job, result.miner_id, result.result, receipt.receipt_id, now))
-    this.forget(jobId)
+    let receipt: ReceiptRecord | undefined
+    await this.changeJob(jobId, now, (job) => {
+      const refused = machine.checkHolder(job, result.miner_id)
+      if (refused) throw conflict(refused)
+      const issued = issueReceipt(
+        {
+          receiptId: newReceiptId(),
+          job,
+          minerId: result.miner_id,
+          result: result.result,
+          units: billedUnits(result.units, result.result, job.params.max_tokens),
+          pricePer1000: pricePer1000Tokens(this.config, job.model),
+          completedAt: now,
+        },
+        this.signer,
+      )
+      const move = machine.complete(job, result.miner_id, result.result, issued.receipt_id, now)
+      if ('refused' in move) throw conflict(move.refused)
+      receipt = issued
+      const transactions = [
+        draft('job_completed', {job_id: jobId, miner_id: result.miner_id, receipt_id: issued.receipt_id, result_sha256: issued.result_sha256}, now),
+        // The whole signed receipt goes on the ledger, so `explorer verify` can check every one it holds.
+        draft('receipt_issued', {receipt_id: issued.receipt_id, job_id: jobId, receipt: issued}, now),
+      ]
+      return {job: move.job, receipt: issued, transactions, after: [() => this.forget(jobId)]}
+    })
     this.store.touchMiner(result.miner_id, now.toISOString())
-    this.ledger.record('job_completed', {job_id: jobId, miner_id: result.miner_id, receipt_id: receipt.receipt_id, result_sha256: receipt.result_sha256}, now)
-    // The whole signed receipt goes on the ledger, so `explorer verify` can check every one it holds.
-    this.ledger.record('receipt_issued', {receipt_id: receipt.receipt_id, job_id: jobId, receipt}, now)
-    await this.store.commit()
-    return receipt
+    return receipt!
   }
 
   async fail(principal: Principal, jobId: string, failure: {miner_id: string; error: string}): Promise<JobRecord> {
-    this.ownedMiner(principal, failure.miner_id)
-    const job = this.settleLease(this.requireJob(jobId))
-    const refused = machine.checkHolder(job, failure.miner_id)
-    if (refused) throw conflict(refused)
+    await this.ownedMiner(principal, failure.miner_id)
     const now = new Date(this.clock.now())
-    const next = this.endAttempt(job, failure.error, 'miner_reported', now)
+    const next = await this.changeJob(jobId, now, (job) => {
+      const refused = machine.checkHolder(job, failure.miner_id)
+      if (refused) throw conflict(refused)
+      return this.endAttempt(job, failure.error, 'miner_reported', now)
+    })
     this.store.touchMiner(failure.miner_id, now.toISOString())
-    await this.store.commit()
     return next
   }
 
   /** Ends the attempt of every running job whose lease ran out; returns how many. */
   async expireLeases(now: Date): Promise<number> {
-    const expired = this.store.runningJobs().filter((job) => machine.leaseExpired(job, now))
-    for (const job of expired) this.endAttempt(job, leaseError(job, this.config), 'lease_expired', now)
-    if (expired.length) await this.store.commit()
-    return expired.length
+    const effects: Effect[] = []
+    let ended = 0
+    try {
+      await this.store.sweepLeases(now, (job) => {
+        if (!machine.leaseExpired(job, now)) return {}
+        const {after = [], ...change} = this.endAttempt(job, leaseError(job, this.config), 'lease_expired', now)
+        effects.push(...after)
+        ended++
+        return change
+      })
+    } finally {
+      for (const effect of effects) effect()
+    }
+    return ended
   }
 
   /** Pending jobs submitted more than --pending-ttl ago end as `expired`; returns how many. */
   async expirePending(now: Date): Promise<number> {
     const createdBefore = now.getTime() - this.config.pendingTtlSeconds * 1000
+    const due = (job: JobRecord) => job.status === 'pending' && Date.parse(job.created_at) <= createdBefore
     let expired = 0
     for (;;) {
       // The oldest pending job (the pending index is in submit order); usually not due, and that is all.
-      const total = this.store.countJobs({status: 'pending'})
-      const [job] = total ? this.store.listJobs({status: 'pending', limit: 1, offset: total - 1}) : []
-      if (!job || Date.parse(job.created_at) > createdBefore) break
-      this.store.putJob(machine.expire(job, now, this.config.pendingTtlSeconds))
-      this.forget(job.job_id)
-      this.ledger.record('job_expired', {job_id: job.job_id, client: job.client, pending_ttl_seconds: this.config.pendingTtlSeconds}, now)
-      expired++
+      const total = await this.store.countJobs({status: 'pending'})
+      const [oldest] = total ? await this.store.listJobs({status: 'pending', limit: 1, offset: total - 1}) : []
+      if (!oldest || !due(oldest)) break
+      const next = await this.changeJob(
+        oldest.job_id,
+        now,
+        (job) => {
+          // Claimed or cancelled since it was read (perhaps on another replica): left as it is.
+          if (!due(job)) return {}
+          const data = {job_id: job.job_id, client: job.client, pending_ttl_seconds: this.config.pendingTtlSeconds}
+          const after = [() => this.forget(job.job_id)]
+          return {job: machine.expire(job, now, this.config.pendingTtlSeconds), transactions: [draft('job_expired', data, now)], after}
+        },
+        {settleLease: false},
+      )
+      if (next.status === 'expired') expired++
     }
-    if (expired) await this.store.commit()
     return expired
   }
 
@@ -287,39 +327,82 @@ export class JobService {
    */
   async revokePrincipal(name: string): Promise<void> {
     this.waiters.wakePrincipal(name)
-    const owned = (minerId: string | undefined) => minerId !== undefined && this.store.getMiner(minerId)?.principal === name
+    const minerIds = new Set((await this.store.listMiners({principal: name})).map((miner) => miner.miner_id))
+    const owned = (job: JobRecord) => job.status === 'running' && job.miner_id !== undefined && minerIds.has(job.miner_id)
+    const held: JobRecord[] = []
+    for (let offset = 0; ; offset += SCAN_PAGE) {
+      const page = await this.store.listJobs({status: 'running', limit: SCAN_PAGE, offset})
+      held.push(...page.filter(owned))
+      if (page.length < SCAN_PAGE) break
+    }
     const now = new Date(this.clock.now())
-    const held = this.store.runningJobs().filter((job) => owned(job.miner_id))
-    for (const job of held) this.endAttempt(job, `the key of miner ${job.miner_id} was revoked`, 'key_revoked', now)
-    const minerIds = new Set<string>()
-    for (const miner of this.store.miners()) if (miner.principal === name) minerIds.add(miner.miner_id)
+    for (const job of held) {
+      await this.changeJob(job.job_id, now, (current) => (owned(current) ? this.endAttempt(current, `the key of miner ${current.miner_id} was revoked`, 'key_revoked', now) : {}), {
+        settleLease: false,
+      })
+    }
     for (const model of this.offers.releaseMiners(minerIds)) this.waiters.notify(model)
-    if (held.length) await this.store.commit()
+  }
+
+  /**
+   * Has the store change one job under its lock: `decide` gets the job as it is there, with a lease that
+   * ran out already settled (a job's lease is dealt with before anyone acts on it, even between
+   * sweeps). What `decide` throws is thrown after the settlement is written (nothing of the decision
+   * is); `after` effects run once the write succeeded, refused or not.
+   */
+  private async changeJob(
+    jobId: string,
+    now: Date,
+    decide: (job: JobRecord, after: (effect: Effect) => void) => Decision,
+    options: {settleLease?: boolean} = {},
+  ): Promise<JobRecord> {
+    let refusal: {error: unknown} | undefined
+    let effects: Effect[] = []
+    const changed = await this.store.changeJob(jobId, (current) => {
+      refusal = undefined
+      effects = []
+      const settled: Decision =
+        options.settleLease !== false && machine.leaseExpired(current, now) ? this.endAttempt(current, leaseError(current, this.config), 'lease_expired', now) : {}
+      effects.push(...(settled.after ?? []))
+      const job = settled.job ?? current
+      let decision: Decision = {}
+      try {
+        decision = decide(job, (effect) => effects.push(effect))
+      } catch (error) {
+        refusal = {error}
+      }
+      effects.push(...(decision.after ?? []))
+      return {
+        job: decision.job ?? settled.job,
+        receipt: decision.receipt,
+        transactions: [...(settled.transactions ?? []), ...(decision.transactions ?? [])],
+      }
+    })
+    if (!changed) throw notFound(`job ${jobId} not found`)
+    for (const effect of effects) effect()
+    if (refusal) throw refusal.error
+    return changed.job
   }
 
   /**
    * The attempt ends: the job goes back to the queue for other miners, or fails for good once
    * --max-attempts different miners failed it; a miner is never given a job it failed, so one miner
-   * cannot fail a job for good. A revoked key's attempt does not count.
+   * cannot fail a job for good. A revoked key's attempt does not count. Waiting miners are woken by
+   * the store's job_pending event (from whichever replica wrote it).
    */
-  private endAttempt(job: JobRecord, error: string, reason: AttemptEnd, now: Date): JobRecord {
+  private endAttempt(job: JobRecord, error: string, reason: AttemptEnd, now: Date): Decision {
     const minerId = job.miner_id
     let failedMiners = job.failed_miners ?? []
+    const after: Effect[] = []
     if (reason !== 'key_revoked' && minerId !== undefined) {
       failedMiners = [...new Set([...failedMiners, minerId])]
-      this.health.recordFailure(minerId)
+      after.push(() => this.health.recordFailure(minerId))
     }
     const outcome = machine.failAttempt({...job, failed_miners: failedMiners}, error, now, failedMiners.length >= this.config.maxAttempts)
-    this.store.putJob(outcome.job)
     const data = {job_id: job.job_id, miner_id: job.miner_id, attempts: job.attempts, reason}
-    this.ledger.record(outcome.requeued ? 'job_requeued' : 'job_failed', data, now)
-    if (outcome.requeued) {
-      this.rememberFailure(job.job_id, failedMiners)
-      this.waiters.notify(job.model)
-    } else {
-      this.forget(job.job_id)
-    }
-    return outcome.job
+    const remembered = failedMiners
+    after.push(outcome.requeued ? () => this.rememberFailure(job.job_id, remembered) : () => this.forget(job.job_id))
+    return {job: outcome.job, transactions: [draft(outcome.requeued ? 'job_requeued' : 'job_failed', data, now)], after}
   }
 
   private rememberFailure(jobId: string, minerIds: readonly string[]): void {
@@ -342,37 +425,12 @@ export class JobService {
     )
   }
 
-  private refuseRevoked(principal: Principal): void {
-    if (this.store.getApiKey(principal.name)?.revoked_at) throw unauthorized('this API key has been revoked')
+  private async refuseRevoked(principal: Principal): Promise<void> {
+    if ((await this.store.getApiKey(principal.name))?.revoked_at) throw unauthorized('this API key has been revoked')
   }
 
-  /**
-   * A job whose lease ran out is dealt with before anyone acts on it, even between sweeps. Synchronous
-   * on purpose: every check-and-change on a job happens without an await in between, which is what
-   * makes a claim atomic. The commit of the caller (or of the sweeper) makes it durable.
-   */
-  private settleLease(job: JobRecord): JobRecord {
-    const now = new Date(this.clock.now())
-    if (!machine.leaseExpired(job, now)) return job
-    const next = this.endAttempt(job, leaseError(job, this.config), 'lease_expired', now)
-    this.store.commit().catch(() => undefined)
-    return next
-  }
-
-  private apply(move: machine.Move): JobRecord {
-    if ('refused' in move) throw conflict(move.refused)
-    this.store.putJob(move.job)
-    return move.job
-  }
-
-  private requireJob(jobId: string): JobRecord {
-    const job = this.store.getJob(jobId)
-    if (!job) throw notFound(`job ${jobId} not found`)
-    return job
-  }
-
-  private ownedMiner(principal: Principal, minerId: string): MinerRecord {
-    const miner = this.store.getMiner(minerId)
+  private async ownedMiner(principal: Principal, minerId: string): Promise<MinerRecord> {
+    const miner = await this.store.getMiner(minerId)
     if (!miner) throw notFound(`miner ${minerId} is not registered; register it with POST /v1/miners/register first`)
     if (miner.principal !== principal.name) throw forbidden(`miner ${minerId} belongs to another principal`)
     return miner

@@ -2,7 +2,7 @@
 // held it, and admins. Everyone else is told it does not exist.
 import type {Principal} from '../auth/api-keys.js'
 import type {JobRecord} from '../store/records.js'
-import type {Store} from '../store/store.js'
+import type {AsyncStore} from '../store/async-store.js'
 
 export type JobView = Omit<JobRecord, 'idempotency' | 'failed_miners'>
 
@@ -11,7 +11,7 @@ export function jobView(job: JobRecord): JobView {
   return view
 }
 
-export function canSeeJob(principal: Principal, job: JobRecord, store: Store): boolean {
+export async function canSeeJob(principal: Principal, job: JobRecord, store: Pick<AsyncStore, 'getMiner'>): Promise<boolean> {
   if (principal.role === 'admin' || job.client === principal.name) return true
-  return job.miner_id !== undefined && store.getMiner(job.miner_id)?.principal === principal.name
+  return job.miner_id !== undefined && (await store.getMiner(job.miner_id))?.principal === principal.name
 }

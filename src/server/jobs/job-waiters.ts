@@ -67,6 +67,11 @@ export class JobWaiters {
     for (const waiter of [...this.waiters]) if (waiter.principal === principal) waiter.wake()
   }
 
+  /** Every waiting miner looks again (events may have been missed, or a key changed). */
+  wakeAll(): void {
+    for (const waiter of [...this.waiters]) waiter.wake()
+  }
+
   get isClosed(): boolean {
     return this.closed
   }

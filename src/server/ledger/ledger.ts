@@ -1,5 +1,7 @@
-// Records every state change as a ledger transaction and seals pending transactions into signed
-// blocks, with the hashing in src/protocol/ledger.ts (the same code `explorer verify` checks with).
+// Writes ledger transactions and blocks straight into the synchronous embedded store, with the hashing
+// in src/protocol/ledger.ts (the same code `explorer verify` checks with): for creating a data
+// directory (its genesis block) and for tests and benches that build history by hand. The running
+// coordinator passes drafts with each store change instead (draft.ts) and seals with block-sealer.ts.
 import type {Ed25519Signer} from '../../protocol/ed25519.js'
 import {sealBlock, transactionHash, type Block, type Transaction, type TransactionType} from '../../protocol/ledger.js'
 import type {Store} from '../store/store.js'

@@ -3,12 +3,13 @@
 import type {Principal} from '../auth/api-keys.js'
 import {notFound} from '../domain-errors.js'
 import type {ReceiptRecord} from '../store/records.js'
-import type {ReceiptQuery, Store} from '../store/store.js'
+import type {AsyncStore} from '../store/async-store.js'
+import type {ReceiptQuery} from '../store/store.js'
 
 export class ReceiptService {
-  constructor(private readonly store: Store) {}
+  constructor(private readonly store: AsyncStore) {}
 
-  list(principal: Principal, query: ReceiptQuery): ReceiptRecord[] {
+  async list(principal: Principal, query: ReceiptQuery): Promise<ReceiptRecord[]> {
     if (principal.role === 'client') {
       if (query.client !== undefined && query.client !== principal.name) return []
       return this.store.listReceipts({...query, client: principal.name})
@@ -17,15 +18,15 @@ export class ReceiptService {
     return this.store.listReceipts(query)
   }
 
-  get(principal: Principal, receiptId: string): ReceiptRecord {
-    const receipt = this.store.getReceipt(receiptId)
-    if (!receipt || !this.canSee(principal, receipt)) throw notFound(`receipt ${receiptId} not found`)
+  async get(principal: Principal, receiptId: string): Promise<ReceiptRecord> {
+    const receipt = await this.store.getReceipt(receiptId)
+    if (!receipt || !(await this.canSee(principal, receipt))) throw notFound(`receipt ${receiptId} not found`)
     return receipt
   }
 
-  private canSee(principal: Principal, receipt: ReceiptRecord): boolean {
+  private async canSee(principal: Principal, receipt: ReceiptRecord): Promise<boolean> {
     if (principal.role === 'admin') return true
     if (principal.role === 'client') return receipt.client === principal.name
-    return this.store.getMiner(receipt.provider)?.principal === principal.name
+    return (await this.store.getMiner(receipt.provider))?.principal === principal.name
   }
 }

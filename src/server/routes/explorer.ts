@@ -6,32 +6,31 @@ import type {Clock} from '../clock.js'
 import {networkStats} from '../explorer/network-stats.js'
 import {notFound} from '../http/api-error.js'
 import type {Operations} from '../http/operations.js'
-import type {Store} from '../store/store.js'
+import type {AsyncStore} from '../store/async-store.js'
 
-export function explorerRoutes(ops: Operations, store: Store, activeMinerSeconds: number, clock: Clock): Router {
+export function explorerRoutes(ops: Operations, store: AsyncStore, activeMinerSeconds: number, clock: Clock): Router {
   const router = new Router()
 
-  ops.define(router, 'listBlocks', (request) => {
+  ops.define(router, 'listBlocks', async (request) => {
     const {limit, before} = request.query as {limit: number; before?: number}
-    return {body: store.listBlocks({limit, before})}
+    return {body: await store.listBlocks({limit, before})}
   })
 
-  ops.define(router, 'getBlock', (request) => {
+  ops.define(router, 'getBlock', async (request) => {
     const height = request.params.height as number
     const {tx_offset: offset, tx_limit: limit} = request.query as {tx_offset: number; tx_limit: number}
-    const block = store.getBlock(height)
-    const transactions = store.blockTransactions(height, {offset, limit})
+    const [block, transactions] = await Promise.all([store.getBlock(height), store.blockTransactions(height, {offset, limit})])
     if (!block || !transactions) throw notFound(`no block at height ${height}`)
     return {body: {...block, transaction_list: transactions}}
   })
 
-  ops.define(router, 'listTransactions', (request) => ({body: store.recentTransactions(request.query.limit as number)}))
+  ops.define(router, 'listTransactions', async (request) => ({body: await store.recentTransactions(request.query.limit as number)}))
 
-  ops.define(router, 'listExplorerReceipts', (request) => ({
-    body: store.listReceipts({limit: request.query.limit as number, offset: 0}),
+  ops.define(router, 'listExplorerReceipts', async (request) => ({
+    body: await store.listReceipts({limit: request.query.limit as number, offset: 0}),
   }))
 
-  ops.define(router, 'getStats', () => ({body: networkStats(store, activeMinerSeconds, clock.now())}))
+  ops.define(router, 'getStats', async () => ({body: await networkStats(store, activeMinerSeconds, clock.now())}))
 
   return router
 }

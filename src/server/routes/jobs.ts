@@ -14,7 +14,7 @@ export function jobRoutes(ops: Operations, jobs: JobService, miners: MinerServic
     const key = request.headers['idempotency-key'] as string | undefined
     const {job, replayed} = await jobs.submit(principalOf(request), request.body as JobRequest, key)
     // A typo in the model, or no miner up: the job would wait unnoticed, so the answer says so.
-    const warning = miners.servedRecently(job.model, activeMinerSeconds)
+    const warning = (await miners.servedRecently(job.model, activeMinerSeconds))
       ? undefined
       : `no miner serving ${job.model} has been seen in the last ${activeMinerSeconds} s; the job waits until one comes`
     const headers = {Location: `/v1/jobs/${job.job_id}`, ...(replayed ? {'Idempotent-Replayed': 'true'} : {})}
@@ -23,12 +23,12 @@ export function jobRoutes(ops: Operations, jobs: JobService, miners: MinerServic
 
   // A page stops once it passes pageBytes (prompts and results may be 100s of KiB each), read one job at
   // a time so that the jobs it leaves out are never read.
-  ops.define(router, 'listJobs', (request) => {
+  ops.define(router, 'listJobs', async (request) => {
     const {status, limit, offset} = request.query as {status?: JobStatus; limit: number; offset: number}
     const items: string[] = []
     let bytes = 0
     while (items.length < limit && bytes < pageBytes) {
-      const [job] = jobs.list(principalOf(request), {status, limit: 1, offset: offset + items.length})
+      const [job] = await jobs.list(principalOf(request), {status, limit: 1, offset: offset + items.length})
       if (!job) break
       const item = JSON.stringify(jobView(job))
       items.push(item)
@@ -38,7 +38,7 @@ export function jobRoutes(ops: Operations, jobs: JobService, miners: MinerServic
     return {content: `[${items.join(',')}]`, type: 'application/json', headers}
   })
 
-  ops.define(router, 'getJob', (request) => ({body: jobView(jobs.get(principalOf(request), request.params.job_id as string))}))
+  ops.define(router, 'getJob', async (request) => ({body: jobView(await jobs.get(principalOf(request), request.params.job_id as string))}))
 
   ops.define(router, 'cancelJob', async (request) => ({
     body: jobView(await jobs.cancel(principalOf(request), request.params.job_id as string)),

@@ -19,9 +19,9 @@ export function keyRoutes(ops: Operations, keys: KeyService, signer: Ed25519Sign
     return {status: 201, body: await keys.create(role, name)}
   })
 
-  ops.define(router, 'listApiKeys', (request) => {
+  ops.define(router, 'listApiKeys', async (request) => {
     const {limit, offset} = request.query as {limit: number; offset: number}
-    return {body: keys.list({limit, offset})}
+    return {body: await keys.list({limit, offset})}
   })
 
   ops.define(router, 'revokeApiKey', async (request) => ({body: await keys.revoke(request.params.name as string)}))

@@ -7,7 +7,7 @@ import type {ReceiptQuery} from '../store/store.js'
 
 export function receiptRoutes(ops: Operations, receipts: ReceiptService): Router {
   const router = new Router()
-  ops.define(router, 'listReceipts', (request) => ({body: receipts.list(principalOf(request), request.query as unknown as ReceiptQuery)}))
-  ops.define(router, 'getReceipt', (request) => ({body: receipts.get(principalOf(request), request.params.receipt_id as string)}))
+  ops.define(router, 'listReceipts', async (request) => ({body: await receipts.list(principalOf(request), request.query as unknown as ReceiptQuery)}))
+  ops.define(router, 'getReceipt', async (request) => ({body: await receipts.get(principalOf(request), request.params.receipt_id as string)}))
   return router
 }

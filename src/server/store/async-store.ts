@@ -4,6 +4,7 @@
 // the ledger records) and the store applies it under the right lock: a row lock, SKIP LOCKED for
 // picking work, a counter row for gap-free ledger numbers. A function that throws leaves nothing
 // written. Nothing here knows the business rules; the services keep them.
+import type {JobStatus} from '../../protocol/job-states.js'
 import type {TransactionType, Transaction} from '../../protocol/ledger.js'
 import type {ApiKeyRecord, BlockRecord, JobRecord, LedgerTransaction, MinerRecord, ReceiptRecord, StoreMeta} from './records.js'
 import type {JobQuery, ReceiptQuery} from './store.js'
@@ -34,6 +35,17 @@ export interface JobChanged {
   /** The ledger transactions appended, with their seq and hash. */
   transactions: Transaction[]
 }
+
+/** What a submit's admission check sees, counted under the lock that guards the insert. */
+export interface QueueCounts {
+  /** Pending jobs of the submitting client. */
+  pendingOfClient: number
+  /** UTF-8 bytes of the prompts of every pending job together. */
+  queuedPromptBytes: number
+}
+
+/** Decides whether a new job may join the queue; throws to refuse it (nothing is written then). */
+export type Admission = (counts: QueueCounts) => void
 
 export interface MinerChange {
   miner?: MinerRecord
@@ -78,8 +90,18 @@ export interface AsyncStore {
   changeApiKeys(change: (keys: readonly ApiKeyRecord[]) => readonly ApiKeyRecord[]): Promise<ApiKeyRecord[]>
 
   getMiner(minerId: string): Promise<MinerRecord | undefined>
-  /** Registers or updates one miner atomically (two principals racing for one miner_id: one wins). */
-  changeMiner(minerId: string, change: (existing: MinerRecord | undefined) => MinerChange): Promise<MinerRecord | undefined>
+  /**
+   * Registers or updates one miner atomically (two principals racing for one miner_id: one wins). With
+   * `countFor`, a change of a miner not yet registered is also given how many miners that principal
+   * has, counted under a lock on the principal, so replicas registering at once cannot pass a cap.
+   */
+  changeMiner(
+    minerId: string,
+    change: (existing: MinerRecord | undefined, minersOfPrincipal?: number) => MinerChange,
+    countFor?: string,
+  ): Promise<MinerRecord | undefined>
+  /** The miners a principal registered (every miner without `principal`), in no particular order. */
+  listMiners(query: {principal?: string}): Promise<MinerRecord[]>
   /** Liveness without a write of its own: may be written late (a miner then looks idle for a while). */
   touchMiner(minerId: string, lastSeen: string): void
   /** Miners whose last_seen is at or after `since` (ISO time). */
@@ -89,12 +111,17 @@ export interface AsyncStore {
   /** Newest first. */
   listJobs(query: JobQuery): Promise<JobRecord[]>
   jobCount(): Promise<number>
+  /** Jobs matching the query (without paging). */
+  countJobs(query: {client?: string; status?: JobStatus}): Promise<number>
+  /** UTF-8 bytes of the prompts of all pending jobs together. */
+  pendingPromptBytes(): Promise<number>
   /**
    * Adds a new job and its ledger records. With `job.idempotency`, a job already submitted by the same
    * client under the same key is returned instead (`replayed`), and nothing is written, whichever
-   * replica took the first submit.
+   * replica took the first submit. `admit` (not called for a replay) sees the queue as it is, under a
+   * lock every admitting submit takes, so replicas admitting at once cannot overrun a cap.
    */
-  submitJob(job: JobRecord, transactions: readonly TransactionDraft[]): Promise<{job: JobRecord; replayed: boolean}>
+  submitJob(job: JobRecord, transactions: readonly TransactionDraft[], admit?: Admission): Promise<{job: JobRecord; replayed: boolean}>
   /** Changes one job under its row lock; undefined when there is no such job. */
   changeJob(jobId: string, change: JobChanger): Promise<JobChanged | undefined>
   /**

@@ -3,7 +3,9 @@
 // one Node process; then it waits for the commit, and only then tells subscribers.
 import type {Transaction} from '../../protocol/ledger.js'
 import {AlwaysLeader} from './always-leader.js'
+import type {JobStatus} from '../../protocol/job-states.js'
 import type {
+  Admission,
   AsyncStore,
   BlockBuilder,
   JobChanged,
@@ -22,6 +24,11 @@ export class EmbeddedAsyncStore implements AsyncStore {
 
   constructor(private readonly store: Store) {}
 
+  /** The synchronous store underneath (benches and tests that write history by hand). */
+  get embedded(): Store {
+    return this.store
+  }
+
   get meta(): StoreMeta {
     return this.store.meta
   }
@@ -36,6 +43,7 @@ export class EmbeddedAsyncStore implements AsyncStore {
 
   async changeApiKeys(change: (keys: readonly ApiKeyRecord[]) => readonly ApiKeyRecord[]): Promise<ApiKeyRecord[]> {
     const written = [...change(this.store.apiKeys())]
+    if (!written.length) return written
     for (const key of written) this.store.putApiKey(key)
     await this.store.commit()
     if (written.length) this.emit({kind: 'api_keys_changed'})
@@ -46,14 +54,23 @@ export class EmbeddedAsyncStore implements AsyncStore {
     return this.store.getMiner(minerId)
   }
 
-  async changeMiner(minerId: string, change: (existing: MinerRecord | undefined) => MinerChange): Promise<MinerRecord | undefined> {
+  async changeMiner(
+    minerId: string,
+    change: (existing: MinerRecord | undefined, minersOfPrincipal?: number) => MinerChange,
+    countFor?: string,
+  ): Promise<MinerRecord | undefined> {
     const existing = this.store.getMiner(minerId)
-    const {miner, transactions = []} = change(existing)
+    const owned = !existing && countFor !== undefined ? this.minersOf(countFor).length : undefined
+    const {miner, transactions = []} = change(existing, owned)
     if (miner && miner.miner_id !== minerId) throw new Error(`a change of miner ${minerId} returned miner ${miner.miner_id}`)
     if (miner) this.store.putMiner(miner)
     this.append(transactions)
     await this.store.commit()
     return miner ?? existing
+  }
+
+  async listMiners(query: {principal?: string}): Promise<MinerRecord[]> {
+    return query.principal === undefined ? [...this.store.miners()] : this.minersOf(query.principal)
   }
 
   touchMiner(minerId: string, lastSeen: string): void {
@@ -79,13 +96,22 @@ export class EmbeddedAsyncStore implements AsyncStore {
     return this.store.jobCount()
   }
 
-  async submitJob(job: JobRecord, transactions: readonly TransactionDraft[]): Promise<{job: JobRecord; replayed: boolean}> {
+  async countJobs(query: {client?: string; status?: JobStatus}): Promise<number> {
+    return this.store.countJobs(query)
+  }
+
+  async pendingPromptBytes(): Promise<number> {
+    return this.store.pendingPromptBytes()
+  }
+
+  async submitJob(job: JobRecord, transactions: readonly TransactionDraft[], admit?: Admission): Promise<{job: JobRecord; replayed: boolean}> {
     const earlier = job.idempotency && this.store.jobByIdempotencyKey(job.client, job.idempotency.key)
     if (earlier) {
       // The first submit may still be on its way to disk: answer the retry only once it is there.
       await this.store.commit()
       return {job: earlier, replayed: true}
     }
+    admit?.({pendingOfClient: this.store.countJobs({client: job.client, status: 'pending'}), queuedPromptBytes: this.store.pendingPromptBytes()})
     this.store.putJob(job)
     this.append(transactions)
     await this.store.commit()
@@ -187,13 +213,20 @@ export class EmbeddedAsyncStore implements AsyncStore {
     return this.store.close()
   }
 
+  private minersOf(principal: string): MinerRecord[] {
+    return [...this.store.miners()].filter((miner) => miner.principal === principal)
+  }
+
   private oldestPending(models: readonly string[], exclude: readonly string[] = []): JobRecord | undefined {
     const skip = new Set(exclude)
     return this.store.oldestPendingJob(models, skip.size ? (jobId) => skip.has(jobId) : undefined)
   }
 
   private async apply(job: JobRecord, change: JobChanger): Promise<JobChanged> {
-    const changed = this.write(job, change(job))
+    const decided = change(job)
+    const changed = this.write(job, decided)
+    // A change that writes nothing (a refused claim, say) has nothing to wait for: no flush.
+    if (!decided.job && !decided.receipt && !decided.transactions?.length) return changed
     await this.store.commit()
     if (changed.job.status === 'pending' && job.status !== 'pending') this.emit({kind: 'job_pending', model: changed.job.model})
     return changed

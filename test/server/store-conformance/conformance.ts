@@ -10,7 +10,7 @@ import {checkBlock, sealBlock, transactionHash, type Transaction} from '../../..
 import {verifyReceipt} from '../../../src/protocol/receipt.js'
 import * as machine from '../../../src/server/jobs/job-machine.js'
 import {issueReceipt} from '../../../src/server/receipts/receipt-issuer.js'
-import type {AsyncStore, BlockBuilder, JobChanger, StoreEvent, TransactionDraft} from '../../../src/server/store/async-store.js'
+import type {AsyncStore, BlockBuilder, JobChanger, QueueCounts, StoreEvent, TransactionDraft} from '../../../src/server/store/async-store.js'
 import type {ApiKeyRecord, JobRecord, MinerRecord, StoreMeta} from '../../../src/server/store/records.js'
 
 export interface Replicas {
@@ -195,6 +195,56 @@ export function storeConformance(subject: StoreSubject): void {
       const other = await a.submitJob(job({client: 'frank', idempotency: {key: 'k-1', request_sha256: 'bb'}}), [])
       assert.equal(other.replayed, false)
       assert.equal((await b.submitJob({...first, job_id: 'job_late'}, [])).job.job_id, results.find((r) => !r.replayed)!.job.job_id)
+    })
+
+    it('admits no more than a cap of pending jobs and prompt bytes when submits race over both replicas', async () => {
+      // Issue 13's caps: the counts a submit is admitted on are taken under the lock of the insert.
+      const prompt = 'é'.repeat(50) // 100 UTF-8 bytes
+      const cap = 7
+      const admit = ({pendingOfClient}: QueueCounts) => {
+        if (pendingOfClient >= cap) throw new Error('cap reached')
+      }
+      const outcomes = await Promise.allSettled(
+        Array.from({length: 24}, (_, i) => (i % 2 ? a : b).submitJob(job({client: 'capped', prompt}), [tx('job_submitted', {capped: i})], admit)),
+      )
+      assert.equal(outcomes.filter((o) => o.status === 'fulfilled').length, cap, 'admitted')
+      assert.equal(await b.countJobs({client: 'capped', status: 'pending'}), cap)
+      assert.equal((await allTransactions(a)).filter((t) => t.data.capped !== undefined).length, cap, 'a refused submit writes nothing')
+      const before = await a.pendingPromptBytes()
+      assert.ok(before >= cap * 100, `pending prompt bytes ${before}`)
+      // Bytes leave the count when a job stops being pending.
+      const [oldest] = await a.listJobs({client: 'capped', status: 'pending', limit: 1, offset: cap - 1})
+      await b.changeJob(oldest.job_id, (current) => ({job: {...current, status: 'cancelled'}}))
+      assert.equal(await a.pendingPromptBytes(), before - 100)
+      assert.equal(await a.countJobs({client: 'capped'}), cap)
+      // A cap on queued bytes sees them too; a replayed submit is not admitted again (nothing to refuse).
+      const first = job({client: 'capped', idempotency: {key: 'k-cap', request_sha256: 'cc'}})
+      const refuseAll = () => {
+        throw new Error('queue full')
+      }
+      await assert.rejects(a.submitJob(first, [], ({queuedPromptBytes}) => assert.ok(queuedPromptBytes < 0, 'refused')))
+      await b.submitJob(first, [])
+      assert.equal((await a.submitJob({...first, job_id: 'job_cap_retry'}, [], refuseAll)).replayed, true)
+    })
+
+    it('counts a principal\'s miners under its lock: first registrations racing over both replicas cannot pass a cap', async () => {
+      const cap = 4
+      const register = (store: AsyncStore, id: string) =>
+        store.changeMiner(
+          id,
+          (existing, owned) => {
+            if (!existing && (owned === undefined || owned >= cap)) throw new Error(`cap reached (${owned})`)
+            return {miner: miner(id, 'capper'), transactions: [tx('miner_registered', {miner_id: id, principal: 'capper'})]}
+          },
+          'capper',
+        )
+      const outcomes = await Promise.allSettled(Array.from({length: 16}, (_, i) => register(i % 2 ? a : b, `capped-rig-${i}`)))
+      assert.equal(outcomes.filter((o) => o.status === 'fulfilled').length, cap, JSON.stringify(outcomes.filter((o) => o.status === 'rejected').slice(0, 1)))
+      assert.equal((await b.listMiners({principal: 'capper'})).length, cap)
+      // A known miner's change is not counted (a heartbeat of a principal at its cap goes through).
+      const [known] = await a.listMiners({principal: 'capper'})
+      assert.equal((await register(b, known.miner_id))?.miner_id, known.miner_id)
+      assert.ok((await a.listMiners({})).length > cap)
     })
 
     it('claims: exactly one winner among 40 concurrent claimers over two replicas', async () => {

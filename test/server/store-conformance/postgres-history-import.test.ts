@@ -84,6 +84,9 @@ describe('copying an embedded store into PostgreSQL', {skip: database ? false : 
       const expected = await everything(new EmbeddedAsyncStore(source))
       assert.deepEqual(counts, {apiKeys: 3, miners: 1, jobs: 12, receipts: 5, transactions: expected.transactions.length, blocks: 3})
       assert.deepEqual(await everything(target), expected)
+      // The admission caps' counts go on from the copy.
+      assert.equal(await target.pendingPromptBytes(), source.pendingPromptBytes())
+      assert.equal(await target.countJobs({status: 'pending'}), source.countJobs({status: 'pending'}))
       assert.equal((await target.getJob(expected.jobs[0].job_id))?.prompt, expected.jobs[0].prompt)
       assert.deepEqual((await target.submitJob({...expected.jobs.find((j) => j.idempotency)!, job_id: 'job_retry'}, [])).replayed, true)
 

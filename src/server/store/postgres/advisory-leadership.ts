@@ -52,7 +52,9 @@ export class AdvisoryLeadership implements Leadership {
     try {
       const client = this.client ?? (await this.connect())
       const {rows} = await client.query<{locked: boolean}>('SELECT pg_try_advisory_lock($1, $2) AS locked', [...this.key])
-      if (this.released) return
+      // Released while connecting or asking: the connection (and any lock it just took) goes now, or
+      // it would hold the lock, and keep the process alive, after the release.
+      if (this.released) return this.dropClient()
       if (rows[0].locked) return this.setLeader((client as unknown as {processID: number}).processID)
     } catch (error) {
       this.log(`block sealing leadership: ${(error as Error).message}; trying again in ${this.retryMs} ms`)

@@ -22,8 +22,17 @@ export class HistorySink {
   }
 
   jobs(jobs: readonly JobRecord[]): Promise<void> {
-    const rows = jobs.map((job) => [job.job_id, job.status, job.client, job.model, job.lease_expires_at ?? null, job.idempotency?.key ?? null, JSON.stringify(job)])
-    const columns = ['job_id text', 'status text', 'client text', 'model text', 'lease_expires_at timestamptz', 'idempotency_key text', 'record json']
+    const rows = jobs.map((job) => [
+      job.job_id,
+      job.status,
+      job.client,
+      job.model,
+      job.lease_expires_at ?? null,
+      job.idempotency?.key ?? null,
+      Buffer.byteLength(job.prompt, 'utf8'),
+      JSON.stringify(job),
+    ])
+    const columns = ['job_id text', 'status text', 'client text', 'model text', 'lease_expires_at timestamptz', 'idempotency_key text', 'prompt_bytes integer', 'record json']
     return this.insert('jobs', columns, rows)
   }
 

@@ -3,7 +3,8 @@
 // taking each other's locks. Both halves are kept non-negative so they read the same in pg_locks.
 const AITBC = 0x41544243 // "ATBC"
 
-export type LockPurpose = 'migrate' | 'block_sealer' | 'seal' | 'api_keys'
+/** `miners_of:<principal>` guards one principal's count of miner ids. */
+export type LockPurpose = 'migrate' | 'block_sealer' | 'seal' | 'api_keys' | 'admission' | `miners_of:${string}`
 
 export function lockKey(schema: string, purpose: LockPurpose): [number, number] {
   return [AITBC, fnv1a32(`${schema}:${purpose}`) & 0x7fffffff]

@@ -86,6 +86,23 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'queue totals for admission caps',
+    // The queued-prompt-bytes cap needs the bytes of every pending prompt: kept as a running total in
+    // one row, changed in the same statement as the job write that adds or removes a pending job, and
+    // the per-client count reads a partial index. No coordinator ran on a database before version 2
+    // (serve --database came with it), so the totals start at zero.
+    sql: `
+      ALTER TABLE jobs ADD COLUMN prompt_bytes integer NOT NULL DEFAULT 0;
+      CREATE INDEX jobs_pending_client ON jobs (client) WHERE status = 'pending';
+      CREATE TABLE queue_totals (
+        id boolean PRIMARY KEY DEFAULT true CHECK (id),
+        pending_prompt_bytes bigint NOT NULL
+      );
+      INSERT INTO queue_totals (pending_prompt_bytes) VALUES (0);
+    `,
+  },
 ]
 
 export class SchemaVersionError extends Error {

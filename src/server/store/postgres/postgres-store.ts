@@ -12,7 +12,9 @@
 import pg from 'pg'
 
 import type {Transaction} from '../../../protocol/ledger.js'
+import type {JobStatus} from '../../../protocol/job-states.js'
 import type {
+  Admission,
   AsyncStore,
   BlockBuilder,
   JobChange,
@@ -154,17 +156,30 @@ export class PostgresStore implements AsyncStore {
     return rows[0] && {...rows[0].record, last_seen: rows[0].last_seen}
   }
 
-  async changeMiner(minerId: string, change: (existing: MinerRecord | undefined) => MinerChange): Promise<MinerRecord | undefined> {
+  async changeMiner(
+    minerId: string,
+    change: (existing: MinerRecord | undefined, minersOfPrincipal?: number) => MinerChange,
+    countFor?: string,
+  ): Promise<MinerRecord | undefined> {
     // A row lock when the miner exists; when it does not, the insert's unique key decides between two
-    // first registrations, and the loser runs again against the winner's row.
+    // first registrations, and the loser runs again against the winner's row. A principal's count is
+    // taken under an advisory lock of that principal, held to the commit of the insert it allows.
     for (;;) {
       const outcome = await this.transaction(async (client) => {
-        const {rows} = await client.query<Row<MinerRecord> & {last_seen: string}>(
-          'SELECT record, last_seen FROM miners WHERE miner_id = $1 FOR UPDATE',
-          [minerId],
-        )
+        const select = 'SELECT record, last_seen FROM miners WHERE miner_id = $1 FOR UPDATE'
+        let {rows} = await client.query<Row<MinerRecord> & {last_seen: string}>(select, [minerId])
+        let owned: number | undefined
+        if (!rows.length && countFor !== undefined) {
+          await client.query('SELECT pg_advisory_xact_lock($1, $2)', lockKey(this.schema, `miners_of:${countFor}`))
+          // Read again after the wait: a registration of this id by the same principal may have committed meanwhile.
+          rows = (await client.query<Row<MinerRecord> & {last_seen: string}>(select, [minerId])).rows
+          if (!rows.length) {
+            const counted = await client.query<{count: number}>('SELECT count(*)::int AS count FROM miners WHERE principal = $1', [countFor])
+            owned = counted.rows[0].count
+          }
+        }
         const existing = rows[0] && {...rows[0].record, last_seen: rows[0].last_seen}
-        const {miner, transactions = []} = change(existing)
+        const {miner, transactions = []} = change(existing, owned)
         if (miner) {
           if (miner.miner_id !== minerId) throw new Error(`a change of miner ${minerId} returned miner ${miner.miner_id}`)
           const values = [miner.miner_id, miner.principal, miner.last_seen, JSON.stringify(miner)]
@@ -180,6 +195,13 @@ export class PostgresStore implements AsyncStore {
       })
       if (outcome !== 'raced') return outcome.miner
     }
+  }
+
+  async listMiners(query: {principal?: string}): Promise<MinerRecord[]> {
+    await this.flushTouches()
+    const where = filters({principal: query.principal})
+    const {rows} = await this.pool.query<Row<MinerRecord> & {last_seen: string}>(`SELECT record, last_seen FROM miners ${where.sql}`, where.values)
+    return rows.map((row) => ({...row.record, last_seen: row.last_seen}))
   }
 
   touchMiner(minerId: string, lastSeen: string): void {
@@ -209,28 +231,55 @@ export class PostgresStore implements AsyncStore {
     return this.scalar('SELECT count(*)::int AS value FROM jobs')
   }
 
-  async submitJob(job: JobRecord, transactions: readonly TransactionDraft[]): Promise<{job: JobRecord; replayed: boolean}> {
+  async countJobs(query: {client?: string; status?: JobStatus}): Promise<number> {
+    const where = filters({client: query.client, status: query.status})
+    return (await this.pool.query<{value: number}>(`SELECT count(*)::int AS value FROM jobs ${where.sql}`, where.values)).rows[0].value
+  }
+
+  async pendingPromptBytes(): Promise<number> {
+    return this.scalar('SELECT pending_prompt_bytes::float8 AS value FROM queue_totals')
+  }
+
+  async submitJob(job: JobRecord, transactions: readonly TransactionDraft[], admit?: Admission): Promise<{job: JobRecord; replayed: boolean}> {
     return this.transaction(async (client) => {
+      if (admit) {
+        // Every admitting submit takes this lock to its commit, so the counts it decides on stay true
+        // until its own job is in: replicas admitting at once cannot overrun a cap.
+        await client.query('SELECT pg_advisory_xact_lock($1, $2)', lockKey(this.schema, 'admission'))
+        const earlier = job.idempotency && (await this.byIdempotencyKey(client, job.client, job.idempotency.key))
+        if (earlier) return {job: earlier, replayed: true}
+        const {rows} = await client.query<{pending: number; bytes: number}>(
+          `SELECT (SELECT count(*)::int FROM jobs WHERE client = $1 AND status = 'pending') AS pending,
+                  (SELECT pending_prompt_bytes::float8 FROM queue_totals) AS bytes`,
+          [job.client],
+        )
+        admit({pendingOfClient: rows[0].pending, queuedPromptBytes: rows[0].bytes})
+      }
       // A second submit under the same key waits at the insert for the first one's transaction, then
       // inserts nothing, takes no seq, and reads the first job.
       const write = new WriteStatement()
-      const columns = [...jobColumns(job), job.idempotency?.key ?? null, JSON.stringify(job)].map((value) => write.param(value))
+      const columns = [...jobColumns(job), job.idempotency?.key ?? null, Buffer.byteLength(job.prompt, 'utf8'), JSON.stringify(job)].map((value) => write.param(value))
       write.with(
         'inserted',
-        `INSERT INTO jobs (job_id, status, client, model, lease_expires_at, idempotency_key, record) VALUES (${columns.join(', ')})
+        `INSERT INTO jobs (job_id, status, client, model, lease_expires_at, idempotency_key, prompt_bytes, record) VALUES (${columns.join(', ')})
          ON CONFLICT (client, idempotency_key) DO NOTHING RETURNING job_id`,
         'SELECT count(*)::int FROM inserted',
       )
-      if (job.status === 'pending') this.notifyIn(write, {kind: 'job_pending', model: job.model}, 'FROM inserted')
+      if (job.status === 'pending') {
+        this.notifyIn(write, {kind: 'job_pending', model: job.model}, 'FROM inserted')
+        this.queueBytesIn(write, Buffer.byteLength(job.prompt, 'utf8'), 'WHERE EXISTS (SELECT 1 FROM inserted)')
+      }
       this.advanceHeadIn(write, transactions.length, 'WHERE EXISTS (SELECT 1 FROM inserted)')
       const {rows} = await client.query<{inserted: number; head?: string}>(write.text, write.values)
-      if (!rows[0].inserted) {
-        const earlier = await client.query<Row<JobRecord>>('SELECT record FROM jobs WHERE client = $1 AND idempotency_key = $2', [job.client, job.idempotency!.key])
-        return {job: earlier.rows[0].record, replayed: true}
-      }
+      if (!rows[0].inserted) return {job: (await this.byIdempotencyKey(client, job.client, job.idempotency!.key))!, replayed: true}
       await this.insertTransactions(client, rows[0].head, transactions)
       return {job, replayed: false}
     })
+  }
+
+  private async byIdempotencyKey(client: pg.PoolClient, jobClient: string, key: string): Promise<JobRecord | undefined> {
+    const {rows} = await client.query<Row<JobRecord>>('SELECT record FROM jobs WHERE client = $1 AND idempotency_key = $2', [jobClient, key])
+    return rows[0]?.record
   }
 
   async changeJob(jobId: string, change: JobChanger): Promise<JobChanged | undefined> {
@@ -370,6 +419,7 @@ export class PostgresStore implements AsyncStore {
       if (rows[0].value) throw new DatabaseStateError('the database already holds coordinator records; import only into a new one')
       await copy(new HistorySink(client))
       await client.query('UPDATE ledger_head SET last_seq = (SELECT coalesce(max(seq), 0) FROM transactions)')
+      await client.query(`UPDATE queue_totals SET pending_prompt_bytes = (SELECT coalesce(sum(prompt_bytes), 0) FROM jobs WHERE status = 'pending')`)
     })
   }
 
@@ -424,6 +474,9 @@ export class PostgresStore implements AsyncStore {
       const [id, status, jobClient, model, lease, record] = [...jobColumns(job), JSON.stringify(job)].map((value) => write.param(value))
       write.with('job', `UPDATE jobs SET status = ${status}, client = ${jobClient}, model = ${model}, lease_expires_at = ${lease}, record = ${record} WHERE job_id = ${id}`)
       if (job.status === 'pending' && current.status !== 'pending') this.notifyIn(write, {kind: 'job_pending', model: job.model})
+      const entering = job.status === 'pending' && current.status !== 'pending'
+      const leaving = job.status !== 'pending' && current.status === 'pending'
+      if (entering || leaving) this.queueBytesIn(write, (entering ? 1 : -1) * Buffer.byteLength(current.prompt, 'utf8'))
     }
     this.advanceHeadIn(write, transactions.length)
     if (write.isEmpty) return {job: current, transactions: []}
@@ -444,6 +497,11 @@ export class PostgresStore implements AsyncStore {
    */
   private advanceHeadIn(write: WriteStatement, count: number, condition = ''): void {
     if (count) write.with('head', `UPDATE ledger_head SET last_seq = last_seq + ${write.param(count)} ${condition} RETURNING last_seq`, 'SELECT last_seq FROM head')
+  }
+
+  /** Changes the total of pending prompt bytes (admission caps) in the job write's statement. */
+  private queueBytesIn(write: WriteStatement, delta: number, condition = ''): void {
+    write.with('queued', `UPDATE queue_totals SET pending_prompt_bytes = pending_prompt_bytes + ${write.param(delta)} ${condition} RETURNING 1`, 'SELECT count(*) FROM queued')
   }
 
   /** Numbers, hashes and inserts the drafts that end at seq `lastSeq`. */

@@ -1,0 +1,37 @@
+// The flags of a coordinator on PostgreSQL, shared by `serve`, `serve init` and `serve migrate`.
+import {Flags} from '@oclif/core'
+
+import {usageError} from './errors.js'
+
+/** Connections each replica keeps to the database by default. */
+export const DEFAULT_DB_POOL_SIZE = 10
+/** Seconds between a waiting replica's tries to take over block sealing, by default. */
+export const DEFAULT_LEADER_RETRY_SECONDS = 1
+
+export const databaseUrlFlag = Flags.string({
+  summary: 'PostgreSQL URL (postgres://user@host:5432/db) holding the coordinator instead of --data-dir; several replicas may share it.',
+  env: 'AITBC_DATABASE_URL',
+})
+
+export const keyFileFlag = Flags.string({
+  summary: 'With --database: the signing key file (PKCS#8 PEM, mode 0600) every replica shares; or put the PEM in AITBC_SIGNING_KEY, or give --data-dir.',
+})
+
+const seconds = Flags.custom<number>({
+  parse: async (input) => {
+    const value = /^\d+(\.\d+)?$/.test(input) ? Number(input) : Number.NaN
+    if (!(value > 0)) throw usageError(`Expected a number greater than 0 but received: ${input}`)
+    return value
+  },
+})
+
+/** What only a running replica needs. */
+export function replicaFlags() {
+  return {
+    'db-pool-size': Flags.integer({summary: 'With --database: connections this replica keeps open for requests.', default: DEFAULT_DB_POOL_SIZE, min: 1, max: 1000}),
+    'leader-retry': seconds({
+      summary: 'With --database: seconds between tries of a replica that does not seal blocks to take over (a dead sealer is replaced within about this).',
+      default: DEFAULT_LEADER_RETRY_SECONDS,
+    }),
+  }
+}
