@@ -27,6 +27,9 @@ export interface ServeFlagValues {
   'answer-memory': string
   'send-timeout': number
   'page-bytes': string
+  'stream-job-bytes': string
+  'stream-memory': string
+  'gateway-timeout': number
 }
 
 /** The rate limit a coordinator gets when it listens beyond loopback and the operator set none. */
@@ -76,6 +79,9 @@ export function configFromFlags(flags: ServeFlagValues, host: string): Partial<S
     answerMemoryBytes: parseByteSize(flags['answer-memory']),
     sendTimeoutSeconds: flags['send-timeout'],
     pageBytes: parseByteSize(flags['page-bytes']),
+    streamJobBytes: parseByteSize(flags['stream-job-bytes']),
+    streamMemoryBytes: parseByteSize(flags['stream-memory']),
+    gatewayTimeoutSeconds: flags['gateway-timeout'],
   }
 }
 
@@ -110,4 +116,7 @@ export const SERVE_DEFAULTS = {
   answerMemory: '64mb',
   sendTimeout: DEFAULT_CONFIG.sendTimeoutSeconds,
   pageBytes: '1mb',
+  streamJobBytes: '1mb',
+  streamMemory: '64mb',
+  gatewayTimeout: DEFAULT_CONFIG.gatewayTimeoutSeconds,
 }

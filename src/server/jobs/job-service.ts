@@ -13,7 +13,7 @@ import {newId} from '../ids.js'
 import type {Ledger} from '../ledger/ledger.js'
 import {MinerHealth} from '../miners/miner-health.js'
 import {issueReceipt, newReceiptId} from '../receipts/receipt-issuer.js'
-import type {JobParams, JobRecord, MinerRecord} from '../store/records.js'
+import type {ChatMessage, JobParams, JobRecord, MinerRecord} from '../store/records.js'
 import type {Store} from '../store/store.js'
 import type {JobDefaults} from './job-defaults.js'
 import * as machine from './job-machine.js'
@@ -26,7 +26,12 @@ export interface JobRequest {
   prompt: string
   model?: string
   params?: Partial<JobParams>
+  /** A chat job's messages (the gateway's); `prompt` is then their rendering. */
+  messages?: ChatMessage[]
 }
+
+/** Told of every change to a job record (the stream fan-out follows attempts and ends with it). */
+export type JobChangeListener = (job: JobRecord) => void
 
 export interface JobResult {
   miner_id: string
@@ -49,6 +54,8 @@ export class JobService {
   private readonly polls = new Map<string, number>()
   /** Pending jobs' miners that failed them (also on the job record): skipped when offering. */
   private readonly failedBy = new Map<string, Set<string>>()
+  /** Set by the coordinator: the stream fan-out (streams/job-streams.ts). */
+  onJobChange?: JobChangeListener
 
   constructor(
     private readonly store: Store,
@@ -89,6 +96,7 @@ export class JobService {
       prompt: request.prompt,
       model,
       params,
+      ...(request.messages ? {messages: request.messages} : {}),
       client: principal.name,
       attempts: 0,
       created_at: now.toISOString(),
@@ -243,6 +251,18 @@ export class JobService {
     return receipt
   }
 
+  /**
+   * The running job `minerId` holds, checked as `complete` checks it (the principal's miner, the holder,
+   * the lease not run out); for a miner streaming output.
+   */
+  async heldJob(principal: Principal, jobId: string, minerId: string): Promise<JobRecord> {
+    this.ownedMiner(principal, minerId)
+    const job = this.settleLease(this.requireJob(jobId))
+    const refused = machine.checkHolder(job, minerId)
+    if (refused) throw conflict(refused)
+    return job
+  }
+
   async fail(principal: Principal, jobId: string, failure: {miner_id: string; error: string}): Promise<JobRecord> {
     this.ownedMiner(principal, failure.miner_id)
     const job = this.settleLease(this.requireJob(jobId))
@@ -272,7 +292,9 @@ export class JobService {
       const total = this.store.countJobs({status: 'pending'})
       const [job] = total ? this.store.listJobs({status: 'pending', limit: 1, offset: total - 1}) : []
       if (!job || Date.parse(job.created_at) > createdBefore) break
-      this.store.putJob(machine.expire(job, now, this.config.pendingTtlSeconds))
+      const expiredJob = machine.expire(job, now, this.config.pendingTtlSeconds)
+      this.store.putJob(expiredJob)
+      this.onJobChange?.(expiredJob)
       this.forget(job.job_id)
       this.ledger.record('job_expired', {job_id: job.job_id, client: job.client, pending_ttl_seconds: this.config.pendingTtlSeconds}, now)
       expired++
@@ -311,6 +333,7 @@ export class JobService {
     }
     const outcome = machine.failAttempt({...job, failed_miners: failedMiners}, error, now, failedMiners.length >= this.config.maxAttempts)
     this.store.putJob(outcome.job)
+    this.onJobChange?.(outcome.job)
     const data = {job_id: job.job_id, miner_id: job.miner_id, attempts: job.attempts, reason}
     this.ledger.record(outcome.requeued ? 'job_requeued' : 'job_failed', data, now)
     if (outcome.requeued) {
@@ -362,6 +385,7 @@ export class JobService {
   private apply(move: machine.Move): JobRecord {
     if ('refused' in move) throw conflict(move.refused)
     this.store.putJob(move.job)
+    this.onJobChange?.(move.job)
     return move.job
   }
 
