@@ -38,6 +38,8 @@ export interface AppDeps {
 export interface CoordinatorApp extends Koa {
   /** The services behind the routes; `start()` and `stop()` run the lease sweeper and block sealer. */
   coordinator: Coordinator
+  /** Streamed output of running jobs and who follows it. */
+  streams: JobStreams
 }
 
 export function createApp(deps: AppDeps): CoordinatorApp {
@@ -53,6 +55,7 @@ export function createApp(deps: AppDeps): CoordinatorApp {
 
   const app = new Koa() as CoordinatorApp
   app.coordinator = coordinator
+  app.streams = streams
   // Errors are answered and logged by errorMiddleware; Koa's own handler would log them again.
   app.silent = true
   app.use(answerLimits(config, answers))

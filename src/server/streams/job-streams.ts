@@ -75,6 +75,11 @@ export class JobStreams {
     return this.streams.get(jobId)?.text.length ?? 0
   }
 
+  /** How many follow the job now. */
+  followers(jobId: string): number {
+    return this.streams.get(jobId)?.listeners.size ?? 0
+  }
+
   /** Tells `listener` of the job's output, resets and end; returns how to stop. */
   follow(job: JobRecord, listener: StreamListener): () => void {
     const stream = this.streamOf(job)
