@@ -210,3 +210,23 @@ describe('a follower that does not read', () => {
     }
   })
 })
+
+describe('shutdown', () => {
+  test('open streams end when the coordinator stops, so they do not hold it up', async () => {
+    const stopping = await startTestServer()
+    await stopping.request('/v1/miners/register', {key: stopping.minerKey, method: 'POST', body: {miner_id: 'm1', capabilities: ['llama3.2']}})
+    const id = (await stopping.request<{job_id: string}>('/v1/jobs', {key: stopping.clientKey, method: 'POST', body: {prompt: 'p'}})).body.job_id
+    await stopping.request(`/v1/jobs/${id}/claim`, {key: stopping.minerKey, method: 'POST', body: {miner_id: 'm1'}})
+    await stopping.request(`/v1/jobs/${id}/output`, {key: stopping.minerKey, method: 'POST', body: {miner_id: 'm1', offset: 0, text: 'partial'}})
+    const follower = follow(stopping, id)
+    await follower.until(1)
+    const started = performance.now()
+    const closed = stopping.close()
+    await follower.done
+    const ended = performance.now() - started
+    await closed
+    assert.deepEqual(follower.events.map((e) => e.event), ['output'], 'no end: the job did not end')
+    // Without the streams ending, the stream would last until the drain timeout (10 s) closed it.
+    assert.ok(ended < 5000, `the stream ended ${ended} ms after stopping began`)
+  })
+})

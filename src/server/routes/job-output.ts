@@ -33,6 +33,8 @@ export function jobOutputRoutes(ops: Operations, jobs: JobService, streams: JobS
     const events = new EventStream(request.ctx.res, sendTimeoutSeconds * 1000)
     try {
       for await (const event of followOutput(streams, job, events.closed)) {
+        // Shutdown: the stream ends without `end`; the follower asks the job once the coordinator is back.
+        if (event.type === 'closing') break
         const sent =
           event.type === 'text'
             ? await events.event('output', {text: event.text})

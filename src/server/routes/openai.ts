@@ -98,9 +98,14 @@ class JobWait {
 
 async function plainCompletion(streams: JobStreams, job: JobRecord, waiting: JobWait, store: Store): Promise<Reply> {
   let final: JobRecord | undefined
-  for await (const event of followOutput(streams, job, waiting.signal)) if (event.type === 'end') final = event.job
+  let closing = false
+  for await (const event of followOutput(streams, job, waiting.signal)) {
+    if (event.type === 'end') final = event.job
+    if (event.type === 'closing') closing = true
+  }
   const headers = {'X-Aitbc-Job-Id': job.job_id}
   if (!final) {
+    if (closing) return {status: 503, headers: {...headers, 'Retry-After': '5'}, body: openAiError(503, shuttingDown(job), 'service_unavailable')}
     if (!waiting.timedOut) return {written: true} // the client went away; nobody to answer
     return {status: 504, headers, body: openAiError(504, waiting.timeoutMessage(job), 'timeout')}
   }
@@ -150,6 +155,9 @@ async function streamCompletion(
         // An OpenAI stream cannot take text back: say so, rather than let the text diverge from the receipt.
         await events.data(openAiError(502, `${event.reason}; the text streamed so far is not the job's result, which is at GET /v1/jobs/${job.job_id}`, 'stream_reset'))
         return {written: true}
+      } else if (event.type === 'closing') {
+        await events.data(openAiError(503, shuttingDown(job), 'service_unavailable'))
+        return {written: true}
       } else if (event.type === 'end') final = event.job
     }
     if (!final) {
@@ -179,6 +187,10 @@ function completionParts(job: JobRecord, store: Store) {
     finishReason: completion >= job.params.max_tokens ? 'length' : 'stop',
     usage: {prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion},
   }
+}
+
+function shuttingDown(job: JobRecord): string {
+  return `the coordinator is shutting down; job ${job.job_id} is kept and goes on when it is back (GET /v1/jobs/${job.job_id})`
 }
 
 function unsuccessful(job: JobRecord): string {

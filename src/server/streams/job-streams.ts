@@ -8,7 +8,7 @@ import {isFinal} from '../../protocol/job-states.js'
 import type {JobRecord} from '../store/records.js'
 import {conflict, DomainError} from '../domain-errors.js'
 
-export type StreamEvent = {type: 'output'} | {type: 'reset'; reason: string} | {type: 'end'; job: JobRecord}
+export type StreamEvent = {type: 'output'} | {type: 'reset'; reason: string} | {type: 'end'; job: JobRecord} | {type: 'closing'}
 export type StreamListener = (event: StreamEvent) => void
 
 export interface StreamLimits {
@@ -73,6 +73,11 @@ export class JobStreams {
   /** Length (in UTF-16 code units, the unit of `read`) of the output held for the job. */
   length(jobId: string): number {
     return this.streams.get(jobId)?.text.length ?? 0
+  }
+
+  /** Shutdown: every follower is told, so open streams end instead of holding the server up. */
+  close(): void {
+    for (const stream of this.streams.values()) for (const listener of [...stream.listeners]) listener({type: 'closing'})
   }
 
   /** How many follow the job now. */

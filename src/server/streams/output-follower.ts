@@ -7,7 +7,7 @@ import {isFinal} from '../../protocol/job-states.js'
 import type {JobRecord} from '../store/records.js'
 import type {JobStreams, StreamEvent} from './job-streams.js'
 
-export type FollowEvent = {type: 'text'; text: string} | {type: 'reset'; reason: string} | {type: 'end'; job: JobRecord}
+export type FollowEvent = {type: 'text'; text: string} | {type: 'reset'; reason: string} | {type: 'end'; job: JobRecord} | {type: 'closing'}
 
 /** Output is handed out in pieces of at most this many characters. */
 const PIECE_CHARS = 16 * 1024
@@ -34,6 +34,10 @@ export async function* followOutput(streams: JobStreams, job: JobRecord, stop: A
         seen = ''
         yield {type: 'reset', reason: event.reason}
         continue
+      }
+      if (event?.type === 'closing') {
+        yield {type: 'closing'}
+        return
       }
       if (event?.type === 'end') {
         const result = event.job.status === 'completed' ? (event.job.result ?? '') : undefined
