@@ -188,4 +188,30 @@ describe('the gateway, outside a completion', () => {
     const miner = new OpenAI({baseURL: `${server.url}/v1`, apiKey: server.minerKey, maxRetries: 0})
     await assert.rejects(miner.chat.completions.create({model: 'llama3.2', messages: [{role: 'user', content: 'hi'}]}), OpenAI.PermissionDeniedError)
   })
+
+  test('--gateway-timeout answers 504 (the job goes on); the admission caps apply: a 429 and a 413 in OpenAI shape', async () => {
+    const capped = await startTestServer({config: {maxPendingPerClient: 1, bodyLimitBytes: 4096, gatewayTimeoutSeconds: 1}})
+    try {
+      const sdk = new OpenAI({baseURL: `${capped.url}/v1`, apiKey: capped.clientKey, maxRetries: 0})
+      await assert.rejects(sdk.chat.completions.create({model: 'nobody-serves-this', messages: [{role: 'user', content: 'waits'}]}), (error: unknown) => {
+        assert.ok(error instanceof OpenAI.APIError)
+        assert.equal(error.status, 504)
+        assert.match(error.message, /did not end within 1 s \(--gateway-timeout\); it goes on/)
+        return true
+      })
+      await assert.rejects(sdk.chat.completions.create({model: 'nobody-serves-this', messages: [{role: 'user', content: 'hi'}]}), (error: unknown) => {
+        assert.ok(error instanceof OpenAI.RateLimitError)
+        assert.equal(error.type, 'rate_limit_error')
+        assert.match(error.message, /--max-pending-per-client/)
+        return true
+      })
+      await assert.rejects(sdk.chat.completions.create({model: 'm', messages: [{role: 'user', content: 'x'.repeat(8000)}]}), (error: unknown) => {
+        assert.ok(error instanceof OpenAI.APIError)
+        assert.equal(error.status, 413)
+        return true
+      })
+    } finally {
+      await capped.close()
+    }
+  })
 })
