@@ -13,6 +13,7 @@ import {createDataDir} from './lib/servers.js'
 import {row, renderTable, type Row} from './lib/table.js'
 import {serveStartup} from './serve-startup.js'
 import {serverThroughput, throughputRows, type ThroughputFigures, type ThroughputSizes} from './server-throughput.js'
+import {streaming, type StreamingFigures, type StreamingSizes} from './streaming.js'
 import {VERIFY_SIZES, verifyMemory, verifyThroughput, type VerifyMemory, type VerifyThroughput} from './verify-receipts.js'
 
 interface Sizes {
@@ -21,6 +22,7 @@ interface Sizes {
   startupRuns: number
   throughput: ThroughputSizes
   verify: (typeof VERIFY_SIZES)['full']
+  streaming: StreamingSizes
 }
 
 const FULL: Sizes = {
@@ -34,6 +36,7 @@ const FULL: Sizes = {
     warmupSeconds: 2,
   },
   verify: VERIFY_SIZES.full,
+  streaming: {jobs: 10, tokens: 40, firstTokenMs: 200, tokenMs: 25},
 }
 
 const QUICK: Sizes = {
@@ -47,6 +50,7 @@ const QUICK: Sizes = {
     warmupSeconds: 0.3,
   },
   verify: VERIFY_SIZES.quick,
+  streaming: {jobs: 2, tokens: 5, firstTokenMs: 50, tokenMs: 10},
 }
 
 const ROOT = path.resolve(import.meta.dirname, '..')
@@ -64,7 +68,7 @@ if (!existsSync(path.join(ROOT, 'dist', 'commands'))) {
 
 const work = await mkdtemp(path.join(tmpdir(), 'aitbc-bench-'))
 let rows: Row[]
-let figures: {throughput: ThroughputFigures; verify: {throughput: VerifyThroughput; memory: VerifyMemory}}
+let figures: {throughput: ThroughputFigures; verify: {throughput: VerifyThroughput; memory: VerifyMemory}; streaming: StreamingFigures}
 try {
   progress(`cold start (${sizes.coldStartRuns} runs per command)`)
   const cold = await coldStart(sizes.coldStartRuns, work)
@@ -84,8 +88,10 @@ try {
     throughput: await verifyThroughput(sizes.verify.throughput, sizes.verify.throughputRuns, work),
     memory: await verifyMemory(sizes.verify.few, sizes.verify.many, sizes.verify.memoryRuns, work),
   }
-  figures = {throughput, verify}
-  rows = [...cold, ...throughputRows(throughput, sizes.throughput, sizes.finishedJobs), ...startup, ...verifyRows(verify)]
+  progress(`streaming through the coordinator (${sizes.streaming.jobs} jobs each way)`)
+  const streamed = await streaming(empty, work, sizes.streaming)
+  figures = {throughput, verify, streaming: streamed.figures}
+  rows = [...cold, ...throughputRows(throughput, sizes.throughput, sizes.finishedJobs), ...startup, ...verifyRows(verify), ...streamed.rows]
 } finally {
   await rm(work, {recursive: true, force: true})
 }

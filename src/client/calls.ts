@@ -55,6 +55,10 @@ export const claimJob = (client: ApiClient, jobId: string, minerId: string): Pro
 export const completeJob = (client: ApiClient, jobId: string, result: Schemas['JobResult']): Promise<Receipt> =>
   unwrap(client.POST('/v1/jobs/{job_id}/complete', {params: {path: {job_id: jobId}}, body: result}))
 
+/** A piece of a running job's output, streamed by the miner holding it (the coordinator fans it out). */
+export const appendJobOutput = (client: ApiClient, jobId: string, output: Schemas['JobOutput'], options: CallOptions = {}): Promise<Schemas['JobOutputAccepted']> =>
+  unwrap(client.POST('/v1/jobs/{job_id}/output', {params: {path: {job_id: jobId}}, body: output, ...transport(client, options)}))
+
 export const failJob = (client: ApiClient, jobId: string, failure: Schemas['JobFailure']): Promise<Job> =>
   unwrap(client.POST('/v1/jobs/{job_id}/fail', {params: {path: {job_id: jobId}}, body: failure}))
 

@@ -220,6 +220,61 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/jobs/{job_id}/output": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Append streamed output to a running job
+         * @description The miner holding the job sends its output as it is generated, a few pieces a second, so that
+         *     clients following the job (`GET /v1/jobs/{job_id}/stream`) see it as it comes. Only the claiming
+         *     miner, only while its lease runs (as `complete`). `offset` is how many UTF-8 bytes of this
+         *     attempt's output the coordinator already has; a piece sent again (a retry) is accepted once, a
+         *     gap is a 409 that names the expected offset. The coordinator keeps at most `serve
+         *     --stream-job-bytes` per job (413 past it) and `--stream-memory` in total (503 past it); the miner
+         *     then stops streaming that job. The streamed output is a preview: `complete` stays the authority
+         *     and the receipt hashes the result it carries.
+         */
+        post: operations["appendJobOutput"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/jobs/{job_id}/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Follow a job's output as it is generated (Server-Sent Events)
+         * @description Visible to whoever may get the job (`getJob`). A `text/event-stream` of these events:
+         *     `output` (`{"text": "..."}`, the next piece of output; a follower that joins late first gets
+         *     everything generated so far), `reset` (`{"reason": "..."}`: the attempt that produced the output
+         *     so far ended without a result and the job went back to the queue; forget that output),
+         *     and last `end` (`{"job_id", "status", "receipt_id"?, "error"?}`) when the job has ended. The
+         *     job's `result` (`GET /v1/jobs/{job_id}`) is the authority: the receipt hashes it. For a job that
+         *     has already ended, the stream is its result as one `output` event (when completed), then `end`.
+         *     A comment line every 15 s keeps proxies from closing a quiet stream; a follower that does not
+         *     read within `serve --send-timeout` is disconnected.
+         */
+        get: operations["streamJobOutput"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/miners/register": {
         parameters: {
             query?: never;
@@ -234,6 +289,54 @@ export interface paths {
          * @description Registering again refreshes capabilities and last-seen (the heartbeat).
          */
         post: operations["registerMiner"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/chat/completions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Chat completion (OpenAI-compatible)
+         * @description As OpenAI's `POST /v1/chat/completions`: the request becomes an ordinary job (its `messages` kept
+         *     on the job, its prompt their rendering as text, docs/protocol.md), billed and receipted as any
+         *     other. Without `stream` the answer comes when the job has ended; with `stream: true` it is
+         *     OpenAI's `chat.completion.chunk` events as the miner generates, ending with `data: [DONE]`. The
+         *     answer names the job and its receipt (headers `X-Aitbc-Job-Id` and `X-Aitbc-Receipt-Id`, field
+         *     `aitbc`), so `aitbc receipts verify` can check it. A job not ended within `serve
+         *     --gateway-timeout` is a 504 (the job goes on). Only `n: 1`; `max_tokens` (or
+         *     `max_completion_tokens`), `temperature` and `top_p` are the job's params; other fields are
+         *     ignored. Takes `Authorization: Bearer <client key>` as well as `X-Api-Key`.
+         */
+        post: operations["createChatCompletion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/models": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The models live miners serve (OpenAI-compatible)
+         * @description As OpenAI's `GET /v1/models`: the models of the miners seen within `serve --active-miner-seconds`.
+         */
+        get: operations["listModels"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -477,6 +580,12 @@ export interface components {
                 temperature: number;
                 top_p: number;
             };
+            /**
+             * @description Only on jobs submitted through `POST /v1/chat/completions`: the chat, kept as messages (HTTP
+             *     backends send them to their chat endpoints). `prompt` is their rendering as text
+             *     (docs/protocol.md), which is what the receipt's `prompt_sha256` covers.
+             */
+            messages?: components["schemas"]["ChatMessage"][];
             result?: string;
             /** @description Why the job failed or expired, or the last failure of a job that was requeued. */
             error?: string;
@@ -633,6 +742,89 @@ export interface components {
             total_receipts: number;
             block_height: number;
         };
+        ChatMessage: {
+            role: string;
+            content: string;
+        };
+        JobOutput: {
+            miner_id: components["schemas"]["MinerId"];
+            /** @description UTF-8 bytes of this attempt's output the coordinator already has (the sum of the texts sent before). */
+            offset: number;
+            text: string;
+        };
+        JobOutputAccepted: {
+            /** @description UTF-8 bytes of this attempt's output the coordinator now has; the next offset. */
+            bytes: number;
+        };
+        ChatCompletionRequest: {
+            model: components["schemas"]["ModelName"];
+            messages: {
+                role: string;
+                /** @description A string, null, or a list of parts of which only `text` ones are accepted. */
+                content?: unknown;
+            }[];
+            stream?: boolean | null;
+            stream_options?: {
+                include_usage?: boolean;
+            } | null;
+            max_tokens?: number | null;
+            max_completion_tokens?: number | null;
+            temperature?: number | null;
+            top_p?: number | null;
+            n?: number | null;
+        } & {
+            [key: string]: unknown;
+        };
+        ChatCompletion: {
+            id: string;
+            /** @enum {string} */
+            object: "chat.completion";
+            created: number;
+            model: string;
+            choices: {
+                index: number;
+                message: {
+                    role: string;
+                    content: string;
+                };
+                /** @enum {string} */
+                finish_reason: "stop" | "length";
+            }[];
+            usage: {
+                /** @description Counted by the coordinator from the rendered prompt (an estimate). */
+                prompt_tokens: number;
+                /** @description The receipt's units. */
+                completion_tokens: number;
+                total_tokens: number;
+            };
+            aitbc: components["schemas"]["GatewayIds"];
+        };
+        /** @description The job the request became and its receipt, for `aitbc jobs get` and `aitbc receipts verify`. */
+        GatewayIds: {
+            job_id: string;
+            receipt_id?: string;
+        };
+        ModelList: {
+            /** @enum {string} */
+            object: "list";
+            data: {
+                id: string;
+                /** @enum {string} */
+                object: "model";
+                created: number;
+                owned_by: string;
+            }[];
+        };
+        OpenAiError: {
+            error: {
+                message: string;
+                /** @description invalid_request_error, authentication_error, permission_error, rate_limit_error, timeout, server_error */
+                type: string;
+                param?: string | null;
+                /** @description The coordinator's error_code, or job_failed / job_cancelled / job_expired. */
+                code?: string | null;
+            };
+        };
         Error: {
             /** @description What went wrong, in one sentence; for a schema violation it names the field. */
             detail: string;
@@ -718,6 +910,27 @@ export interface components {
             };
             content: {
                 "application/json": components["schemas"]["Error"];
+            };
+        };
+        /**
+         * @description `service_unavailable`: streamed output held for followers fills the coordinator's stream memory
+         *     (`serve --stream-memory`); the miner stops streaming the job (its result still completes it).
+         */
+        StreamMemoryFull: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description An error in OpenAI's shape, `{error: {message, type, param, code}}`, with the status OpenAI uses. */
+        OpenAiError: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["OpenAiError"];
             };
         };
         /**
@@ -1094,6 +1307,66 @@ export interface operations {
             429: components["responses"]["TooManyRequests"];
         };
     };
+    appendJobOutput: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: components["parameters"]["JobId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["JobOutput"];
+            };
+        };
+        responses: {
+            /** @description The output was taken */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobOutputAccepted"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["StreamMemoryFull"];
+        };
+    };
+    streamJobOutput: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: components["parameters"]["JobId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The job's output, as Server-Sent Events */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
     registerMiner: {
         parameters: {
             query?: never;
@@ -1120,6 +1393,64 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             429: components["responses"]["TooManyRequests"];
+        };
+    };
+    createChatCompletion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChatCompletionRequest"];
+            };
+        };
+        responses: {
+            /** @description The completion (or, with `stream`, a `text/event-stream` of chunks) */
+            200: {
+                headers: {
+                    /** @description The job the request became. */
+                    "X-Aitbc-Job-Id"?: string;
+                    /** @description The job's receipt (not on a streamed answer, whose headers go out first: its last chunk carries it). */
+                    "X-Aitbc-Receipt-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatCompletion"];
+                    "text/event-stream": string;
+                };
+            };
+            400: components["responses"]["OpenAiError"];
+            401: components["responses"]["OpenAiError"];
+            403: components["responses"]["OpenAiError"];
+            413: components["responses"]["OpenAiError"];
+            429: components["responses"]["OpenAiError"];
+            502: components["responses"]["OpenAiError"];
+            504: components["responses"]["OpenAiError"];
+        };
+    };
+    listModels: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The models */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelList"];
+                };
+            };
+            401: components["responses"]["OpenAiError"];
+            429: components["responses"]["OpenAiError"];
         };
     };
     listReceipts: {

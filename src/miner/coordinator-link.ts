@@ -1,6 +1,6 @@
 // The miner's side of the coordinator API, over the shared openapi-fetch client, and the one rule for
 // which failures are worth retrying.
-import {availableJob, claimJob, completeJob, failJob, getJob, getReceipt, registerMiner} from '../client/calls.js'
+import {appendJobOutput, availableJob, claimJob, completeJob, failJob, getJob, getReceipt, registerMiner} from '../client/calls.js'
 import type {ApiClient, Job, Miner, Receipt, Schemas} from '../client/client.js'
 import {ApiError, BadAnswerError, UnreachableError} from '../client/errors.js'
 
@@ -30,6 +30,11 @@ export class CoordinatorLink {
 
   complete(jobId: string, result: JobResult): Promise<Receipt> {
     return completeJob(this.client, jobId, result)
+  }
+
+  /** A preview of the job's output; no retries (the next piece, or the result, carries on). */
+  async appendOutput(jobId: string, minerId: string, offset: number, text: string): Promise<void> {
+    await appendJobOutput(this.client, jobId, {miner_id: minerId, offset, text}, {retries: 0})
   }
 
   fail(jobId: string, failure: JobFailure): Promise<Job> {

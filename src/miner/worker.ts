@@ -5,7 +5,9 @@ import type {Job} from '../client/client.js'
 import {ApiError} from '../client/errors.js'
 import {type Backoff, DEFAULT_BACKOFF, pause} from './backoff.js'
 import {BackendError, type InferenceBackend} from './backends/backend.js'
+import {withDeadline} from './deadline.js'
 import {MinerError, minerUsageError} from './errors.js'
+import {OutputBatcher, type StreamSettings} from './output-batcher.js'
 import {type CoordinatorLink, isAuthFailure, isTransient, type MinerRegistration} from './coordinator-link.js'
 import type {GpuInfo} from './gpu-info.js'
 import type {JobReport, RegistrationReport, SummaryReport} from './reports.js'
@@ -40,6 +42,8 @@ export interface MinerOptions {
   /** Re-registration period; by default a third of the job lease, at most DEFAULT_HEARTBEAT_MS. */
   heartbeatMs?: number
   backoff?: Backoff
+  /** Stream each job's output to the coordinator as it is generated, batched so; false: only the result. */
+  stream?: StreamSettings | false
 }
 
 export interface MinerSummary extends SummaryReport {
@@ -222,17 +226,25 @@ export class MinerWorker {
   private async runJob(job: Job): Promise<void> {
     const started = performance.now()
     const budget = this.timeBudget(job)
-    const timeout = AbortSignal.timeout(budget.ms)
-    const signal = AbortSignal.any([this.abandoning.signal, timeout])
+    // Plain timers, not AbortSignal.timeout/any: on Node 20 a combined signal can stop firing after GC.
+    const deadline = withDeadline(this.abandoning.signal, budget.ms)
     const base = {job_id: job.job_id, miner_id: this.options.minerId, model: job.model}
+    const settings = this.options.stream
+    const batcher = settings ? new OutputBatcher((offset, text) => this.options.link.appendOutput(job.job_id, this.options.minerId, offset, text), settings) : undefined
     let delivery: Delivery
     try {
-      const generation = await this.options.backend.generate({jobId: job.job_id, model: job.model, prompt: job.prompt, params: job.params}, signal)
+      const generation = await this.options.backend.generate(
+        {jobId: job.job_id, model: job.model, prompt: job.prompt, messages: job.messages, params: job.params, onText: batcher && ((text) => batcher.push(text))},
+        deadline.signal,
+      )
       this.backendAnswers()
       delivery = {...base, seconds: elapsed(started), kind: 'complete', result: generation.text, units: generation.units}
     } catch (error) {
-      delivery = {...base, seconds: elapsed(started), kind: 'fail', error: this.failureMessage(error, timeout, budget)}
+      delivery = {...base, seconds: elapsed(started), kind: 'fail', error: this.failureMessage(error, deadline.timedOut(), budget)}
+    } finally {
+      deadline.clear()
     }
+    await batcher?.finish()
     await this.courier.deliver(delivery)
   }
 
@@ -244,9 +256,9 @@ export class MinerWorker {
     return byLease < chosen ? {ms: byLease, byLease: true} : {ms: chosen, byLease: false}
   }
 
-  private failureMessage(error: unknown, timeout: AbortSignal, budget: {ms: number; byLease: boolean}): string {
+  private failureMessage(error: unknown, timedOut: boolean, budget: {ms: number; byLease: boolean}): string {
     if (this.abandoning.signal.aborted) return 'the miner was stopped before the job finished'
-    if (timeout.aborted) return `the backend did not finish within ${budget.ms / 1000} s${budget.byLease ? ", the job's lease" : ''}`
+    if (timedOut) return `the backend did not finish within ${budget.ms / 1000} s${budget.byLease ? ", the job's lease" : ''}`
     if (error instanceof BackendError) {
       if (error.kind === 'unavailable') this.backendTrouble(error)
       return error.message

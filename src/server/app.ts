@@ -8,18 +8,22 @@ import {resolveConfig, type ServerConfig} from './config.js'
 import {Coordinator} from './coordinator.js'
 import {AnswerMemory, answerLimits} from './http/answer-limits.js'
 import {loadContract} from './http/contract.js'
+import {openAiErrors} from './gateway/openai-errors.js'
 import {errorMiddleware} from './http/error-middleware.js'
 import {unmatchedRequests} from './http/fallback.js'
 import {Operations} from './http/operations.js'
 import {RateLimiter} from './http/rate-limit.js'
 import type {Logger} from './logger.js'
 import {explorerRoutes} from './routes/explorer.js'
+import {jobOutputRoutes} from './routes/job-output.js'
 import {jobRoutes} from './routes/jobs.js'
 import {keyRoutes} from './routes/keys.js'
 import {minerRoutes} from './routes/miners.js'
+import {openAiRoutes} from './routes/openai.js'
 import {receiptRoutes} from './routes/receipts.js'
 import {systemRoutes} from './routes/system.js'
 import type {AsyncStore} from './store/async-store.js'
+import {JobStreams} from './streams/job-streams.js'
 
 export interface AppDeps {
   /** The embedded store through EmbeddedAsyncStore, or PostgreSQL (PostgresStore). */
@@ -35,6 +39,8 @@ export interface AppDeps {
 export interface CoordinatorApp extends Koa {
   /** The services behind the routes; `start()` and `stop()` run the lease sweeper and block sealer. */
   coordinator: Coordinator
+  /** Streamed output of running jobs and who follows it. */
+  streams: JobStreams
 }
 
 export function createApp(deps: AppDeps): CoordinatorApp {
@@ -43,19 +49,27 @@ export function createApp(deps: AppDeps): CoordinatorApp {
   const contract = loadContract()
   const coordinator = new Coordinator(deps.store, deps.signer, config, contract, log, deps.clock ?? systemClock)
   const answers = new AnswerMemory(config.answerMemoryBytes, config.sendTimeoutSeconds)
+  // Streamed output of running jobs, for followers; told of every job change to follow attempts. A
+  // change is told after the store wrote it, so followers that hear of the end find the result stored.
+  const streams = new JobStreams({jobBytes: config.streamJobBytes, totalBytes: config.streamMemoryBytes})
+  coordinator.jobs.onJobChange = (job) => streams.jobChanged(job)
   const ops = new Operations(contract, coordinator.keyCache, config.bodyLimitBytes, RateLimiter.fromConfig(config), answers)
 
   const app = new Koa() as CoordinatorApp
   app.coordinator = coordinator
+  app.streams = streams
   // Errors are answered and logged by errorMiddleware; Koa's own handler would log them again.
   app.silent = true
   app.use(answerLimits(config, answers))
+  app.use(openAiErrors())
   app.use(errorMiddleware(log))
   const routers = [
     systemRoutes(ops),
     // Before jobRoutes: GET /v1/jobs/available must not be taken for GET /v1/jobs/{job_id}.
     minerRoutes(ops, coordinator.jobs, coordinator.miners),
     jobRoutes(ops, coordinator.jobs, coordinator.miners, config.activeMinerSeconds, config.pageBytes),
+    jobOutputRoutes(ops, coordinator.jobs, streams, config.sendTimeoutSeconds),
+    openAiRoutes(ops, coordinator.jobs, streams, deps.store, coordinator.clock, config),
     receiptRoutes(ops, coordinator.receipts),
     keyRoutes(ops, coordinator.keys, deps.signer),
     explorerRoutes(ops, deps.store, config.activeMinerSeconds, coordinator.clock),

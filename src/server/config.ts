@@ -51,6 +51,12 @@ export interface ServerConfig {
   sendTimeoutSeconds: number
   /** A list page stops growing past this many bytes, even below its limit. */
   pageBytes: number
+  /** Bytes of streamed output kept for one running job (for followers); past it the miner stops streaming it. */
+  streamJobBytes: number
+  /** Bytes of streamed output kept for all running jobs together. */
+  streamMemoryBytes: number
+  /** A chat completion (the OpenAI-compatible gateway) waits this many seconds for its job, then 504. */
+  gatewayTimeoutSeconds: number
 }
 
 export const DEFAULT_CONFIG: Readonly<ServerConfig> = Object.freeze({
@@ -80,6 +86,9 @@ export const DEFAULT_CONFIG: Readonly<ServerConfig> = Object.freeze({
   answerMemoryBytes: 64 * 1024 * 1024,
   sendTimeoutSeconds: 30,
   pageBytes: 1024 * 1024,
+  streamJobBytes: 1024 * 1024,
+  streamMemoryBytes: 64 * 1024 * 1024,
+  gatewayTimeoutSeconds: 600,
 })
 
 export function resolveConfig(overrides: Partial<ServerConfig> = {}): ServerConfig {
@@ -88,7 +97,7 @@ export function resolveConfig(overrides: Partial<ServerConfig> = {}): ServerConf
     'leaseSeconds', 'blockIntervalSeconds', 'bodyLimitBytes', 'activeMinerSeconds', 'maxPromptBytes',
     'headersTimeoutSeconds', 'requestTimeoutSeconds', 'keepAliveTimeoutSeconds', 'pendingTtlSeconds',
     'maxQueuedPromptBytes', 'minerFailureWindowSeconds', 'minerCooldownSeconds', 'answerMemoryBytes',
-    'sendTimeoutSeconds', 'pageBytes',
+    'sendTimeoutSeconds', 'pageBytes', 'streamJobBytes', 'streamMemoryBytes', 'gatewayTimeoutSeconds',
   ] as const
   for (const key of positive) {
     if (!(config[key] > 0) || !Number.isFinite(config[key])) throw new RangeError(`${key} must be a positive number`)

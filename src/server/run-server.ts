@@ -152,6 +152,7 @@ async function shutdown(server: Server, app: CoordinatorApp, store: {close(): Pr
   connections.closeAfterAnswers()
   const closed = new Promise<void>((resolve) => server.close(() => resolve()))
   app.coordinator.releaseWaiters()
+  app.streams.close()
   server.closeIdleConnections()
   const timer = setTimeout(() => server.closeAllConnections(), DRAIN_TIMEOUT_MS).unref()
   await closed

@@ -32,6 +32,9 @@ export interface ServeFlagValues {
   'answer-memory': string
   'send-timeout': number
   'page-bytes': string
+  'stream-job-bytes': string
+  'stream-memory': string
+  'gateway-timeout': number
 }
 
 /** The rate limit a coordinator gets when it listens beyond loopback and the operator set none. */
@@ -81,6 +84,9 @@ export function configFromFlags(flags: ServeFlagValues, host: string): Partial<S
     answerMemoryBytes: parseByteSize(flags['answer-memory']),
     sendTimeoutSeconds: flags['send-timeout'],
     pageBytes: parseByteSize(flags['page-bytes']),
+    streamJobBytes: parseByteSize(flags['stream-job-bytes']),
+    streamMemoryBytes: parseByteSize(flags['stream-memory']),
+    gatewayTimeoutSeconds: flags['gateway-timeout'],
   }
 }
 
@@ -115,6 +121,9 @@ export const SERVE_DEFAULTS = {
   answerMemory: '64mb',
   sendTimeout: DEFAULT_CONFIG.sendTimeoutSeconds,
   pageBytes: '1mb',
+  streamJobBytes: '1mb',
+  streamMemory: '64mb',
+  gatewayTimeout: DEFAULT_CONFIG.gatewayTimeoutSeconds,
 }
 
 export interface DatabaseFlagValues {

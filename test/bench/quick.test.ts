@@ -24,6 +24,8 @@ const ROWS = [
   'aitbc serve resident memory',
   'aitbc receipts verify,',
   'aitbc receipts verify peak memory',
+  'time to first token',
+  'requests from the miner per job',
 ]
 
 let dir: string

@@ -2,7 +2,8 @@
 // Ollama's native API and the OpenAI chat-completions API (as llama.cpp, vLLM and LM Studio serve it).
 // Each "generates" deterministically (the prompt's words, echoed) and records every request, so tests
 // can check what the miner sent. A client that forgets `stream: false` gets a stream back, as from the
-// real servers, and so fails.
+// real servers, and so fails. Streams come one token (word) per line or event, as the real servers send
+// them; `pace` lets a test hold a stream between tokens (to see output arrive before the job ends).
 import {createServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http'
 import type {AddressInfo} from 'node:net'
 
@@ -16,6 +17,8 @@ export interface RecordedRequest {
 export interface GenerationCall {
   model: string
   prompt: string
+  /** Set for chat requests (/api/chat, /v1/chat/completions): the messages as sent. */
+  messages?: Array<{role: string; content: string}>
 }
 
 /** What a generation does; the default echoes the prompt. */
@@ -27,7 +30,22 @@ export interface FakeBackend {
   /** The models the server lists; tests may change it. */
   models: string[]
   generator: Generator
+  /** Awaited before each streamed token after the first (index from 1); default: no wait. */
+  pace?: (index: number) => Promise<void>
   close(): Promise<void>
+}
+
+/** The text as a real server streams it: one token (a word with the space before it) per piece. */
+export function tokenPieces(text: string): string[] {
+  return text.match(/\s*\S+|\s+$/g) ?? (text ? [text] : [])
+}
+
+async function eachPiece(fake: FakeBackend, text: string, send: (piece: string) => void): Promise<void> {
+  const pieces = tokenPieces(text)
+  for (const [index, piece] of pieces.entries()) {
+    if (index > 0 && fake.pace) await fake.pace(index)
+    send(piece)
+  }
 }
 
 export function echoGenerator({model, prompt}: GenerationCall): {text: string; tokens: number} {
@@ -72,7 +90,7 @@ async function startFake(models: string[], port: number, handler: Handler): Prom
   return fake
 }
 
-/** Ollama: GET /api/tags, GET /api/version, POST /api/generate (NDJSON stream unless `stream: false`). */
+/** Ollama: GET /api/tags, GET /api/version, POST /api/generate and /api/chat (NDJSON streams unless `stream: false`). */
 export function startFakeOllama(models: string[] = ['llama3.2:latest'], options: {port?: number} = {}): Promise<FakeBackend> {
   return startFake(models, options.port ?? 0, async (request, body, response, fake) => {
     const path = request.url?.split('?')[0]
@@ -110,8 +128,23 @@ export function startFakeOllama(models: string[] = ['llama3.2:latest'], options:
       }
       if (stream === false) return sendJson(response, 200, final)
       response.writeHead(200, {'Content-Type': 'application/x-ndjson'})
-      response.write(`${JSON.stringify({model, created_at: final.created_at, response: text, done: false})}\n`)
+      await eachPiece(fake, text, (piece) => response.write(`${JSON.stringify({model, created_at: final.created_at, response: piece, done: false})}\n`))
       response.end(`${JSON.stringify({...final, response: ''})}\n`)
+      return
+    }
+    if (request.method === 'POST' && path === '/api/chat') {
+      const {model, messages, stream} = body as {model?: string; messages?: Array<{role: string; content: string}>; stream?: boolean}
+      if (typeof model !== 'string' || !model) return sendJson(response, 400, {error: 'model is required'})
+      if (!Array.isArray(messages)) return sendJson(response, 400, {error: 'messages is required'})
+      if (!servesOllama(fake.models, model)) return sendJson(response, 404, {error: `model "${model}" not found, try pulling it first`})
+      const prompt = messages.filter((message) => message.role === 'user').map((message) => message.content).join('\n')
+      const {text, tokens} = await fake.generator({model, prompt, messages})
+      const created_at = new Date().toISOString()
+      const final = {model, created_at, message: {role: 'assistant', content: text}, done: true, done_reason: 'stop', total_duration: 5_000_000, eval_count: tokens}
+      if (stream === false) return sendJson(response, 200, final)
+      response.writeHead(200, {'Content-Type': 'application/x-ndjson'})
+      await eachPiece(fake, text, (piece) => response.write(`${JSON.stringify({model, created_at, message: {role: 'assistant', content: piece}, done: false})}\n`))
+      response.end(`${JSON.stringify({...final, message: {role: 'assistant', content: ''}})}\n`)
       return
     }
     sendText(response, 404, '404 page not found')
@@ -134,7 +167,12 @@ export function startFakeOpenAi(models: string[] = ['qwen2.5-7b-instruct'], opti
       return sendJson(response, 200, {object: 'list', data: fake.models.map((id) => ({id, object: 'model', created: 1735689600, owned_by: 'local'}))})
     }
     if (request.method === 'POST' && path === '/v1/chat/completions') {
-      const {model, messages, stream} = body as {model?: string; messages?: Array<{role: string; content: string}>; stream?: boolean}
+      const {model, messages, stream, stream_options: streamOptions} = body as {
+        model?: string
+        messages?: Array<{role: string; content: string}>
+        stream?: boolean
+        stream_options?: {include_usage?: boolean}
+      }
       if (!Array.isArray(messages) || messages.length === 0) {
         return sendJson(response, 400, {error: {message: "'messages' is a required property", type: 'invalid_request_error', param: 'messages', code: null}})
       }
@@ -142,11 +180,19 @@ export function startFakeOpenAi(models: string[] = ['qwen2.5-7b-instruct'], opti
         return sendJson(response, 404, {error: {message: `The model \`${model}\` does not exist.`, type: 'invalid_request_error', param: 'model', code: 'model_not_found'}})
       }
       const prompt = messages.filter((message) => message.role === 'user').map((message) => message.content).join('\n')
-      const {text, tokens} = await fake.generator({model, prompt})
+      const {text, tokens} = await fake.generator({model, prompt, messages})
       const id = `chatcmpl-${fake.requests.length}`
       if (stream) {
+        const created = Math.floor(Date.now() / 1000)
+        const chunk = (delta: object, finish: string | null) => ({id, object: 'chat.completion.chunk', created, model, choices: [{index: 0, delta, finish_reason: finish}]})
         response.writeHead(200, {'Content-Type': 'text/event-stream'})
-        response.write(`data: ${JSON.stringify({id, object: 'chat.completion.chunk', model, choices: [{index: 0, delta: {content: text}, finish_reason: null}]})}\n\n`)
+        response.write(`data: ${JSON.stringify(chunk({role: 'assistant', content: ''}, null))}\n\n`)
+        await eachPiece(fake, text, (piece) => response.write(`data: ${JSON.stringify(chunk({content: piece}, null))}\n\n`))
+        response.write(`data: ${JSON.stringify(chunk({}, 'stop'))}\n\n`)
+        if (streamOptions?.include_usage) {
+          const usage = {prompt_tokens: prompt.split(/\s+/).length, completion_tokens: tokens, total_tokens: prompt.split(/\s+/).length + tokens}
+          response.write(`data: ${JSON.stringify({id, object: 'chat.completion.chunk', created, model, choices: [], usage})}\n\n`)
+        }
         response.end('data: [DONE]\n\n')
         return
       }

@@ -75,6 +75,23 @@ const SECURED: Record<string, {fixture: Fixture; expected: Record<Caller, number
   getAvailableJob: [{fixture: async () => ({method: 'GET', path: '/v1/jobs/available?miner_id=rig-a'}), expected: MINER_OWNS_RIG(200)}],
   claimJob: [{fixture: async () => ({method: 'POST', path: `/v1/jobs/${await pendingJob()}/claim`, body: {miner_id: 'rig-a'}}), expected: MINER_OWNS_RIG(200)}],
   completeJob: [{fixture: async () => ({method: 'POST', path: `/v1/jobs/${await runningJob()}/complete`, body: {miner_id: 'rig-a', result: 'r'}}), expected: MINER_OWNS_RIG(200)}],
+  appendJobOutput: [{fixture: async () => ({method: 'POST', path: `/v1/jobs/${await runningJob()}/output`, body: {miner_id: 'rig-a', offset: 0, text: 'x'}}), expected: MINER_OWNS_RIG(200)}],
+  // Who may follow a job's output is who may get the job; an ended job's stream ends at once.
+  streamJobOutput: [
+    {
+      fixture: async () => {
+        const jobId = await runningJob()
+        await complete(server, jobId, 'r', 'rig-a')
+        return {method: 'GET', path: `/v1/jobs/${jobId}/stream`}
+      },
+      expected: {...DENIED, client: 200, otherClient: 404, miner: 200, otherMiner: 404, admin: 200},
+    },
+  ],
+  // A request the contract refuses (n: 2), so that a caller who passes the key and role checks is answered at once.
+  createChatCompletion: [
+    {fixture: async () => ({method: 'POST', path: '/v1/chat/completions', body: {model: 'llama3.2', n: 2, messages: [{role: 'user', content: 'hi'}]}}), expected: CLIENTS_ONLY(400)},
+  ],
+  listModels: [{fixture: async () => ({method: 'GET', path: '/v1/models'}), expected: {...DENIED, client: 200, otherClient: 200, miner: 200, otherMiner: 200, admin: 200}}],
   failJob: [{fixture: async () => ({method: 'POST', path: `/v1/jobs/${await runningJob()}/fail`, body: {miner_id: 'rig-a', error: 'e'}}), expected: MINER_OWNS_RIG(200)}],
   registerMiner: [{fixture: async () => ({method: 'POST', path: '/v1/miners/register', body: {miner_id: 'rig-a', capabilities: ['llama3.2']}}), expected: MINER_OWNS_RIG(201)}],
   listReceipts: [{fixture: async () => ({method: 'GET', path: '/v1/receipts'}), expected: {...DENIED, client: 200, otherClient: 200, miner: 200, otherMiner: 200, admin: 200}}],
@@ -116,7 +133,9 @@ describe('authorisation matrix', () => {
           const call = await fixture()
           const res = await server.request(call.path, {key: keys[caller], method: call.method, body: call.body})
           assert.equal(res.status, expected[caller], `${caller} on ${call.method} ${call.path}: ${JSON.stringify(res.body)}`)
-          if (res.status >= 400) assert.deepEqual(Object.keys(res.body as object).sort(), ['detail', 'error_code'])
+          // The OpenAI-compatible routes answer errors in OpenAI's shape.
+          const shape = call.path === '/v1/models' || call.path.startsWith('/v1/chat/') ? ['error'] : ['detail', 'error_code']
+          if (res.status >= 400) assert.deepEqual(Object.keys(res.body as object).sort(), shape)
         }
       }
     })

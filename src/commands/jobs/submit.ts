@@ -4,6 +4,7 @@ import {ApiCommand} from '../../cli/api-command.js'
 import {jobRequest, jobRequestFlags} from '../../cli/job-flags.js'
 import {DEFAULT_UNREACHABLE_TIMEOUT_SECONDS, followJob} from '../../cli/job-follower.js'
 import {jobUnsuccessfulError} from '../../cli/job-outcome.js'
+import {finishResult, followJobPrinting} from '../../cli/job-output-printer.js'
 import {jobState, textForStdout} from '../../cli/job-render.js'
 import {timeoutFlag, unreachableTimeoutFlag} from '../../cli/number-flags.js'
 import {readPromptInput} from '../../cli/prompt-input.js'
@@ -36,6 +37,11 @@ Every submit carries a fresh Idempotency-Key, so a retry after a dropped connect
   static flags = {
     ...jobRequestFlags,
     wait: Flags.boolean({char: 'w', summary: 'Wait for the job to end and print its result.'}),
+    stream: Flags.boolean({
+      summary: 'With --wait: print the output as the miner generates it [default: on a terminal; in a pipe only the final result].',
+      allowNo: true,
+      dependsOn: ['wait'],
+    }),
     timeout: timeoutFlag({summary: 'With --wait: give up after this many seconds (exit 8).', dependsOn: ['wait']}),
     'unreachable-timeout': unreachableTimeoutFlag({
       summary: 'With --wait: keep waiting this many seconds while the coordinator does not answer (a restart), then exit 6.',
@@ -56,6 +62,7 @@ Every submit carries a fresh Idempotency-Key, so a retry after a dropped connect
     }
 
     this.note(`Submitted ${job.job_id}; waiting for it to end (Ctrl-C stops waiting, not the job).`)
+    if (!json && (this.flags.stream ?? this.io.stdoutIsTTY)) return this.streamResult(job)
     const spinner = await this.io.startSpinner(jobState(job), json)
     const final = await followJob(client, job.job_id, {
       initial: job,
@@ -72,5 +79,27 @@ Every submit carries a fresh Idempotency-Key, so a retry after a dropped connect
     }
     if (failure) throw failure
     this.write(textForStdout(final.result ?? '', this.io.stdoutIsTTY))
+  }
+
+  /** --stream: the output as it comes, then stdout ends with exactly the result. */
+  private async streamResult(job: Awaited<ReturnType<typeof submitJob>>): Promise<void> {
+    const {url, apiKey} = await this.connection()
+    const spinner = await this.io.startSpinner(jobState(job), false)
+    const write = (text: string) => this.write(text)
+    const note = (text: string) => this.note(text)
+    const {final, printed} = await followJobPrinting(await this.client(), job.job_id, {
+      connection: {baseUrl: url, apiKey, userAgent: `aitbc/${this.config.version}`},
+      stdoutIsTTY: this.io.stdoutIsTTY,
+      write,
+      note,
+      initial: job,
+      timeoutSeconds: this.flags.timeout,
+      unreachableTimeoutSeconds: this.flags['unreachable-timeout'],
+      onFirstOutput: () => spinner.stop(),
+      onChange: (next) => spinner.update(jobState(next)),
+    }).finally(() => spinner.stop())
+    const failure = jobUnsuccessfulError(final)
+    if (failure) throw failure
+    this.write(finishResult(final.result ?? '', printed, this.io.stdoutIsTTY, note))
   }
 }

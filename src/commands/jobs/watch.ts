@@ -1,8 +1,9 @@
-import {Args} from '@oclif/core'
+import {Args, Flags} from '@oclif/core'
 
 import {ApiCommand} from '../../cli/api-command.js'
 import {DEFAULT_UNREACHABLE_TIMEOUT_SECONDS, followJob} from '../../cli/job-follower.js'
 import {jobUnsuccessfulError} from '../../cli/job-outcome.js'
+import {finishResult, followJobPrinting} from '../../cli/job-output-printer.js'
 import {jobState} from '../../cli/job-render.js'
 import {timeoutFlag, unreachableTimeoutFlag} from '../../cli/number-flags.js'
 
@@ -25,6 +26,7 @@ The exit code tells how it ended: 0 completed, 7 failed or cancelled, 8 when --t
   }
 
   static flags = {
+    stream: Flags.boolean({summary: "Print the job's output on stdout as the miner generates it, ending with exactly its result.", exclusive: ['json']}),
     timeout: timeoutFlag({summary: 'Give up after this many seconds (exit 8).'}),
     'unreachable-timeout': unreachableTimeoutFlag({
       summary: 'Keep waiting this many seconds while the coordinator does not answer (a restart), then exit 6.',
@@ -35,6 +37,7 @@ The exit code tells how it ended: 0 completed, 7 failed or cancelled, 8 when --t
   async run() {
     const json = this.jsonEnabled()
     const client = await this.client()
+    if (this.flags.stream && !json) return this.streamOutput()
     const spinner = await this.io.startSpinner(`Watching ${this.args.job_id}`, json)
     const final = await followJob(client, this.args.job_id, {
       timeoutSeconds: this.flags.timeout,
@@ -44,6 +47,27 @@ The exit code tells how it ended: 0 completed, 7 failed or cancelled, 8 when --t
 
     const failure = jobUnsuccessfulError(final)
     if (failure) return this.reportFailure(failure)
+    this.note(`${jobState(final)}.`)
+  }
+
+  /** --stream: the output as it comes, then stdout ends with exactly the result. */
+  private async streamOutput(): Promise<void> {
+    const {url, apiKey} = await this.connection()
+    const spinner = await this.io.startSpinner(`Watching ${this.args.job_id}`, false)
+    const note = (text: string) => this.note(text)
+    const {final, printed} = await followJobPrinting(await this.client(), this.args.job_id, {
+      connection: {baseUrl: url, apiKey, userAgent: `aitbc/${this.config.version}`},
+      stdoutIsTTY: this.io.stdoutIsTTY,
+      write: (text) => this.write(text),
+      note,
+      timeoutSeconds: this.flags.timeout,
+      unreachableTimeoutSeconds: this.flags['unreachable-timeout'],
+      onFirstOutput: () => spinner.stop(),
+      onChange: (job) => spinner.update(jobState(job)),
+    }).finally(() => spinner.stop())
+    const failure = jobUnsuccessfulError(final)
+    if (failure) return this.reportFailure(failure)
+    this.write(finishResult(final.result ?? '', printed, this.io.stdoutIsTTY, note))
     this.note(`${jobState(final)}.`)
   }
 }

@@ -6,12 +6,13 @@ import {ApiCommand} from '../../cli/api-command.js'
 import {CliError, usageError} from '../../cli/errors.js'
 import {ExitCode} from '../../cli/exit-codes.js'
 import {DEFAULT_UNREACHABLE_TIMEOUT_SECONDS} from '../../cli/job-follower.js'
-import {unreachableTimeoutFlag} from '../../cli/number-flags.js'
+import {numberFlag, unreachableTimeoutFlag} from '../../cli/number-flags.js'
 import {inert} from '../../cli/inert-text.js'
 import {createBackend} from '../../miner/backends/index.js'
 import {backendSettingsFrom, minerBackendFlags, minerIdFrom, undeliveredFile} from '../../miner/command-flags.js'
 import {CoordinatorLink} from '../../miner/coordinator-link.js'
 import {gpuInfo} from '../../miner/gpu-info.js'
+import {DEFAULT_STREAM_SETTINGS} from '../../miner/output-batcher.js'
 import {describeMinerEvent, describeSummary} from '../../miner/reports.js'
 import {onStopSignals} from '../../miner/stop-signals.js'
 import {UndeliveredResults} from '../../miner/undelivered-results.js'
@@ -50,6 +51,20 @@ Needs a miner key (AITBC_API_KEY, --api-key or a profile). Check the setup first
     'unreachable-timeout': unreachableTimeoutFlag({
       summary: 'Give up (exit 6) when the coordinator has not answered for this many seconds [default: 60 with --once, else never].',
     }),
+    stream: Flags.boolean({
+      summary: "Send each job's output to the coordinator as it is generated, so clients following the job see it as it comes (--no-stream: only the result).",
+      default: true,
+      allowNo: true,
+    }),
+    'stream-interval': numberFlag({min: 0.01, max: 60})({
+      summary: 'With --stream: seconds between two sends of a job\'s output (the first piece goes at once).',
+      default: DEFAULT_STREAM_SETTINGS.intervalMs / 1000,
+    }),
+    'stream-batch-bytes': Flags.integer({
+      summary: 'With --stream: send sooner than --stream-interval once this many bytes of output wait.',
+      default: DEFAULT_STREAM_SETTINGS.maxBytes,
+      min: 1,
+    }),
     'gpu-name': Flags.string({summary: 'GPU name to register, e.g. "RTX 4090" [default: from nvidia-smi].'}),
     'gpu-memory': Flags.string({summary: 'GPU memory to register, e.g. "24564 MiB" [default: from nvidia-smi].'}),
     'state-dir': Flags.string({
@@ -79,6 +94,7 @@ Needs a miner key (AITBC_API_KEY, --api-key or a profile). Check the setup first
       unreachableTimeoutMs: unreachableSeconds === undefined ? undefined : unreachableSeconds * 1000,
       undelivered: await UndeliveredResults.open(undeliveredFile(stateDir, minerId)),
       onEvent: (event) => this.show(event),
+      stream: flags.stream && {intervalMs: flags['stream-interval'] * 1000, maxBytes: flags['stream-batch-bytes']},
     })
     this.where = {url, backend: `${backend.kind} ${backend.target}`}
     let firstSignal: NodeJS.Signals | undefined

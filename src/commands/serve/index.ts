@@ -117,6 +117,20 @@ export default class Serve extends AitbcCommand<typeof Serve> {
       default: SERVE_DEFAULTS.sendTimeout,
     }),
     'page-bytes': Flags.string({summary: 'Largest page of a job list in bytes, e.g. 1mb (at least one job); the header X-Next-Offset continues it.', default: SERVE_DEFAULTS.pageBytes, parse: checked(parseByteSize)}),
+    'stream-job-bytes': Flags.string({
+      summary: 'Bytes of streamed output kept for one running job, e.g. 1mb; past it the miner stops streaming it (its result still completes it).',
+      default: SERVE_DEFAULTS.streamJobBytes,
+      parse: checked(parseByteSize),
+    }),
+    'stream-memory': Flags.string({
+      summary: 'Bytes of streamed output kept for all running jobs together, e.g. 64mb; past it miners stop streaming (503).',
+      default: SERVE_DEFAULTS.streamMemory,
+      parse: checked(parseByteSize),
+    }),
+    'gateway-timeout': number(true)({
+      summary: 'Seconds a chat completion (POST /v1/chat/completions) waits for its job before answering 504; the job goes on.',
+      default: SERVE_DEFAULTS.gatewayTimeout,
+    }),
   }
 
   async run(): Promise<void> {

@@ -7,11 +7,22 @@ export type BackendKind = (typeof BACKEND_KINDS)[number]
 /** The sampling settings of a job, exactly as the coordinator hands them out. */
 export type GenerationParams = Job['params']
 
+/** A chat message of a job submitted through the OpenAI-compatible gateway. */
+export type ChatMessage = NonNullable<Job['messages']>[number]
+
 export interface GenerationRequest {
   jobId: string
   model: string
+  /** The prompt; for a chat job, its messages rendered as text (what a command backend reads). */
   prompt: string
+  /** Set for chat jobs: HTTP backends send these to their chat endpoints instead of the prompt. */
+  messages?: ChatMessage[]
   params: GenerationParams
+  /**
+   * When set, the backend runs in its streaming mode and calls this with each piece of text as it is
+   * generated; the Generation it resolves with is still the whole text.
+   */
+  onText?: (text: string) => void
 }
 
 export interface Generation {

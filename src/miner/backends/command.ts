@@ -4,6 +4,7 @@
 // model and params reach the command as AITBC_* environment variables; the miner's own secrets do not.
 import {execFile, spawn} from 'node:child_process'
 import {access, constants, stat} from 'node:fs/promises'
+import {StringDecoder} from 'node:string_decoder'
 
 import {BackendError, type Generation, type GenerationRequest, type InferenceBackend} from './backend.js'
 
@@ -87,11 +88,17 @@ export class CommandBackend implements InferenceBackend {
       const onAbort = () => stop(signal.reason)
       signal.addEventListener('abort', onAbort, {once: true})
 
+      // Streaming: each piece of stdout as it arrives, cut only between whole UTF-8 characters.
+      const decoder = request.onText ? new StringDecoder('utf8') : undefined
       child.stdout.on('data', (chunk: Buffer) => {
         stdoutBytes += chunk.length
         if (stdoutBytes > MAX_COMMAND_OUTPUT_BYTES) {
           stop(new BackendError(`the command printed more than ${MAX_COMMAND_OUTPUT_BYTES / 1024 / 1024} MiB`, 'failed'))
-        } else stdout.push(chunk)
+          return
+        }
+        stdout.push(chunk)
+        const piece = decoder?.write(chunk)
+        if (piece) request.onText!(piece)
       })
       child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
         stderr = (stderr + chunk).slice(-STDERR_TAIL_CHARS)
@@ -114,6 +121,8 @@ export class CommandBackend implements InferenceBackend {
         if (failure !== undefined) return reject(failure)
         if (code === 0) {
           this.brokenFor = undefined
+          const rest = decoder?.end()
+          if (rest) request.onText!(rest)
           return resolve({text: Buffer.concat(stdout).toString('utf8')})
         }
         const detail = stderr.trim() ? `: ${stderr.trim()}` : ''

@@ -1,5 +1,6 @@
 // One JSON request to an HTTP inference server, with its failures turned into BackendErrors that say
 // who failed and how: no answer at all (unavailable) or an error answer (failed).
+import {withDeadline} from '../deadline.js'
 import {BackendError} from './backend.js'
 
 export interface JsonRequest {
@@ -13,19 +14,16 @@ export interface JsonRequest {
 
 /** `who` names the server in messages, e.g. "ollama at http://127.0.0.1:11434". */
 export async function requestJson(url: string, request: JsonRequest, who: string): Promise<Record<string, unknown>> {
-  const signal = request.timeoutMs ? AbortSignal.any([request.signal, AbortSignal.timeout(request.timeoutMs)]) : request.signal
+  const deadline = withDeadline(request.signal, request.timeoutMs)
   let response: Response
   let text: string
   try {
-    response = await fetch(url, {
-      method: request.method,
-      headers: {Accept: 'application/json', ...(request.body === undefined ? {} : {'Content-Type': 'application/json'}), ...request.headers},
-      body: request.body === undefined ? undefined : JSON.stringify(request.body),
-      signal,
-    })
+    response = await send(url, request, deadline.signal, 'application/json')
     text = await response.text()
   } catch (error) {
-    throw noAnswer(error, request, who)
+    throw noAnswer(error, request, who, deadline.timedOut())
+  } finally {
+    deadline.clear()
   }
   const body = parseObject(text)
   if (!response.ok) {
@@ -36,10 +34,64 @@ export async function requestJson(url: string, request: JsonRequest, who: string
   return body
 }
 
-function noAnswer(error: unknown, request: JsonRequest, who: string): unknown {
+/** More streamed text than this is not a result anyone asked for (as MAX_COMMAND_OUTPUT_BYTES). */
+export const MAX_STREAM_BYTES = 16 * 1024 * 1024
+/** One NDJSON line or SSE event larger than this is not a token; the server is not speaking its protocol. */
+const MAX_LINE_BYTES = 1024 * 1024
+
+/**
+ * A streaming request (Ollama's NDJSON, OpenAI's Server-Sent Events): each line of the answer goes to
+ * `onLine` as it arrives. An error status is read whole (it is small) and thrown as for requestJson.
+ */
+export async function requestLines(url: string, request: JsonRequest, who: string, accept: string, onLine: (line: string) => void): Promise<void> {
+  let response: Response
+  try {
+    response = await send(url, request, request.signal, accept)
+  } catch (error) {
+    throw noAnswer(error, request, who, false)
+  }
+  if (!response.ok || !response.body) {
+    const text = await response.text().catch(() => '')
+    const reason = errorMessage(parseObject(text)) ?? (text.trim().slice(0, 300) || response.statusText)
+    throw new BackendError(`${who} answered ${response.status}: ${reason}`, 'failed')
+  }
+  const decoder = new TextDecoder()
+  let pending = ''
+  let total = 0
+  try {
+    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+      total += chunk.length
+      if (total > MAX_STREAM_BYTES) throw new BackendError(`${who} streamed more than ${MAX_STREAM_BYTES / 1024 / 1024} MiB`, 'failed')
+      pending += decoder.decode(chunk, {stream: true})
+      let end: number
+      while ((end = pending.indexOf('\n')) >= 0) {
+        onLine(pending.slice(0, end).replace(/\r$/, ''))
+        pending = pending.slice(end + 1)
+      }
+      if (pending.length > MAX_LINE_BYTES) throw new BackendError(`${who} sent a line longer than ${MAX_LINE_BYTES} bytes in its stream`, 'failed')
+    }
+    pending += decoder.decode()
+    if (pending) onLine(pending)
+  } catch (error) {
+    if (error instanceof BackendError) throw error
+    if (request.signal.aborted) throw request.signal.reason
+    throw new BackendError(`${who} broke off its stream: ${(error as Error).message}`, 'failed')
+  }
+}
+
+function send(url: string, request: JsonRequest, signal: AbortSignal, accept: string): Promise<Response> {
+  return fetch(url, {
+    method: request.method,
+    headers: {Accept: accept, ...(request.body === undefined ? {} : {'Content-Type': 'application/json'}), ...request.headers},
+    body: request.body === undefined ? undefined : JSON.stringify(request.body),
+    signal,
+  })
+}
+
+function noAnswer(error: unknown, request: JsonRequest, who: string, timedOut: boolean): unknown {
   // The caller's own abort (job timeout, miner stopping) is not the backend's failure.
   if (request.signal.aborted) return request.signal.reason
-  if (error instanceof DOMException && error.name === 'TimeoutError') {
+  if (timedOut) {
     return new BackendError(`${who} did not answer within ${(request.timeoutMs ?? 0) / 1000} s`, 'unavailable')
   }
   const cause = (error as {cause?: {code?: string; message?: string}}).cause
@@ -47,7 +99,7 @@ function noAnswer(error: unknown, request: JsonRequest, who: string): unknown {
   return new BackendError(`${who} did not answer: ${reason}`, 'unavailable')
 }
 
-function parseObject(text: string): Record<string, unknown> | undefined {
+export function parseObject(text: string): Record<string, unknown> | undefined {
   try {
     const value: unknown = JSON.parse(text)
     return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined
@@ -57,7 +109,7 @@ function parseObject(text: string): Record<string, unknown> | undefined {
 }
 
 /** Ollama says `{error: "..."}`; OpenAI-compatible servers say `{error: {message: "..."}}`. */
-function errorMessage(body: Record<string, unknown> | undefined): string | undefined {
+export function errorMessage(body: Record<string, unknown> | undefined): string | undefined {
   const error = body?.error
   if (typeof error === 'string') return error
   if (typeof error === 'object' && error !== null && typeof (error as {message?: unknown}).message === 'string') {

@@ -1,6 +1,7 @@
-// Ollama's native API: GET /api/tags for the models, POST /api/generate (stream: false) per job.
+// Ollama's native API: GET /api/tags for the models; per job POST /api/generate (a prompt) or
+// POST /api/chat (a chat job's messages), `stream: false`, or streamed as NDJSON when the miner streams.
 import {BackendError, type Generation, type GenerationRequest, type InferenceBackend} from './backend.js'
-import {baseUrl, LIST_TIMEOUT_MS, requestJson, tokenCount} from './http-json.js'
+import {baseUrl, errorMessage, LIST_TIMEOUT_MS, parseObject, requestJson, requestLines, tokenCount} from './http-json.js'
 
 export const OLLAMA_DEFAULT_URL = 'http://127.0.0.1:11434'
 const LATEST = ':latest'
@@ -34,21 +35,39 @@ export class OllamaBackend implements InferenceBackend {
   }
 
   async generate(request: GenerationRequest, signal: AbortSignal): Promise<Generation> {
-    const body = await requestJson(
-      `${this.target}/api/generate`,
-      {
-        method: 'POST',
-        signal,
-        body: {
-          model: request.model,
-          prompt: request.prompt,
-          stream: false,
-          options: {num_predict: request.params.max_tokens, temperature: request.params.temperature, top_p: request.params.top_p},
-        },
-      },
-      this.who,
-    )
-    if (typeof body.response !== 'string') throw new BackendError(`${this.who} answered /api/generate without a response text`, 'failed')
-    return {text: body.response, units: tokenCount(body.eval_count)}
+    const chat = request.messages !== undefined
+    const path = chat ? '/api/chat' : '/api/generate'
+    const options = {num_predict: request.params.max_tokens, temperature: request.params.temperature, top_p: request.params.top_p}
+    const input = chat ? {messages: request.messages} : {prompt: request.prompt}
+    /** /api/generate says `response`; /api/chat says `message.content`. */
+    const textOf = (body: Record<string, unknown>): unknown => (chat ? (body.message as {content?: unknown} | undefined)?.content : body.response)
+    if (!request.onText) {
+      const body = await requestJson(`${this.target}${path}`, {method: 'POST', signal, body: {model: request.model, ...input, stream: false, options}}, this.who)
+      const text = textOf(body)
+      if (typeof text !== 'string') throw new BackendError(`${this.who} answered ${path} without a response text`, 'failed')
+      return {text, units: tokenCount(body.eval_count)}
+    }
+    const onText = request.onText
+    let text = ''
+    let units: number | undefined
+    let done = false
+    await requestLines(`${this.target}${path}`, {method: 'POST', signal, body: {model: request.model, ...input, stream: true, options}}, this.who, 'application/x-ndjson', (line) => {
+      if (!line.trim()) return
+      const body = parseObject(line)
+      if (!body) throw new BackendError(`${this.who} streamed a line of ${path} that is not a JSON object`, 'failed')
+      const failure = errorMessage(body)
+      if (failure !== undefined) throw new BackendError(`${this.who} failed while generating: ${failure}`, 'failed')
+      const piece = textOf(body)
+      if (typeof piece === 'string' && piece) {
+        text += piece
+        onText(piece)
+      }
+      if (body.done === true) {
+        done = true
+        units = tokenCount(body.eval_count)
+      }
+    })
+    if (!done) throw new BackendError(`${this.who} ended its ${path} stream before it was done`, 'failed')
+    return {text, units}
   }
 }

@@ -1,7 +1,8 @@
 // OpenAI-compatible servers (llama.cpp server, vLLM, LM Studio and the like): GET /v1/models for the
-// models, POST /v1/chat/completions per job.
+// models, POST /v1/chat/completions per job (the prompt as one user message, or a chat job's messages),
+// `stream: false`, or streamed as Server-Sent Events when the miner streams.
 import {BackendError, type Generation, type GenerationRequest, type InferenceBackend} from './backend.js'
-import {baseUrl, LIST_TIMEOUT_MS, requestJson, tokenCount} from './http-json.js'
+import {baseUrl, errorMessage, LIST_TIMEOUT_MS, parseObject, requestJson, requestLines, tokenCount} from './http-json.js'
 
 /** llama.cpp's `llama-server` default; vLLM listens on 8000 and LM Studio on 1234. */
 export const OPENAI_DEFAULT_URL = 'http://127.0.0.1:8080'
@@ -30,27 +31,49 @@ export class OpenAiBackend implements InferenceBackend {
   }
 
   async generate(request: GenerationRequest, signal: AbortSignal): Promise<Generation> {
-    const body = await requestJson(
-      `${this.target}/v1/chat/completions`,
-      {
-        method: 'POST',
-        signal,
-        headers: this.headers,
-        body: {
-          model: request.model,
-          messages: [{role: 'user', content: request.prompt}],
-          max_tokens: request.params.max_tokens,
-          temperature: request.params.temperature,
-          top_p: request.params.top_p,
-          stream: false,
-        },
-      },
-      this.who,
-    )
-    const choice = Array.isArray(body.choices) ? (body.choices[0] as {message?: {content?: unknown}} | undefined) : undefined
-    const text = choice?.message?.content
-    if (typeof text !== 'string') throw new BackendError(`${this.who} answered /v1/chat/completions without a message`, 'failed')
-    const usage = body.usage as {completion_tokens?: unknown} | undefined
-    return {text, units: tokenCount(usage?.completion_tokens)}
+    const url = `${this.target}/v1/chat/completions`
+    const body = {
+      model: request.model,
+      messages: request.messages ?? [{role: 'user', content: request.prompt}],
+      max_tokens: request.params.max_tokens,
+      temperature: request.params.temperature,
+      top_p: request.params.top_p,
+    }
+    if (!request.onText) {
+      const answer = await requestJson(url, {method: 'POST', signal, headers: this.headers, body: {...body, stream: false}}, this.who)
+      const choice = Array.isArray(answer.choices) ? (answer.choices[0] as {message?: {content?: unknown}} | undefined) : undefined
+      const text = choice?.message?.content
+      if (typeof text !== 'string') throw new BackendError(`${this.who} answered /v1/chat/completions without a message`, 'failed')
+      const usage = answer.usage as {completion_tokens?: unknown} | undefined
+      return {text, units: tokenCount(usage?.completion_tokens)}
+    }
+    const onText = request.onText
+    let text = ''
+    let units: number | undefined
+    let done = false
+    const streamed = {...body, stream: true, stream_options: {include_usage: true}}
+    await requestLines(url, {method: 'POST', signal, headers: this.headers, body: streamed}, this.who, 'text/event-stream', (line) => {
+      // Server-Sent Events: only `data:` lines carry chunks; comments, ids and blank lines do not.
+      if (!line.startsWith('data:')) return
+      const data = line.slice(5).trim()
+      if (data === '[DONE]') {
+        done = true
+        return
+      }
+      const chunk = parseObject(data)
+      if (!chunk) throw new BackendError(`${this.who} streamed an event that is not a JSON object`, 'failed')
+      const failure = errorMessage(chunk)
+      if (failure !== undefined) throw new BackendError(`${this.who} failed while generating: ${failure}`, 'failed')
+      const choice = Array.isArray(chunk.choices) ? (chunk.choices[0] as {delta?: {content?: unknown}} | undefined) : undefined
+      const piece = choice?.delta?.content
+      if (typeof piece === 'string' && piece) {
+        text += piece
+        onText(piece)
+      }
+      const usage = chunk.usage as {completion_tokens?: unknown} | undefined | null
+      units = tokenCount(usage?.completion_tokens) ?? units
+    })
+    if (!done) throw new BackendError(`${this.who} ended its /v1/chat/completions stream without [DONE]`, 'failed')
+    return {text, units}
   }
 }

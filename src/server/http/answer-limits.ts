@@ -59,6 +59,8 @@ export class AnswerMemory {
 export function answerLimits(config: AnswerLimitsConfig, memory: AnswerMemory) {
   return async function limitAnswers(ctx: Context, next: Next): Promise<void> {
     await next()
+    // A stream of events written by its handler (streams/event-stream.ts) bounds itself as it writes.
+    if (ctx.respond === false) return
     const size = bodyBytes(ctx.body)
     let held = 0
     if (size > SMALL_ANSWER_BYTES) {

@@ -29,6 +29,8 @@ export interface OperationSpec {
   roles: readonly Role[] | undefined
   parameters: ParameterSpec[]
   requestBody?: {required: boolean; schema: JsonSchema}
+  /** It takes the key as `Authorization: Bearer` too (its security lists the Bearer scheme). */
+  bearer: boolean
   /** Its answers may be large (it declares the AnswerMemoryFull 503): refused early when that memory is full. */
   largeAnswer: boolean
 }
@@ -68,6 +70,7 @@ export function parseContract(document: Record<string, unknown>): Contract {
         roles: rolesOf(operationId, op),
         parameters,
         requestBody: bodySchema ? {required: (op.requestBody as JsonSchema).required === true, schema: bodySchema} : undefined,
+        bearer: ((op.security ?? []) as Array<Record<string, unknown>>).some((scheme) => 'Bearer' in scheme),
         largeAnswer: ((op.responses as Record<string, JsonSchema> | undefined)?.['503']?.$ref as string | undefined)?.endsWith('/AnswerMemoryFull') === true,
       })
     }

@@ -24,7 +24,10 @@ export interface OperationRequest<Op extends OperationId> extends OperationInput
   ctx: Context
 }
 
-export type Reply = {status?: number; headers?: Record<string, string>} & ({body: unknown} | {html: string} | {content: string | Buffer; type: string})
+export type Reply =
+  | ({status?: number; headers?: Record<string, string>} & ({body: unknown} | {html: string} | {content: string | Buffer; type: string}))
+  /** The handler wrote the answer itself (a stream of events), straight to the connection. */
+  | {written: true}
 
 export type OperationHandler<Op extends OperationId> = (request: OperationRequest<Op>) => Reply | Promise<Reply>
 
@@ -49,12 +52,16 @@ export class Operations {
     this.defined.add(operationId)
     const validate = this.validator.compile(op)
     router.register(routerPath(op.path), [op.method], async (ctx: Context) => {
-      const principal = await this.authorize(op, ctx.get('x-api-key') || undefined, ctx.ip)
+      const principal = await this.authorize(op, ctx.get('x-api-key') || (op.bearer ? bearerToken(ctx.get('authorization')) : undefined), ctx.ip)
       if (op.largeAnswer && this.answers?.full) throw this.answers.refusal()
       const body = op.requestBody ? await readJsonBody(ctx.req, this.bodyLimitBytes) : {present: false, value: undefined}
       const input = validate({params: ctx.params ?? {}, query: ctx.query, headers: ctx.headers, body: body.value, hasBody: body.present})
       // The one place input meets its type: the validator has just checked it against the same contract.
       const reply = await handler({...input, principal, ctx} as unknown as OperationRequest<Op>)
+      if ('written' in reply) {
+        ctx.respond = false
+        return
+      }
       ctx.status = reply.status ?? 200
       if (reply.headers) ctx.set(reply.headers)
       if ('html' in reply) {
@@ -94,6 +101,12 @@ export class Operations {
     }
     return result.principal
   }
+}
+
+/** The key of `Authorization: Bearer <key>` (what OpenAI clients send), on operations that take it. */
+function bearerToken(header: string): string | undefined {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header)
+  return match?.[1]
 }
 
 /** The principal of an operation that declares roles; the contract guarantees it is set. */

@@ -16,7 +16,7 @@ import {draft} from '../ledger/draft.js'
 import {MinerHealth} from '../miners/miner-health.js'
 import {issueReceipt, newReceiptId} from '../receipts/receipt-issuer.js'
 import type {AsyncStore, QueueCounts, TransactionDraft} from '../store/async-store.js'
-import type {JobParams, JobRecord, MinerRecord, ReceiptRecord} from '../store/records.js'
+import type {ChatMessage, JobParams, JobRecord, MinerRecord, ReceiptRecord} from '../store/records.js'
 import type {JobDefaults} from './job-defaults.js'
 import * as machine from './job-machine.js'
 import {JobOffers} from './job-offers.js'
@@ -28,7 +28,12 @@ export interface JobRequest {
   prompt: string
   model?: string
   params?: Partial<JobParams>
+  /** A chat job's messages (the gateway's); `prompt` is then their rendering. */
+  messages?: ChatMessage[]
 }
+
+/** Told of every change to a job record (the stream fan-out follows attempts and ends with it). */
+export type JobChangeListener = (job: JobRecord) => void
 
 export interface JobResult {
   miner_id: string
@@ -63,6 +68,8 @@ export class JobService {
   private readonly polls = new Map<string, number>()
   /** Pending jobs' miners that failed them (also on the job record): skipped when offering. */
   private readonly failedBy = new Map<string, Set<string>>()
+  /** Set by the coordinator: the stream fan-out (streams/job-streams.ts). */
+  onJobChange?: JobChangeListener
 
   constructor(
     private readonly store: AsyncStore,
@@ -91,6 +98,7 @@ export class JobService {
       prompt: request.prompt,
       model,
       params,
+      ...(request.messages ? {messages: request.messages} : {}),
       client: principal.name,
       attempts: 0,
       created_at: now.toISOString(),
@@ -264,6 +272,21 @@ export class JobService {
     return receipt!
   }
 
+  /**
+   * The running job `minerId` holds, checked as `complete` checks it (the principal's miner, the holder,
+   * the lease not run out); for a miner streaming output.
+   */
+  async heldJob(principal: Principal, jobId: string, minerId: string): Promise<JobRecord> {
+    await this.ownedMiner(principal, minerId)
+    const now = new Date(this.clock.now())
+    // Through changeJob so that a run-out lease is settled (and written) before the holder is checked.
+    return await this.changeJob(jobId, now, (job) => {
+      const refused = machine.checkHolder(job, minerId)
+      if (refused) throw conflict(refused)
+      return {}
+    })
+  }
+
   async fail(principal: Principal, jobId: string, failure: {miner_id: string; error: string}): Promise<JobRecord> {
     await this.ownedMiner(principal, failure.miner_id)
     const now = new Date(this.clock.now())
@@ -284,7 +307,7 @@ export class JobService {
       await this.store.sweepLeases(now, (job) => {
         if (!machine.leaseExpired(job, now)) return {}
         const {after = [], ...change} = this.endAttempt(job, leaseError(job, this.config), 'lease_expired', now)
-        effects.push(...after)
+        effects.push(...after, () => change.job && this.onJobChange?.(change.job))
         ended++
         return change
       })
@@ -379,6 +402,7 @@ export class JobService {
       }
     })
     if (!changed) throw notFound(`job ${jobId} not found`)
+    this.onJobChange?.(changed.job)
     for (const effect of effects) effect()
     if (refusal) throw refusal.error
     return changed.job

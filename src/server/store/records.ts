@@ -38,10 +38,19 @@ export interface JobParams {
   top_p: number
 }
 
+/** A message of a chat job (submitted through the OpenAI-compatible gateway). */
+export interface ChatMessage {
+  role: string
+  content: string
+}
+
 export interface JobRecord {
   job_id: string
   status: JobStatus
+  /** For a chat job, its messages rendered as text (gateway/chat-prompt.ts): what the receipt hashes. */
   prompt: string
+  /** Only on chat jobs: the messages as sent, for backends with a chat endpoint. */
+  messages?: ChatMessage[]
   model: string
   params: JobParams
   client: string

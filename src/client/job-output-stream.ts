@@ -1,0 +1,113 @@
+// Following a job's output as the coordinator fans it out (GET /v1/jobs/{job_id}/stream, Server-Sent
+// Events). A preview for people: the job's result stays the authority, so the caller falls back to it
+// whenever this stops early. Plain timers for every limit (no AbortSignal.any, issue 15): connecting,
+// the first byte, and silence (the coordinator sends a comment every 15 s); no redirect is followed
+// (the key stays with its origin); an event larger than MAX_EVENT_BYTES ends it.
+import {request as httpRequest, type IncomingMessage} from 'node:http'
+
+export type OutputEvent = {type: 'output'; text: string} | {type: 'reset'; reason: string} | {type: 'end'; status: string; receipt_id?: string}
+
+export interface OutputStreamOptions {
+  baseUrl: string
+  apiKey?: string
+  userAgent: string
+  /** Stops following (Ctrl-C, a --timeout); resolves quietly. */
+  signal?: AbortSignal
+  connectMs?: number
+  /** Until the answer's headers; then for any silence longer than this. */
+  idleMs?: number
+}
+
+const MAX_EVENT_BYTES = 1024 * 1024
+const DEFAULTS = {connectMs: 10_000, idleMs: 45_000}
+
+/**
+ * Calls `onEvent` for each event until the job's end (resolves true) or until the stream stops
+ * otherwise (resolves false: refused, cut, silent too long, stopped); never throws.
+ */
+export async function followJobOutput(jobId: string, options: OutputStreamOptions, onEvent: (event: OutputEvent) => void): Promise<boolean> {
+  const url = new URL(`${options.baseUrl.replace(/\/+$/, '')}/v1/jobs/${encodeURIComponent(jobId)}/stream`)
+  const send = url.protocol === 'https:' ? (await import('node:https')).request : httpRequest
+  const {connectMs, idleMs} = {...DEFAULTS, ...options}
+  return new Promise<boolean>((resolve) => {
+    const headers: Record<string, string> = {Accept: 'text/event-stream', 'User-Agent': options.userAgent}
+    if (options.apiKey) headers['X-Api-Key'] = options.apiKey
+    const request = send(url, {method: 'GET', headers})
+    let settled = false
+    let idle: NodeJS.Timeout | undefined
+    const finish = (ended: boolean) => {
+      if (settled) return
+      settled = true
+      clearTimeout(connecting)
+      clearTimeout(idle)
+      options.signal?.removeEventListener('abort', stop)
+      request.destroy()
+      resolve(ended)
+    }
+    const stop = () => finish(false)
+    const quiet = () => {
+      clearTimeout(idle)
+      idle = setTimeout(stop, idleMs)
+    }
+    const connecting = setTimeout(stop, connectMs)
+    if (options.signal?.aborted) return stop()
+    options.signal?.addEventListener('abort', stop, {once: true})
+    request.on('socket', (socket) => {
+      const connected = () => {
+        clearTimeout(connecting)
+        quiet()
+      }
+      if (!socket.connecting) connected()
+      else socket.once(url.protocol === 'https:' ? 'secureConnect' : 'connect', connected)
+    })
+    request.on('error', stop)
+    request.on('response', (answer: IncomingMessage) => {
+      if (answer.statusCode !== 200 || !String(answer.headers['content-type']).startsWith('text/event-stream')) return stop()
+      answer.setEncoding('utf8')
+      let pending = ''
+      answer.on('data', (chunk: string) => {
+        quiet()
+        pending += chunk
+        let end: number
+        while ((end = pending.indexOf('\n\n')) >= 0) {
+          const block = pending.slice(0, end)
+          pending = pending.slice(end + 2)
+          const event = parseEvent(block)
+          if (!event) continue
+          onEvent(event)
+          if (event.type === 'end') return finish(true)
+        }
+        if (Buffer.byteLength(pending) > MAX_EVENT_BYTES) stop()
+      })
+      answer.on('error', stop)
+      answer.on('end', stop)
+    })
+    request.end()
+  })
+}
+
+function parseEvent(block: string): OutputEvent | undefined {
+  let name = 'message'
+  const data: string[] = []
+  for (const line of block.split('\n')) {
+    if (line.startsWith(':')) continue
+    const colon = line.indexOf(':')
+    const field = colon < 0 ? line : line.slice(0, colon)
+    const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '')
+    if (field === 'event') name = value
+    else if (field === 'data') data.push(value)
+  }
+  if (data.length === 0) return undefined
+  let parsed: Record<string, unknown>
+  try {
+    parsed = JSON.parse(data.join('\n')) as Record<string, unknown>
+  } catch {
+    return undefined
+  }
+  if (name === 'output' && typeof parsed.text === 'string') return {type: 'output', text: parsed.text}
+  if (name === 'reset') return {type: 'reset', reason: String(parsed.reason ?? '')}
+  if (name === 'end' && typeof parsed.status === 'string') {
+    return {type: 'end', status: parsed.status, ...(typeof parsed.receipt_id === 'string' ? {receipt_id: parsed.receipt_id} : {})}
+  }
+  return undefined
+}

@@ -1,0 +1,152 @@
+// The output of running jobs as their miners stream it, held for the clients that follow them. One
+// buffer per running attempt, bounded per job (--stream-job-bytes) and over all jobs (--stream-memory);
+// followers keep only a position in it, so a slow follower costs no memory of its own. A buffer lives
+// while its attempt runs: when the attempt ends (requeued, failed, cancelled, expired) followers get a
+// reset or the end, and when the job completes the job's result (the authority, what the receipt
+// hashes) replaces the preview.
+import {isFinal} from '../../protocol/job-states.js'
+import type {JobRecord} from '../store/records.js'
+import {conflict, DomainError} from '../domain-errors.js'
+
+export type StreamEvent = {type: 'output'} | {type: 'reset'; reason: string} | {type: 'end'; job: JobRecord} | {type: 'closing'}
+export type StreamListener = (event: StreamEvent) => void
+
+export interface StreamLimits {
+  /** Bytes of output kept for one running job. */
+  jobBytes: number
+  /** Bytes of output kept for all running jobs together. */
+  totalBytes: number
+}
+
+interface JobStream {
+  attempt: number
+  text: string
+  bytes: number
+  listeners: Set<StreamListener>
+}
+
+export class JobStreams {
+  private readonly streams = new Map<string, JobStream>()
+  private held = 0
+
+  /** Told of a job's change only once the store has written it (JobService.onJobChange). */
+  constructor(private readonly limits: StreamLimits) {}
+
+  get bytes(): number {
+    return this.held
+  }
+
+  /**
+   * Appends a piece the miner holding `job` sent; `offset` is the bytes of output it knows the
+   * coordinator has. A piece sent again is taken once; a gap is refused. Returns the bytes now held.
+   */
+  append(job: JobRecord, offset: number, text: string): number {
+    const stream = this.streamOf(job)
+    const size = Buffer.byteLength(text)
+    if (offset + size <= stream.bytes) return stream.bytes
+    if (offset !== stream.bytes) {
+      throw conflict(`output of job ${job.job_id} continues at byte ${stream.bytes}, not ${offset}; send from offset ${stream.bytes}`)
+    }
+    if (stream.bytes + size > this.limits.jobBytes) {
+      throw new DomainError(
+        'too_large',
+        `streamed output of job ${job.job_id} would pass ${this.limits.jobBytes} bytes, the most kept for one job (--stream-job-bytes); stop streaming and complete the job with its whole result`,
+      )
+    }
+    if (this.held + size > this.limits.totalBytes) throw new StreamMemoryFull(this.held, this.limits.totalBytes)
+    stream.text += text
+    stream.bytes += size
+    this.held += size
+    for (const listener of [...stream.listeners]) listener({type: 'output'})
+    return stream.bytes
+  }
+
+  /** The output of the job's running attempt from code unit `from` on ('' when there is none). */
+  read(jobId: string, from: number, maxChars: number): string {
+    const stream = this.streams.get(jobId)
+    return stream ? stream.text.slice(from, from + maxChars) : ''
+  }
+
+  /** Length (in UTF-16 code units, the unit of `read`) of the output held for the job. */
+  length(jobId: string): number {
+    return this.streams.get(jobId)?.text.length ?? 0
+  }
+
+  /** Shutdown: every follower is told, so open streams end instead of holding the server up. */
+  close(): void {
+    for (const stream of this.streams.values()) for (const listener of [...stream.listeners]) listener({type: 'closing'})
+  }
+
+  /** How many follow the job now. */
+  followers(jobId: string): number {
+    return this.streams.get(jobId)?.listeners.size ?? 0
+  }
+
+  /** Tells `listener` of the job's output, resets and end; returns how to stop. */
+  follow(job: JobRecord, listener: StreamListener): () => void {
+    const stream = this.streamOf(job)
+    stream.listeners.add(listener)
+    return () => {
+      stream.listeners.delete(listener)
+      this.dropIfIdle(job.job_id, stream)
+    }
+  }
+
+  /** JobService's change listener: an attempt that ends drops its output. */
+  jobChanged(job: JobRecord): void {
+    const stream = this.streams.get(job.job_id)
+    if (!stream) return
+    if (job.status === 'running' && job.attempts === stream.attempt) return
+    if (!isFinal(job.status) && stream.bytes === 0) {
+      // Claimed, or requeued before any output: nothing for followers to forget.
+      stream.attempt = job.attempts
+      return
+    }
+    const listeners = [...stream.listeners]
+    this.release(job.job_id, stream)
+    if (isFinal(job.status)) {
+      // The change is already written: whoever hears of the end finds the result (and receipt) stored.
+      for (const listener of listeners) listener({type: 'end', job})
+      return
+    }
+    const reason = job.error ? `the attempt ended without a result (${job.error}); the job is ${job.status} again` : `the job is ${job.status} again`
+    const next = this.streamOf(job)
+    for (const listener of listeners) {
+      next.listeners.add(listener)
+      listener({type: 'reset', reason})
+    }
+  }
+
+  private streamOf(job: JobRecord): JobStream {
+    let stream = this.streams.get(job.job_id)
+    if (!stream) {
+      stream = {attempt: job.attempts, text: '', bytes: 0, listeners: new Set()}
+      this.streams.set(job.job_id, stream)
+    } else if (job.status === 'running' && stream.attempt !== job.attempts) {
+      // A new attempt whose change this did not hear of (it cannot happen today; cheap to be sure).
+      this.held -= stream.bytes
+      Object.assign(stream, {attempt: job.attempts, text: '', bytes: 0})
+    }
+    return stream
+  }
+
+  private release(jobId: string, stream: JobStream): void {
+    this.held -= stream.bytes
+    this.streams.delete(jobId)
+  }
+
+  private dropIfIdle(jobId: string, stream: JobStream): void {
+    if (stream.listeners.size === 0 && stream.bytes === 0 && this.streams.get(jobId) === stream) this.streams.delete(jobId)
+  }
+}
+
+/** The stream memory of all jobs is full: the 503 the miner reads as "stop streaming this job". */
+export class StreamMemoryFull extends Error {
+  constructor(
+    readonly held: number,
+    readonly limit: number,
+  ) {
+    super(`streamed output held for followers fills the coordinator's stream memory (${held} of ${limit} bytes, --stream-memory); stop streaming and complete the job with its whole result`)
+    this.name = 'StreamMemoryFull'
+  }
+}
