@@ -9,6 +9,7 @@ import {createApp, type CoordinatorApp} from './app.js'
 import type {Clock} from './clock.js'
 import {resolveConfig, type ServerConfig} from './config.js'
 import {openOrInitDataDir, type InitResult} from './data-dir.js'
+import {lockDataDir} from './data-dir-lock.js'
 import {answerClientError, answerConnect} from './http/client-errors.js'
 import type {Logger} from './logger.js'
 
@@ -56,7 +57,16 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const host = options.host ?? DEFAULT_HOST
   // Settings are checked before the data directory is touched.
   const config = resolveConfig(options.config)
-  const {store, signer, created} = await openOrInitDataDir(options.dataDir, options.signal)
+  // One writer: the lock is taken before anything in the directory is read, and held until close.
+  const lock = await lockDataDir(options.dataDir)
+  let opened: Awaited<ReturnType<typeof openOrInitDataDir>>
+  try {
+    opened = await openOrInitDataDir(options.dataDir, options.signal)
+  } catch (error) {
+    await lock.release()
+    throw error
+  }
+  const {store, signer, created} = opened
   let app: CoordinatorApp
   let server: Server
   const connections = new ConnectionCloser()
@@ -69,6 +79,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     await once(server, 'listening')
   } catch (error) {
     await store.close()
+    await lock.release()
     const code = (error as NodeJS.ErrnoException).code
     const port = options.port ?? DEFAULT_PORT
     if (!code) throw error
@@ -78,7 +89,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   app.coordinator.start()
   const port = (server.address() as AddressInfo).port
   let closing: Promise<void> | undefined
-  const close = () => (closing ??= shutdown(server, app, store, connections))
+  const close = () => (closing ??= shutdown(server, app, store, connections).finally(() => lock.release()))
   return {url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`, host, port, dataDir: options.dataDir, app, created, close}
 }
 
