@@ -10,6 +10,7 @@ import type {Clock} from './clock.js'
 import {resolveConfig, type ServerConfig} from './config.js'
 import {openOrInitDataDir, type InitResult} from './data-dir.js'
 import {lockDataDir} from './data-dir-lock.js'
+import {NodeFileLayer} from './store/file-layer.js'
 import {answerClientError, answerConnect} from './http/client-errors.js'
 import type {Logger} from './logger.js'
 
@@ -28,6 +29,8 @@ export interface StartOptions {
   /** Aborts a first initialisation of the data directory (Ctrl-C), leaving nothing behind. */
   signal?: AbortSignal
   clock?: Clock
+  /** fdatasync every write before it is acknowledged (default true); false: a power cut may lose acknowledged writes. */
+  fsync?: boolean
 }
 
 export interface RunningServer {
@@ -61,7 +64,10 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const lock = await lockDataDir(options.dataDir)
   let opened: Awaited<ReturnType<typeof openOrInitDataDir>>
   try {
-    opened = await openOrInitDataDir(options.dataDir, options.signal)
+    opened = await openOrInitDataDir(options.dataDir, options.signal, {
+      files: new NodeFileLayer(options.fsync ?? true),
+      onWriteState: (failure) => (options.log ?? console.error)(failure ? `${failure}; writes answer 503 and are retried` : 'writing the store works again'),
+    })
   } catch (error) {
     await lock.release()
     throw error

@@ -110,6 +110,11 @@ export default class Serve extends AitbcCommand<typeof Serve> {
       summary: 'Seconds a client has to read an answer before its connection is closed.',
       default: SERVE_DEFAULTS.sendTimeout,
     }),
+    fsync: Flags.string({
+      summary: 'on: every write is fdatasynced before it is acknowledged (writes arriving together share one sync). off: faster, but a power cut may lose acknowledged writes.',
+      options: ['on', 'off'],
+      default: 'on',
+    }),
     'page-bytes': Flags.string({summary: 'Largest page of a job list in bytes, e.g. 1mb (at least one job); the header X-Next-Offset continues it.', default: SERVE_DEFAULTS.pageBytes, parse: checked(parseByteSize)}),
   }
 
@@ -126,7 +131,7 @@ export default class Serve extends AitbcCommand<typeof Serve> {
     })
     let server
     try {
-      server = await startServer({dataDir, host: flags.host, port: flags.port, config: configFromFlags(flags, flags.host), signal: interrupt.signal})
+      server = await startServer({dataDir, host: flags.host, port: flags.port, config: configFromFlags(flags, flags.host), signal: interrupt.signal, fsync: flags.fsync === 'on'})
     } catch (error) {
       if (interrupt.signal.aborted) throw new CliError(`Interrupted while initialising ${dataDir}; nothing was created.`, {exitCode: ExitCode.INTERRUPTED, code: 'interrupted'})
       if (error instanceof RangeError) throw usageError(error.message)
