@@ -7,6 +7,7 @@ import path from 'node:path'
 import {toHex} from '../protocol/encoding.js'
 import type {Ed25519Signer} from '../protocol/ed25519.js'
 import {generateApiKey, hashApiKey} from './auth/api-keys.js'
+import {checkDataDirOwnership} from './data-dir-owner.js'
 import {Ledger} from './ledger/ledger.js'
 import {createSigningKey, loadSigningKey, SIGNING_KEY_FILE, SigningKeyError} from './signing-key.js'
 import {NodeFileLayer} from './store/file-layer.js'
@@ -62,6 +63,7 @@ export async function isInitialised(dir: string): Promise<boolean> {
  * has keys it must print.
  */
 export async function initDataDir(dir: string, signal?: AbortSignal): Promise<InitResult> {
+  await checkDataDirOwnership(dir)
   if (await isInitialised(dir)) throw new DataDirError(`${dir} is already initialised; nothing was changed`)
   const createdDir = await makeDirectory(dir)
   let staging: string | undefined
@@ -128,6 +130,7 @@ async function makeDirectory(dir: string): Promise<boolean> {
 }
 
 export async function openDataDir(dir: string, options: StoreOptions = {}): Promise<{store: LowdbStore; signer: Ed25519Signer}> {
+  await checkDataDirOwnership(dir)
   if (!(await isInitialised(dir))) throw new DataDirError(`${dir} is not initialised; run: aitbc serve init --data-dir ${dir}`)
   let signer: Ed25519Signer
   try {
