@@ -13,6 +13,7 @@ import {createDataDir} from './lib/servers.js'
 import {row, renderTable, type Row} from './lib/table.js'
 import {serveStartup} from './serve-startup.js'
 import {serverThroughput, throughputRows, type ThroughputFigures, type ThroughputSizes} from './server-throughput.js'
+import {STORAGE_SIZES, storageRows, type StorageSizes} from './storage.js'
 import {VERIFY_SIZES, verifyMemory, verifyThroughput, type VerifyMemory, type VerifyThroughput} from './verify-receipts.js'
 
 interface Sizes {
@@ -21,6 +22,7 @@ interface Sizes {
   startupRuns: number
   throughput: ThroughputSizes
   verify: (typeof VERIFY_SIZES)['full']
+  storage: StorageSizes
 }
 
 const FULL: Sizes = {
@@ -34,6 +36,7 @@ const FULL: Sizes = {
     warmupSeconds: 2,
   },
   verify: VERIFY_SIZES.full,
+  storage: STORAGE_SIZES.full,
 }
 
 const QUICK: Sizes = {
@@ -47,6 +50,7 @@ const QUICK: Sizes = {
     warmupSeconds: 0.3,
   },
   verify: VERIFY_SIZES.quick,
+  storage: STORAGE_SIZES.quick,
 }
 
 const ROOT = path.resolve(import.meta.dirname, '..')
@@ -84,8 +88,9 @@ try {
     throughput: await verifyThroughput(sizes.verify.throughput, sizes.verify.throughputRuns, work),
     memory: await verifyMemory(sizes.verify.few, sizes.verify.many, sizes.verify.memoryRuns, work),
   }
+  const storage = await storageRows(path.join(work, 'storage'), sizes.storage, progress)
   figures = {throughput, verify}
-  rows = [...cold, ...throughputRows(throughput, sizes.throughput, sizes.finishedJobs), ...startup, ...verifyRows(verify)]
+  rows = [...cold, ...throughputRows(throughput, sizes.throughput, sizes.finishedJobs), ...startup, ...storage, ...verifyRows(verify)]
 } finally {
   await rm(work, {recursive: true, force: true})
 }

@@ -20,8 +20,12 @@ const ROWS = [
   'full lifecycle',
   'POST /v1/jobs',
   'full lifecycle',
+  'POST /v1/jobs',
+  'full lifecycle',
   'aitbc serve start until /health answers',
   'aitbc serve resident memory',
+  'aitbc serve start RSS',
+  'POST /v1/miners/register',
   'aitbc receipts verify,',
   'aitbc receipts verify peak memory',
 ]
