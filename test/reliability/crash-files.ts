@@ -73,6 +73,10 @@ export class CrashFiles implements FileLayer {
     return this.inode(file).data
   }
 
+  async exists(file: string): Promise<boolean> {
+    return this.names.has(file)
+  }
+
   async unlink(file: string): Promise<boolean> {
     if (!this.names.delete(file)) return false
     this.record('unlink', file)

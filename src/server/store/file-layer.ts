@@ -4,7 +4,7 @@
 // and a temporary file is only ever created new (O_EXCL): a link someone planted makes the open fail
 // instead of redirecting the write.
 import {constants, readSync, writeSync} from 'node:fs'
-import {open, rename, unlink, type FileHandle} from 'node:fs/promises'
+import {lstat, open, rename, unlink, type FileHandle} from 'node:fs/promises'
 import path from 'node:path'
 
 const {O_APPEND, O_CREAT, O_DIRECTORY, O_EXCL, O_NOFOLLOW, O_RDONLY, O_RDWR} = constants
@@ -30,6 +30,8 @@ export interface FileLayer {
   open(file: string, create?: 'new' | 'maybe'): Promise<StoreFile>
   readChunks(file: string): AsyncIterable<Buffer>
   readFile(file: string): Promise<Buffer>
+  /** Whether a name exists (a symlink counts: opening it will fail). */
+  exists(file: string): Promise<boolean>
   /** Removes a name (a symlink itself, never what it points to); false when there was none. */
   unlink(file: string): Promise<boolean>
   rename(from: string, to: string): Promise<void>
@@ -85,6 +87,16 @@ export class NodeFileLayer implements FileLayer {
       return await handle.readFile()
     } finally {
       await handle.close()
+    }
+  }
+
+  async exists(file: string): Promise<boolean> {
+    try {
+      await lstat(file)
+      return true
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false
+      throw error
     }
   }
 
