@@ -14,6 +14,7 @@ import {row, renderTable, type Row} from './lib/table.js'
 import {serveStartup} from './serve-startup.js'
 import {serverThroughput, throughputRows, type ThroughputFigures, type ThroughputSizes} from './server-throughput.js'
 import {streaming, type StreamingFigures, type StreamingSizes} from './streaming.js'
+import {STORAGE_SIZES, storageRows, type StorageSizes} from './storage.js'
 import {VERIFY_SIZES, verifyMemory, verifyThroughput, type VerifyMemory, type VerifyThroughput} from './verify-receipts.js'
 
 interface Sizes {
@@ -23,6 +24,7 @@ interface Sizes {
   throughput: ThroughputSizes
   verify: (typeof VERIFY_SIZES)['full']
   streaming: StreamingSizes
+  storage: StorageSizes
 }
 
 const FULL: Sizes = {
@@ -37,6 +39,7 @@ const FULL: Sizes = {
   },
   verify: VERIFY_SIZES.full,
   streaming: {jobs: 10, tokens: 40, firstTokenMs: 200, tokenMs: 25},
+  storage: STORAGE_SIZES.full,
 }
 
 const QUICK: Sizes = {
@@ -51,6 +54,7 @@ const QUICK: Sizes = {
   },
   verify: VERIFY_SIZES.quick,
   streaming: {jobs: 2, tokens: 5, firstTokenMs: 50, tokenMs: 10},
+  storage: STORAGE_SIZES.quick,
 }
 
 const ROOT = path.resolve(import.meta.dirname, '..')
@@ -90,8 +94,9 @@ try {
   }
   progress(`streaming through the coordinator (${sizes.streaming.jobs} jobs each way)`)
   const streamed = await streaming(empty, work, sizes.streaming)
+  const storage = await storageRows(path.join(work, 'storage'), sizes.storage, progress)
   figures = {throughput, verify, streaming: streamed.figures}
-  rows = [...cold, ...throughputRows(throughput, sizes.throughput, sizes.finishedJobs), ...startup, ...verifyRows(verify), ...streamed.rows]
+  rows = [...cold, ...throughputRows(throughput, sizes.throughput, sizes.finishedJobs), ...startup, ...storage, ...verifyRows(verify), ...streamed.rows]
 } finally {
   await rm(work, {recursive: true, force: true})
 }

@@ -28,10 +28,11 @@ export async function copyDataDir(from: DataDir, dir: string): Promise<DataDir> 
   return {dir, keys: {...from.keys, data_dir: dir}}
 }
 
-export function startCoordinator(dataDir: DataDir): Promise<RunningServer> {
+/** `extra`: more serve flags (`--fsync off`). */
+export function startCoordinator(dataDir: DataDir, extra: string[] = []): Promise<RunningServer> {
   // Throughput, not admission control, is measured here: the load's pending jobs may pass the default caps.
-  const uncapped = ['--max-pending-per-client', '100000000', '--max-queued-prompt-bytes', '64gb']
-  return startServer(process.execPath, [AITBC_BIN, 'serve', '--data-dir', dataDir.dir, '--port', '0', ...uncapped])
+  const uncapped = ['--max-pending-per-client', '100000000', '--max-queued-prompt-bytes', '64gb', '--max-miners-per-key', '1000000']
+  return startServer(process.execPath, [AITBC_BIN, 'serve', '--data-dir', dataDir.dir, '--port', '0', ...uncapped, ...extra])
 }
 
 export function startBareKoa(): Promise<RunningServer> {

@@ -52,7 +52,7 @@ return errors === 0;
 }
 
 export const Health = validate23;
-const schema8 = {"type":"object","required":["status","version"],"properties":{"status":{"type":"string"},"version":{"type":"string"}}};
+const schema8 = {"type":"object","required":["status","version"],"properties":{"status":{"type":"string"},"version":{"type":"string"},"reason":{"type":"string","x-aitbc-extension":true}}};
 
 function validate23(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -87,6 +87,19 @@ var valid0 = _errs3 === errors;
 }
 else {
 var valid0 = true;
+}
+if(valid0){
+if(data.reason !== undefined){
+const _errs5 = errors;
+if(typeof data.reason !== "string"){
+validate23.errors = [{instancePath:instancePath+"/reason",schemaPath:"#/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string"}];
+return false;
+}
+var valid0 = _errs5 === errors;
+}
+else {
+var valid0 = true;
+}
 }
 }
 }

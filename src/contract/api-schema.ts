@@ -533,10 +533,15 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         Health: {
-            /** @example ok */
+            /**
+             * @description `ok`, or `unavailable` (with `reason`) while the coordinator cannot write its data.
+             * @example ok
+             */
             status: string;
             /** @example 1.0.0 */
             version: string;
+            /** @description Why the coordinator cannot write (only with `unavailable`). */
+            reason?: string;
         };
         /**
          * @description pending -> running -> completed | failed | cancelled. A failed attempt sends a running job back to
@@ -979,6 +984,21 @@ export interface operations {
                 };
             };
             429: components["responses"]["TooManyRequests"];
+            /**
+             * @description The coordinator cannot write its data (disk full, I/O error): `status` is `unavailable` and
+             *     `reason` says why. Writes answer 503 with `Retry-After` meanwhile; the coordinator retries and
+             *     answers `ok` again by itself once writing works.
+             */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Health"];
+                };
+            };
         };
     };
     getOpenApi: {

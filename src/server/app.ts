@@ -64,7 +64,7 @@ export function createApp(deps: AppDeps): CoordinatorApp {
   app.use(openAiErrors())
   app.use(errorMiddleware(log))
   const routers = [
-    systemRoutes(ops),
+    systemRoutes(ops, deps.store),
     // Before jobRoutes: GET /v1/jobs/available must not be taken for GET /v1/jobs/{job_id}.
     minerRoutes(ops, coordinator.jobs, coordinator.miners),
     jobRoutes(ops, coordinator.jobs, coordinator.miners, config.activeMinerSeconds, config.pageBytes),

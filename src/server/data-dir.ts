@@ -7,9 +7,11 @@ import path from 'node:path'
 import {toHex} from '../protocol/encoding.js'
 import type {Ed25519Signer} from '../protocol/ed25519.js'
 import {generateApiKey, hashApiKey} from './auth/api-keys.js'
+import {checkDataDirOwnership} from './data-dir-owner.js'
 import {Ledger} from './ledger/ledger.js'
 import {createSigningKey, loadSigningKey, SIGNING_KEY_FILE, SigningKeyError} from './signing-key.js'
-import {LowdbStore, STORE_FILES} from './store/lowdb-store.js'
+import {NodeFileLayer} from './store/file-layer.js'
+import {LowdbStore, STORE_FILES, type StoreOptions} from './store/lowdb-store.js'
 import {ROLES} from './store/records.js'
 import {StoreCorruptError} from './store/store-errors.js'
 
@@ -61,6 +63,7 @@ export async function isInitialised(dir: string): Promise<boolean> {
  * has keys it must print.
  */
 export async function initDataDir(dir: string, signal?: AbortSignal): Promise<InitResult> {
+  await checkDataDirOwnership(dir)
   if (await isInitialised(dir)) throw new DataDirError(`${dir} is already initialised; nothing was changed`)
   const createdDir = await makeDirectory(dir)
   let staging: string | undefined
@@ -75,6 +78,8 @@ export async function initDataDir(dir: string, signal?: AbortSignal): Promise<In
       moved.push(name)
     }
     await rmdir(staging)
+    // The renames survive a power cut only once the directory is synced.
+    await new NodeFileLayer().syncDir(dir)
     return {...result, data_dir: dir}
   } catch (error) {
     for (const name of moved) await unlink(path.join(dir, name)).catch(() => undefined)
@@ -124,7 +129,8 @@ async function makeDirectory(dir: string): Promise<boolean> {
   }
 }
 
-export async function openDataDir(dir: string): Promise<{store: LowdbStore; signer: Ed25519Signer}> {
+export async function openDataDir(dir: string, options: StoreOptions = {}): Promise<{store: LowdbStore; signer: Ed25519Signer}> {
+  await checkDataDirOwnership(dir)
   if (!(await isInitialised(dir))) throw new DataDirError(`${dir} is not initialised; run: aitbc serve init --data-dir ${dir}`)
   let signer: Ed25519Signer
   try {
@@ -134,7 +140,7 @@ export async function openDataDir(dir: string): Promise<{store: LowdbStore; sign
   }
   let store: LowdbStore
   try {
-    store = await LowdbStore.open(dir)
+    store = await LowdbStore.open(dir, options)
   } catch (error) {
     if (error instanceof StoreCorruptError || isFsError(error)) {
       throw new DataDirError(`cannot load the data in ${dir}: ${(error as Error).message}. Nothing was changed; fix or restore the file.`)
@@ -149,9 +155,9 @@ export async function openDataDir(dir: string): Promise<{store: LowdbStore; sign
 }
 
 /** Opens the directory, creating it first when it holds no coordinator data. */
-export async function openOrInitDataDir(dir: string, signal?: AbortSignal): Promise<{store: LowdbStore; signer: Ed25519Signer; created?: InitResult}> {
+export async function openOrInitDataDir(dir: string, signal?: AbortSignal, options: StoreOptions = {}): Promise<{store: LowdbStore; signer: Ed25519Signer; created?: InitResult}> {
   const created = (await isInitialised(dir)) ? undefined : await initDataDir(dir, signal)
-  return {...(await openDataDir(dir)), created}
+  return {...(await openDataDir(dir, options)), created}
 }
 
 async function ownFiles(dir: string): Promise<string[]> {

@@ -13,6 +13,8 @@ import {openOrInitDataDir, type InitResult} from './data-dir.js'
 import type {AsyncStore} from './store/async-store.js'
 import {EmbeddedAsyncStore} from './store/embedded-async-store.js'
 import {openCoordinatorDatabase, resolveSigningKey, type SigningKeySource} from './store/postgres/coordinator-database.js'
+import {lockDataDir} from './data-dir-lock.js'
+import {NodeFileLayer} from './store/file-layer.js'
 import {answerClientError, answerConnect} from './http/client-errors.js'
 import type {Logger} from './logger.js'
 
@@ -44,6 +46,8 @@ export interface StartOptions {
   /** Aborts a first initialisation of the data directory (Ctrl-C), leaving nothing behind. */
   signal?: AbortSignal
   clock?: Clock
+  /** fdatasync every write before it is acknowledged (default true); false: a power cut may lose acknowledged writes. */
+  fsync?: boolean
 }
 
 export interface RunningServer {
@@ -73,7 +77,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const host = options.host ?? DEFAULT_HOST
   // Settings are checked before the data directory is touched.
   const config = resolveConfig(options.config)
-  const {store, signer, created} = await openStore(options)
+  const {store, signer, created, release} = await openStore(options)
   let app: CoordinatorApp
   let server: Server
   const connections = new ConnectionCloser()
@@ -86,6 +90,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     await once(server, 'listening')
   } catch (error) {
     await store.close()
+    await release()
     const code = (error as NodeJS.ErrnoException).code
     const port = options.port ?? DEFAULT_PORT
     if (!code) throw error
@@ -95,19 +100,37 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   app.coordinator.start()
   const port = (server.address() as AddressInfo).port
   let closing: Promise<void> | undefined
-  const close = () => (closing ??= shutdown(server, app, store, connections))
+  const close = () => (closing ??= shutdown(server, app, store, connections).finally(release))
   return {url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`, host, port, dataDir: options.dataDir, app, created, close}
 }
 
-async function openStore(options: StartOptions): Promise<{store: AsyncStore; signer: Ed25519Signer; created?: InitResult}> {
+interface OpenedStore {
+  store: AsyncStore
+  signer: Ed25519Signer
+  created?: InitResult
+  /** Lets go of the data directory (its one-writer lock) once the store is closed. */
+  release: () => Promise<void>
+}
+
+async function openStore(options: StartOptions): Promise<OpenedStore> {
   if (options.database) {
     const {url, key, poolSize, retryMs} = options.database
     const {signer, from} = await resolveSigningKey(key)
     const store = await openCoordinatorDatabase({connectionString: url, poolSize, retryMs, log: options.log}, signer, from)
-    return {store, signer}
+    return {store, signer, release: async () => undefined}
   }
-  const opened = await openOrInitDataDir(options.dataDir, options.signal)
-  return {store: new EmbeddedAsyncStore(opened.store), signer: opened.signer, created: opened.created}
+  // One writer: the lock is taken before anything in the directory is read, and held until close.
+  const lock = await lockDataDir(options.dataDir)
+  try {
+    const opened = await openOrInitDataDir(options.dataDir, options.signal, {
+      files: new NodeFileLayer(options.fsync ?? true),
+      onWriteState: (failure) => (options.log ?? console.error)(failure ? `${failure}; writes answer 503 and are retried` : 'writing the store works again'),
+    })
+    return {store: new EmbeddedAsyncStore(opened.store), signer: opened.signer, created: opened.created, release: () => lock.release()}
+  } catch (error) {
+    await lock.release()
+    throw error
+  }
 }
 
 /** Slow clients (headers or a body that trickle in, idle keep-alive connections) are cut off. */

@@ -12,7 +12,7 @@ import {STORE_FILES} from '../../src/server/store/lowdb-store.js'
 import {startTestServer, type TestServer} from '../helpers/server.js'
 import {assertError, claim, complete, register, runJob, submit} from '../server/fixtures.js'
 
-const HISTORY = [STORE_FILES.receipts, STORE_FILES.jobs, STORE_FILES.transactions, STORE_FILES.blocks]
+const HISTORY = [STORE_FILES.miners, STORE_FILES.receipts, STORE_FILES.jobs, STORE_FILES.transactions, STORE_FILES.blocks]
 const readAll = (dir: string) => Promise.all(Object.values(STORE_FILES).map((name) => readFile(path.join(dir, name), 'utf8')))
 
 /** Starts a flush as the store does: `begin` with the sizes the files will reach once `lines` are appended. */

@@ -116,6 +116,11 @@ export default class Serve extends AitbcCommand<typeof Serve> {
       summary: 'Seconds a client has to read an answer before its connection is closed.',
       default: SERVE_DEFAULTS.sendTimeout,
     }),
+    fsync: Flags.string({
+      summary: 'on: every write is fdatasynced before it is acknowledged (writes arriving together share one sync). off: faster, but a power cut may lose acknowledged writes.',
+      options: ['on', 'off'],
+      default: 'on',
+    }),
     'page-bytes': Flags.string({summary: 'Largest page of a job list in bytes, e.g. 1mb (at least one job); the header X-Next-Offset continues it.', default: SERVE_DEFAULTS.pageBytes, parse: checked(parseByteSize)}),
     'stream-job-bytes': Flags.string({
       summary: 'Bytes of streamed output kept for one running job, e.g. 1mb; past it the miner stops streaming it (its result still completes it).',
@@ -147,7 +152,7 @@ export default class Serve extends AitbcCommand<typeof Serve> {
     let server
     try {
       const database = asUsage(() => databaseStart(flags))
-      server = await startServer({dataDir, database, host: flags.host, port: flags.port, config: configFromFlags(flags, flags.host), signal: interrupt.signal})
+      server = await startServer({dataDir, database, host: flags.host, port: flags.port, config: configFromFlags(flags, flags.host), signal: interrupt.signal, fsync: flags.fsync === 'on'})
     } catch (error) {
       if (interrupt.signal.aborted && !flags.database) throw new CliError(`Interrupted while initialising ${dataDir}; nothing was created.`, {exitCode: ExitCode.INTERRUPTED, code: 'interrupted'})
       if (error instanceof CliError) throw error

@@ -5,6 +5,7 @@ import {databaseUrlFlag, keyFileFlag} from '../../cli/database-flags.js'
 import {CliError, usageError} from '../../cli/errors.js'
 import {ExitCode} from '../../cli/exit-codes.js'
 import {DataDirError, initDataDir, keepNewFilesPrivate, type InitResult} from '../../server/data-dir.js'
+import {lockDataDir} from '../../server/data-dir-lock.js'
 import {formatInitReport} from '../../server/init-report.js'
 import {shutdownSignal} from '../../server/run-server.js'
 import {startFailure} from '../../server/serve-flags.js'
@@ -39,7 +40,12 @@ export default class ServeInit extends AitbcCommand<typeof ServeInit> {
     void shutdownSignal().then(() => interrupt.abort())
     let result: InitResult
     try {
-      result = await initDataDir(dataDir, interrupt.signal)
+      const lock = await lockDataDir(dataDir)
+      try {
+        result = await initDataDir(dataDir, interrupt.signal)
+      } finally {
+        await lock.release()
+      }
     } catch (error) {
       if (interrupt.signal.aborted) throw new CliError(`Interrupted; nothing was created in ${dataDir}.`, {exitCode: ExitCode.INTERRUPTED, code: 'interrupted'})
       if (error instanceof DataDirError) throw new CliError(error.message, {code: 'init_failed'})

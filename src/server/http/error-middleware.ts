@@ -53,7 +53,8 @@ function toApiError(thrown: unknown): ApiError {
     return new ApiError(status, code, thrown.detail, headers)
   }
   if (thrown instanceof StoreUnavailableError) {
-    return new ApiError(503, 'service_unavailable', 'the coordinator cannot write its data; an operator must restart it', {'Retry-After': '30'})
+    // The store retries on its own (every few seconds); /health says when writing works again.
+    return new ApiError(503, 'service_unavailable', `the coordinator cannot write its data (${thrown.message}); it retries by itself, try again later`, {'Retry-After': '5'})
   }
   // Koa and its helpers throw http-errors; keep their status for client errors.
   const status = (thrown as {status?: unknown})?.status

@@ -7,11 +7,18 @@ import {DOCS_PAGE_HEADERS, docsPage} from '../http/docs-page.js'
 import type {Operations} from '../http/operations.js'
 import {PACKAGE_VERSION} from '../version.js'
 
-export function systemRoutes(ops: Operations): Router {
+/** Retry-After of /health and of writes while the store cannot write: the store retries every few seconds. */
+const WRITE_RETRY_AFTER_SECONDS = 5
+
+export function systemRoutes(ops: Operations, store: {writeFailure(): string | undefined}): Router {
   const router = new Router()
   const html = docsPage(ops.contract)
   const openapi = ops.contract.document
-  ops.define(router, 'getHealth', () => ({body: {status: 'ok', version: PACKAGE_VERSION}}))
+  ops.define(router, 'getHealth', () => {
+    const reason = store.writeFailure()
+    if (reason === undefined) return {body: {status: 'ok', version: PACKAGE_VERSION}}
+    return {status: 503, headers: {'Retry-After': String(WRITE_RETRY_AFTER_SECONDS)}, body: {status: 'unavailable', version: PACKAGE_VERSION, reason}}
+  })
   ops.define(router, 'getOpenApi', () => ({body: openapi}))
   ops.define(router, 'getDocs', () => ({html, headers: DOCS_PAGE_HEADERS}))
   ops.define(router, 'getDocsAsset', async ({params}) => {

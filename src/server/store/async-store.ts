@@ -167,6 +167,9 @@ export interface AsyncStore {
   /** Events committed on any replica sharing the store; returns the unsubscribe. */
   subscribe(listener: (event: StoreEvent) => void): () => void
 
+  /** Why writes fail right now (disk full, I/O error), or undefined while they work; what /health reports. */
+  writeFailure(): string | undefined
+
   /** Flushes what is buffered (miner liveness) and releases connections or files. */
   close(): Promise<void>
 }

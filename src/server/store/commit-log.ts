@@ -6,10 +6,9 @@
 // the next open rolls it back and a SIGKILL at any moment leaves a store that opens. A `begin` whose
 // files all reached its sizes is complete, `done` or not. Files shorter or longer than the log allows
 // were changed by something else: the store refuses to open, changing nothing.
-import {open, type FileHandle} from 'node:fs/promises'
 import path from 'node:path'
 
-import {appendSync} from './jsonl-file.js'
+import type {FileLayer, StoreFile} from './file-layer.js'
 import {StoreCorruptError} from './store-errors.js'
 
 export type Sizes = Readonly<Record<string, number>>
@@ -36,27 +35,32 @@ export interface Recovery {
 export class CommitLog {
   private constructor(
     readonly file: string,
-    private readonly handle: FileHandle,
+    private readonly handle: StoreFile,
     private readonly names: readonly string[],
     /** The last two complete lines, oldest first; empty for a store from before the commit log. */
     private readonly entries: Entry[],
-    private readonly size: number,
+    private bytes: number,
   ) {}
 
   /** Opens (or creates) the log and reads its last two complete lines; `names` are the files it covers. */
-  static async open(file: string, names: readonly string[]): Promise<CommitLog> {
-    const handle = await open(file, 'a+', 0o600)
+  /** `addedLater`: names lines written before the file existed lack; they count as 0 bytes there. */
+  static async open(files: FileLayer, file: string, names: readonly string[], addedLater: readonly string[] = []): Promise<CommitLog> {
+    const handle = await files.open(file)
     try {
-      const {size} = await handle.stat()
+      const size = await handle.size()
       const start = Math.max(0, size - TAIL_BYTES)
       const tail = Buffer.alloc(size - start)
-      await handle.read(tail, 0, tail.length, start)
+      for (let done = 0; done < tail.length; ) {
+        const read = handle.readAt(tail, done, tail.length - done, start + done)
+        if (read === 0) throw new StoreCorruptError(`${file}: shrank while it was read`)
+        done += read
+      }
       // Offsets where a line starts; the window's first bytes only count if the file starts there.
       const starts = [...(start === 0 ? [0] : []), ...[...tail.entries()].filter(([, byte]) => byte === NEWLINE).map(([at]) => start + at + 1)]
       const entries: Entry[] = []
       for (let i = Math.max(1, starts.length - 2); i < starts.length; i++) {
         const text = tail.subarray(starts[i - 1] - start, starts[i] - 1 - start).toString('utf8')
-        entries.push({...parseEntry(file, text, names), start: starts[i - 1], end: starts[i]})
+        entries.push({...parseEntry(file, text, names, addedLater), start: starts[i - 1], end: starts[i]})
       }
       if (entries.length === 0 && start > 0) throw new StoreCorruptError(`${file}: no complete line in its last ${TAIL_BYTES} bytes`)
       return new CommitLog(file, handle, names, entries, size)
@@ -105,8 +109,25 @@ export class CommitLog {
   async settle(recovery: Recovery | undefined): Promise<void> {
     const last = this.entries.at(-1)
     const end = last ? (recovery?.settle === 'rollBack' ? last.start : last.end) : 0
-    if (this.size > end) await this.handle.truncate(end)
+    if (this.bytes > end) await this.truncate(end)
     if (recovery?.settle === 'finish') this.done(recovery.keep)
+  }
+
+  /** The log's size: where the next line goes. */
+  get size(): number {
+    return this.bytes
+  }
+
+  /** Cuts the log back to `size` bytes: what a failed or crashed flush left. */
+  async truncate(size: number): Promise<void> {
+    await this.handle.truncate(size)
+    await this.handle.sync()
+    this.bytes = size
+  }
+
+  /** The lines written so far survive a power cut once this resolves. */
+  sync(): Promise<void> {
+    return this.handle.sync()
   }
 
   async close(): Promise<void> {
@@ -114,11 +135,13 @@ export class CommitLog {
   }
 
   private write(kind: Entry['kind'], sizes: Sizes): void {
-    appendSync(this.handle, `${JSON.stringify({[kind]: Object.fromEntries(this.names.map((name) => [name, sizes[name]]))})}\n`)
+    const line = Buffer.from(`${JSON.stringify({[kind]: Object.fromEntries(this.names.map((name) => [name, sizes[name]]))})}\n`, 'utf8')
+    this.handle.append(line)
+    this.bytes += line.length
   }
 }
 
-function parseEntry(file: string, line: string, names: readonly string[]): Pick<Entry, 'kind' | 'sizes'> {
+function parseEntry(file: string, line: string, names: readonly string[], addedLater: readonly string[]): Pick<Entry, 'kind' | 'sizes'> {
   let value: Record<string, unknown>
   try {
     value = JSON.parse(line) as Record<string, unknown>
@@ -126,7 +149,8 @@ function parseEntry(file: string, line: string, names: readonly string[]): Pick<
     throw new StoreCorruptError(`${file}: a line near the end is not valid JSON (${(error as Error).message})`)
   }
   const kind = value && typeof value === 'object' && 'begin' in value ? 'begin' : 'done'
-  const sizes = value?.[kind] as Record<string, unknown> | undefined
+  const sizes = {...(value?.[kind] as Record<string, unknown> | undefined)}
+  for (const name of addedLater) sizes[name] ??= 0
   for (const name of names) {
     const size = sizes?.[name]
     if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) throw new StoreCorruptError(`${file}: a line near the end has no valid size for ${name}`)

@@ -208,6 +208,10 @@ export class EmbeddedAsyncStore implements AsyncStore {
     return () => this.listeners.delete(listener)
   }
 
+  writeFailure(): string | undefined {
+    return this.store.writeFailure()
+  }
+
   close(): Promise<void> {
     this.listeners.clear()
     return this.store.close()

@@ -1,11 +1,11 @@
 // Jobs with the indexes the hot paths need: by id, by client and status (newest first), pending per
 // model (oldest first), running, and idempotency keys per client. No path scans all jobs.
 //
-// A finished job never changes again, so once its last version is on disk only where it is stays in
-// memory, with what the indexes need; `get` reads it back (from the page cache, microseconds). Memory
-// then grows with the number of jobs by a small entry each, not by their prompts and results, and a
-// restart loads 100,000 finished jobs in well under the time and memory their records would take.
-import {isFinal, type JobStatus} from '../../protocol/job-states.js'
+// Once a job's current version is on disk, only where it is stays in memory, with what the indexes
+// need; `get` reads it back (from the page cache, microseconds). Pending and running jobs too: memory
+// grows with the number of jobs by a small entry each, never by their prompts and results, so a
+// restart with a gigabyte of queued prompts starts in little memory.
+import type {JobStatus} from '../../protocol/job-states.js'
 import type {LineAt} from './jsonl-file.js'
 import {NamePool} from './name-pool.js'
 import type {JobRecord} from './records.js'
@@ -67,12 +67,12 @@ export class JobIndex {
     this.indexStatus(job.job_id, entry)
   }
 
-  /** `job` is on disk at `at`; if it is still the current version and final, only its place is kept. */
+  /** `job` is on disk at `at`; if it is still the current version, only its place is kept from now on. */
   written(job: JobRecord, at: LineAt): void {
     const entry = this.entries.get(job.job_id)
     if (entry?.job !== job) return
     entry.at = at
-    if (isFinal(job.status)) entry.job = undefined
+    entry.job = undefined
   }
 
   byIdempotencyKey(client: string, key: string): JobRecord | undefined {

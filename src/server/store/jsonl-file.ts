@@ -4,15 +4,12 @@
 // past the committed size (see commit-log.ts), where a flush cut short by a crash may have left whole
 // records and one incomplete line: those are checked, not loaded, and the caller drops them. Every
 // record's place in its file is known, so the store can drop records from memory and read them back.
-import {createReadStream, readSync, writeSync} from 'node:fs'
-import {open, type FileHandle} from 'node:fs/promises'
 import path from 'node:path'
 
+import type {FileLayer, StoreFile} from './file-layer.js'
 import {StoreCorruptError} from './store-errors.js'
 
 const NEWLINE = 0x0a
-/** Large reads: each chunk of the stream is a round trip through the thread pool. */
-const READ_CHUNK_BYTES = 1 << 20
 
 /** Where a record's line is in its file (the newline not counted). */
 export interface LineAt {
@@ -38,7 +35,7 @@ export interface ReadOptions {
  * Calls `onRecord` for every line in order; a throw from it names the file and line. With `uncommitted`,
  * lines past the committed bytes go to its `check` instead, and the last of them may be incomplete.
  */
-export async function readJsonLines(file: string, onRecord: (value: unknown, at: LineAt) => void, options: ReadOptions = {}): Promise<void> {
+export async function readJsonLines(files: FileLayer, file: string, onRecord: (value: unknown, at: LineAt) => void, options: ReadOptions = {}): Promise<void> {
   const {uncommitted, unparsedLines = 0, onUnparsed} = options
   const committed = uncommitted?.committedBytes ?? Infinity
   let pending: Buffer[] = []
@@ -63,7 +60,7 @@ export async function readJsonLines(file: string, onRecord: (value: unknown, at:
       throw error instanceof StoreCorruptError ? error : corrupt(file, line, (error as Error).message)
     }
   }
-  for await (const chunk of createReadStream(file, {highWaterMark: READ_CHUNK_BYTES}) as AsyncIterable<Buffer>) {
+  for await (const chunk of files.readChunks(file)) {
     let start = 0
     for (let at = chunk.indexOf(NEWLINE); at !== -1; at = chunk.indexOf(NEWLINE, start)) {
       pending.push(chunk.subarray(start, at))
@@ -78,17 +75,6 @@ export async function readJsonLines(file: string, onRecord: (value: unknown, at:
   }
 }
 
-/**
- * Appends to an open file synchronously, and returns the bytes written. A write into the page cache
- * takes microseconds, less than a round trip through the thread pool, while every request of the
- * flush waits for it anyway: an async write only left the event loop idle.
- */
-export function appendSync(handle: FileHandle, text: string | Buffer): number {
-  const bytes = typeof text === 'string' ? Buffer.from(text, 'utf8') : text
-  for (let done = 0; done < bytes.length; ) done += writeSync(handle.fd, bytes, done, bytes.length - done)
-  return bytes.length
-}
-
 export function corrupt(file: string, line: number, reason: string): StoreCorruptError {
   return new StoreCorruptError(`${file}, line ${line}: ${reason}`)
 }
@@ -97,14 +83,19 @@ export function corrupt(file: string, line: number, reason: string): StoreCorrup
 export class JsonLinesAppender {
   private constructor(
     readonly file: string,
-    private readonly handle: FileHandle,
+    private readonly handle: StoreFile,
     private bytes: number,
   ) {}
 
-  static async open(file: string): Promise<JsonLinesAppender> {
-    // a+: appends always go to the end, and records can be read back by position.
-    const handle = await open(file, 'a+', 0o600)
-    return new JsonLinesAppender(file, handle, (await handle.stat()).size)
+  static async open(files: FileLayer, file: string): Promise<JsonLinesAppender> {
+    // Appends always go to the end, and records can be read back by position.
+    const handle = await files.open(file)
+    try {
+      return new JsonLinesAppender(file, handle, await handle.size())
+    } catch (error) {
+      await handle.close()
+      throw error
+    }
   }
 
   static line(value: unknown): string {
@@ -117,7 +108,14 @@ export class JsonLinesAppender {
   }
 
   append(lines: string | Buffer): void {
-    this.bytes += appendSync(this.handle, lines)
+    const bytes = typeof lines === 'string' ? Buffer.from(lines, 'utf8') : lines
+    this.handle.append(bytes)
+    this.bytes += bytes.length
+  }
+
+  /** The appended bytes survive a power cut once this resolves (a no-op with --fsync off). */
+  sync(): Promise<void> {
+    return this.handle.sync()
   }
 
   /** The record on the line at `at` (synchronous: from the page cache, microseconds). */
@@ -133,7 +131,7 @@ export class JsonLinesAppender {
   private readLines(offset: number, length: number): unknown[] {
     const bytes = Buffer.allocUnsafe(length)
     for (let done = 0; done < length; ) {
-      const read = readSync(this.handle.fd, bytes, done, length - done, offset + done)
+      const read = this.handle.readAt(bytes, done, length - done, offset + done)
       if (read === 0) throw new StoreCorruptError(`${this.file}: ends before byte ${offset + length}; it was truncated`)
       done += read
     }
@@ -154,6 +152,7 @@ export class JsonLinesAppender {
   /** Cuts the file back to `size` bytes (only ever what a flush cut short by a crash left). */
   async truncate(size: number): Promise<void> {
     await this.handle.truncate(size)
+    await this.handle.sync()
     this.bytes = size
   }
 

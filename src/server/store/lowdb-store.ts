@@ -1,24 +1,31 @@
-// The lowdb store. lowdb keeps the small mutable document (meta, API keys, miners); history goes to
-// append-only JSON Lines files, one append per file per flush, between a `begin` and a `done` line in
-// the commit log, so a crash mid-flush is rolled back (commit-log.ts). So the cost of a write depends
-// on what the write adds, never on how much history there is. Indexes are in memory; records that can no
-// longer change (finished jobs, receipts, sealed transactions) are kept only as where they are on disk
-// once written, and read back when asked for, so memory and load time stay small as history grows.
-import {access, open} from 'node:fs/promises'
+// The file store (named for lowdb, whose document format it keeps). A small document holds meta and
+// API keys, rewritten whole through a temporary file; everything else goes to append-only JSON Lines
+// files (miners, job versions, receipts, transactions, blocks), one append per file per flush, between
+// a `begin` and a `done` line in the commit log, so a crash mid-flush is rolled back (commit-log.ts). So
+// the cost of a write depends on what the write adds, never on how much history there is.
+//
+// Acknowledged means on disk: before commit() resolves, the `begin` line is fdatasynced, then the
+// appended bytes (two rounds: bytes that reach the disk before their `begin` would read as a change
+// nobody made). Everything queued while a flush runs shares the next one (group-commit.ts). `done` is
+// synced with the next flush: a synced `begin` whose files all reached its sizes counts as done.
+//
+// Indexes are in memory; a record, once written, is kept only as where it is on disk and read back when
+// asked for (job prompts included, pending or not), so memory and load time stay small as data grows.
+//
+// A write that fails (disk full, I/O error) is undone on disk and kept queued; the store then refuses
+// writes (writeFailure() says why) and retries on its own until writing works again.
 import path from 'node:path'
-
-import {Low} from 'lowdb'
-import {JSONFile} from 'lowdb/node'
 
 import type {JobStatus} from '../../protocol/job-states.js'
 import type {Transaction} from '../../protocol/ledger.js'
 import {CommitLog} from './commit-log.js'
 import {checkCoordinatorDoc, type CoordinatorDoc} from './coordinator-doc.js'
 import {JobIndex} from './job-index.js'
+import {NodeFileLayer, replaceFile, type FileLayer} from './file-layer.js'
 import {corrupt, JsonLinesAppender, readJsonLines, type LineAt} from './jsonl-file.js'
 import {LedgerIndex} from './ledger-index.js'
 import {ReceiptIndex} from './receipt-index.js'
-import {asBlock, asJob, asReceipt, asTransaction} from './record-checks.js'
+import {asBlock, asJob, asMiner, asReceipt, asTransaction} from './record-checks.js'
 import type {ApiKeyRecord, BlockRecord, JobRecord, LedgerTransaction, MinerRecord, ReceiptRecord, StoreMeta} from './records.js'
 import type {JobQuery, Page, ReceiptQuery, Store} from './store.js'
 import {StoreCorruptError, StoreUnavailableError} from './store-errors.js'
@@ -26,6 +33,7 @@ import {GroupCommit} from './group-commit.js'
 
 export const STORE_FILES = {
   doc: 'coordinator.json',
+  miners: 'miners.jsonl',
   receipts: 'receipts.jsonl',
   jobs: 'jobs.jsonl',
   transactions: 'transactions.jsonl',
@@ -33,10 +41,24 @@ export const STORE_FILES = {
   commits: 'commits.jsonl',
 } as const
 
-type History = 'receipts' | 'jobs' | 'transactions' | 'blocks'
+type History = 'miners' | 'receipts' | 'jobs' | 'transactions' | 'blocks'
 /** The history files; the commit log records their sizes by file name. */
-const HISTORY: readonly History[] = ['receipts', 'jobs', 'transactions', 'blocks']
+const HISTORY: readonly History[] = ['miners', 'receipts', 'jobs', 'transactions', 'blocks']
 const LOGGED = HISTORY.map((name) => STORE_FILES[name])
+/** Files a store made before them lacks: its commit log lines count them as empty. */
+const ADDED_LATER = [STORE_FILES.miners]
+
+export interface StoreOptions {
+  /** The files (default: the operating system's, synced). */
+  files?: FileLayer
+  /** How long after a failed write the store tries again (milliseconds). */
+  retryWriteMs?: number
+  /** Told when writing fails (with the reason) and when it works again (undefined). */
+  onWriteState?: (failure: string | undefined) => void
+}
+
+/** How long after a failed write the store tries again, by default. */
+export const RETRY_WRITE_MS = 2000
 
 /** A line waiting for the next flush, and what to tell once it is on disk. */
 interface PendingLine {
@@ -48,63 +70,85 @@ export class LowdbStore implements Store {
   private readonly jobs: JobIndex
   private readonly receipts: ReceiptIndex
   private readonly ledger: LedgerIndex
-  private readonly minerPositions = new Map<string, number>()
+  private readonly minerRecords = new Map<string, MinerRecord>()
+  /** Miners whose liveness changed since their last line: written with the next miner line, or at close. */
+  private readonly staleMiners = new Set<string>()
   private readonly keyPositions = new Map<string, number>()
   private readonly pending = new Map<History, PendingLine[]>(HISTORY.map((name) => [name, []]))
   private docDirty = false
-  /** Only liveness changed: written along with the next document write, or at close. */
-  private docStale = false
   private flushes = 0
   private failure: StoreUnavailableError | undefined
+  /** A failed flush left bytes on disk past these sizes (and the commit log past `log`): cut before retrying. */
+  private undo: {sizes: Record<string, number>; log: number} | undefined
+  private retryTimer: NodeJS.Timeout | undefined
+  private closed = false
   private readonly groupCommit = new GroupCommit(() => this.flush())
+  private readonly files: FileLayer
+  private readonly retryWriteMs: number
 
   private constructor(
-    private readonly db: Low<CoordinatorDoc>,
+    private readonly docFile: string,
+    private readonly doc: CoordinatorDoc,
     private readonly appenders: Record<History, JsonLinesAppender>,
     private readonly commitLog: CommitLog,
+    private readonly options: StoreOptions,
   ) {
+    this.files = options.files ?? new NodeFileLayer()
+    this.retryWriteMs = options.retryWriteMs ?? RETRY_WRITE_MS
     this.jobs = new JobIndex((at) => asJob(appenders.jobs.read(at)))
     this.receipts = new ReceiptIndex((at) => asReceipt(appenders.receipts.read(at)))
     this.ledger = new LedgerIndex((first, last) => appenders.transactions.readRange(first, last).map(asTransaction))
-    db.data.api_keys.forEach((key, i) => this.keyPositions.set(key.name, i))
-    db.data.miners.forEach((miner, i) => this.minerPositions.set(miner.miner_id, i))
+    doc.api_keys.forEach((key, i) => this.keyPositions.set(key.name, i))
+    // A store from before miners.jsonl keeps its miners in the document: they are the oldest versions.
+    for (const miner of doc.miners) this.minerRecords.set(miner.miner_id, miner)
   }
 
   /** Creates a new, empty store in `dir`; refuses if any of its files already exists. */
-  static async create(dir: string, meta: StoreMeta): Promise<LowdbStore> {
-    for (const name of [...HISTORY, 'commits'] as const) await (await open(path.join(dir, STORE_FILES[name]), 'wx', 0o600)).close()
-    const db = new Low<CoordinatorDoc>(new JSONFile(path.join(dir, STORE_FILES.doc)), {meta, api_keys: [], miners: []})
-    const store = new LowdbStore(db, await openAppenders(dir), await CommitLog.open(path.join(dir, STORE_FILES.commits), LOGGED))
+  static async create(dir: string, meta: StoreMeta, options: StoreOptions = {}): Promise<LowdbStore> {
+    const files = options.files ?? new NodeFileLayer()
+    for (const name of [...HISTORY, 'commits'] as const) await (await files.open(path.join(dir, STORE_FILES[name]), 'new')).close()
+    const appenders = await openAppenders(files, dir)
+    const commitLog = await CommitLog.open(files, path.join(dir, STORE_FILES.commits), LOGGED, ADDED_LATER)
+    const store = new LowdbStore(path.join(dir, STORE_FILES.doc), {meta, api_keys: [], miners: []}, appenders, commitLog, {...options, files})
     store.commitLog.done(store.sizes())
+    await store.commitLog.sync()
+    await files.syncDir(dir)
     // The document is written last, with the first commit: its presence marks the store complete.
     store.docDirty = true
     return store
   }
 
   /** Loads an existing store; throws StoreCorruptError naming the file (and line) that cannot be read. */
-  static async open(dir: string): Promise<LowdbStore> {
+  static async open(dir: string, options: StoreOptions = {}): Promise<LowdbStore> {
+    const files = options.files ?? new NodeFileLayer()
     const docFile = path.join(dir, STORE_FILES.doc)
-    const db = new Low<CoordinatorDoc>(new JSONFile(docFile), {} as CoordinatorDoc)
+    let doc: CoordinatorDoc
     try {
-      await db.read()
-      db.data = checkCoordinatorDoc(db.data)
+      doc = checkCoordinatorDoc(JSON.parse((await files.readFile(docFile)).toString('utf8')))
     } catch (error) {
       throw new StoreCorruptError(`${docFile}: ${(error as Error).message}`)
     }
     for (const name of HISTORY) {
       const file = path.join(dir, STORE_FILES[name])
-      await access(file).catch(() => {
-        throw new StoreCorruptError(`${file} is missing; the data directory is incomplete`)
-      })
+      // miners.jsonl came later: a store without it is made before it, and gets it.
+      if (name !== 'miners' && !(await files.exists(file))) throw new StoreCorruptError(`${file} is missing; the data directory is incomplete`)
     }
-    const commitLog = await CommitLog.open(path.join(dir, STORE_FILES.commits), LOGGED)
-    const appenders = await openAppenders(dir).catch(async (error) => {
+    const commitLog = await CommitLog.open(files, path.join(dir, STORE_FILES.commits), LOGGED, ADDED_LATER)
+    const appenders = await openAppenders(files, dir).catch(async (error) => {
       await commitLog.close()
       throw error
     })
-    const store = new LowdbStore(db, appenders, commitLog)
+    const store = new LowdbStore(docFile, doc, appenders, commitLog, {...options, files})
     try {
+      await files.syncDir(dir)
       await store.loadHistory(dir)
+      if (doc.miners.length) {
+        // Miners move out of the document into miners.jsonl: written (and synced) first, then the
+        // document without them. A crash between leaves them in both, which reads the same.
+        for (const miner of store.minerRecords.values()) store.queue('miners', miner)
+        store.docDirty = true
+        await store.commit()
+      }
     } catch (error) {
       await store.closeFiles()
       throw error
@@ -117,43 +161,50 @@ export class LowdbStore implements Store {
     return this.flushes
   }
 
+  /** Why writes fail right now (disk full, I/O error), or undefined when the store can write. */
+  writeFailure(): string | undefined {
+    return this.failure?.message
+  }
+
   get meta(): StoreMeta {
-    return this.db.data.meta
+    return this.doc.meta
   }
 
   apiKeys(): readonly ApiKeyRecord[] {
-    return this.db.data.api_keys
+    return this.doc.api_keys
   }
 
   getApiKey(name: string): ApiKeyRecord | undefined {
     const at = this.keyPositions.get(name)
-    return at === undefined ? undefined : this.db.data.api_keys[at]
+    return at === undefined ? undefined : this.doc.api_keys[at]
   }
 
   putApiKey(key: ApiKeyRecord): void {
-    upsert(this.db.data.api_keys, this.keyPositions, key.name, key)
+    this.refuseWhileFailing()
+    upsert(this.doc.api_keys, this.keyPositions, key.name, key)
     this.docDirty = true
   }
 
   getMiner(minerId: string): MinerRecord | undefined {
-    const at = this.minerPositions.get(minerId)
-    return at === undefined ? undefined : this.db.data.miners[at]
+    return this.minerRecords.get(minerId)
   }
 
   miners(): Iterable<MinerRecord> {
-    return this.db.data.miners
+    return this.minerRecords.values()
   }
 
   putMiner(miner: MinerRecord): void {
-    upsert(this.db.data.miners, this.minerPositions, miner.miner_id, miner)
-    this.docDirty = true
+    this.refuseWhileFailing()
+    this.minerRecords.set(miner.miner_id, miner)
+    this.staleMiners.delete(miner.miner_id)
+    this.queue('miners', miner)
   }
 
   touchMiner(minerId: string, lastSeen: string): void {
     const miner = this.getMiner(minerId)
     if (!miner) return
-    upsert(this.db.data.miners, this.minerPositions, minerId, {...miner, last_seen: lastSeen})
-    this.docStale = true
+    this.minerRecords.set(minerId, {...miner, last_seen: lastSeen})
+    this.staleMiners.add(minerId)
   }
 
   getJob(jobId: string): JobRecord | undefined {
@@ -189,6 +240,7 @@ export class LowdbStore implements Store {
   }
 
   putJob(job: JobRecord): void {
+    this.refuseWhileFailing()
     this.jobs.put(job)
     this.queue('jobs', job, (at) => this.jobs.written(job, at))
   }
@@ -206,6 +258,7 @@ export class LowdbStore implements Store {
   }
 
   putReceipt(receipt: ReceiptRecord): void {
+    this.refuseWhileFailing()
     this.receipts.add(receipt, this.getMiner(receipt.provider)?.principal)
     this.queue('receipts', receipt, (at) => this.receipts.written(receipt, at))
   }
@@ -215,6 +268,7 @@ export class LowdbStore implements Store {
   }
 
   appendTransaction(tx: Transaction): void {
+    this.refuseWhileFailing()
     this.ledger.appendTransaction(tx)
     this.queue('transactions', tx, (at) => this.ledger.located(at))
   }
@@ -244,6 +298,7 @@ export class LowdbStore implements Store {
   }
 
   appendBlock(block: BlockRecord): void {
+    this.refuseWhileFailing()
     this.ledger.appendBlock(block)
     this.queue('blocks', block)
   }
@@ -254,9 +309,11 @@ export class LowdbStore implements Store {
   }
 
   async close(): Promise<void> {
+    this.closed = true
+    clearTimeout(this.retryTimer)
     try {
       if (!this.failure) {
-        this.docDirty ||= this.docStale
+        this.queueStaleMiners()
         await this.commit()
       }
     } finally {
@@ -264,37 +321,94 @@ export class LowdbStore implements Store {
     }
   }
 
+  private refuseWhileFailing(): void {
+    if (this.failure) throw this.failure
+  }
+
   private queue(name: History, record: unknown, written?: (at: LineAt) => void): void {
     // Serialised now, so the line is a snapshot of the record as it was written.
     this.pending.get(name)!.push({line: JsonLinesAppender.line(record), written})
   }
 
+  private queueStaleMiners(): void {
+    for (const minerId of this.staleMiners) this.queue('miners', this.minerRecords.get(minerId))
+    this.staleMiners.clear()
+  }
+
   private async flush(): Promise<void> {
     if (this.failure) throw this.failure
-    const batches = HISTORY.map((name) => [name, this.pending.get(name)!.splice(0)] as const)
-    const docDirty = this.docDirty
-    this.docDirty = false
-    if (docDirty) this.docStale = false
     try {
-      const written = batches
-        .filter(([, lines]) => lines.length)
-        .map(([name, lines]) => [name, lines, Buffer.from(lines.map((pending) => pending.line).join(''), 'utf8')] as const)
-      if (written.length) {
-        // Begin, write, done: a crash anywhere before `done` rolls the whole flush back at the next open.
-        const before = this.sizes()
-        const after = {...before}
-        for (const [name, , bytes] of written) after[STORE_FILES[name]] += bytes.length
-        this.commitLog.begin(after)
-        for (const [name, , bytes] of written) this.appenders[name].append(bytes)
-        this.commitLog.done(after)
-        for (const [name, lines] of written) locate(before[STORE_FILES[name]], lines)
-      }
-      if (docDirty) await this.db.write()
+      await this.writeOut()
       this.flushes++
     } catch (error) {
       this.failure = new StoreUnavailableError(`writing the store failed: ${(error as Error).message}`, {cause: error})
+      this.options.onWriteState?.(this.failure.message)
+      this.scheduleRetry()
       throw this.failure
     }
+  }
+
+  /** Appends and syncs what is queued, then the document if it changed. On failure what is queued stays queued. */
+  private async writeOut(): Promise<void> {
+    if (this.undo) await this.cutBack(this.undo)
+    if (this.pending.get('miners')!.length) this.queueStaleMiners()
+    const batches = HISTORY.map((name) => [name, this.pending.get(name)!.splice(0)] as const)
+    const written = batches
+      .filter(([, lines]) => lines.length)
+      .map(([name, lines]) => [name, lines, Buffer.from(lines.map((pending) => pending.line).join(''), 'utf8')] as const)
+    if (written.length) {
+      const before = this.sizes()
+      const after = {...before}
+      for (const [name, , bytes] of written) after[STORE_FILES[name]] += bytes.length
+      this.undo = {sizes: before, log: this.commitLog.size}
+      try {
+        // Begin, write, done: a crash anywhere before `begin` and the files are synced rolls the flush back.
+        this.commitLog.begin(after)
+        await this.commitLog.sync()
+        for (const [name, , bytes] of written) this.appenders[name].append(bytes)
+        await Promise.all(written.map(([name]) => this.appenders[name].sync()))
+        this.commitLog.done(after)
+      } catch (error) {
+        // Put back in front of what was queued since, in order, for the retry.
+        for (const [name, lines] of batches) this.pending.get(name)!.unshift(...lines)
+        throw error
+      }
+      this.undo = undefined
+      for (const [name, lines] of written) locate(before[STORE_FILES[name]], lines)
+    }
+    if (this.docDirty) {
+      this.docDirty = false
+      try {
+        await replaceFile(this.files, this.docFile, Buffer.from(JSON.stringify({...this.doc, miners: []}, null, 2), 'utf8'))
+      } catch (error) {
+        this.docDirty = true
+        throw error
+      }
+    }
+  }
+
+  /** Cuts off what a failed flush left (the files shrink, so this works on a full disk too). */
+  private async cutBack(undo: {sizes: Record<string, number>; log: number}): Promise<void> {
+    // Every file: a write cut short may have left bytes its appender did not count.
+    for (const name of HISTORY) await this.appenders[name].truncate(undo.sizes[STORE_FILES[name]])
+    await this.commitLog.truncate(undo.log)
+    this.undo = undefined
+  }
+
+  private scheduleRetry(): void {
+    if (this.closed) return
+    this.retryTimer = setTimeout(() => {
+      this.writeOut().then(
+        () => {
+          this.failure = undefined
+          this.flushes++
+          this.options.onWriteState?.(undefined)
+        },
+        () => this.scheduleRetry(),
+      )
+    }, this.retryWriteMs)
+    // A coordinator shutting down does not wait for it.
+    this.retryTimer.unref()
   }
 
   /** Each history file's size, by file name: what the commit log records. */
@@ -311,20 +425,24 @@ export class LowdbStore implements Store {
     const file = (name: History) => path.join(dir, STORE_FILES[name])
     const recovery = this.commitLog.isEmpty ? undefined : this.commitLog.recover(this.sizes(), dir)
     const tail = (name: History, check: (value: unknown) => unknown) => recovery && {committedBytes: recovery.keep[STORE_FILES[name]], check}
+    await readJsonLines(this.files, file('miners'), (value) => {
+      const miner = asMiner(value)
+      this.minerRecords.set(miner.miner_id, miner)
+    }, {uncommitted: tail('miners', asMiner)})
     // Blocks first: the transactions they seal are only located, not parsed (the bulk of the history).
-    await readJsonLines(file('blocks'), (value) => this.ledger.loadBlock(asBlock(value)), {uncommitted: tail('blocks', asBlock)})
+    await readJsonLines(this.files, file('blocks'), (value) => this.ledger.loadBlock(asBlock(value)), {uncommitted: tail('blocks', asBlock)})
     if (!this.ledger.head) throw corrupt(file('blocks'), 1, 'no genesis block')
-    await readJsonLines(file('jobs'), (value, at) => {
+    await readJsonLines(this.files, file('jobs'), (value, at) => {
       const job = asJob(value)
       this.jobs.put(job)
       this.jobs.written(job, at)
     }, {uncommitted: tail('jobs', asJob)})
-    await readJsonLines(file('receipts'), (value, at) => {
+    await readJsonLines(this.files, file('receipts'), (value, at) => {
       const receipt = asReceipt(value)
       this.receipts.add(receipt, this.getMiner(receipt.provider)?.principal)
       this.receipts.written(receipt, at)
     }, {uncommitted: tail('receipts', asReceipt)})
-    await readJsonLines(file('transactions'), (value, at) => {
+    await readJsonLines(this.files, file('transactions'), (value, at) => {
       this.ledger.appendTransaction(asTransaction(value))
       this.ledger.located(at)
     }, {uncommitted: tail('transactions', asTransaction), unparsedLines: this.ledger.sealedCount, onUnparsed: (at) => this.ledger.appendSealed(at)})
@@ -344,8 +462,8 @@ export class LowdbStore implements Store {
   }
 }
 
-async function openAppenders(dir: string): Promise<Record<History, JsonLinesAppender>> {
-  const entries = await Promise.all(HISTORY.map(async (name) => [name, await JsonLinesAppender.open(path.join(dir, STORE_FILES[name]))] as const))
+async function openAppenders(files: FileLayer, dir: string): Promise<Record<History, JsonLinesAppender>> {
+  const entries = await Promise.all(HISTORY.map(async (name) => [name, await JsonLinesAppender.open(files, path.join(dir, STORE_FILES[name]))] as const))
   return Object.fromEntries(entries) as Record<History, JsonLinesAppender>
 }
 

@@ -3,7 +3,7 @@
 import {JOB_STATUSES} from '../../protocol/job-states.js'
 import {TRANSACTION_TYPES, type Block, type Transaction} from '../../protocol/ledger.js'
 import {isSignatureObject} from '../../protocol/signature.js'
-import type {JobRecord, ReceiptRecord} from './records.js'
+import type {JobRecord, MinerRecord, ReceiptRecord} from './records.js'
 
 type Shape = Record<string, 'string' | 'number' | 'object'>
 
@@ -24,6 +24,12 @@ export function asJob(value: unknown): JobRecord {
   })
   if (!(JOB_STATUSES as readonly unknown[]).includes(record.status)) throw new Error(`job record with unknown status ${String(record.status)}`)
   return record as unknown as JobRecord
+}
+
+export function asMiner(value: unknown): MinerRecord {
+  const record = check(value, 'miner', {miner_id: 'string', principal: 'string', capabilities: 'object', registered_at: 'string', last_seen: 'string'})
+  if (!Array.isArray(record.capabilities)) throw new Error('miner record without a valid capabilities list')
+  return record as unknown as MinerRecord
 }
 
 export function asReceipt(value: unknown): ReceiptRecord {

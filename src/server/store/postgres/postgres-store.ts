@@ -433,6 +433,11 @@ export class PostgresStore implements AsyncStore {
     return this.events.subscribe(listener)
   }
 
+  /** PostgreSQL answers every write itself: a failed write is that request's error, not a state kept here. */
+  writeFailure(): string | undefined {
+    return undefined
+  }
+
   async close(): Promise<void> {
     clearInterval(this.touchTimer)
     await this.flushTouches()

@@ -1,0 +1,90 @@
+// One writer per data directory (the lock in src/server/data-dir-lock.ts). A second `aitbc serve` or
+// `serve init` on a directory in use refuses at once, naming the directory and the holder's pid, and
+// writes nothing; a holder killed with SIGKILL leaves no lock behind; reading the files of a running
+// coordinator (`aitbc receipts verify DIR/receipts.jsonl`) still works.
+import assert from 'node:assert/strict'
+import {mkdtemp, readFile, readdir, rm} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
+import {after, before, it} from 'node:test'
+
+import {requestJson} from '../helpers/server.js'
+import {assertBuilt, spawnCli, startServe} from '../server/serve-process.js'
+
+let root: string
+before(async () => {
+  assertBuilt()
+  root = await mkdtemp(path.join(tmpdir(), 'aitbc-one-writer-'))
+})
+after(() => root && rm(root, {recursive: true, force: true}))
+
+async function snapshot(dir: string): Promise<Map<string, string>> {
+  const names = (await readdir(dir)).sort()
+  return new Map(await Promise.all(names.map(async (name) => [name, (await readFile(path.join(dir, name))).toString('base64')] as const)))
+}
+
+async function initialised(name: string): Promise<{dir: string; keys: Record<string, string>}> {
+  const dir = path.join(root, name)
+  const init = spawnCli(['serve', 'init', '--data-dir', dir, '--json'])
+  assert.equal(await init.exited, 0, init.stderr())
+  return {dir, keys: JSON.parse(init.stdout()) as Record<string, string>}
+}
+
+it('a second serve (and serve init) on a directory in use refuses at once, names the holder, writes nothing', async () => {
+  const {dir, keys} = await initialised('busy')
+  // No block sealing while the directory is compared: only the refused processes could change it.
+  const first = await startServe(['--data-dir', dir, '--port', '0', '--block-interval', '3600'])
+  try {
+    const submitted = await requestJson<{job_id: string}>(first.url, '/v1/jobs', {key: keys.client_key, body: {prompt: 'held'}})
+    assert.equal(submitted.status, 201)
+    const before = await snapshot(dir)
+    for (const args of [['serve', '--data-dir', dir, '--port', '0'], ['serve', 'init', '--data-dir', dir]]) {
+      const second = spawnCli(args, 30_000)
+      const code = await second.exited
+      assert.notEqual(code, 0, `${args.join(' ')} started: ${second.stdout()}`)
+      assert.doesNotMatch(second.stdout(), /listening/)
+      assert.match(second.stderr(), new RegExp(`${dir.replaceAll(/[.*+?^${}()|[\]\\/]/g, '\\$&')} is in use by process ${first.pid}\\b`))
+    }
+    assert.deepEqual(await snapshot(dir), before, 'the refused processes changed the data directory')
+    // The first goes on as if nothing happened.
+    assert.equal((await requestJson(first.url, `/v1/jobs/${submitted.body.job_id}`, {key: keys.client_key})).status, 200)
+  } finally {
+    first.signal('SIGTERM')
+    await first.exited
+  }
+})
+
+it('a coordinator killed with SIGKILL leaves no lock: the next start on its directory succeeds at once', async () => {
+  const {dir, keys} = await initialised('killed')
+  const first = await startServe(['--data-dir', dir, '--port', '0'])
+  const submitted = await requestJson<{job_id: string}>(first.url, '/v1/jobs', {key: keys.client_key, body: {prompt: 'before the kill'}})
+  assert.equal(submitted.status, 201)
+  first.signal('SIGKILL')
+  await first.exited
+  const second = await startServe(['--data-dir', dir, '--port', '0'])
+  try {
+    const job = await requestJson<{prompt: string}>(second.url, `/v1/jobs/${submitted.body.job_id}`, {key: keys.client_key})
+    assert.equal(job.body.prompt, 'before the kill')
+  } finally {
+    second.signal('SIGTERM')
+    await second.exited
+  }
+})
+
+it('the files of a running coordinator can still be read: receipts verify on its receipts.jsonl', async () => {
+  const {dir, keys} = await initialised('read-while-running')
+  const serve = await startServe(['--data-dir', dir, '--port', '0'])
+  try {
+    const call = (pathname: string, key: string, body?: unknown) => requestJson<Record<string, string>>(serve.url, pathname, {key, body})
+    await call('/v1/miners/register', keys.miner_key, {miner_id: 'rig', capabilities: ['llama3.2']})
+    const job = (await call('/v1/jobs', keys.client_key, {prompt: 'p'})).body
+    await call(`/v1/jobs/${job.job_id}/claim`, keys.miner_key, {miner_id: 'rig'})
+    assert.equal((await call(`/v1/jobs/${job.job_id}/complete`, keys.miner_key, {miner_id: 'rig', result: 'r'})).status, 200)
+    const verify = spawnCli(['receipts', 'verify', path.join(dir, 'receipts.jsonl'), '--key', keys.public_key], 30_000)
+    assert.equal(await verify.exited, 0, verify.stdout() + verify.stderr())
+    assert.match(verify.stdout(), /\bok\b/)
+  } finally {
+    serve.signal('SIGTERM')
+    await serve.exited
+  }
+})

@@ -1,0 +1,124 @@
+// What the store asks of the disk: a commit syncs the commit log and the files it appended to before
+// it resolves, commits made together share those syncs, `--fsync off` skips them; miner registrations
+// append to miners.jsonl instead of rewriting coordinator.json; a store whose miners are still in
+// coordinator.json (made before miners.jsonl) opens and moves them out.
+import assert from 'node:assert/strict'
+import {mkdir, mkdtemp, readFile, rm, stat, unlink, writeFile} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
+import {after, before, it} from 'node:test'
+
+import {Ed25519Signer} from '../../src/protocol/ed25519.js'
+import {Ledger} from '../../src/server/ledger/ledger.js'
+import {LowdbStore, STORE_FILES} from '../../src/server/store/lowdb-store.js'
+import type {JobRecord, MinerRecord} from '../../src/server/store/records.js'
+import {CrashFiles} from '../reliability/crash-files.js'
+
+const DIR = '/mem/data'
+const signer = new Ed25519Signer(new Uint8Array(32).fill(3))
+const META = {format: 1, created_at: '2026-01-01T00:00:00.000Z', signing_key_id: signer.keyId} as const
+const withGenesis = (store: LowdbStore) => new Ledger(store, signer).sealGenesis(new Date(META.created_at))
+const job = (id: string): JobRecord => ({
+  job_id: id, status: 'pending', prompt: `prompt of ${id}`, model: 'm', params: {max_tokens: 1, temperature: 0, top_p: 1}, client: 'c', attempts: 0, created_at: META.created_at,
+})
+const miner = (id: string, lastSeen = META.created_at): MinerRecord => ({miner_id: id, capabilities: ['m'], principal: 'miner', registered_at: META.created_at, last_seen: lastSeen})
+
+let root: string
+before(async () => {
+  root = await mkdtemp(path.join(tmpdir(), 'aitbc-durability-'))
+})
+after(() => root && rm(root, {recursive: true, force: true}))
+
+async function memoryStore(honourSync = true): Promise<{store: LowdbStore; files: CrashFiles}> {
+  const files = new CrashFiles(new Map(), honourSync)
+  const store = await LowdbStore.create(DIR, META, {files})
+  withGenesis(store)
+  await store.commit()
+  return {store, files}
+}
+
+it('a commit resolves only after the commit log and the appended file are synced; commits made together share one sync each', async () => {
+  const {store, files} = await memoryStore()
+  const from = files.ops.length
+  const commits = Array.from({length: 50}, (_, i) => {
+    store.putJob(job(`job-${i}`))
+    return store.commit()
+  })
+  await Promise.all(commits)
+  const ops = files.ops.slice(from).map((op) => `${op.kind} ${path.basename(op.file)}`)
+  assert.deepEqual(ops.filter((op) => op.startsWith('sync')), [`sync ${STORE_FILES.commits}`, `sync ${STORE_FILES.jobs}`])
+  // The begin line is on disk before the bytes it announces; done follows them.
+  assert.deepEqual(ops, [`append ${STORE_FILES.commits}`, `sync ${STORE_FILES.commits}`, `append ${STORE_FILES.jobs}`, `sync ${STORE_FILES.jobs}`, `append ${STORE_FILES.commits}`])
+  await store.close()
+})
+
+it('with --fsync off (syncs skipped) the same commits sync nothing', async () => {
+  const {store, files} = await memoryStore(false)
+  store.putJob(job('a'))
+  await store.commit()
+  assert.equal(files.ops.filter((op) => op.kind === 'sync' || op.kind === 'syncDir').length, 0)
+  await store.close()
+})
+
+it('a miner registration appends one line to miners.jsonl and leaves coordinator.json alone', async () => {
+  const {store, files} = await memoryStore()
+  for (let i = 0; i < 20; i++) store.putMiner(miner(`rig-${i}`))
+  await store.commit()
+  const from = files.ops.length
+  store.putMiner(miner('one-more'))
+  await store.commit()
+  const touched = new Set(files.ops.slice(from).map((op) => path.basename(op.file)))
+  assert.deepEqual([...touched].sort(), [STORE_FILES.commits, STORE_FILES.miners].sort())
+  // Liveness rides along at close.
+  store.touchMiner('rig-3', '2026-02-02T00:00:00.000Z')
+  await store.close()
+  const image = files.crashImage('lost')
+  const again = await LowdbStore.open(DIR, {files: new CrashFiles(image)})
+  assert.equal([...again.miners()].length, 21)
+  assert.equal(again.getMiner('rig-3')?.last_seen, '2026-02-02T00:00:00.000Z')
+  assert.deepEqual(JSON.parse(image.get(path.join(DIR, STORE_FILES.doc))!.toString()).miners, [])
+  await again.close()
+})
+
+it('a store made before miners.jsonl (miners in coordinator.json) opens, and its miners move to miners.jsonl', async () => {
+  const dir = path.join(root, 'old-format')
+  await mkdir(dir)
+  const store = await LowdbStore.create(dir, META)
+  withGenesis(store)
+  store.putJob(job('kept'))
+  await store.close()
+  // What the store wrote before this change: no miners.jsonl, commit log lines without it, miners in the document.
+  await unlink(path.join(dir, STORE_FILES.miners))
+  const log = (await readFile(path.join(dir, STORE_FILES.commits), 'utf8')).replaceAll(`"${STORE_FILES.miners}":0,`, '')
+  assert.doesNotMatch(log, /miners/)
+  await writeFile(path.join(dir, STORE_FILES.commits), log)
+  const doc = JSON.parse(await readFile(path.join(dir, STORE_FILES.doc), 'utf8'))
+  doc.miners = [miner('old-rig'), miner('other-rig')]
+  await writeFile(path.join(dir, STORE_FILES.doc), JSON.stringify(doc, null, 2))
+
+  const opened = await LowdbStore.open(dir)
+  assert.deepEqual([...opened.miners()].map((m) => m.miner_id), ['old-rig', 'other-rig'])
+  assert.equal(opened.getJob('kept')?.prompt, 'prompt of kept')
+  opened.putMiner(miner('new-rig'))
+  await opened.close()
+  assert.deepEqual(JSON.parse(await readFile(path.join(dir, STORE_FILES.doc), 'utf8')).miners, [])
+  assert.equal((await readFile(path.join(dir, STORE_FILES.miners), 'utf8')).trim().split('\n').length, 3)
+  const reopened = await LowdbStore.open(dir)
+  assert.deepEqual([...reopened.miners()].map((m) => m.miner_id), ['old-rig', 'other-rig', 'new-rig'])
+  await reopened.close()
+  assert.equal((await stat(path.join(dir, STORE_FILES.miners))).mode & 0o777, 0o600)
+})
+
+it('pending and running jobs are read back from disk: memory keeps where they are, not their prompts', async () => {
+  const {store, files} = await memoryStore()
+  store.putJob(job('queued'))
+  store.putJob({...job('busy'), status: 'running'})
+  await store.commit()
+  // Change the bytes under the store (same length): a job kept in memory would not show it.
+  const jobsFile = files.crashImage('kept').get(path.join(DIR, STORE_FILES.jobs))!
+  for (const id of ['queued', 'busy']) jobsFile.write('PROMPT', jobsFile.indexOf(`prompt of ${id}`))
+  assert.equal(store.getJob('queued')?.prompt, 'PROMPT of queued')
+  assert.equal(store.oldestPendingJob(['m'])?.prompt, 'PROMPT of queued')
+  assert.deepEqual(store.runningJobs().map((running) => running.prompt), ['PROMPT of busy'])
+  await store.close()
+})
