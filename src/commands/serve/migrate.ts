@@ -12,7 +12,7 @@ export default class ServeMigrate extends AitbcCommand<typeof ServeMigrate> {
   static description = [
     'Copies every API key, miner, job, receipt, ledger transaction and block of --from-data-dir into the empty database --database names, verbatim and in one transaction: a failure leaves the database empty. The data directory is only read.',
     'The data directory\'s signing key stays the coordinator\'s key: run the replicas with "aitbc serve --database URL --key-file DIR/signing-key.pem" (or --data-dir DIR). Old receipts and blocks keep verifying against the same pinned key, and the ledger goes on from the next seq and height.',
-    'Stop the embedded coordinator first. A database that already holds coordinator records is refused and left as it is. With --json: database, from_data_dir, key_id and the counts copied.',
+    'A data directory a coordinator is still running on is refused: stop it first. A database that already holds coordinator records is refused and left as it is. With --json: database, from_data_dir, key_id and the counts copied.',
   ].join('\n\n')
   static examples = ['<%= config.bin %> serve migrate --from-data-dir ~/.local/share/aitbc --database postgres://aitbc@db.internal/aitbc']
   static flags = {

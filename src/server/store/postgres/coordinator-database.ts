@@ -10,6 +10,7 @@ import type {Ed25519Signer} from '../../../protocol/ed25519.js'
 import {sealBlock} from '../../../protocol/ledger.js'
 import {toHex} from '../../../protocol/encoding.js'
 import {generateApiKey, hashApiKey} from '../../auth/api-keys.js'
+import {lockDataDir} from '../../data-dir-lock.js'
 import {openDataDir} from '../../data-dir.js'
 import {createSigningKey, loadSigningKey, SIGNING_KEY_FILE, signerFromPem} from '../../signing-key.js'
 import type {Leadership} from '../async-store.js'
@@ -147,6 +148,16 @@ export interface MigrateResult {
  * `serve` opens it and left unchanged.
  */
 export async function migrateDataDir(dataDir: string, options: PostgresStoreOptions): Promise<MigrateResult> {
+  // A coordinator still running on the directory would go on writing what the copy leaves behind.
+  const lock = await lockDataDir(dataDir)
+  try {
+    return await copyDataDir(dataDir, options)
+  } finally {
+    await lock.release()
+  }
+}
+
+async function copyDataDir(dataDir: string, options: PostgresStoreOptions): Promise<MigrateResult> {
   const {store: source, signer} = await openDataDir(dataDir)
   try {
     const target = await PostgresStore.create(options, source.meta).catch((error: Error) => {
