@@ -1,14 +1,18 @@
 // `npm run bench`: every figure of the performance table, each against its baseline measured in the same
-// run, printed as one table and written to bench/results/latest.json. `--quick` runs everything with
-// tiny sizes (CI runs it so the benchmarks keep working; its figures mean little).
+// run, printed as one table (with the fsync setting of the coordinator each server row ran) and added
+// to the runs in bench/results/latest.json; a full run to that file also regenerates the README's
+// Performance table. `--quick` runs everything with tiny sizes (CI runs it so the benchmarks keep
+// working; its figures mean little).
 //
 //   npm run build && npm run bench [-- --quick] [-- --out FILE]
 import {existsSync} from 'node:fs'
-import {mkdir, mkdtemp, rm, writeFile} from 'node:fs/promises'
+import {mkdtemp, rm} from 'node:fs/promises'
 import {cpus, loadavg, tmpdir} from 'node:os'
 import path from 'node:path'
 
 import {coldStart} from './cold-start.js'
+import {updateReadme, RESULTS as DEFAULT_RESULTS} from './readme-table.js'
+import {appendRun} from './lib/results.js'
 import {createDataDir} from './lib/servers.js'
 import {row, renderTable, type Row} from './lib/table.js'
 import {serveStartup} from './serve-startup.js'
@@ -59,7 +63,7 @@ const QUICK: Sizes = {
 
 const ROOT = path.resolve(import.meta.dirname, '..')
 const outAt = process.argv.indexOf('--out')
-const RESULTS = outAt === -1 ? path.join(ROOT, 'bench', 'results', 'latest.json') : path.resolve(process.argv[outAt + 1])
+const RESULTS = outAt === -1 ? DEFAULT_RESULTS : path.resolve(process.argv[outAt + 1])
 
 const quick = process.argv.includes('--quick')
 const sizes = quick ? QUICK : FULL
@@ -70,6 +74,7 @@ if (!existsSync(path.join(ROOT, 'dist', 'commands'))) {
   process.exit(1)
 }
 
+const loadAverageAtStart = loadavg()
 const work = await mkdtemp(path.join(tmpdir(), 'aitbc-bench-'))
 let rows: Row[]
 let figures: {throughput: ThroughputFigures; verify: {throughput: VerifyThroughput; memory: VerifyMemory}; streaming: StreamingFigures}
@@ -96,7 +101,9 @@ try {
   const streamed = await streaming(empty, work, sizes.streaming)
   const storage = await storageRows(path.join(work, 'storage'), sizes.storage, progress)
   figures = {throughput, verify, streaming: streamed.figures}
-  rows = [...cold, ...throughputRows(throughput, sizes.throughput, sizes.finishedJobs), ...startup, ...storage, ...verifyRows(verify), ...streamed.rows]
+  // Coordinators run on the default, fsync on, unless a row says otherwise.
+  const serverRows = [...throughputRows(throughput, sizes.throughput, sizes.finishedJobs), ...startup, ...storage, ...streamed.rows].map((r) => ({fsync: 'on' as const, ...r}))
+  rows = [...cold, ...serverRows, ...verifyRows(verify)]
 } finally {
   await rm(work, {recursive: true, force: true})
 }
@@ -104,10 +111,14 @@ try {
 console.log(renderTable(rows))
 const missed = rows.filter((r) => !r.ok)
 console.log(missed.length ? `\n${missed.length} of ${rows.length} rows miss their target.` : `\nAll ${rows.length} rows meet their target.`)
-const machine = {node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model, loadAverage: loadavg()}
-await mkdir(path.dirname(RESULTS), {recursive: true})
-await writeFile(RESULTS, `${JSON.stringify({date: new Date().toISOString(), quick, sizes, machine, rows, figures}, null, 2)}\n`)
-progress(`wrote ${path.relative(ROOT, RESULTS)}`)
+const machine = {node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model, loadAverage: loadavg(), loadAverageAtStart}
+console.log(`load average (1, 5, 15 min): ${loadAverageAtStart.map((l) => l.toFixed(2)).join(', ')} at the start, ${machine.loadAverage.map((l) => l.toFixed(2)).join(', ')} at the end`)
+const {runs} = await appendRun(RESULTS, {date: new Date().toISOString(), quick, sizes, machine, rows, figures})
+progress(`added the run to ${path.relative(ROOT, RESULTS)} (${runs.length} runs)`)
+if (!quick && RESULTS === DEFAULT_RESULTS) {
+  await updateReadme()
+  progress('regenerated the Performance table of README.md')
+}
 
 /** The rows of the verification engineer's benchmark (bench/verify-receipts.ts). */
 function verifyRows({throughput, memory}: {throughput: VerifyThroughput; memory: VerifyMemory}): Row[] {

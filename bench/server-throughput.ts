@@ -89,7 +89,8 @@ export function throughputRows(figures: ThroughputFigures, sizes: ThroughputSize
   return [
     row(
       {
-        figure: `POST /v1/jobs, ${load}, fsync on`,
+        figure: `POST /v1/jobs, ${load}`,
+        fsync: 'on',
         value: post.empty.perSec,
         unit: 'req/s',
         baseline: bareBaseline,
@@ -100,7 +101,8 @@ export function throughputRows(figures: ThroughputFigures, sizes: ThroughputSize
     ),
     row(
       {
-        figure: `full lifecycle, ${crowd}, fsync on`,
+        figure: `full lifecycle, ${crowd}`,
+        fsync: 'on',
         value: lifecycle.empty.jobsPerSec,
         unit: 'jobs/s',
         baseline: bareBaseline,
@@ -111,7 +113,8 @@ export function throughputRows(figures: ThroughputFigures, sizes: ThroughputSize
     ),
     row(
       {
-        figure: `POST /v1/jobs, ${load}, --fsync off`,
+        figure: `POST /v1/jobs, ${load}`,
+        fsync: 'off',
         value: post.fsyncOff.perSec,
         unit: 'req/s',
         baseline: bareBaseline,
@@ -122,7 +125,8 @@ export function throughputRows(figures: ThroughputFigures, sizes: ThroughputSize
     ),
     row(
       {
-        figure: `full lifecycle, ${crowd}, --fsync off`,
+        figure: `full lifecycle, ${crowd}`,
+        fsync: 'off',
         value: lifecycle.fsyncOff.jobsPerSec,
         unit: 'jobs/s',
         baseline: bareBaseline,

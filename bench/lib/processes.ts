@@ -3,17 +3,26 @@ import {type ChildProcess, spawn} from 'node:child_process'
 import {readFileSync} from 'node:fs'
 import {createInterface} from 'node:readline'
 
-/** Wall-clock milliseconds from spawn to exit; throws if the command fails. */
-export function timeCommand(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+/**
+ * Wall-clock milliseconds from spawn to exit, and from the last byte on stdout to the exit (0 when the
+ * command printed nothing); throws if the command fails.
+ */
+export function timeCommand(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ms: number; lagMs: number}> {
   const started = process.hrtime.bigint()
-  const child = spawn(command, args, {stdio: ['ignore', 'ignore', 'pipe'], env})
+  const child = spawn(command, args, {stdio: ['ignore', 'pipe', 'pipe'], env})
   let stderr = ''
+  let lastOutput: bigint | undefined
+  let exited: bigint | undefined
+  child.stdout.on('data', () => (lastOutput = process.hrtime.bigint()))
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
+  // 'exit' is the process ending; 'close' waits for its pipes as well, which the exit already closed.
+  child.on('exit', () => (exited = process.hrtime.bigint()))
   return new Promise((resolve, reject) => {
     child.on('error', reject)
     child.on('close', (code) => {
+      const end = exited ?? process.hrtime.bigint()
       if (code !== 0) reject(new Error(`${command} ${args.join(' ')} exited ${code}: ${stderr.trim()}`))
-      else resolve(Number(process.hrtime.bigint() - started) / 1e6)
+      else resolve({ms: Number(end - started) / 1e6, lagMs: lastOutput === undefined ? 0 : Math.max(0, Number(end - lastOutput) / 1e6)})
     })
   })
 }

@@ -13,6 +13,10 @@ export interface Row {
   ok: boolean
   /** Further figures: latency percentiles, memory, sizes. */
   detail?: string
+  /** Whether the coordinator under test fsyncs acknowledged writes; absent where no coordinator writes. */
+  fsync?: 'on' | 'off'
+  /** Network commands: milliseconds from the last byte of output to the exit. */
+  exitLagMs?: number
 }
 
 /** `meets` decides the row from its ratio (and its value, for absolute targets). */
@@ -28,13 +32,14 @@ export function formatNumber(value: number): string {
 }
 
 export function renderTable(rows: readonly Row[]): string {
-  const header = ['figure', 'measured', 'baseline', 'ratio', 'target', 'ok', 'detail']
+  const header = ['figure', 'measured', 'baseline', 'ratio', 'target', 'fsync', 'ok', 'detail']
   const cells = rows.map((r) => [
     r.figure,
     `${formatNumber(r.value)} ${r.unit}`,
     `${r.baseline.name}: ${formatNumber(r.baseline.value)} ${r.baseline.unit}`,
     r.ratio.toFixed(2),
     r.target,
+    r.fsync ?? '-',
     r.ok ? 'yes' : 'NO',
     r.detail ?? '',
   ])

@@ -1,7 +1,7 @@
 // How jobs look to people: the list table, the key/value view, one-line states, and result text.
 import type {Job} from '../client/client.js'
 import {inert} from './inert-text.js'
-import {age, fields} from './render.js'
+import {age, fields, groupDigits} from './render.js'
 
 export const JOB_TABLE_HEAD = ['ID', 'STATUS', 'MODEL', 'AGE', 'MINER']
 
@@ -17,7 +17,7 @@ export function preview(text: string | undefined): string | undefined {
   // Code points, not UTF-16 units: an emoji is one character and is never cut in half.
   const flat = [...text.replace(/\s+/g, ' ').trim()]
   const cut = flat.length > PREVIEW_CHARS ? `${flat.slice(0, PREVIEW_CHARS - 1).join('')}…` : flat.join('')
-  return `${cut}  (${[...text].length.toLocaleString('en-US')} chars)`
+  return `${cut}  (${groupDigits([...text].length)} chars)`
 }
 
 export function jobFields(job: Job): string {

@@ -1,4 +1,6 @@
-// The package version, for /health. package.json sits two levels up from both src/server and dist/server.
+// The package version, for /health.
 import {readFileSync} from 'node:fs'
 
-export const PACKAGE_VERSION: string = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {version: string}).version
+import {packageFile} from './package-root.js'
+
+export const PACKAGE_VERSION: string = (JSON.parse(readFileSync(packageFile('package.json'), 'utf8')) as {version: string}).version

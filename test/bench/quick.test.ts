@@ -13,8 +13,10 @@ const ROOT = path.resolve(import.meta.dirname, '..', '..')
 /** The rows of the table, in order, by the start of their figure. */
 const ROWS = [
   'cold start: aitbc --version',
+  'cold start: aitbc --help',
   'cold start: aitbc jobs list --help',
   'cold start: aitbc receipts verify FILE --key K',
+  'cold start: aitbc jobs get ID',
   'cold start: aitbc explorer stats',
   'POST /v1/jobs',
   'full lifecycle',
@@ -42,7 +44,10 @@ it('npm run bench -- --quick produces every row of the table', {timeout: 240_000
   const bench = await runProcess(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--quick', '--out', out], {cwd: ROOT, timeoutMs: 230_000, name: 'npm run bench -- --quick'})
   assert.equal(bench.code, 0, bench.output)
   const {stdout} = bench
-  const results = JSON.parse(await readFile(out, 'utf8')) as {quick: boolean; rows: {figure: string; value: number; baseline: {value: number}; ratio: number; ok: boolean}[]}
+  type Row = {figure: string; value: number; baseline: {value: number}; ratio: number; ok: boolean; fsync?: string; exitLagMs?: number}
+  const {runs} = JSON.parse(await readFile(out, 'utf8')) as {runs: {quick: boolean; rows: Row[]}[]}
+  assert.equal(runs.length, 1, 'a new results file holds this run')
+  const [results] = runs
   assert.equal(results.quick, true)
   assert.deepEqual(
     results.rows.map((row) => ROWS.find((start) => row.figure.startsWith(start))),
@@ -53,5 +58,12 @@ it('npm run bench -- --quick produces every row of the table', {timeout: 240_000
     for (const value of [row.value, row.baseline.value, row.ratio]) assert.ok(Number.isFinite(value) && value > 0, `${row.figure}: ${value}`)
     assert.equal(typeof row.ok, 'boolean')
     assert.ok(stdout.includes(row.figure), `the printed table has ${row.figure}`)
+    // The server rows say whether the coordinator fsynced; the network commands how long they stayed after printing.
+    const server = /^(POST|full lifecycle|aitbc serve)/.test(row.figure)
+    assert.equal(row.fsync === 'on' || row.fsync === 'off', server, `${row.figure}: fsync ${row.fsync}`)
+    const network = /^cold start: aitbc (jobs get|explorer stats)/.test(row.figure)
+    assert.equal(Number.isFinite(row.exitLagMs), network, `${row.figure}: exit lag ${row.exitLagMs}`)
   }
+  assert.match(stdout, /^\| figure .*\| fsync \| ok +\|/m)
+  assert.match(stdout, /^load average \(1, 5, 15 min\): /m)
 })

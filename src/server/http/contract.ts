@@ -5,10 +5,11 @@ import {readFileSync} from 'node:fs'
 
 import {parse} from 'yaml'
 
+import {packageFile} from '../package-root.js'
 import {ROLES, type Role} from '../store/records.js'
 
-/** The contract beside the package: `src/server/http` and `dist/server/http` are both three levels down. */
-export const CONTRACT_FILE = new URL('../../../openapi/aitbc.yaml', import.meta.url)
+/** The contract shipped with the package. */
+export const CONTRACT_FILE = packageFile('openapi/aitbc.yaml')
 
 export type JsonSchema = Record<string, unknown>
 export type ParameterLocation = 'path' | 'query' | 'header'

@@ -1,0 +1,50 @@
+// `npm run build`: the CLI as a few ES modules instead of some 300 files. Loading modules was most of a
+// cold start (a profile of `aitbc receipts verify` spent more time resolving, reading and compiling
+// @oclif/core's CommonJS files than running the command); one bundle with code splitting keeps a
+// command's own code (the server for `serve`, the prompts for `login`) out of the others' start.
+//
+// dist/execute.js is what bin/run.js starts (oclif's execute); dist/commands/**.js are the commands
+// where oclif's manifest finds them; dist/chunks/ holds the code they share, @oclif/core included, so
+// the runner and the commands use one copy of it. The plugins in package.json (help, autocomplete,
+// not-found) stay packages, loaded only when used.
+import {readdirSync} from 'node:fs'
+import path from 'node:path'
+
+import {build} from 'esbuild'
+
+const ROOT = path.resolve(import.meta.dirname, '..')
+const SRC = path.join(ROOT, 'src')
+
+const commands = readdirSync(path.join(SRC, 'commands'), {recursive: true, encoding: 'utf8'})
+  .filter((file) => file.endsWith('.ts'))
+  .map((file) => ({in: path.join(SRC, 'commands', file), out: path.join('commands', file.replace(/\.ts$/, ''))}))
+
+await build({
+  entryPoints: [{in: path.join(SRC, 'cli', 'execute.ts'), out: 'execute'}, ...commands],
+  outdir: path.join(ROOT, 'dist'),
+  chunkNames: 'chunks/[name]-[hash]',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  tsconfig: path.join(ROOT, 'tsconfig.json'),
+  // Names as written: messages and oclif read class names.
+  keepNames: true,
+  external: [
+    // Found by path at run time: pg's optional native binding, the /docs page's files.
+    'pg',
+    'swagger-ui-dist',
+    // oclif's development mode (bin/dev.js) only; not dependencies.
+    'typescript',
+    'ts-node',
+    'tsx',
+  ],
+  // @oclif/core's check of package.json's `engines` looks for the package beside its own file, which a
+  // bundle does not have: it loaded semver (some 5 ms of every start) and then gave up. npm checks
+  // `engines` at install.
+  define: {'process.env.OCLIF_DISABLE_ENGINE_WARNING': '"1"'},
+  // CommonJS packages inside an ES module still call require() for Node's own modules.
+  banner: {js: "import {createRequire as __aitbcCreateRequire} from 'node:module';\nconst require = __aitbcCreateRequire(import.meta.url);"},
+  logLevel: 'warning',
+})
