@@ -158,8 +158,10 @@ export class IO {
 
 async function oraSpinner(text: string, stream: Writable): Promise<Spinner> {
   const {default: ora} = await import('ora')
-  // Spinner texts may carry a coordinator's words (a job's state, its error): shown inert.
-  const spinner = ora({text: inert(text), stream: stream as NodeJS.WritableStream, color: 'cyan', isEnabled: true}).start()
+  // Spinner texts may carry a coordinator's words (a job's state, its error): shown inert. The terminal
+  // keeps its mode (no discardStdin): ora's raw mode swallowed Ctrl-C, Ctrl-\, Ctrl-Z and Ctrl-D while
+  // nothing read stdin. ora shows the cursor again when a signal ends the process.
+  const spinner = ora({text: inert(text), stream: stream as NodeJS.WritableStream, color: 'cyan', isEnabled: true, discardStdin: false}).start()
   const shown = (next: string | undefined) => (next === undefined ? undefined : inert(next))
   return {
     update: (next) => void (spinner.text = inert(next)),
