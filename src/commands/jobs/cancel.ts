@@ -1,8 +1,9 @@
-import {Args, Flags} from '@oclif/core'
+import {Flags} from '@oclif/core'
 
 import {ApiCommand} from '../../cli/api-command.js'
 import {confirmed} from '../../cli/confirm.js'
 import {abortedError} from '../../cli/errors.js'
+import {idArg} from '../../cli/id-args.js'
 import {cancelJob} from '../../client/calls.js'
 
 export default class JobsCancel extends ApiCommand<typeof JobsCancel> {
@@ -20,7 +21,7 @@ Exit 5 if the job has already ended, 3 if there is no such job.`
   ]
 
   static args = {
-    job_id: Args.string({description: 'The job to cancel.', required: true}),
+    job_id: idArg('job id', 'The job to cancel.'),
   }
 
   static flags = {

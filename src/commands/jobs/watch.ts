@@ -1,10 +1,9 @@
-import {Args} from '@oclif/core'
-
 import {ApiCommand} from '../../cli/api-command.js'
 import {DEFAULT_UNREACHABLE_TIMEOUT_SECONDS, followJob} from '../../cli/job-follower.js'
 import {jobUnsuccessfulError} from '../../cli/job-outcome.js'
 import {jobState} from '../../cli/job-render.js'
 import {timeoutFlag, unreachableTimeoutFlag} from '../../cli/number-flags.js'
+import {idArg} from '../../cli/id-args.js'
 
 export default class JobsWatch extends ApiCommand<typeof JobsWatch> {
   static summary = 'Follow a job until it ends.'
@@ -21,7 +20,7 @@ The exit code tells how it ended: 0 completed, 7 failed or cancelled, 8 when --t
   static jsonLines = true
 
   static args = {
-    job_id: Args.string({description: 'The job to follow.', required: true}),
+    job_id: idArg('job id', 'The job to follow.'),
   }
 
   static flags = {

@@ -46,6 +46,7 @@ export class Operations {
     if (this.defined.has(operationId)) throw new Error(`operation ${operationId} is defined twice`)
     this.defined.add(operationId)
     const validate = this.validator.compile(op)
+    // strict: `/v1/jobs/` (an empty job id spelled into a path) is not `/v1/jobs`, the job list.
     router.register(routerPath(op.path), [op.method], async (ctx: Context) => {
       const principal = this.authorize(op, ctx.get('x-api-key') || undefined, ctx.ip)
       if (op.largeAnswer && this.answers?.full) throw this.answers.refusal()
@@ -67,7 +68,7 @@ export class Operations {
       ctx.type = 'application/json'
       // Serialised here so that `null` (no job available) is sent as JSON, not as an empty 204.
       ctx.body = JSON.stringify(reply.body)
-    })
+    }, {strict: true})
   }
 
   /** Throws if the contract has operations no router defined: the server implements all of it. */

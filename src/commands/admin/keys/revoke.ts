@@ -1,8 +1,9 @@
-import {Args, Flags} from '@oclif/core'
+import {Flags} from '@oclif/core'
 
 import {ApiCommand} from '../../../cli/api-command.js'
 import {confirmed} from '../../../cli/confirm.js'
 import {abortedError} from '../../../cli/errors.js'
+import {idArg} from '../../../cli/id-args.js'
 import {revokeApiKey} from '../../../client/calls.js'
 
 export default class AdminKeysRevoke extends ApiCommand<typeof AdminKeysRevoke> {
@@ -13,7 +14,7 @@ Exit 3 if there is no key with that name.`
   static examples = ['<%= config.bin %> admin keys revoke alice', '<%= config.bin %> admin keys revoke alice --yes --json']
 
   static args = {
-    name: Args.string({description: 'Name of the key to revoke.', required: true}),
+    name: idArg('key name', 'Name of the key to revoke.'),
   }
 
   static flags = {
