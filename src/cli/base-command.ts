@@ -117,7 +117,9 @@ export abstract class AitbcCommand<T extends typeof Command> extends Command {
   }
 
   private printFailure(failure: Failure): void {
-    this.io.stderr.write(`${this.io.paint('Error:', 'red', 'stderr')} ${inert(failure.message)}\n`)
+    // Answering No is the user's choice, not an error: its exit code says so, without a red "Error:".
+    const label = failure.code === 'aborted' ? '' : `${this.io.paint('Error:', 'red', 'stderr')} `
+    this.io.stderr.write(`${label}${inert(failure.message)}\n`)
     if (failure.hint) this.io.stderr.write(`${inert(failure.hint)}\n`)
   }
 }

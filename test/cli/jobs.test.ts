@@ -145,7 +145,7 @@ describe('aitbc jobs', {concurrency: 4}, () => {
     const job = await coord.submit('cancel once')
     const proxy = await startFlakyProxy(coord.server.url, (request) => request.path.endsWith('/cancel'))
     try {
-      const result = await aitbc(['jobs', 'cancel', job.job_id], {env: {...coord.env(), AITBC_URL: proxy.url}})
+      const result = await aitbc(['jobs', 'cancel', job.job_id, '--yes'], {env: {...coord.env(), AITBC_URL: proxy.url}})
       assertExit(result, 1)
       assert.equal(proxy.seen.length, 1)
     } finally {
@@ -225,12 +225,12 @@ describe('aitbc jobs', {concurrency: 4}, () => {
     assert.equal(json<{error: {exit_code: number; status: number}}>(missing).error.status, 404)
   })
 
-  it('cancel proceeds without a terminal (no prompt); 5 once the job has ended; 3 for an unknown job', async () => {
+  it('cancel --yes proceeds without a terminal (no prompt); 5 once the job has ended; 3 for an unknown job', async () => {
     const job = await coord.submit('cancel me')
-    const result = await aitbc(['jobs', 'cancel', job.job_id, '--json'], {env: coord.env()})
+    const result = await aitbc(['jobs', 'cancel', job.job_id, '--json', '--yes'], {env: coord.env()})
     assertExit(result, 0)
     assert.equal(json<Job>(result).status, 'cancelled')
-    const again = await aitbc(['jobs', 'cancel', job.job_id], {env: coord.env()})
+    const again = await aitbc(['jobs', 'cancel', job.job_id, '--yes'], {env: coord.env()})
     assertExit(again, 5)
     assert.match(again.stderr, /^Error: /)
     assertExit(await aitbc(['jobs', 'cancel', 'job_nope', '--yes'], {env: coord.env()}), 3)

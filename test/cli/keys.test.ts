@@ -71,8 +71,8 @@ describe('aitbc keys', {concurrency: 4}, () => {
       const env = {AITBC_CONFIG_DIR: tempConfigDir(), AITBC_URL: proxy.url}
       assertExit(await aitbc(['keys', 'trust', '--from-coordinator', '--yes'], {env}), 0)
       proxy.target = other.url
-      const result = await aitbc(['keys', 'trust', '--from-coordinator'], {env})
-      assertExit(result, 2)
+      const result = await aitbc(['keys', 'trust', '--from-coordinator', '--yes'], {env})
+      assertExit(result, 10)
       assert.match(result.stderr, /WARNING: COORDINATOR SIGNING KEY HAS CHANGED!/)
       assert.deepEqual(json<TrustedKey[]>(await aitbc(['keys', 'list', '--json'], {env})).map((k) => k.key_id), [server.keyId])
     } finally {
