@@ -127,10 +127,15 @@ export class IO {
     return Buffer.concat(chunks).toString('utf8')
   }
 
-  async startSpinner(text: string, json: boolean): Promise<Spinner> {
+  /** Whether startSpinner draws one: --json off, on a terminal on stderr that has columns. */
+  drawsSpinner(json: boolean): boolean {
     // A terminal that reports 0 columns (a pty nobody sized, e.g. under `script` or `docker -t`) sends
     // ora into an endless loop of clearing lines.
-    if (json || !this.stderrIsTTY || !this.options.stderrColumns) return SILENT_SPINNER
+    return !json && this.stderrIsTTY && this.options.stderrColumns > 0
+  }
+
+  async startSpinner(text: string, json: boolean): Promise<Spinner> {
+    if (!this.drawsSpinner(json)) return SILENT_SPINNER
     return (this.options.spinner ?? oraSpinner)(text, this.stderr)
   }
 

@@ -168,6 +168,20 @@ describe('aitbc jobs', {concurrency: 4}, () => {
     assert.match(result.stderr, /^$/)
   })
 
+  it('watch without a terminal prints each state change on stderr as it happens (not at the end)', {timeout: 30_000}, async () => {
+    const job = await coord.submit('watch me in a pipe')
+    const run = startAitbc(['jobs', 'watch', job.job_id], {env: coord.env()})
+    await run.waitFor(new RegExp(`^${job.job_id} pending\n`), 'stderr')
+    await coord.claim(job.job_id, 'm1')
+    await run.waitFor(/running on m1\n/, 'stderr')
+    assert.ok(!run.ended())
+    await coord.complete(job.job_id, 'm1', RESULT)
+    const result = await run.result
+    assertExit(result, 0)
+    assert.equal(result.stderr, `${job.job_id} pending\n${job.job_id} running on m1\n${job.job_id} completed\n`)
+    assert.equal(result.stdout, '')
+  })
+
   it('watch exits 7 for a job that failed (the final job is the last JSON line) and names it for people', async () => {
     const job = await coord.submit('doomed')
     await coord.claim(job.job_id, 'm1')

@@ -7,7 +7,7 @@ import {idArg} from '../../cli/id-args.js'
 
 export default class JobsWatch extends ApiCommand<typeof JobsWatch> {
   static summary = 'Follow a job until it ends.'
-  static description = `On a terminal a spinner shows each state change (pending, running...); at the end one line on stderr says how it ended.
+  static description = `On a terminal a spinner shows each state change (pending, running...); at the end one line on stderr says how it ended. Where no spinner can be drawn (stderr is a pipe or a file), each state change is a line on stderr as it happens.
 With --json: one JSON line (JSON Lines) per state change, the first the job as found, the last the final job.
 The exit code tells how it ended: 0 completed, 7 failed or cancelled, 8 when --timeout passed first (the job goes on).`
 
@@ -34,15 +34,17 @@ The exit code tells how it ended: 0 completed, 7 failed or cancelled, 8 when --t
   async run() {
     const json = this.jsonEnabled()
     const client = await this.client()
+    // No spinner (stderr is a pipe, a log): one line per state change on stderr, written as it happens.
+    const asLines = !json && !this.io.drawsSpinner(json)
     const spinner = await this.io.startSpinner(`Watching ${this.args.job_id}`, json)
     const final = await followJob(client, this.args.job_id, {
       timeoutSeconds: this.flags.timeout,
       unreachableTimeoutSeconds: this.flags['unreachable-timeout'],
-      onChange: (job) => (json ? this.jsonLine(job) : spinner.update(jobState(job))),
+      onChange: (job) => (json ? this.jsonLine(job) : asLines ? this.note(jobState(job)) : spinner.update(jobState(job))),
     }).finally(() => spinner.stop())
 
     const failure = jobUnsuccessfulError(final)
     if (failure) return this.reportFailure(failure)
-    this.note(`${jobState(final)}.`)
+    if (!asLines) this.note(`${jobState(final)}.`)
   }
 }
