@@ -21,6 +21,16 @@ function ownStdin(args: Interfaces.ArgInput | undefined): Interfaces.ArgInput {
   return Object.fromEntries(Object.entries(args ?? {}).map(([name, arg]) => [name, {...arg, ignoreStdin: true}]))
 }
 
+/** `argv` with the tokens that match `pattern` (before any "--") moved after a "--", in their order. */
+function argumentsAfterDashDash(argv: string[], pattern: RegExp | undefined): string[] {
+  if (!pattern) return argv
+  const end = argv.includes('--') ? argv.indexOf('--') : argv.length
+  const dashed = argv.slice(0, end).filter((token) => token.startsWith('-') && pattern.test(token))
+  if (dashed.length === 0) return argv
+  const rest = argv.slice(0, end).filter((token) => !dashed.includes(token))
+  return [...rest, '--', ...dashed, ...argv.slice(end + 1)]
+}
+
 /**
  * The root of every aitbc command (`serve` and `serve init` extend it directly): the IO object, one
  * parse of flags and arguments, output helpers, and the one error and exit path.
@@ -29,6 +39,11 @@ export abstract class AitbcCommand<T extends typeof Command> extends Command {
   static enableJsonFlag = true
   /** Set by streaming commands whose --json output is JSON Lines, so an error is one more line. */
   static jsonLines = false
+  /**
+   * Arguments that may start with "-" (a key id is base64url, where "-" is a letter): a token before
+   * any "--" that matches is taken as an argument, not a flag, without the user typing "--".
+   */
+  static dashArgument?: RegExp
   static baseFlags = {}
 
   /** Streams, terminal, environment, prompter, spinner and exit code; a test sets its own before running. */
@@ -40,6 +55,7 @@ export abstract class AitbcCommand<T extends typeof Command> extends Command {
 
   public async init(): Promise<void> {
     await super.init()
+    this.argv = argumentsAfterDashDash(this.argv, (this.ctor as typeof AitbcCommand).dashArgument)
     const {args, flags, argv} = await this.parse({
       flags: this.ctor.flags,
       baseFlags: this.ctor.baseFlags,

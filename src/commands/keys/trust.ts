@@ -4,7 +4,7 @@ import {ApiCommand} from '../../cli/api-command.js'
 import {confirmOrAbort} from '../../cli/confirm.js'
 import {usageError} from '../../cli/errors.js'
 import {comparePinnedKeys, fetchCoordinatorKeys, signingKeyChangedError, warnSigningKeyChanged} from '../../cli/key-pinning.js'
-import {keyIdArgument, MANUAL_SOURCE, TrustStore} from '../../cli/trust-store.js'
+import {KEY_ID_TOKEN, keyIdArgument, MANUAL_SOURCE, TrustStore} from '../../cli/trust-store.js'
 
 export default class KeysTrust extends ApiCommand<typeof KeysTrust> {
   static summary = 'Trust a signing key: one you give, or the coordinator\'s.'
@@ -17,6 +17,9 @@ If the coordinator offers none of the keys the profile already trusts, a warning
     '<%= config.bin %> keys trust --from-coordinator',
     '<%= config.bin %> keys trust --from-coordinator --url https://coordinator.example.com --yes',
   ]
+
+  // A key id may start with '-': `aitbc keys trust -Xk…` needs no `--`.
+  static dashArgument = KEY_ID_TOKEN
 
   static args = {
     key_id: Args.string({description: 'The key id (base64url) or the public key (hex).'}),
