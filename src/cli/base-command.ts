@@ -21,6 +21,26 @@ function ownStdin(args: Interfaces.ArgInput | undefined): Interfaces.ArgInput {
   return Object.fromEntries(Object.entries(args ?? {}).map(([name, arg]) => [name, {...arg, ignoreStdin: true}]))
 }
 
+/** "Did you mean --limit?" under "Nonexistent flag: --limt", from the command's own flags. */
+function withFlagSuggestion(failure: Failure, command: typeof AitbcCommand): Failure {
+  const typed = /Nonexistent flags?: (--?[\w-]+)/.exec(failure.message)?.[1]?.replace(/^-+/, '')
+  if (!typed) return failure
+  const names = [...Object.keys({...command.baseFlags, ...command.flags}), 'json', 'help']
+  const [best] = names.map((name) => ({name, distance: editDistance(typed, name)})).sort((a, b) => a.distance - b.distance)
+  if (!best || best.distance > (typed.length >= 4 ? 2 : 1)) return failure
+  return {...failure, hint: `Did you mean --${best.name}?${failure.hint ? ` ${failure.hint}` : ''}`}
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({length: b.length + 1}, (_, j) => j)
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i]
+    for (let j = 1; j <= b.length; j++) current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1))
+    previous = current
+  }
+  return previous[b.length]
+}
+
 /** `argv` with the tokens that match `pattern` (before any "--") moved after a "--", in their order. */
 function argumentsAfterDashDash(argv: string[], pattern: RegExp | undefined): string[] {
   if (!pattern) return argv
@@ -110,7 +130,7 @@ export abstract class AitbcCommand<T extends typeof Command> extends Command {
   protected async catch(error: Error & {exitCode?: number}): Promise<void> {
     // oclif's own exits (this.exit, --help, --version) pass through untouched.
     if (error.constructor?.name === 'ExitError') throw error
-    const failure = describeFailure(error)
+    const failure = withFlagSuggestion(describeFailure(error), this.ctor as typeof AitbcCommand)
     this.io.exitCode = failure.exitCode
     if (this.io.env.DEBUG && error.stack) this.io.stderr.write(`${error.stack}\n`)
     if (this.jsonEnabled()) {

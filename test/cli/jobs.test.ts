@@ -256,6 +256,13 @@ describe('aitbc jobs', {concurrency: 4}, () => {
       assertExit(result, 4)
       assert.equal(result.stdout, '')
     }
+    // Without any key: what to set, not the header the server missed.
+    const keyless = await aitbc(['jobs', 'list'], {env: coord.env('none')})
+    assertExit(keyless, 4)
+    assert.match(keyless.stderr, /^Error: No API key: set AITBC_API_KEY or run `aitbc login`\.\n/)
+    // A key of the wrong role: in words a user knows, with the article right.
+    const admin = await aitbc(['jobs', 'submit', 'hi'], {env: coord.env('admin')})
+    assert.match(admin.stderr, /^Error: an admin key may not call POST \/v1\/jobs; it needs a client key\n/)
   })
 })
 

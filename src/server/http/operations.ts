@@ -88,7 +88,9 @@ export class Operations {
     // Counted before the role check, so calls a key may not make still cost it.
     this.rateLimiter?.take(result.principal.name)
     if (!op.roles.includes(result.principal.role)) {
-      throw forbidden(`a ${result.principal.role} key may not call ${op.operationId}; it needs a ${op.roles.join(' or ')} key`)
+      // In words a user sees (the method and path), not the contract's operation id.
+      const withArticle = (role: string) => `${/^[aeiou]/.test(role) ? 'an' : 'a'} ${role}`
+      throw forbidden(`${withArticle(result.principal.role)} key may not call ${op.method} ${op.path}; it needs ${op.roles.map(withArticle).join(' or ')} key`)
     }
     return result.principal
   }
