@@ -67,16 +67,11 @@ function maskSecrets(text: string): string {
  * without the "The following error occurred:" wrapper, and the hint an unquoted prompt needs.
  */
 function oclifMessage(raw: string): {message: string; hint?: string} {
-  const message = raw
-    .replace(/^The following errors? occurred:\s*/, '')
-    .replace(/\n\s*See more help with --help$/, '')
-    .replace(/Missing required flag:?\s*([a-z][\w-]*)/g, 'Missing required flag --$1')
-    .replace(/\n\s+/g, '\n')
-    .trim()
+  const message = raw.replace(/^The following errors? occurred:\s*/, '').replace(/Missing required flag:?\s*([a-z][\w-]*)/g, 'Missing required flag --$1')
   if (/^Unexpected arguments?: /.test(message)) {
     return {message, hint: 'Text with spaces is one argument only in quotes: aitbc jobs submit "Write a haiku about GPUs".'}
   }
-  return {message, hint: 'See more help with --help.'}
+  return {message}
 }
 
 function failureOf(error: unknown): Failure {
