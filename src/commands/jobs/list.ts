@@ -21,9 +21,11 @@ With --json: an array of job objects.`
 
   static flags = {
     status: Flags.option({options: JOB_STATUSES, summary: 'Only jobs in this state.'})(),
-    limit: Flags.integer({summary: 'Jobs per page (1-100) [default: 20].', min: 1, max: MAX_PAGE_SIZE, exclusive: ['all']}),
-    offset: Flags.integer({summary: 'Skip this many jobs [default: 0].', min: 0, exclusive: ['all']}),
-    all: Flags.boolean({summary: 'Follow every page.'}),
+    limit: Flags.integer({summary: 'Jobs per page (1-100) [default: 20].', min: 1, max: MAX_PAGE_SIZE}),
+    offset: Flags.integer({summary: 'Skip this many jobs [default: 0].', min: 0}),
+    // Exclusive on this side only: oclif's usage line prints a group once, so declaring it on both
+    // sides left an empty `[--offset <value> | ]`.
+    all: Flags.boolean({summary: 'Follow every page.', exclusive: ['limit', 'offset']}),
   }
 
   async run() {
