@@ -37,6 +37,16 @@ describe('receipts verify lines are inert', () => {
     }
   })
 
+  it('on a terminal the summary is not repeated as an "Error:" (it still exits 10); off a terminal stderr says it', async () => {
+    const onTerminal = await aitbc(['receipts', 'verify', forging, '--key', signer.keyId], {tty: {stdout: true, stderr: true}})
+    assertExit(onTerminal, 10)
+    assert.match(onTerminal.stdout, /1 receipt: 0 ok, 1 failed/)
+    assert.equal(onTerminal.stderr, '')
+    const inFile = await aitbc(['receipts', 'verify', forging, '--key', signer.keyId])
+    assertExit(inFile, 10)
+    assert.match(inFile.stderr, /1 of 1 receipts did not verify/)
+  })
+
   it('--json keeps the exact text', async () => {
     const result = await aitbc(['receipts', 'verify', signedEvil, '--key', signer.keyId, '--json'])
     assertExit(result, 0)

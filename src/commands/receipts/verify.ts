@@ -62,7 +62,10 @@ Exit 0 when every receipt is valid, 10 when any is not, 2 for usage errors, 1 wh
     if (json) this.jsonLine(summaryRecord(summary))
     else this.line(summaryLine(summary))
     if (summary.failed > 0) {
-      this.reportFailure(new CliError(`${summary.failed} of ${summary.total} receipts did not verify.`, {exitCode: ExitCode.VERIFICATION_FAILED, code: 'verification_failed'}))
+      // On a terminal the summary line just said so: the exit code alone, no second "Error:" saying it again.
+      // With stdout in a file or a pipe, stderr is where a person learns it.
+      if (this.io.stdoutIsTTY && !json) this.io.exitCode = ExitCode.VERIFICATION_FAILED
+      else this.reportFailure(new CliError(`${summary.failed} of ${summary.total} receipts did not verify.`, {exitCode: ExitCode.VERIFICATION_FAILED, code: 'verification_failed'}))
     }
   }
 
