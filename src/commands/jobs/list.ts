@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {ApiCommand} from '../../cli/api-command.js'
-import {JOB_TABLE_HEAD, jobRow} from '../../cli/job-render.js'
+import {jobTable} from '../../cli/job-render.js'
 import {MAX_PAGE_SIZE} from '../../client/client.js'
 import {listJobs} from '../../client/calls.js'
 import {listAllJobs, MAX_PAGES} from '../../client/jobs.js'
@@ -40,7 +40,10 @@ With --json: an array of job objects.`
       jobs = await listJobs(client, {status, limit, offset})
     }
     if (jobs.length === 0) this.note(status ? `No ${status} jobs.` : 'No jobs.')
-    else this.line(await this.table(JOB_TABLE_HEAD, jobs.map((job) => jobRow(job))))
+    else {
+      const {head, rows} = jobTable(jobs)
+      this.line(await this.table(head, rows))
+    }
     return jobs
   }
 }
