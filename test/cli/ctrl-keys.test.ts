@@ -79,3 +79,20 @@ describe('keys during the spinner', {skip: !HAS_SCRIPT && 'util-linux `script` i
     assert.match(mode, /(^|\s)icanon(\s|$)/, mode)
   })
 })
+
+describe('Ctrl-C during miner run', {skip: !HAS_SCRIPT && 'util-linux `script` is not installed'}, () => {
+  it('the "stopping" notice starts its own line after the echoed ^C, and the miner exits 130', async () => {
+    const coord = await Coordinator.start()
+    try {
+      const run = onTerminal(`miner run --miner-id tty-1 --backend command --command 'node demo/echo-model.js' --model demo-echo`, coord.env('miner'))
+      await run.waitFor(/registered|waiting|ready/i)
+      run.child.stdin!.write('\u0003')
+      const {code, stdout: screen} = await run.result
+      assert.equal(code, 130, screen)
+      assert.match(screen, /\^C\r?\n[^\n]*stopping:/)
+      assert.doesNotMatch(screen, /\^C[^\r\n]/)
+    } finally {
+      await coord.close()
+    }
+  })
+})
