@@ -3,8 +3,11 @@
 import {Command, Flags} from '@oclif/core'
 
 import {type ApiClient, type ApiClientOptions, createApiClient, DEFAULT_URL} from '../client/client.js'
+import {ApiError} from '../client/errors.js'
 import {DEFAULT_LIMITS} from '../client/retrying-fetch.js'
 import {BaseCommand} from './base-command.js'
+import {CliError} from './errors.js'
+import {ExitCode} from './exit-codes.js'
 import {numberFlag} from './number-flags.js'
 import {coordinatorUrl} from './profile-settings.js'
 
@@ -44,6 +47,21 @@ export abstract class ApiCommand<T extends typeof Command> extends BaseCommand<T
   }
 
   private clientInstance?: ApiClient
+  private withoutKey = false
+
+  /** A 401 for a request sent without any key says what to set, not the header the server missed. */
+  protected async catch(error: Error & {exitCode?: number}): Promise<void> {
+    if (this.withoutKey && error instanceof ApiError && error.status === 401) {
+      return super.catch(
+        new CliError('No API key: set AITBC_API_KEY or run `aitbc login`.', {
+          exitCode: ExitCode.AUTH,
+          code: 'unauthorized',
+          hint: 'A key comes from the coordinator\'s operator (`aitbc admin keys create`); --api-key works too, but a command line is visible to other users.',
+        }),
+      )
+    }
+    return super.catch(error)
+  }
 
   /** Where to connect and with which key; the config file is read only when a flag or env var is missing. */
   protected async connection(): Promise<Connection> {
@@ -56,6 +74,7 @@ export abstract class ApiCommand<T extends typeof Command> extends BaseCommand<T
   protected async client(): Promise<ApiClient> {
     if (!this.clientInstance) {
       const {url, apiKey} = await this.connection()
+      this.withoutKey = !apiKey
       this.clientInstance = createApiClient({baseUrl: url, apiKey, userAgent: `aitbc/${this.config.version}`, ...this.requestLimits()})
     }
     return this.clientInstance

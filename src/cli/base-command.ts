@@ -21,6 +21,36 @@ function ownStdin(args: Interfaces.ArgInput | undefined): Interfaces.ArgInput {
   return Object.fromEntries(Object.entries(args ?? {}).map(([name, arg]) => [name, {...arg, ignoreStdin: true}]))
 }
 
+/** "Did you mean --limit?" under "Nonexistent flag: --limt", from the command's own flags. */
+function withFlagSuggestion(failure: Failure, command: typeof AitbcCommand): Failure {
+  const typed = /Nonexistent flags?: (--?[\w-]+)/.exec(failure.message)?.[1]?.replace(/^-+/, '')
+  if (!typed) return failure
+  const names = [...Object.keys({...command.baseFlags, ...command.flags}), 'json', 'help']
+  const [best] = names.map((name) => ({name, distance: editDistance(typed, name)})).sort((a, b) => a.distance - b.distance)
+  if (!best || best.distance > (typed.length >= 4 ? 2 : 1)) return failure
+  return {...failure, hint: `Did you mean --${best.name}?${failure.hint ? ` ${failure.hint}` : ''}`}
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({length: b.length + 1}, (_, j) => j)
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i]
+    for (let j = 1; j <= b.length; j++) current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1))
+    previous = current
+  }
+  return previous[b.length]
+}
+
+/** `argv` with the tokens that match `pattern` (before any "--") moved after a "--", in their order. */
+function argumentsAfterDashDash(argv: string[], pattern: RegExp | undefined): string[] {
+  if (!pattern) return argv
+  const end = argv.includes('--') ? argv.indexOf('--') : argv.length
+  const dashed = argv.slice(0, end).filter((token) => token.startsWith('-') && pattern.test(token))
+  if (dashed.length === 0) return argv
+  const rest = argv.slice(0, end).filter((token) => !dashed.includes(token))
+  return [...rest, '--', ...dashed, ...argv.slice(end + 1)]
+}
+
 /**
  * The root of every aitbc command (`serve` and `serve init` extend it directly): the IO object, one
  * parse of flags and arguments, output helpers, and the one error and exit path.
@@ -29,6 +59,11 @@ export abstract class AitbcCommand<T extends typeof Command> extends Command {
   static enableJsonFlag = true
   /** Set by streaming commands whose --json output is JSON Lines, so an error is one more line. */
   static jsonLines = false
+  /**
+   * Arguments that may start with "-" (a key id is base64url, where "-" is a letter): a token before
+   * any "--" that matches is taken as an argument, not a flag, without the user typing "--".
+   */
+  static dashArgument?: RegExp
   static baseFlags = {}
 
   /** Streams, terminal, environment, prompter, spinner and exit code; a test sets its own before running. */
@@ -40,6 +75,7 @@ export abstract class AitbcCommand<T extends typeof Command> extends Command {
 
   public async init(): Promise<void> {
     await super.init()
+    this.argv = argumentsAfterDashDash(this.argv, (this.ctor as typeof AitbcCommand).dashArgument)
     const {args, flags, argv} = await this.parse({
       flags: this.ctor.flags,
       baseFlags: this.ctor.baseFlags,
@@ -94,7 +130,7 @@ export abstract class AitbcCommand<T extends typeof Command> extends Command {
   protected async catch(error: Error & {exitCode?: number}): Promise<void> {
     // oclif's own exits (this.exit, --help, --version) pass through untouched.
     if (error.constructor?.name === 'ExitError') throw error
-    const failure = describeFailure(error)
+    const failure = withFlagSuggestion(describeFailure(error), this.ctor as typeof AitbcCommand)
     this.io.exitCode = failure.exitCode
     if (this.io.env.DEBUG && error.stack) this.io.stderr.write(`${error.stack}\n`)
     if (this.jsonEnabled()) {
@@ -117,7 +153,9 @@ export abstract class AitbcCommand<T extends typeof Command> extends Command {
   }
 
   private printFailure(failure: Failure): void {
-    this.io.stderr.write(`${this.io.paint('Error:', 'red', 'stderr')} ${inert(failure.message)}\n`)
+    // Answering No is the user's choice, not an error: its exit code says so, without a red "Error:".
+    const label = failure.code === 'aborted' ? '' : `${this.io.paint('Error:', 'red', 'stderr')} `
+    this.io.stderr.write(`${label}${inert(failure.message)}\n`)
     if (failure.hint) this.io.stderr.write(`${inert(failure.hint)}\n`)
   }
 }

@@ -62,6 +62,18 @@ function maskSecrets(text: string): string {
   return text.replace(/aitbc_[A-Za-z0-9_-]{8,}/g, 'aitbc_********').replace(/(--(?:backend-)?api-key=)\S+/g, '$1********')
 }
 
+/**
+ * oclif's parse errors in the words of the rest of aitbc: flags named as typed (`--name`, not `name`),
+ * without the "The following error occurred:" wrapper, and the hint an unquoted prompt needs.
+ */
+function oclifMessage(raw: string): {message: string; hint?: string} {
+  const message = raw.replace(/^The following errors? occurred:\s*/, '').replace(/Missing required flag:?\s*([a-z][\w-]*)/g, 'Missing required flag --$1')
+  if (/^Unexpected arguments?: /.test(message)) {
+    return {message, hint: 'Text with spaces is one argument only in quotes: aitbc jobs submit "Write a haiku about GPUs".'}
+  }
+  return {message}
+}
+
 function failureOf(error: unknown): Failure {
   if (error instanceof CliError) {
     return {exitCode: error.exitCode, code: error.code, message: error.message, hint: error.hint}
@@ -97,7 +109,7 @@ function failureOf(error: unknown): Failure {
     return {
       exitCode: exit === 2 ? ExitCode.USAGE : ExitCode.ERROR,
       code: exit === 2 ? 'usage' : 'error',
-      message: error.message,
+      ...oclifMessage(error.message),
     }
   }
   const message = error instanceof Error ? error.message : String(error)

@@ -6,6 +6,14 @@
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g
 
+/**
+ * A field inside one line of output (a file name, a receipt id, a reason): inert, and a newline shown
+ * as ^J too, so a field cannot end its line and forge the next one ("ok  rcpt_…").
+ */
+export function inertField(text: string): string {
+  return inert(text).replace(/\n/g, '^J')
+}
+
 export function inert(text: string): string {
   return text.replace(CONTROL, (char) => {
     const code = char.charCodeAt(0)

@@ -127,10 +127,15 @@ export class IO {
     return Buffer.concat(chunks).toString('utf8')
   }
 
-  async startSpinner(text: string, json: boolean): Promise<Spinner> {
+  /** Whether startSpinner draws one: --json off, on a terminal on stderr that has columns. */
+  drawsSpinner(json: boolean): boolean {
     // A terminal that reports 0 columns (a pty nobody sized, e.g. under `script` or `docker -t`) sends
     // ora into an endless loop of clearing lines.
-    if (json || !this.stderrIsTTY || !this.options.stderrColumns) return SILENT_SPINNER
+    return !json && this.stderrIsTTY && this.options.stderrColumns > 0
+  }
+
+  async startSpinner(text: string, json: boolean): Promise<Spinner> {
+    if (!this.drawsSpinner(json)) return SILENT_SPINNER
     return (this.options.spinner ?? oraSpinner)(text, this.stderr)
   }
 
@@ -158,8 +163,10 @@ export class IO {
 
 async function oraSpinner(text: string, stream: Writable): Promise<Spinner> {
   const {default: ora} = await import('ora')
-  // Spinner texts may carry a coordinator's words (a job's state, its error): shown inert.
-  const spinner = ora({text: inert(text), stream: stream as NodeJS.WritableStream, color: 'cyan', isEnabled: true}).start()
+  // Spinner texts may carry a coordinator's words (a job's state, its error): shown inert. The terminal
+  // keeps its mode (no discardStdin): ora's raw mode swallowed Ctrl-C, Ctrl-\, Ctrl-Z and Ctrl-D while
+  // nothing read stdin. ora shows the cursor again when a signal ends the process.
+  const spinner = ora({text: inert(text), stream: stream as NodeJS.WritableStream, color: 'cyan', isEnabled: true, discardStdin: false}).start()
   const shown = (next: string | undefined) => (next === undefined ? undefined : inert(next))
   return {
     update: (next) => void (spinner.text = inert(next)),

@@ -9,6 +9,18 @@ export function jobRow(job: Job, now = Date.now()): string[] {
   return [job.job_id, job.status, job.model, age(job.created_at, now), job.miner_id ?? '-']
 }
 
+/**
+ * The job table: with a CLIENT column when the jobs are of more than one client (what an admin's key
+ * lists); a client's own jobs are all its own, and the column would only take width.
+ */
+export function jobTable(jobs: Job[], now = Date.now()): {head: string[]; rows: string[][]} {
+  if (new Set(jobs.map((job) => job.client)).size <= 1) return {head: JOB_TABLE_HEAD, rows: jobs.map((job) => jobRow(job, now))}
+  return {head: [...JOB_TABLE_HEAD.slice(0, 1), 'CLIENT', ...JOB_TABLE_HEAD.slice(1)], rows: jobs.map((job) => {
+    const [id, ...rest] = jobRow(job, now)
+    return [id, job.client, ...rest]
+  })}
+}
+
 const PREVIEW_CHARS = 60
 
 /** A one-line preview of a long text: "Write a haiku about…  (1,234 chars)". */

@@ -7,6 +7,8 @@ import {ED25519} from '../protocol/ed25519.js'
 import {fromHex, toBase64Url} from '../protocol/encoding.js'
 import {parseKeyId} from '../protocol/key-id.js'
 import type {TrustedKey} from './config.js'
+import {CliError} from './errors.js'
+import {ExitCode} from './exit-codes.js'
 import {inert} from './inert-text.js'
 import type {IO} from './io.js'
 
@@ -46,6 +48,19 @@ export function warnSigningKeyChanged(io: IO, url: string, check: Extract<PinChe
   io.stderr.write(`${io.paint(inert(changedKeyWarning(url, check, profile)), 'red', 'stderr')}\n`)
 }
 
+/**
+ * A changed key is never pinned by --yes (a script could then never be protected by the warning): only
+ * by --accept-changed-key or by pinning the key by its id, as ssh refuses a changed host key whatever
+ * the options until the user removes the old one.
+ */
+export function signingKeyChangedError(url: string, profile: string): CliError {
+  return new CliError(`Not pinning: the coordinator at ${url} offers none of the keys profile "${profile}" trusts.`, {
+    exitCode: ExitCode.VERIFICATION_FAILED,
+    code: 'signing_key_changed',
+    hint: 'As ssh does for a changed host key, --yes does not accept it. Once its operator confirms the new key through another channel, pass --accept-changed-key (or pin it with `aitbc keys trust KEY_ID`).',
+  })
+}
+
 export function changedKeyWarning(url: string, check: Extract<PinCheck, {status: 'changed'}>, profile: string): string {
   const rule = '@'.repeat(67)
   return [
@@ -60,6 +75,7 @@ export function changedKeyWarning(url: string, check: Extract<PinCheck, {status:
     'Receipts and blocks signed by the offered key will NOT verify, and it has not been pinned.',
     'If the operator confirms the new key through another channel, pin it with',
     `  aitbc keys trust KEY_ID --profile ${profile}`,
+    `or accept what it offers with \`aitbc keys trust --from-coordinator --accept-changed-key --profile ${profile}\`,`,
     'and remove the old one with `aitbc keys untrust KEY_ID`.',
     rule,
   ].join('\n')

@@ -34,6 +34,8 @@ export interface LoginResult {
   pinned_keys: string[]
   /** Every key the profile trusts now. */
   trusted_keys: string[]
+  /** The profile commands use when none is named, after this login. */
+  current_profile: string
 }
 
 export async function login(options: LoginOptions): Promise<LoginResult> {
@@ -68,6 +70,9 @@ export async function login(options: LoginOptions): Promise<LoginResult> {
     })
   }
 
+  // As gh makes the first account it logs in to the active one: when the current profile does not
+  // exist yet (a fresh configuration), the profile logged in to becomes current, so the next command uses it.
+  if (config.profile(config.currentProfileName()) === undefined) config.setCurrentProfile(profileName)
   storeSetting(config, profileName, 'url', url)
   storeSetting(config, profileName, 'api-key', apiKey)
   let pinned: string[] = []
@@ -84,6 +89,7 @@ export async function login(options: LoginOptions): Promise<LoginResult> {
     coordinator_version: health.version,
     pinned_keys: pinned,
     trusted_keys: [...store.keyIds()],
+    current_profile: config.currentProfileName(),
   }
 }
 

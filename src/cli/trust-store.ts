@@ -44,6 +44,9 @@ export class TrustStore {
 }
 
 /** A key id given on the command line (base64url or hex), or a usage error that says what is wrong. */
+/** A key id as typed: 43 base64url characters (the 32 bytes of an Ed25519 key), which may start with "-". */
+export const KEY_ID_TOKEN = /^[A-Za-z0-9_-]{43}$/
+
 export function keyIdArgument(text: string, flag: string): string {
   const parsed = parseKeyId(text)
   if ('problem' in parsed) throw usageError(`${flag} ${text}: ${parsed.problem}.`, 'Give the key id (base64url) or the public key (hex) as `aitbc keys list` or GET /v1/keys shows it.')

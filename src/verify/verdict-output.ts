@@ -4,16 +4,29 @@ import type {Writable} from 'node:stream'
 
 import type {ReceiptVerdict, VerifySummary} from './verdict.js'
 
-/** `paint` colours a word for a terminal (the CLI's IO.paint); plain text by default. */
-export function verdictLine(source: string, verdict: ReceiptVerdict, paint: (text: string, style: 'green' | 'red') => string = (text) => text): string {
-  const id = verdict.receipt_id ?? '-'
-  if (verdict.ok) return `${paint('ok', 'green')}      ${id}  ${source}${verdict.attested_by ? `  ${signers(verdict)}` : ''}`
-  return `${paint('FAILED', 'red')}  ${id}  ${source}  ${verdict.reason}: ${verdict.detail}`
+export interface LineStyle {
+  /** Colours a word for a terminal (the CLI's IO.paint); plain text by default. */
+  paint: (text: string, style: 'green' | 'red') => string
+  /**
+   * Makes a field from elsewhere (a file name, a receipt's id, key ids, the reason's detail) safe to
+   * show on one line (the CLI's inertField); as it is by default.
+   */
+  field: (text: string) => string
+}
+
+const PLAIN: LineStyle = {paint: (text) => text, field: (text) => text}
+
+/** One line per receipt for people: every field made inert first, then the verdict word painted. */
+export function verdictLine(source: string, verdict: ReceiptVerdict, style: Partial<LineStyle> = {}): string {
+  const {paint, field} = {...PLAIN, ...style}
+  const id = field(verdict.receipt_id ?? '-')
+  if (verdict.ok) return `${paint('ok', 'green')}      ${id}  ${field(source)}${verdict.attested_by ? `  ${signers(verdict, field)}` : ''}`
+  return `${paint('FAILED', 'red')}  ${id}  ${field(source)}  ${verdict.reason}: ${field(verdict.detail ?? '')}`
 }
 
 /** Who vouches for an upstream receipt with attestations: `signed by K1, attested by K2 (pinned)`. */
-function signers(verdict: ReceiptVerdict): string {
-  const name = (keyId: string) => (verdict.trusted_by?.includes(keyId) ? `${keyId} (pinned)` : keyId)
+function signers(verdict: ReceiptVerdict, field: (text: string) => string): string {
+  const name = (keyId: string) => field(verdict.trusted_by?.includes(keyId) ? `${keyId} (pinned)` : keyId)
   const attesters = verdict.attested_by?.length ? verdict.attested_by.map(name).join(', ') : 'no one'
   return `signed by ${name(verdict.key_id ?? '?')}, attested by ${attesters}`
 }

@@ -44,9 +44,9 @@ describe('aitbc admin keys', {concurrency: 4}, () => {
     }
   })
 
-  it('revoke proceeds without a terminal, and the key stops working at once; 3 for an unknown name', async () => {
+  it('revoke --yes proceeds without a terminal, and the key stops working at once; 3 for an unknown name', async () => {
     const created = json<Schemas['CreatedApiKey']>(await aitbc(['admin', 'keys', 'create', '--role', 'client', '--name', 'carol', '--json'], {env: coord.env('admin')}))
-    const revoked = await aitbc(['admin', 'keys', 'revoke', 'carol', '--json'], {env: coord.env('admin')})
+    const revoked = await aitbc(['admin', 'keys', 'revoke', 'carol', '--json', '--yes'], {env: coord.env('admin')})
     assertExit(revoked, 0)
     assert.ok(json<Schemas['ApiKeyInfo']>(revoked).revoked_at)
     assertExit(await aitbc(['jobs', 'list'], {env: {...coord.env(), AITBC_API_KEY: created.api_key}}), 4)
@@ -54,7 +54,7 @@ describe('aitbc admin keys', {concurrency: 4}, () => {
   })
 
   it('needs an admin key (exit 4 for a client key)', async () => {
-    for (const args of [['create', '--role', 'client', '--name', 'eve'], ['list'], ['revoke', 'alice']]) {
+    for (const args of [['create', '--role', 'client', '--name', 'eve'], ['list'], ['revoke', 'alice', '--yes']]) {
       assertExit(await aitbc(['admin', 'keys', ...args], {env: coord.env('client')}), 4)
     }
   })

@@ -30,6 +30,20 @@ describe('aitbc jobs list', {concurrency: 4}, () => {
     assert.match(rows[0], new RegExp(`^ *${newestFirst[0].job_id} +pending +llama3\\.2 +\\d+[smhd] +-$`))
   })
 
+  it("an admin's list of several clients' jobs has a CLIENT column", async () => {
+    const created = json<{api_key: string}>(await aitbc(['admin', 'keys', 'create', '--role', 'client', '--name', 'bob', '--json'], {env: coord.env('admin')}))
+    assertExit(await aitbc(['jobs', 'submit', 'from bob'], {env: {...coord.env(), AITBC_API_KEY: created.api_key}}), 0)
+    const admin = await aitbc(['jobs', 'list', '--limit', '2'], {env: coord.env('admin')})
+    assertExit(admin, 0)
+    const [head, bobs, other] = admin.stdout.trimEnd().split('\n')
+    assert.match(head, /^ *ID +CLIENT +STATUS +MODEL +AGE +MINER$/)
+    assert.match(bobs, /^ *job_\w+ +bob +pending /)
+    assert.match(other, /^ *job_\w+ +(?!bob)\S+ +pending /)
+    // Bob's own list is all bob's: no CLIENT column.
+    const own = await aitbc(['jobs', 'list'], {env: {...coord.env(), AITBC_API_KEY: created.api_key}})
+    assert.match(own.stdout, /^ *ID +STATUS +MODEL +AGE +MINER$/m)
+  })
+
   it('--status filters; --json gives the array of jobs', async () => {
     const running = json<Job[]>(await aitbc(['jobs', 'list', '--status', 'running', '--json'], {env: coord.env()}))
     assert.deepEqual(running.map((job) => [job.job_id, job.miner_id]), [[newestFirst.at(-1)!.job_id, 'lister']])

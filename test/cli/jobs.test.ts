@@ -145,7 +145,7 @@ describe('aitbc jobs', {concurrency: 4}, () => {
     const job = await coord.submit('cancel once')
     const proxy = await startFlakyProxy(coord.server.url, (request) => request.path.endsWith('/cancel'))
     try {
-      const result = await aitbc(['jobs', 'cancel', job.job_id], {env: {...coord.env(), AITBC_URL: proxy.url}})
+      const result = await aitbc(['jobs', 'cancel', job.job_id, '--yes'], {env: {...coord.env(), AITBC_URL: proxy.url}})
       assertExit(result, 1)
       assert.equal(proxy.seen.length, 1)
     } finally {
@@ -166,6 +166,20 @@ describe('aitbc jobs', {concurrency: 4}, () => {
     assert.deepEqual(lines.map((line) => line.status), ['pending', 'running', 'completed'])
     assert.equal(lines[2].result, RESULT)
     assert.match(result.stderr, /^$/)
+  })
+
+  it('watch without a terminal prints each state change on stderr as it happens (not at the end)', {timeout: 30_000}, async () => {
+    const job = await coord.submit('watch me in a pipe')
+    const run = startAitbc(['jobs', 'watch', job.job_id], {env: coord.env()})
+    await run.waitFor(new RegExp(`^${job.job_id} pending\n`), 'stderr')
+    await coord.claim(job.job_id, 'm1')
+    await run.waitFor(/running on m1\n/, 'stderr')
+    assert.ok(!run.ended())
+    await coord.complete(job.job_id, 'm1', RESULT)
+    const result = await run.result
+    assertExit(result, 0)
+    assert.equal(result.stderr, `${job.job_id} pending\n${job.job_id} running on m1\n${job.job_id} completed\n`)
+    assert.equal(result.stdout, '')
   })
 
   it('watch exits 7 for a job that failed (the final job is the last JSON line) and names it for people', async () => {
@@ -225,12 +239,12 @@ describe('aitbc jobs', {concurrency: 4}, () => {
     assert.equal(json<{error: {exit_code: number; status: number}}>(missing).error.status, 404)
   })
 
-  it('cancel proceeds without a terminal (no prompt); 5 once the job has ended; 3 for an unknown job', async () => {
+  it('cancel --yes proceeds without a terminal (no prompt); 5 once the job has ended; 3 for an unknown job', async () => {
     const job = await coord.submit('cancel me')
-    const result = await aitbc(['jobs', 'cancel', job.job_id, '--json'], {env: coord.env()})
+    const result = await aitbc(['jobs', 'cancel', job.job_id, '--json', '--yes'], {env: coord.env()})
     assertExit(result, 0)
     assert.equal(json<Job>(result).status, 'cancelled')
-    const again = await aitbc(['jobs', 'cancel', job.job_id], {env: coord.env()})
+    const again = await aitbc(['jobs', 'cancel', job.job_id, '--yes'], {env: coord.env()})
     assertExit(again, 5)
     assert.match(again.stderr, /^Error: /)
     assertExit(await aitbc(['jobs', 'cancel', 'job_nope', '--yes'], {env: coord.env()}), 3)
@@ -242,6 +256,13 @@ describe('aitbc jobs', {concurrency: 4}, () => {
       assertExit(result, 4)
       assert.equal(result.stdout, '')
     }
+    // Without any key: what to set, not the header the server missed.
+    const keyless = await aitbc(['jobs', 'list'], {env: coord.env('none')})
+    assertExit(keyless, 4)
+    assert.match(keyless.stderr, /^Error: No API key: set AITBC_API_KEY or run `aitbc login`\.\n/)
+    // A key of the wrong role: in words a user knows, with the article right.
+    const admin = await aitbc(['jobs', 'submit', 'hi'], {env: coord.env('admin')})
+    assert.match(admin.stderr, /^Error: an admin key may not call POST \/v1\/jobs; it needs a client key\n/)
   })
 })
 

@@ -23,6 +23,21 @@ describe('aitbc keys', {concurrency: 4}, () => {
   })
   after(() => server.close())
 
+  it('a key id starting with "-" needs no "--" (trust and untrust, before or after other flags)', async () => {
+    const env = {AITBC_CONFIG_DIR: tempConfigDir()}
+    let key = newSigner()
+    // After '-' a letter: oclif reads '-1…' as a number but '-a…' as a flag.
+    while (!/^-[A-Za-z]/.test(key.keyId)) key = newSigner()
+    const trusted = await aitbc(['keys', 'trust', key.keyId, '--profile', 'p1'], {env})
+    assertExit(trusted, 0)
+    assert.match(trusted.stderr, /Trusting -/)
+    assert.deepEqual(json<TrustedKey[]>(await aitbc(['keys', 'list', '--profile', 'p1', '--json'], {env})).map((k) => k.key_id), [key.keyId])
+    assertExit(await aitbc(['keys', 'untrust', '--profile', 'p1', key.keyId], {env}), 0)
+    assert.deepEqual(json(await aitbc(['keys', 'list', '--profile', 'p1', '--json'], {env})), [])
+    // A mistyped flag is still a flag error, not a key id.
+    assertExit(await aitbc(['keys', 'trust', '--from-coordinatr'], {env}), 2)
+  })
+
   it('trust, list and untrust a key by id or hex, per profile', async () => {
     const env = {AITBC_CONFIG_DIR: tempConfigDir()}
     const key = newSigner()
@@ -71,8 +86,8 @@ describe('aitbc keys', {concurrency: 4}, () => {
       const env = {AITBC_CONFIG_DIR: tempConfigDir(), AITBC_URL: proxy.url}
       assertExit(await aitbc(['keys', 'trust', '--from-coordinator', '--yes'], {env}), 0)
       proxy.target = other.url
-      const result = await aitbc(['keys', 'trust', '--from-coordinator'], {env})
-      assertExit(result, 2)
+      const result = await aitbc(['keys', 'trust', '--from-coordinator', '--yes'], {env})
+      assertExit(result, 10)
       assert.match(result.stderr, /WARNING: COORDINATOR SIGNING KEY HAS CHANGED!/)
       assert.deepEqual(json<TrustedKey[]>(await aitbc(['keys', 'list', '--json'], {env})).map((k) => k.key_id), [server.keyId])
     } finally {

@@ -47,6 +47,25 @@ describe('aitbc login', {concurrency: 4}, () => {
     assert.equal(config.profiles.default, undefined)
   })
 
+  it('login --profile on a fresh config makes that profile current, so the next command uses it', async () => {
+    const dir = tempConfigDir()
+    const env = {AITBC_CONFIG_DIR: dir}
+    const first = await aitbc(['login', '--profile', 'x', '--url', server.url, '--api-key', server.clientKey], {env})
+    assertExit(first, 0)
+    assert.equal(readConfig(dir).current_profile, 'x')
+    assert.doesNotMatch(first.stderr, /current profile is still/)
+    // No --profile, no AITBC_URL: the next command goes to the coordinator logged in to, not the default URL.
+    const listed = await aitbc(['jobs', 'list', '--json'], {env})
+    assertExit(listed, 0)
+
+    // A second profile does not take over; login says how to use it.
+    const second = await aitbc(['login', '--profile', 'y', '--url', server.url, '--api-key', server.adminKey], {env})
+    assertExit(second, 0)
+    assert.equal(readConfig(dir).current_profile, 'x')
+    assert.match(second.stderr, /The current profile is still "x": use this one with --profile y .*aitbc config use y/)
+    assert.equal(json<{current_profile: string}>(await aitbc(['login', '--profile', 'y', '--url', server.url, '--api-key', server.adminKey, '--json'], {env})).current_profile, 'x')
+  })
+
   it('a refused key exits 4, an unreachable coordinator 6, a missing key 2; nothing is saved', async () => {
     const dir = tempConfigDir()
     const refused = await aitbc(['login', '--url', server.url, '--api-key', 'wrong-key'], {env: {AITBC_CONFIG_DIR: dir}})

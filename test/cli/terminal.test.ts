@@ -37,7 +37,7 @@ describe('on a terminal', {skip: !HAS_SCRIPT && 'util-linux `script` is not inst
     const job = await coord.submit('keep me?')
     const declined = await inTerminal(`jobs cancel ${job.job_id}`, coord.env(), 'n\n')
     assert.equal(declined.code, 1)
-    assert.match(declined.stdout, new RegExp(`Cancel job ${job.job_id}\\?`))
+    assert.match(declined.stdout, new RegExp(`Cancel ${job.job_id}\\?`))
     assert.match(declined.stdout, /Aborted; nothing was changed/)
     assert.equal((await coord.job(job.job_id)).status, 'pending')
 

@@ -24,6 +24,11 @@ describe('usage errors (exit 2)', {concurrency: 4}, () => {
     [['explorer', 'block', 'tip'], /integer of at least 0/],
     [['explorer', 'block', '-1'], /integer of at least 0/],
     [['admin', 'keys', 'create', '--role', 'root', '--name', 'x'], /--role/],
+    // Flags named as typed, a "did you mean" for a mistyped flag, and the hint an unquoted prompt needs.
+    [['admin', 'keys', 'create', '--role', 'client'], /^Error: Missing required flag --name\n/],
+    [['jobs', 'list', '--limt', '3'], /Nonexistent flag: --limt\n[\s\S]*Did you mean --limit\?/],
+    [['jobs', 'submit', '--modle', 'llama3.2', 'hi'], /Did you mean --model\?/],
+    [['jobs', 'submit', 'a', 'haiku', 'about', 'GPUs'], /Unexpected arguments: haiku, about, GPUs\n[\s\S]*in quotes: aitbc jobs submit "Write a haiku about GPUs"/],
   ]
   for (const [args, message] of cases) {
     it(`aitbc ${args.join(' ')}`, async () => {
@@ -31,6 +36,7 @@ describe('usage errors (exit 2)', {concurrency: 4}, () => {
       assertExit(result, 2)
       assert.match(result.stderr, message)
       assert.equal(result.stdout, '')
+      assert.doesNotMatch(result.stderr, /The following error occurred/)
     })
   }
 

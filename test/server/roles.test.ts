@@ -100,7 +100,7 @@ describe('role matrix', () => {
       for (const caller of ['admin', 'client', 'miner'] as const) {
         const res = await server.request(path, {method, body, key: keyOf[caller]})
         if (allowed.includes(caller)) assert.ok(res.status !== 401 && res.status !== 403, `${caller} on ${operationId}: ${res.status} ${JSON.stringify(res.body)}`)
-        else assertError(res, 403, 'forbidden', new RegExp(`a ${caller} key may not call ${operationId}`))
+        else assertError(res, 403, 'forbidden', new RegExp(`^an? ${caller} key may not call ${method} /`))
       }
     })
   }

@@ -1,7 +1,6 @@
-import {Args} from '@oclif/core'
-
 import {ApiCommand} from '../../cli/api-command.js'
 import {jobFields} from '../../cli/job-render.js'
+import {idArg} from '../../cli/id-args.js'
 import {getJob} from '../../client/calls.js'
 
 export default class JobsGet extends ApiCommand<typeof JobsGet> {
@@ -12,7 +11,7 @@ The full texts: \`aitbc jobs result JOB_ID\`, or --json for the whole job object
   static examples = ['<%= config.bin %> jobs get job_01JD2X3Y4Z', '<%= config.bin %> jobs get job_01JD2X3Y4Z --json']
 
   static args = {
-    job_id: Args.string({description: 'The job to show.', required: true}),
+    job_id: idArg('job id', 'The job to show.'),
   }
 
   async run() {

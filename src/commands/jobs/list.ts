@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {ApiCommand} from '../../cli/api-command.js'
-import {JOB_TABLE_HEAD, jobRow} from '../../cli/job-render.js'
+import {jobTable} from '../../cli/job-render.js'
 import {MAX_PAGE_SIZE} from '../../client/client.js'
 import {listJobs} from '../../client/calls.js'
 import {listAllJobs, MAX_PAGES} from '../../client/jobs.js'
@@ -21,9 +21,11 @@ With --json: an array of job objects.`
 
   static flags = {
     status: Flags.option({options: JOB_STATUSES, summary: 'Only jobs in this state.'})(),
-    limit: Flags.integer({summary: 'Jobs per page (1-100) [default: 20].', min: 1, max: MAX_PAGE_SIZE, exclusive: ['all']}),
-    offset: Flags.integer({summary: 'Skip this many jobs [default: 0].', min: 0, exclusive: ['all']}),
-    all: Flags.boolean({summary: 'Follow every page.'}),
+    limit: Flags.integer({summary: 'Jobs per page (1-100) [default: 20].', min: 1, max: MAX_PAGE_SIZE}),
+    offset: Flags.integer({summary: 'Skip this many jobs [default: 0].', min: 0}),
+    // Exclusive on this side only: oclif's usage line prints a group once, so declaring it on both
+    // sides left an empty `[--offset <value> | ]`.
+    all: Flags.boolean({summary: 'Follow every page.', exclusive: ['limit', 'offset']}),
   }
 
   async run() {
@@ -38,7 +40,10 @@ With --json: an array of job objects.`
       jobs = await listJobs(client, {status, limit, offset})
     }
     if (jobs.length === 0) this.note(status ? `No ${status} jobs.` : 'No jobs.')
-    else this.line(await this.table(JOB_TABLE_HEAD, jobs.map((job) => jobRow(job))))
+    else {
+      const {head, rows} = jobTable(jobs)
+      this.line(await this.table(head, rows))
+    }
     return jobs
   }
 }

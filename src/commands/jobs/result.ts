@@ -1,8 +1,7 @@
-import {Args} from '@oclif/core'
-
 import {ApiCommand} from '../../cli/api-command.js'
 import {jobNotFinishedError, jobUnsuccessfulError} from '../../cli/job-outcome.js'
 import {textForStdout} from '../../cli/job-render.js'
+import {idArg} from '../../cli/id-args.js'
 import {getJob} from '../../client/calls.js'
 
 export default class JobsResult extends ApiCommand<typeof JobsResult> {
@@ -18,7 +17,7 @@ With --json: the job object, result included.`
   ]
 
   static args = {
-    job_id: Args.string({description: 'The job whose result to print.', required: true}),
+    job_id: idArg('job id', 'The job whose result to print.'),
   }
 
   async run() {

@@ -1,4 +1,4 @@
-import {Args, Flags} from '@oclif/core'
+import {Flags} from '@oclif/core'
 
 import {ApiCommand} from '../../cli/api-command.js'
 import {DEFAULT_UNREACHABLE_TIMEOUT_SECONDS, followJob} from '../../cli/job-follower.js'
@@ -6,10 +6,11 @@ import {jobUnsuccessfulError} from '../../cli/job-outcome.js'
 import {finishResult, followJobPrinting} from '../../cli/job-output-printer.js'
 import {jobState} from '../../cli/job-render.js'
 import {timeoutFlag, unreachableTimeoutFlag} from '../../cli/number-flags.js'
+import {idArg} from '../../cli/id-args.js'
 
 export default class JobsWatch extends ApiCommand<typeof JobsWatch> {
   static summary = 'Follow a job until it ends.'
-  static description = `On a terminal a spinner shows each state change (pending, running...); at the end one line on stderr says how it ended.
+  static description = `On a terminal a spinner shows each state change (pending, running...); at the end one line on stderr says how it ended. Where no spinner can be drawn (stderr is a pipe or a file), each state change is a line on stderr as it happens.
 With --json: one JSON line (JSON Lines) per state change, the first the job as found, the last the final job.
 The exit code tells how it ended: 0 completed, 7 failed or cancelled, 8 when --timeout passed first (the job goes on).`
 
@@ -22,7 +23,7 @@ The exit code tells how it ended: 0 completed, 7 failed or cancelled, 8 when --t
   static jsonLines = true
 
   static args = {
-    job_id: Args.string({description: 'The job to follow.', required: true}),
+    job_id: idArg('job id', 'The job to follow.'),
   }
 
   static flags = {
@@ -38,16 +39,18 @@ The exit code tells how it ended: 0 completed, 7 failed or cancelled, 8 when --t
     const json = this.jsonEnabled()
     const client = await this.client()
     if (this.flags.stream && !json) return this.streamOutput()
+    // No spinner (stderr is a pipe, a log): one line per state change on stderr, written as it happens.
+    const asLines = !json && !this.io.drawsSpinner(json)
     const spinner = await this.io.startSpinner(`Watching ${this.args.job_id}`, json)
     const final = await followJob(client, this.args.job_id, {
       timeoutSeconds: this.flags.timeout,
       unreachableTimeoutSeconds: this.flags['unreachable-timeout'],
-      onChange: (job) => (json ? this.jsonLine(job) : spinner.update(jobState(job))),
+      onChange: (job) => (json ? this.jsonLine(job) : asLines ? this.note(jobState(job)) : spinner.update(jobState(job))),
     }).finally(() => spinner.stop())
 
     const failure = jobUnsuccessfulError(final)
     if (failure) return this.reportFailure(failure)
-    this.note(`${jobState(final)}.`)
+    if (!asLines) this.note(`${jobState(final)}.`)
   }
 
   /** --stream: the output as it comes, then stdout ends with exactly the result. */

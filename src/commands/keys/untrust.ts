@@ -1,9 +1,8 @@
-import {Args} from '@oclif/core'
-
 import {BaseCommand} from '../../cli/base-command.js'
 import {CliError} from '../../cli/errors.js'
 import {ExitCode} from '../../cli/exit-codes.js'
-import {keyIdArgument, TrustStore} from '../../cli/trust-store.js'
+import {KEY_ID_TOKEN, keyIdArgument, TrustStore} from '../../cli/trust-store.js'
+import {idArg} from '../../cli/id-args.js'
 
 export default class KeysUntrust extends BaseCommand<typeof KeysUntrust> {
   static summary = 'Stop trusting a signing key.'
@@ -12,8 +11,11 @@ Exit 3 if the key was not trusted.`
 
   static examples = ['<%= config.bin %> keys untrust 6kpsY-KcUgq-9VB7Ey7F-ZVHdq6-vnuSQh7qaRRG0iw']
 
+  // A key id may start with '-': `aitbc keys trust -Xk…` needs no `--`.
+  static dashArgument = KEY_ID_TOKEN
+
   static args = {
-    key_id: Args.string({description: 'The key id (base64url) or the public key (hex).', required: true}),
+    key_id: idArg('key id', 'The key id (base64url) or the public key (hex).'),
   }
 
   async run() {

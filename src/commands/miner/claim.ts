@@ -1,8 +1,7 @@
-import {Args} from '@oclif/core'
-
 import {ApiCommand} from '../../cli/api-command.js'
 import {textForStdout} from '../../cli/job-render.js'
 import {minerIdFlag} from '../../cli/miner-flags.js'
+import {idArg} from '../../cli/id-args.js'
 import {claimJob} from '../../client/calls.js'
 
 export default class MinerClaim extends ApiCommand<typeof MinerClaim> {
@@ -22,7 +21,7 @@ With --json: the job object (prompt, model, params, lease).`
   ]
 
   static args = {
-    job_id: Args.string({description: 'The job to claim.', required: true}),
+    job_id: idArg('job id', 'The job to claim.'),
   }
 
   static flags = {

@@ -1,7 +1,8 @@
-import {Args, Flags} from '@oclif/core'
+import {Flags} from '@oclif/core'
 
 import {ApiCommand} from '../../cli/api-command.js'
 import {minerIdFlag} from '../../cli/miner-flags.js'
+import {idArg} from '../../cli/id-args.js'
 import {completeJob} from '../../client/calls.js'
 
 export default class MinerComplete extends ApiCommand<typeof MinerComplete> {
@@ -19,7 +20,7 @@ With --json: the signed receipt.`
   ]
 
   static args = {
-    job_id: Args.string({description: 'The job to complete.', required: true}),
+    job_id: idArg('job id', 'The job to complete.'),
   }
 
   static flags = {

@@ -1,7 +1,8 @@
-import {Args, Flags} from '@oclif/core'
+import {Flags} from '@oclif/core'
 
 import {ApiCommand} from '../../cli/api-command.js'
 import {minerIdFlag} from '../../cli/miner-flags.js'
+import {idArg} from '../../cli/id-args.js'
 import {failJob} from '../../client/calls.js'
 
 export default class MinerFail extends ApiCommand<typeof MinerFail> {
@@ -15,7 +16,7 @@ Prints the job's new status (pending or failed) on stdout. With --json: the job 
   ]
 
   static args = {
-    job_id: Args.string({description: 'The job that failed.', required: true}),
+    job_id: idArg('job id', 'The job that failed.'),
   }
 
   static flags = {

@@ -102,6 +102,8 @@ Needs a miner key (AITBC_API_KEY, --api-key or a profile). Check the setup first
       (signal) => {
         firstSignal = signal
         worker.stop()
+        // The terminal has just echoed ^C on the current line: the notice starts a line of its own.
+        if (signal === 'SIGINT' && this.io.stderrIsTTY && !this.jsonEnabled()) this.io.stderr.write('\n')
         this.show({type: 'notice', message: 'stopping: taking no more jobs, finishing the running ones (signal again to abandon them)'})
       },
       () => {

@@ -1,7 +1,6 @@
-import {Args} from '@oclif/core'
-
 import {ApiCommand} from '../../cli/api-command.js'
 import {receiptFields} from '../../cli/ledger-render.js'
+import {idArg} from '../../cli/id-args.js'
 import {getReceipt} from '../../client/calls.js'
 
 export default class ReceiptsGet extends ApiCommand<typeof ReceiptsGet> {
@@ -15,7 +14,7 @@ With --json: the receipt exactly as the coordinator signed it, ready for \`aitbc
   ]
 
   static args = {
-    receipt_id: Args.string({description: 'The receipt to show.', required: true}),
+    receipt_id: idArg('receipt id', 'The receipt to show.'),
   }
 
   async run() {

@@ -3,6 +3,7 @@ import {Args, Flags} from '@oclif/core'
 import {ApiCommand} from '../../cli/api-command.js'
 import {CliError, usageError} from '../../cli/errors.js'
 import {ExitCode} from '../../cli/exit-codes.js'
+import {inertField} from '../../cli/inert-text.js'
 import {KEY_FLAG_SUMMARY, TrustStore, verificationKeys} from '../../cli/trust-store.js'
 import {expectedHashes} from '../../verify/expected-hashes.js'
 import {ReceiptChecker} from '../../verify/receipt-checker.js'
@@ -53,7 +54,7 @@ Exit 0 when every receipt is valid, 10 when any is not, 2 for usage errors, 1 wh
     const paint = (text: string, style: 'green' | 'red') => this.io.paint(text, style)
     const summary = await this.readTargets(() =>
       verifyReceiptStream(receiptTexts(targets, {fetchReceipt, stdin: this.io.stdin}), checker, (source, verdict) =>
-        out.write(json ? JSON.stringify(verdictRecord(source, verdict)) : verdictLine(source, verdict, paint)),
+        out.write(json ? JSON.stringify(verdictRecord(source, verdict)) : verdictLine(source, verdict, {paint, field: inertField})),
       ),
     ).finally(() => out.flush())
 
@@ -61,7 +62,10 @@ Exit 0 when every receipt is valid, 10 when any is not, 2 for usage errors, 1 wh
     if (json) this.jsonLine(summaryRecord(summary))
     else this.line(summaryLine(summary))
     if (summary.failed > 0) {
-      this.reportFailure(new CliError(`${summary.failed} of ${summary.total} receipts did not verify.`, {exitCode: ExitCode.VERIFICATION_FAILED, code: 'verification_failed'}))
+      // On a terminal the summary line just said so: the exit code alone, no second "Error:" saying it again.
+      // With stdout in a file or a pipe, stderr is where a person learns it.
+      if (this.io.stdoutIsTTY && !json) this.io.exitCode = ExitCode.VERIFICATION_FAILED
+      else this.reportFailure(new CliError(`${summary.failed} of ${summary.total} receipts did not verify.`, {exitCode: ExitCode.VERIFICATION_FAILED, code: 'verification_failed'}))
     }
   }
 

@@ -107,5 +107,5 @@ export function pathPattern(path: string): RegExp {
     .split(/\{[^}]+\}/)
     .map((part) => part.replace(/[.*+?^$()|[\]\\]/g, '\\$&'))
     .join('[^/]+')
-  return new RegExp(`^${source}/?$`)
+  return new RegExp(`^${source}$`)
 }

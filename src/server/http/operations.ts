@@ -51,6 +51,7 @@ export class Operations {
     if (this.defined.has(operationId)) throw new Error(`operation ${operationId} is defined twice`)
     this.defined.add(operationId)
     const validate = this.validator.compile(op)
+    // strict: `/v1/jobs/` (an empty job id spelled into a path) is not `/v1/jobs`, the job list.
     router.register(routerPath(op.path), [op.method], async (ctx: Context) => {
       const principal = await this.authorize(op, ctx.get('x-api-key') || (op.bearer ? bearerToken(ctx.get('authorization')) : undefined), ctx.ip)
       if (op.largeAnswer && this.answers?.full) throw this.answers.refusal()
@@ -77,7 +78,7 @@ export class Operations {
       ctx.type = 'application/json'
       // Serialised here so that `null` (no job available) is sent as JSON, not as an empty 204.
       ctx.body = JSON.stringify(reply.body)
-    })
+    }, {strict: true})
   }
 
   /** Throws if the contract has operations no router defined: the server implements all of it. */
@@ -97,7 +98,9 @@ export class Operations {
     // Counted before the role check, so calls a key may not make still cost it.
     this.rateLimiter?.take(result.principal.name)
     if (!op.roles.includes(result.principal.role)) {
-      throw forbidden(`a ${result.principal.role} key may not call ${op.operationId}; it needs a ${op.roles.join(' or ')} key`)
+      // In words a user sees (the method and path), not the contract's operation id.
+      const withArticle = (role: string) => `${/^[aeiou]/.test(role) ? 'an' : 'a'} ${role}`
+      throw forbidden(`${withArticle(result.principal.role)} key may not call ${op.method} ${op.path}; it needs ${op.roles.map(withArticle).join(' or ')} key`)
     }
     return result.principal
   }
