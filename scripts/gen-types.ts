@@ -4,7 +4,8 @@
 import {readFileSync, writeFileSync} from 'node:fs'
 import {pathToFileURL} from 'node:url'
 
-import openapiTS, {astToString} from 'openapi-typescript'
+import openapiTS, {astToString, type OpenAPI3} from 'openapi-typescript'
+import {parse} from 'yaml'
 
 import {ANSWER_CHECKS_FILE, generateAnswerChecks} from './gen-answer-checks.js'
 
@@ -19,9 +20,28 @@ export async function generateApiTypes(): Promise<string> {
   return HEADER + astToString(await openapiTS(CONTRACT, {defaultNonNullable: false}))
 }
 
-/** The same types with every field that has a default required: what a handler receives. */
+/**
+ * The same types with every field and parameter that has a default required: what a handler receives
+ * once the validator filled the defaults in.
+ */
 export async function generateValidatedInputTypes(): Promise<string> {
-  return HEADER + astToString(await openapiTS(CONTRACT, {defaultNonNullable: true}))
+  const contract = parse(readFileSync(CONTRACT, 'utf8')) as OpenAPI3
+  for (const parameter of parametersOf(contract)) if (parameter.schema?.default !== undefined) parameter.required = true
+  return HEADER + astToString(await openapiTS(contract, {defaultNonNullable: true}))
+}
+
+interface Parameter {
+  required?: boolean
+  schema?: {default?: unknown}
+}
+
+/** Every parameter object of the contract: shared ones, and those declared by a path or an operation. */
+function parametersOf(contract: OpenAPI3): Parameter[] {
+  const shared = Object.values(contract.components?.parameters ?? {})
+  const inline = Object.values(contract.paths ?? {}).flatMap((item) =>
+    Object.values(item as Record<string, {parameters?: unknown[]}>).flatMap((operation) => operation?.parameters ?? []),
+  )
+  return [...shared, ...inline].filter((parameter): parameter is Parameter => typeof parameter === 'object' && parameter !== null && !('$ref' in parameter))
 }
 
 export function committedApiTypes(): string {

@@ -1074,10 +1074,10 @@ export interface operations {
     };
     listJobs: {
         parameters: {
-            query?: {
+            query: {
                 status?: components["schemas"]["JobStatus"];
-                limit?: number;
-                offset?: number;
+                limit: number;
+                offset: number;
             };
             header?: never;
             path?: never;
@@ -1150,7 +1150,7 @@ export interface operations {
             query: {
                 miner_id: components["schemas"]["MinerId"];
                 /** @description Seconds to wait for a job before answering null (long poll). */
-                wait?: number;
+                wait: number;
             };
             header?: never;
             path?: never;
@@ -1475,11 +1475,11 @@ export interface operations {
     };
     listReceipts: {
         parameters: {
-            query?: {
+            query: {
                 client?: string;
                 provider?: string;
-                limit?: number;
-                offset?: number;
+                limit: number;
+                offset: number;
             };
             header?: never;
             path?: never;
@@ -1551,9 +1551,9 @@ export interface operations {
     };
     listApiKeys: {
         parameters: {
-            query?: {
-                limit?: number;
-                offset?: number;
+            query: {
+                limit: number;
+                offset: number;
             };
             header?: never;
             path?: never;
@@ -1642,8 +1642,8 @@ export interface operations {
     };
     listBlocks: {
         parameters: {
-            query?: {
-                limit?: number;
+            query: {
+                limit: number;
                 /** @description Only blocks with a height below this one. */
                 before?: number;
             };
@@ -1668,11 +1668,11 @@ export interface operations {
     };
     getBlock: {
         parameters: {
-            query?: {
+            query: {
                 /** @description How many of the block's transactions to skip. */
-                tx_offset?: number;
+                tx_offset: number;
                 /** @description The most transactions to return. */
-                tx_limit?: number;
+                tx_limit: number;
             };
             header?: never;
             path: {
@@ -1699,8 +1699,8 @@ export interface operations {
     };
     listTransactions: {
         parameters: {
-            query?: {
-                limit?: number;
+            query: {
+                limit: number;
             };
             header?: never;
             path?: never;
@@ -1724,8 +1724,8 @@ export interface operations {
     };
     listExplorerReceipts: {
         parameters: {
-            query?: {
-                limit?: number;
+            query: {
+                limit: number;
             };
             header?: never;
             path?: never;

@@ -7,6 +7,7 @@ import type {Ed25519Signer} from '../../protocol/ed25519.js'
 import {sha256Hex} from '../../protocol/encoding.js'
 import type {JobStatus} from '../../protocol/job-states.js'
 import type {Receipt} from '../../protocol/receipt.js'
+import type {components} from '../../contract/api-schema.js'
 import type {Principal} from '../auth/api-keys.js'
 import type {Clock} from '../clock.js'
 import {pricePer1000Tokens, type ServerConfig} from '../config.js'
@@ -24,22 +25,18 @@ import {canSeeJob} from './job-view.js'
 import type {JobWaiters} from './job-waiters.js'
 import {billedUnits} from './token-count.js'
 
-export interface JobRequest {
-  prompt: string
-  model?: string
-  params?: Partial<JobParams>
-  /** A chat job's messages (the gateway's); `prompt` is then their rendering. */
-  messages?: ChatMessage[]
-}
+/**
+ * What a submit asks for: the contract's JobRequest, whose defaults the service fills in (the gateway
+ * leaves them out), and a chat job's messages (the gateway's), whose rendering is then the prompt.
+ */
+export type JobRequest = Omit<Schemas['JobRequest'], 'params'> & {params?: Partial<JobParams>; messages?: ChatMessage[]}
 
 /** Told of every change to a job record (the stream fan-out follows attempts and ends with it). */
 export type JobChangeListener = (job: JobRecord) => void
 
-export interface JobResult {
-  miner_id: string
-  result: string
-  units?: number
-}
+export type JobResult = Schemas['JobResult']
+
+type Schemas = components['schemas']
 
 /** How long a job offered to one miner is held from the others; a miner claims within milliseconds. */
 const OFFER_HOLD_MS = 2000

@@ -7,15 +7,12 @@ import {isDeepStrictEqual} from 'node:util'
 import type {Principal} from '../auth/api-keys.js'
 import type {Clock} from '../clock.js'
 import {forbidden, limitReached} from '../domain-errors.js'
+import type {components} from '../../contract/api-schema.js'
 import {draft} from '../ledger/draft.js'
 import type {AsyncStore} from '../store/async-store.js'
-import type {GpuInfo, MinerRecord} from '../store/records.js'
+import type {MinerRecord} from '../store/records.js'
 
-export interface MinerRegistration {
-  miner_id: string
-  capabilities: string[]
-  gpu_info?: GpuInfo
-}
+export type MinerRegistration = components['schemas']['MinerRegistration']
 
 export class MinerService {
   /** When a miner offering each model was last seen, as this replica knows it (a submit's warning only). */

@@ -12,22 +12,22 @@ export function explorerRoutes(ops: Operations, store: AsyncStore, activeMinerSe
   const router = new Router()
 
   ops.define(router, 'listBlocks', async (request) => {
-    const {limit, before} = request.query as {limit: number; before?: number}
+    const {limit, before} = request.query
     return {body: await store.listBlocks({limit, before})}
   })
 
   ops.define(router, 'getBlock', async (request) => {
-    const height = request.params.height as number
-    const {tx_offset: offset, tx_limit: limit} = request.query as {tx_offset: number; tx_limit: number}
+    const height = request.params.height
+    const {tx_offset: offset, tx_limit: limit} = request.query
     const [block, transactions] = await Promise.all([store.getBlock(height), store.blockTransactions(height, {offset, limit})])
     if (!block || !transactions) throw notFound(`no block at height ${height}`)
     return {body: {...block, transaction_list: transactions}}
   })
 
-  ops.define(router, 'listTransactions', async (request) => ({body: await store.recentTransactions(request.query.limit as number)}))
+  ops.define(router, 'listTransactions', async (request) => ({body: await store.recentTransactions(request.query.limit)}))
 
   ops.define(router, 'listExplorerReceipts', async (request) => ({
-    body: await store.listReceipts({limit: request.query.limit as number, offset: 0}),
+    body: await store.listReceipts({limit: request.query.limit, offset: 0}),
   }))
 
   ops.define(router, 'getStats', async () => ({body: await networkStats(store, activeMinerSeconds, clock.now())}))

@@ -16,8 +16,8 @@ export function jobOutputRoutes(ops: Operations, jobs: JobService, streams: JobS
   const router = new Router()
 
   ops.define(router, 'appendJobOutput', async (request) => {
-    const {miner_id: minerId, offset, text} = request.body as {miner_id: string; offset: number; text: string}
-    const job = await jobs.heldJob(principalOf(request), request.params.job_id as string, minerId)
+    const {miner_id: minerId, offset, text} = request.body
+    const job = await jobs.heldJob(principalOf(request), request.params.job_id, minerId)
     try {
       return {body: {bytes: streams.append(job, offset, text)}}
     } catch (error) {
@@ -29,7 +29,7 @@ export function jobOutputRoutes(ops: Operations, jobs: JobService, streams: JobS
   })
 
   ops.define(router, 'streamJobOutput', async (request) => {
-    const job = await jobs.get(principalOf(request), request.params.job_id as string)
+    const job = await jobs.get(principalOf(request), request.params.job_id)
     const events = new EventStream(request.ctx.res, sendTimeoutSeconds * 1000)
     try {
       for await (const event of followOutput(streams, job, events.closed)) {

@@ -1,9 +1,8 @@
 // Client-facing job operations: submit, list, get, cancel.
 import Router from '@koa/router'
 
-import type {JobStatus} from '../../protocol/job-states.js'
 import {jobView} from '../jobs/job-view.js'
-import type {JobRequest, JobService} from '../jobs/job-service.js'
+import type {JobService} from '../jobs/job-service.js'
 import {principalOf, type Operations} from '../http/operations.js'
 import type {MinerService} from '../miners/miner-service.js'
 
@@ -11,8 +10,8 @@ export function jobRoutes(ops: Operations, jobs: JobService, miners: MinerServic
   const router = new Router()
 
   ops.define(router, 'submitJob', async (request) => {
-    const key = request.headers['idempotency-key'] as string | undefined
-    const {job, replayed} = await jobs.submit(principalOf(request), request.body as JobRequest, key)
+    const key = request.headers['idempotency-key']
+    const {job, replayed} = await jobs.submit(principalOf(request), request.body, key)
     // A typo in the model, or no miner up: the job would wait unnoticed, so the answer says so.
     const warning = (await miners.servedRecently(job.model, activeMinerSeconds))
       ? undefined
@@ -24,7 +23,7 @@ export function jobRoutes(ops: Operations, jobs: JobService, miners: MinerServic
   // A page stops once it passes pageBytes (prompts and results may be 100s of KiB each), read one job at
   // a time so that the jobs it leaves out are never read.
   ops.define(router, 'listJobs', async (request) => {
-    const {status, limit, offset} = request.query as {status?: JobStatus; limit: number; offset: number}
+    const {status, limit, offset} = request.query
     const items: string[] = []
     let bytes = 0
     while (items.length < limit && bytes < pageBytes) {
@@ -38,10 +37,10 @@ export function jobRoutes(ops: Operations, jobs: JobService, miners: MinerServic
     return {content: `[${items.join(',')}]`, type: 'application/json', headers}
   })
 
-  ops.define(router, 'getJob', async (request) => ({body: jobView(await jobs.get(principalOf(request), request.params.job_id as string))}))
+  ops.define(router, 'getJob', async (request) => ({body: jobView(await jobs.get(principalOf(request), request.params.job_id))}))
 
   ops.define(router, 'cancelJob', async (request) => ({
-    body: jobView(await jobs.cancel(principalOf(request), request.params.job_id as string)),
+    body: jobView(await jobs.cancel(principalOf(request), request.params.job_id)),
   }))
 
   return router

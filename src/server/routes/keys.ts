@@ -6,7 +6,6 @@ import {ED25519} from '../../protocol/ed25519.js'
 import {toHex} from '../../protocol/encoding.js'
 import type {Operations} from '../http/operations.js'
 import type {KeyService} from '../keys/key-service.js'
-import type {Role} from '../store/records.js'
 
 export function keyRoutes(ops: Operations, keys: KeyService, signer: Ed25519Signer): Router {
   const router = new Router()
@@ -15,16 +14,16 @@ export function keyRoutes(ops: Operations, keys: KeyService, signer: Ed25519Sign
   ops.define(router, 'listSigningKeys', () => ({body: signingKeys}))
 
   ops.define(router, 'createApiKey', async (request) => {
-    const {role, name} = request.body as {role: Role; name: string}
+    const {role, name} = request.body
     return {status: 201, body: await keys.create(role, name)}
   })
 
   ops.define(router, 'listApiKeys', async (request) => {
-    const {limit, offset} = request.query as {limit: number; offset: number}
+    const {limit, offset} = request.query
     return {body: await keys.list({limit, offset})}
   })
 
-  ops.define(router, 'revokeApiKey', async (request) => ({body: await keys.revoke(request.params.name as string)}))
+  ops.define(router, 'revokeApiKey', async (request) => ({body: await keys.revoke(request.params.name)}))
 
   return router
 }

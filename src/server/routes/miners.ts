@@ -3,35 +3,35 @@ import Router from '@koa/router'
 import type {Context} from 'koa'
 
 import {jobView} from '../jobs/job-view.js'
-import type {JobResult, JobService} from '../jobs/job-service.js'
+import type {JobService} from '../jobs/job-service.js'
 import {principalOf, type Operations} from '../http/operations.js'
-import type {MinerRegistration, MinerService} from '../miners/miner-service.js'
+import type {MinerService} from '../miners/miner-service.js'
 
 export function minerRoutes(ops: Operations, jobs: JobService, miners: MinerService): Router {
   const router = new Router()
 
   ops.define(router, 'registerMiner', async (request) => ({
     status: 201,
-    body: await miners.register(principalOf(request), request.body as MinerRegistration),
+    body: await miners.register(principalOf(request), request.body),
   }))
 
   ops.define(router, 'getAvailableJob', async (request) => {
-    const {miner_id: minerId, wait} = request.query as {miner_id: string; wait: number}
+    const {miner_id: minerId, wait} = request.query
     const job = await jobs.available(principalOf(request), minerId, wait, clientGone(request.ctx))
     return {body: job ? jobView(job) : null}
   })
 
   ops.define(router, 'claimJob', async (request) => {
-    const {miner_id: minerId} = request.body as {miner_id: string}
-    return {body: jobView(await jobs.claim(principalOf(request), request.params.job_id as string, minerId))}
+    const {miner_id: minerId} = request.body
+    return {body: jobView(await jobs.claim(principalOf(request), request.params.job_id, minerId))}
   })
 
   ops.define(router, 'completeJob', async (request) => ({
-    body: await jobs.complete(principalOf(request), request.params.job_id as string, request.body as JobResult),
+    body: await jobs.complete(principalOf(request), request.params.job_id, request.body),
   }))
 
   ops.define(router, 'failJob', async (request) => ({
-    body: jobView(await jobs.fail(principalOf(request), request.params.job_id as string, request.body as {miner_id: string; error: string})),
+    body: jobView(await jobs.fail(principalOf(request), request.params.job_id, request.body)),
   }))
 
   return router

@@ -3,11 +3,10 @@ import Router from '@koa/router'
 
 import {principalOf, type Operations} from '../http/operations.js'
 import type {ReceiptService} from '../receipts/receipt-service.js'
-import type {ReceiptQuery} from '../store/store.js'
 
 export function receiptRoutes(ops: Operations, receipts: ReceiptService): Router {
   const router = new Router()
-  ops.define(router, 'listReceipts', async (request) => ({body: await receipts.list(principalOf(request), request.query as unknown as ReceiptQuery)}))
-  ops.define(router, 'getReceipt', async (request) => ({body: await receipts.get(principalOf(request), request.params.receipt_id as string)}))
+  ops.define(router, 'listReceipts', async (request) => ({body: await receipts.list(principalOf(request), request.query)}))
+  ops.define(router, 'getReceipt', async (request) => ({body: await receipts.get(principalOf(request), request.params.receipt_id)}))
   return router
 }
