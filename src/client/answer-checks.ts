@@ -2413,6 +2413,7 @@ export const ANSWER_CHECKS = {
   "POST /v1/jobs/{job_id}/fail": {"200": Job},
   "POST /v1/jobs/{job_id}/output": {"200": JobOutputAccepted},
   "POST /v1/miners/register": {"201": Miner},
+  "POST /v1/miners/claim-next": {"200": NullableJob},
   "POST /v1/chat/completions": {"200": ChatCompletion},
   "GET /v1/models": {"200": ModelList},
   "GET /v1/receipts": {"200": listReceipts_200},

@@ -295,6 +295,37 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/miners/claim-next": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Wait for the next job and claim it in one call
+         * @description One long poll that answers with a job already claimed by the miner (as SQS ReceiveMessage): the
+         *     oldest pending job whose model the miner serves, moved to running with a lease, as
+         *     `POST /v1/jobs/{job_id}/claim` would; or null after `wait` seconds without one. Racing miners
+         *     each get a different job, on however many replicas. The rules of `GET /v1/jobs/available` and
+         *     claim hold: the miner_id must be registered (else 404) by the caller's principal (else 403); a
+         *     miner is never given a job it failed, nor one offered to another miner through `available`
+         *     while that offer is held; a key may hold `serve --max-polls-per-key` polls (this and
+         *     `available` together) at once (429 past it); a miner that failed too many jobs lately is answered
+         *     429 `miner_cooling_down`; a poll whose key is revoked while it waits is answered 401 at once.
+         *     A job claimed for a poll whose client went away before the answer goes back to the queue. Each
+         *     call counts as the miner's heartbeat. Older coordinators answer 404 for this route: use
+         *     `available` and `claim` there.
+         */
+        post: operations["claimNextJob"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/chat/completions": {
         parameters: {
             query?: never;
@@ -615,6 +646,14 @@ export interface components {
         NullableJob: components["schemas"]["Job"] | null;
         ClaimRequest: {
             miner_id: components["schemas"]["MinerId"];
+        };
+        ClaimNextRequest: {
+            miner_id: components["schemas"]["MinerId"];
+            /**
+             * @description Seconds to wait for a job before answering null (long poll).
+             * @default 0
+             */
+            wait?: number;
         };
         JobResult: {
             miner_id: components["schemas"]["MinerId"];
@@ -1413,6 +1452,36 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             429: components["responses"]["TooManyRequests"];
+        };
+    };
+    claimNextJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ClaimNextRequest"];
+            };
+        };
+        responses: {
+            /** @description The job, claimed by the miner (running, with a lease), or null when none came within `wait` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NullableJob"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["AnswerMemoryFull"];
         };
     };
     createChatCompletion: {

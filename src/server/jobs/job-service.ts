@@ -45,7 +45,7 @@ const QUEUE_RETRY_SECONDS = 30
 /** Running jobs read per page when a revoked key's jobs are looked for. */
 const SCAN_PAGE = 500
 
-type AttemptEnd = 'miner_reported' | 'lease_expired' | 'key_revoked'
+type AttemptEnd = 'miner_reported' | 'lease_expired' | 'key_revoked' | 'undelivered'
 /** What this replica keeps in memory about a change (offers, failures, miner health): done once it is written. */
 type Effect = () => void
 
@@ -158,6 +158,21 @@ export class JobService {
    * long (429); a poll whose key is revoked while it waits is answered 401 at once.
    */
   async available(principal: Principal, minerId: string, waitSeconds: number, signal?: AbortSignal): Promise<JobRecord | null> {
+    return this.poll(principal, minerId, waitSeconds, () => this.lookForJob(principal, minerId, waitSeconds, signal))
+  }
+
+  /**
+   * Claim-next: as `available` then `claim` in one call, the job claimed under the store's lock
+   * (claimNextJob: SKIP LOCKED on PostgreSQL), so racing miners never get the same job and never lose a
+   * claim. Same rules as the two: the poll cap, cool-down, revoked keys, jobs the miner failed, offers
+   * held for other miners. A job claimed for a poll whose client went away goes back to the queue.
+   */
+  async claimNext(principal: Principal, minerId: string, waitSeconds: number, signal?: AbortSignal): Promise<JobRecord | null> {
+    return this.poll(principal, minerId, waitSeconds, () => this.waitToClaim(principal, minerId, waitSeconds, signal))
+  }
+
+  /** One long poll of a miner: counted against --max-polls-per-key while it runs. */
+  private async poll(principal: Principal, minerId: string, waitSeconds: number, look: () => Promise<JobRecord | null>): Promise<JobRecord | null> {
     await this.ownedMiner(principal, minerId)
     this.refuseCoolingDown(minerId)
     const open = this.polls.get(principal.name) ?? 0
@@ -169,7 +184,7 @@ export class JobService {
     }
     this.polls.set(principal.name, open + 1)
     try {
-      return await this.lookForJob(principal, minerId, waitSeconds, signal)
+      return await look()
     } finally {
       const left = (this.polls.get(principal.name) ?? 1) - 1
       if (left > 0) this.polls.set(principal.name, left)
@@ -203,6 +218,64 @@ export class JobService {
       if (remaining <= 0 || this.waiters.isClosed || signal?.aborted) return null
       await this.waiters.wait(new Set(capabilities), remaining, signal, principal.name)
     }
+  }
+
+  private async waitToClaim(principal: Principal, minerId: string, waitSeconds: number, signal?: AbortSignal): Promise<JobRecord | null> {
+    this.store.touchMiner(minerId, new Date(this.clock.now()).toISOString())
+    // The wait itself is transport, not a decision: it runs on real time whatever the clock says.
+    const deadline = performance.now() + waitSeconds * 1000
+    for (;;) {
+      await this.refuseRevoked(principal)
+      const capabilities = (await this.store.getMiner(minerId))!.capabilities
+      const claimed = await this.claimOldest(minerId, capabilities, principal.name)
+      if (claimed === 'look again') continue
+      if (claimed) {
+        if (signal?.aborted) {
+          // Nobody is there to run it: back to the queue at once rather than when its lease runs out.
+          await this.unclaim(claimed)
+          return null
+        }
+        return claimed
+      }
+      const remaining = deadline - performance.now()
+      if (remaining <= 0 || this.waiters.isClosed || signal?.aborted) return null
+      await this.waiters.wait(new Set(capabilities), remaining, signal, principal.name)
+    }
+  }
+
+  /** Claims the oldest pending job this miner may take; 'look again' when it turned out to be one it failed. */
+  private async claimOldest(minerId: string, capabilities: readonly string[], principal: string): Promise<JobRecord | undefined | 'look again'> {
+    const now = new Date(this.clock.now())
+    let failedMiners: readonly string[] | undefined
+    const changed = await this.store.claimNextJob({models: capabilities, exclude: this.passedOver(minerId, principal)}, (job) => {
+      // Failed on another replica or before a restart, and not yet known here: left alone, remembered below.
+      if (job.failed_miners?.includes(minerId)) {
+        failedMiners = job.failed_miners
+        return {}
+      }
+      const move = machine.claim(job, minerId, now, this.config.leaseSeconds)
+      if ('refused' in move) return {}
+      const data = {job_id: job.job_id, miner_id: minerId, attempt: move.job.attempts, lease_expires_at: move.job.lease_expires_at}
+      return {job: move.job, transactions: [draft('job_claimed', data, now)]}
+    })
+    if (!changed) return undefined
+    if (failedMiners) {
+      this.rememberFailure(changed.job.job_id, failedMiners)
+      return 'look again'
+    }
+    if (changed.job.status !== 'running' || changed.job.miner_id !== minerId) return 'look again'
+    this.offers.release(changed.job.job_id)
+    this.failedBy.delete(changed.job.job_id)
+    this.onJobChange?.(changed.job)
+    return changed.job
+  }
+
+  /** A claim whose answer cannot be delivered: the job is pending again, not counted against the miner. */
+  private async unclaim(job: JobRecord): Promise<void> {
+    const now = new Date(this.clock.now())
+    await this.changeJob(job.job_id, now, (current) => (current.status === 'running' && current.miner_id === job.miner_id ? this.endAttempt(current, 'the claim was not delivered', 'undelivered', now) : {}), {
+      settleLease: false,
+    })
   }
 
   /** The jobs an offer to this miner passes over: those it failed, and those held for other miners. */
@@ -415,7 +488,8 @@ export class JobService {
     const minerId = job.miner_id
     let failedMiners = job.failed_miners ?? []
     const after: Effect[] = []
-    if (reason !== 'key_revoked' && minerId !== undefined) {
+    // A revoked key's attempt, or a claim that never reached its miner, is not the miner's failure.
+    if (reason !== 'key_revoked' && reason !== 'undelivered' && minerId !== undefined) {
       failedMiners = [...new Set([...failedMiners, minerId])]
       after.push(() => this.health.recordFailure(minerId))
     }

@@ -1,4 +1,5 @@
-// Miner-facing operations: register (and heartbeat), available (long poll), claim, complete, fail.
+// Miner-facing operations: register (and heartbeat), available (long poll), claim, claim-next (both in
+// one long poll), complete, fail.
 import Router from '@koa/router'
 import type {Context} from 'koa'
 
@@ -18,6 +19,12 @@ export function minerRoutes(ops: Operations, jobs: JobService, miners: MinerServ
   ops.define(router, 'getAvailableJob', async (request) => {
     const {miner_id: minerId, wait} = request.query
     const job = await jobs.available(principalOf(request), minerId, wait, clientGone(request.ctx))
+    return {body: job ? jobView(job) : null}
+  })
+
+  ops.define(router, 'claimNextJob', async (request) => {
+    const {miner_id: minerId, wait} = request.body
+    const job = await jobs.claimNext(principalOf(request), minerId, wait, clientGone(request.ctx))
     return {body: job ? jobView(job) : null}
   })
 

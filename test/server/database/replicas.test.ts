@@ -65,6 +65,35 @@ describe('three coordinators on one database', {skip: database ? false : NO_SERV
     assert.equal((await b.request(`/v1/jobs/${job.body.job_id}/cancel`, {key: keys.client_key, method: 'POST'})).status, 200)
   })
 
+  it('claim-next: miners racing on every replica each get a different job, claimed once; a poll waits on one replica for a job submitted on another', async () => {
+    const miners = Array.from({length: 9}, (_, i) => ({minerId: `next-${i}`, replica: replicas.running[i % 3]}))
+    for (const {minerId, replica} of miners) await registered(replica, keys, minerId)
+    const [a, b] = replicas.running
+    const jobs: string[] = []
+    for (let i = 0; i < 4; i++) {
+      const job = await a.request<JobBody>('/v1/jobs', {key: keys.client_key, body: {prompt: `next ${i}`, model: 'wake-model'}})
+      assert.equal(job.status, 201)
+      jobs.push(job.body.job_id)
+    }
+    const claimNext = (replica: Replica, minerId: string, wait: number) =>
+      replica.request<JobBody | null>('/v1/miners/claim-next', {key: keys.miner_key, body: {miner_id: minerId, wait}})
+    const answers = await Promise.all(miners.map(({minerId, replica}) => claimNext(replica, minerId, 0)))
+    for (const answer of answers) assert.equal(answer.status, 200, JSON.stringify(answer.body))
+    const won = answers.flatMap((answer) => (answer.body ? [answer.body] : []))
+    assert.deepEqual(won.map((job) => job.job_id).sort(), [...jobs].sort(), 'each job exactly once')
+    for (const job of won) assert.equal(job.status, 'running')
+
+    const poll = claimNext(b, 'next-1', 30)
+    await sleep(500)
+    const submitted = Date.now()
+    const job = await a.request<JobBody>('/v1/jobs', {key: keys.client_key, body: {prompt: 'next wake', model: 'wake-model'}})
+    const answer = await poll
+    assert.equal(answer.body?.job_id, job.body.job_id)
+    assert.equal(answer.body?.miner_id, 'next-1')
+    assert.ok(Date.now() - submitted < 20_000, `woken after ${Date.now() - submitted} ms of a 30 s wait`)
+    for (const id of [...jobs, job.body.job_id]) assert.equal((await b.request(`/v1/jobs/${id}/cancel`, {key: keys.client_key, method: 'POST'})).status, 200)
+  })
+
   it('a key made on one replica works on another at once; revoked on one, it is refused on the others', async () => {
     const [a, b, c] = replicas.running
     const made = await a.request<{api_key: string}>('/v1/admin/keys', {key: keys.admin_key, body: {role: 'client', name: 'roaming'}})
