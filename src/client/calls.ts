@@ -49,6 +49,14 @@ export async function availableJob(client: ApiClient, query: Query<'getAvailable
   return (await unwrap(client.GET('/v1/jobs/available', {params: {query}, ...transport(client, options)}))) ?? null
 }
 
+/**
+ * Claim-next (an extension): the next job a miner may take, already claimed for it (null when none came
+ * within `wait` seconds). Older coordinators answer 404 for the route.
+ */
+export async function claimNextJob(client: ApiClient, body: Schemas['ClaimNextRequest'], options: CallOptions = {}): Promise<Job | null> {
+  return (await unwrap(client.POST('/v1/miners/claim-next', {body, ...transport(client, options)}))) ?? null
+}
+
 export const claimJob = (client: ApiClient, jobId: string, minerId: string): Promise<Job> =>
   unwrap(client.POST('/v1/jobs/{job_id}/claim', {params: {path: {job_id: jobId}}, body: {miner_id: minerId}}))
 

@@ -1,6 +1,6 @@
 // The miner's side of the coordinator API, over the shared openapi-fetch client, and the one rule for
 // which failures are worth retrying.
-import {appendJobOutput, availableJob, claimJob, completeJob, failJob, getJob, getReceipt, registerMiner} from '../client/calls.js'
+import {appendJobOutput, availableJob, claimJob, claimNextJob, completeJob, failJob, getJob, getReceipt, registerMiner} from '../client/calls.js'
 import type {ApiClient, Job, Miner, Receipt, Schemas} from '../client/client.js'
 import {ApiError, BadAnswerError, UnreachableError} from '../client/errors.js'
 
@@ -17,6 +17,29 @@ export class CoordinatorLink {
   register(registration: MinerRegistration, signal?: AbortSignal): Promise<Miner> {
     return registerMiner(this.client, registration, {signal})
   }
+
+  /**
+   * The next job for this miner, waiting up to `waitSeconds` for one; null when none came. Through
+   * claim-next, one request that answers the job already claimed (`claimed`); from a coordinator
+   * without it (404 for the route while `available` knows the miner), through `available`, after
+   * which the caller claims the job itself.
+   */
+  async takeJob(minerId: string, waitSeconds: number, signal?: AbortSignal): Promise<{job: Job | null; claimed: boolean}> {
+    if (this.claimNextMissing) return {job: await this.nextJob(minerId, waitSeconds, signal), claimed: false}
+    try {
+      // The miner backs off on its own; the client's quick retries would only delay that.
+      return {job: await claimNextJob(this.client, {miner_id: minerId, wait: waitSeconds}, {waitSeconds, retries: 0, signal}), claimed: true}
+    } catch (error) {
+      if (!(error instanceof ApiError && error.status === 404)) throw error
+    }
+    // 404: an older coordinator, or a miner it does not know; `available` tells which (404 again: the miner).
+    const job = await this.nextJob(minerId, waitSeconds, signal)
+    this.claimNextMissing = true
+    return {job, claimed: false}
+  }
+
+  /** Set once the coordinator turned out not to have claim-next: available + claim from then on. */
+  private claimNextMissing = false
 
   /** The next job this miner may take, waiting up to `waitSeconds` for one; null when none came. */
   async nextJob(minerId: string, waitSeconds: number, signal?: AbortSignal): Promise<Job | null> {

@@ -1,4 +1,5 @@
-// The miner's work loop: register, heartbeat, long-poll for jobs, claim, run on the backend, deliver.
+// The miner's work loop: register, heartbeat, long-poll for jobs (claim-next: the job comes claimed;
+// available + claim on an older coordinator), run on the backend, deliver.
 // It never crashes on a coordinator or backend outage (it backs off with jitter and carries on), and a
 // finished result is kept until the coordinator acknowledges it. Only a refused key stops it.
 import type {Job} from '../client/client.js'
@@ -154,8 +155,9 @@ export class MinerWorker {
       await this.waitForBackend()
       if (this.stopping.signal.aborted) break
       let job: Job | null
+      let claimedAlready: boolean
       try {
-        job = await this.options.link.nextJob(this.options.minerId, wait, this.stopping.signal)
+        ;({job, claimed: claimedAlready} = await this.options.link.takeJob(this.options.minerId, wait, this.stopping.signal))
         this.coordinatorAnswers()
         failures = 0
       } catch (error) {
@@ -173,7 +175,7 @@ export class MinerWorker {
         if (once) break
         continue
       }
-      const claimed = await this.claim(job)
+      const claimed = claimedAlready ? job : await this.claim(job)
       if (!claimed) {
         // Another miner was faster; the same job offered and lost again means something is off: slow down.
         if (lost === job.job_id) await this.pause(failures++, this.stopping.signal)

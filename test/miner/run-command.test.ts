@@ -1,6 +1,6 @@
 // `aitbc miner run` as a user runs it: the built CLI as a subprocess against the real coordinator.
 import assert from 'node:assert/strict'
-import {mkdtempSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdtempSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {after, before, describe, test} from 'node:test'
@@ -78,10 +78,12 @@ describe('aitbc miner run', () => {
   test('first SIGTERM: takes no more jobs, finishes the running one, exits 0', async () => {
     const dir = tempDir()
     const go = path.join(dir, 'go')
+    const started = path.join(dir, 'started')
     const id = await submitJob(server, 'finish me', 'graceful-model')
-    // The job runs until the test creates the file `go`.
-    const miner = startCli(minerArgs('graceful-miner', `while [ ! -f ${go} ]; do sleep 0.02; done; cat`, 'graceful-model'), env)
-    await until('the job to run', async () => (await getJob(server, id)).status === 'running')
+    // The job runs until the test creates the file `go`. Running on the coordinator is not enough: the
+    // claim's answer may still be on its way (a miner stopped then gives the job back).
+    const miner = startCli(minerArgs('graceful-miner', `touch ${started}; while [ ! -f ${go} ]; do sleep 0.02; done; cat`, 'graceful-model'), env)
+    await until('the job to run on the miner', () => existsSync(started))
     miner.child.kill('SIGTERM')
     await miner.waitFor(/stopping: taking no more jobs, finishing the running ones/)
     const later = await submitJob(server, 'not for this miner', 'graceful-model')
@@ -94,8 +96,9 @@ describe('aitbc miner run', () => {
 
   test('second SIGINT: the running job is reported failed and goes back to the queue; exit 130', async () => {
     const id = await submitJob(server, 'abandon me', 'abandon-model')
-    const miner = startCli(minerArgs('abandon-miner', 'sleep 20', 'abandon-model'), env)
-    await until('the job to run', async () => (await getJob(server, id)).status === 'running')
+    const started = path.join(tempDir(), 'started')
+    const miner = startCli(minerArgs('abandon-miner', `touch ${started}; sleep 20`, 'abandon-model'), env)
+    await until('the job to run on the miner', () => existsSync(started))
     miner.child.kill('SIGINT')
     await miner.waitFor(/stopping/)
     miner.child.kill('SIGINT')

@@ -1,6 +1,8 @@
 // The miner's work loop against the real coordinator (in this process) and fake inference servers.
 import assert from 'node:assert/strict'
-import {existsSync, readFileSync} from 'node:fs'
+import {existsSync, mkdtempSync, readFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
 import {createServer} from 'node:http'
 import type {AddressInfo} from 'node:net'
 import {after, before, describe, test} from 'node:test'
@@ -137,8 +139,10 @@ describe('miner worker', () => {
 
   test('abandon(): stops the running job and reports it failed, so it goes back to the queue', async () => {
     const id = await submitJob(server, 'long job', 'sleepy')
-    const miner = await startMiner(server, new CommandBackend('sleep 30'), {minerId: 'abandoning-miner', models: ['sleepy']})
-    await until('the job to be claimed', async () => (await getJob(server, id)).status === 'running')
+    const started = path.join(mkdtempSync(path.join(tmpdir(), 'aitbc-abandon-')), 'started')
+    const miner = await startMiner(server, new CommandBackend(`touch ${started}; sleep 30`), {minerId: 'abandoning-miner', models: ['sleepy']})
+    // Running on the miner, not only claimed: a claim whose answer is still on its way is given back on stop.
+    await until('the job to run on the miner', () => existsSync(started))
     miner.worker.stop()
     miner.worker.abandon()
     const summary = await miner.done
@@ -159,7 +163,7 @@ describe('miner worker', () => {
     try {
       const id = await submitJob(server, 'cancel me', 'cancellable')
       const miner = await startMiner(server, new OllamaBackend(fake.url), {minerId: 'cancelled-miner', maxJobs: 1})
-      await until('the job to run', async () => (await getJob(server, id)).status === 'running')
+      await until('the job to run on the miner', () => fake.requests.some((request) => request.path === '/api/generate'))
       assert.equal((await requestJson(server.url, `/v1/jobs/${id}/cancel`, {key: server.clientKey, method: 'POST'})).status, 200)
       release.open()
       const summary = await miner.done
@@ -223,7 +227,7 @@ describe('miner worker with the coordinator going away', () => {
     let second: Awaited<ReturnType<typeof startServer>> | undefined
     try {
       const miner = await startMiner(first, new OllamaBackend(fake.url), {minerId: 'durable-miner'})
-      await until('the job to run', async () => (await getJob(first, id)).status === 'running')
+      await until('the job to run on the miner', () => fake.requests.some((request) => request.path === '/api/generate'))
       await first.stop()
       release.open()
       await until('the result to be saved', () => existsSync(miner.stateFile))
