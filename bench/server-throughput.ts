@@ -1,11 +1,12 @@
 // Coordinator throughput under load from this process, against the bare Koa app on the same machine:
-// POST /v1/jobs with autocannon, then the full job lifecycle. Each with an empty store and with a large
+// POST /v1/jobs with autocannon, then the full job lifecycle (miners on claim-next as `aitbc miner run`,
+// and on available + claim). Each with an empty store and with a large
 // history. Every server is a subprocess on its own copy of the data; the servers of a run start side by
 // side and take turns, so each run of each sees the same machine load.
 import {rm} from 'node:fs/promises'
 import path from 'node:path'
 
-import {lifecycleLoad, type LifecycleLoad, type LifecycleResult} from './lib/lifecycle-load.js'
+import {lifecycleLoad, type LifecycleLoad, type LifecycleResult, type MinerPath} from './lib/lifecycle-load.js'
 import {postLoad, type LoadResult} from './lib/post-load.js'
 import type {RunningServer} from './lib/processes.js'
 import {copyDataDir, startBareKoa, startCoordinator, type DataDir} from './lib/servers.js'
@@ -29,8 +30,12 @@ const JOB_BODY = JSON.stringify({prompt: 'Summarise the plot of a short story in
 export interface ThroughputFigures {
   bare: LoadResult
   post: {empty: LoadResult; full: LoadResult; fsyncOff: LoadResult}
-  lifecycle: {empty: LifecycleResult; full: LifecycleResult; fsyncOff: LifecycleResult}
-  /** Every run, for judging the spread: post as [bare, empty, full, empty with --fsync off], lifecycle as [empty, full, --fsync off]. */
+  /** Miners on claim-next (as `aitbc miner run`); `seedRoutes*`: the same coordinators, miners on available + claim. */
+  lifecycle: {empty: LifecycleResult; full: LifecycleResult; fsyncOff: LifecycleResult; seedRoutes: LifecycleResult; seedRoutesFsyncOff: LifecycleResult}
+  /**
+   * Every run, for judging the spread: post as [bare, empty, full, empty with --fsync off], lifecycle as
+   * [empty, full, --fsync off] on claim-next then [empty, --fsync off] on available + claim.
+   */
   runs: {post: LoadResult[][]; lifecycle: LifecycleResult[][]}
 }
 
@@ -42,15 +47,15 @@ export interface ThroughputFigures {
 export async function serverThroughput(empty: DataDir, full: DataDir, work: string, sizes: ThroughputSizes): Promise<ThroughputFigures> {
   const post = (server: RunningServer, dataDir?: DataDir, seconds = sizes.post.seconds) =>
     postLoad(`${server.url}/v1/jobs`, {connections: sizes.post.connections, seconds, body: JOB_BODY, headers: dataDir && {'x-api-key': dataDir.keys.client_key}})
-  const lifecycle = (server: RunningServer, dataDir: DataDir, seconds = sizes.lifecycle.seconds) =>
-    lifecycleLoad(server.url, dataDir.keys, {...sizes.lifecycle, seconds})
+  const lifecycle = (server: RunningServer, dataDir: DataDir, seconds = sizes.lifecycle.seconds, minerPath: MinerPath = 'claim-next') =>
+    lifecycleLoad(server.url, dataDir.keys, {...sizes.lifecycle, seconds, minerPath})
   // The default (fsync on) on both stores, and --fsync off on the empty one: what the syncs cost.
   const copies = async (name: string, run: number) =>
     Promise.all([empty, full, empty].map((from, i) => copyDataDir(from, path.join(work, `${name}-${run}-${['empty', 'full', 'fsync-off'][i]}`))))
   const start = (dataDirs: DataDir[]) => dataDirs.map((dataDir, i) => startCoordinator(dataDir, i === 2 ? ['--fsync', 'off'] : []))
 
   const postRuns: LoadResult[][] = [[], [], [], []]
-  const lifecycleRuns: LifecycleResult[][] = [[], [], []]
+  const lifecycleRuns: LifecycleResult[][] = [[], [], [], [], []]
   for (let run = 0; run < sizes.runs; run++) {
     const postDirs = await copies('post', run)
     await withServers([startBareKoa(), ...start(postDirs)], async ([bare, ...coordinators]) => {
@@ -63,6 +68,11 @@ export async function serverThroughput(empty: DataDir, full: DataDir, work: stri
     await withServers(start(lifecycleDirs), async (coordinators) => {
       for (const [i, server] of coordinators.entries()) await lifecycle(server, lifecycleDirs[i], sizes.warmupSeconds)
       for (const [i, server] of coordinators.entries()) lifecycleRuns[i].push(await lifecycle(server, lifecycleDirs[i]))
+      // The seed routes on the same coordinators (empty, --fsync off), right after: what claim-next saves.
+      for (const [n, i] of [0, 2].entries()) {
+        await lifecycle(coordinators[i], lifecycleDirs[i], sizes.warmupSeconds, 'available+claim')
+        lifecycleRuns[3 + n].push(await lifecycle(coordinators[i], lifecycleDirs[i], sizes.lifecycle.seconds, 'available+claim'))
+      }
     })
     await Promise.all([...postDirs, ...lifecycleDirs].map((dataDir) => rm(dataDir.dir, {recursive: true, force: true})))
   }
@@ -72,7 +82,7 @@ export async function serverThroughput(empty: DataDir, full: DataDir, work: stri
   return {
     bare: postFigures[0],
     post: {empty: postFigures[1], full: postFigures[2], fsyncOff: postFigures[3]},
-    lifecycle: {empty: lifecycleFigures[0], full: lifecycleFigures[1], fsyncOff: lifecycleFigures[2]},
+    lifecycle: {empty: lifecycleFigures[0], full: lifecycleFigures[1], fsyncOff: lifecycleFigures[2], seedRoutes: lifecycleFigures[3], seedRoutesFsyncOff: lifecycleFigures[4]},
     runs: {post: postRuns, lifecycle: lifecycleRuns},
   }
 }
@@ -134,6 +144,25 @@ export function throughputRows(figures: ThroughputFigures, sizes: ThroughputSize
         detail: `${medianOf}; ${jobLatency(lifecycle.fsyncOff)}; fsync on keeps ${(lifecycle.empty.jobsPerSec / lifecycle.fsyncOff.jobsPerSec).toFixed(2)}x of it`,
       },
       (ratio) => ratio >= LIFECYCLE_RATIO_TARGET,
+    ),
+    ...(
+      [
+        ['on', lifecycle.seedRoutes, lifecycle.empty],
+        ['off', lifecycle.seedRoutesFsyncOff, lifecycle.fsyncOff],
+      ] as const
+    ).map(([fsync, seed, claimNext]) =>
+      row(
+        {
+          figure: `full lifecycle, miners on available + claim, ${crowd}`,
+          fsync,
+          value: seed.jobsPerSec,
+          unit: 'jobs/s',
+          baseline: bareBaseline,
+          target: `>= ${LIFECYCLE_RATIO_TARGET}`,
+          detail: `${medianOf}; ${jobLatency(seed)}; claim-next (the rows above) does ${(claimNext.jobsPerSec / seed.jobsPerSec).toFixed(2)}x of it`,
+        },
+        (ratio) => ratio >= LIFECYCLE_RATIO_TARGET,
+      ),
     ),
     row(
       {

@@ -1,5 +1,6 @@
-// The full job lifecycle as load: clients submit a job; miners long-poll for one, claim it and complete
-// it (the coordinator signs the receipt); the client then reads its finished job once and submits the
+// The full job lifecycle as load: clients submit a job; miners long-poll for one and complete it (the
+// coordinator signs the receipt), taking it as `aitbc miner run` does (claim-next: the job comes claimed)
+// or by the seed routes (available, then claim); the client then reads its finished job once and submits the
 // next. Clients hear that their job completed from the miners in this same process rather than by
 // polling on a timer: a timer would measure the poll interval, not the coordinator, and every request
 // a real client makes for a finished job (one GET) is still made. Runs for a fixed time; clients then
@@ -12,7 +13,11 @@ export interface LifecycleLoad {
   clients: number
   miners: number
   seconds: number
+  /** How miners take jobs: one claim-next long poll (the default, as `aitbc miner run`), or available then claim. */
+  minerPath?: MinerPath
 }
+
+export type MinerPath = 'claim-next' | 'available+claim'
 
 export interface LifecycleResult {
   /** Jobs completed (as their clients saw them) per second. */
@@ -53,12 +58,15 @@ export async function lifecycleLoad(urls: string | readonly string[], keys: Pick
   const miner = async (minerId: string, i: number) => {
     const url = spread[i % spread.length]
     const key = keys.miner_key
-    while (!signal.aborted) {
+    const take = async (): Promise<Json | null> => {
+      if (load.minerPath !== 'available+claim') return call(url, key, 'POST', '/v1/miners/claim-next', {miner_id: minerId, wait: 1}, 200, {signal}).catch(stopped)
       const job = await call(url, key, 'GET', `/v1/jobs/available?miner_id=${minerId}&wait=1`, undefined, 200, {signal}).catch(stopped)
-      if (!job) continue
       // Another miner may have claimed it first: 409, look again.
-      const claimed = await call(url, key, 'POST', `/v1/jobs/${job.job_id}/claim`, {miner_id: minerId}, 200, {signal, tolerated: [409]}).catch(stopped)
-      if (!claimed) continue
+      return job && call(url, key, 'POST', `/v1/jobs/${job.job_id}/claim`, {miner_id: minerId}, 200, {signal, tolerated: [409]}).catch(stopped)
+    }
+    while (!signal.aborted) {
+      const job = await take()
+      if (!job) continue
       const result = {miner_id: minerId, result: `Done: ${job.prompt}`, units: 8}
       if (await call(url, key, 'POST', `/v1/jobs/${job.job_id}/complete`, result, 200, {signal}).catch(stopped)) completions.done(job.job_id)
     }
