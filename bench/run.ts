@@ -102,8 +102,8 @@ try {
   const storage = await storageRows(path.join(work, 'storage'), sizes.storage, progress)
   figures = {throughput, verify, streaming: streamed.figures}
   // Coordinators run on the default, fsync on, unless a row says otherwise.
-  const serverRows = [...throughputRows(throughput, sizes.throughput, sizes.finishedJobs), ...startup, ...storage, ...streamed.rows].map((r) => ({fsync: 'on' as const, ...r}))
-  rows = [...cold, ...serverRows, ...verifyRows(verify)]
+  const onDefault = (serverRows: Row[]) => serverRows.map((r) => ({fsync: 'on' as const, ...r}))
+  rows = [...cold, ...onDefault([...throughputRows(throughput, sizes.throughput, sizes.finishedJobs), ...startup, ...storage]), ...verifyRows(verify), ...onDefault(streamed.rows)]
 } finally {
   await rm(work, {recursive: true, force: true})
 }
