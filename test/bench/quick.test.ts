@@ -59,7 +59,7 @@ it('npm run bench -- --quick produces every row of the table', {timeout: 240_000
     assert.equal(typeof row.ok, 'boolean')
     assert.ok(stdout.includes(row.figure), `the printed table has ${row.figure}`)
     // The server rows say whether the coordinator fsynced; the network commands how long they stayed after printing.
-    const server = /^(POST|full lifecycle|aitbc serve)/.test(row.figure)
+    const server = /^(POST|full lifecycle|aitbc serve|time to first token|requests from the miner)/.test(row.figure)
     assert.equal(row.fsync === 'on' || row.fsync === 'off', server, `${row.figure}: fsync ${row.fsync}`)
     const network = /^cold start: aitbc (jobs get|explorer stats)/.test(row.figure)
     assert.equal(Number.isFinite(row.exitLagMs), network, `${row.figure}: exit lag ${row.exitLagMs}`)
