@@ -5,11 +5,9 @@
 // spread over both. On a 2-core machine the point is cost per job and that it works, not more
 // throughput: two replicas and PostgreSQL share the same two cores.
 //
-//   npm run build && node --import tsx bench/replicas.ts [--quick]
-// Needs a PostgreSQL server as the tests do (AITBC_TEST_DATABASE_URL, default the local one).
+// Rows of `npm run bench` (bench/run.ts); without a PostgreSQL server (AITBC_TEST_DATABASE_URL, default the
+// local one, as the tests use) they are left out with a note, except under CI.
 import {readFileSync} from 'node:fs'
-import {mkdtemp, rm} from 'node:fs/promises'
-import {loadavg, tmpdir} from 'node:os'
 import path from 'node:path'
 
 import {initCoordinatorDatabase} from '../src/server/store/postgres/coordinator-database.js'
@@ -18,10 +16,17 @@ import {lifecycleLoad, type LifecycleResult} from './lib/lifecycle-load.js'
 import {postLoad, type LoadResult} from './lib/post-load.js'
 import {startServer, type RunningServer} from './lib/processes.js'
 import {AITBC_BIN, createDataDir} from './lib/servers.js'
+import {row, type Row} from './lib/table.js'
 
-const quick = process.argv.includes('--quick')
-const POST = quick ? {connections: 8, seconds: 2} : {connections: 16, seconds: 10}
-const LIFECYCLE = quick ? {clients: 4, miners: 2, seconds: 2} : {clients: 8, miners: 4, seconds: 10}
+export interface ReplicaSizes {
+  post: {connections: number; seconds: number}
+  lifecycle: {clients: number; miners: number; seconds: number}
+}
+
+export const REPLICA_SIZES: Record<'full' | 'quick', ReplicaSizes> = {
+  full: {post: {connections: 16, seconds: 10}, lifecycle: {clients: 8, miners: 4, seconds: 10}},
+  quick: {post: {connections: 8, seconds: 1}, lifecycle: {clients: 4, miners: 2, seconds: 1}},
+}
 const UNCAPPED = ['--max-pending-per-client', '100000000', '--max-queued-prompt-bytes', '64gb']
 const JOB_BODY = JSON.stringify({prompt: 'Summarise the plot of a short story in two sentences.', model: 'llama3.2'})
 const TICKS_PER_SECOND = 100
@@ -32,56 +37,59 @@ interface Keys {
 }
 
 interface Figures {
-  store: string
   post: LoadResult & {cpuMsPerJob: number}
   lifecycle: LifecycleResult & {cpuMsPerJob: number}
 }
 
-const work = await mkdtemp(path.join(tmpdir(), 'aitbc-bench-replicas-'))
-const results: Figures[] = []
-const progress = (message: string) => process.stderr.write(`bench: ${message}\n`)
-try {
-  progress('embedded store')
-  const dataDir = await createDataDir(path.join(work, 'embedded'), 0)
-  results.push(await measure('embedded (data directory)', [['serve', '--data-dir', dataDir.dir]], dataDir.keys))
-
+/**
+ * The embedded store, then PostgreSQL with 1 and 2 replicas, in one run: throughput and coordinator CPU
+ * per job as ratios to the embedded store. No targets: on 2 cores the point is the cost per job.
+ */
+export async function replicaRows(work: string, sizes: ReplicaSizes, progress: (message: string) => void): Promise<Row[]> {
+  const probe = await createTestDatabase()
+  if (!probe) {
+    progress('no PostgreSQL server: the PostgreSQL rows are left out (see test/server/store-conformance/test-database.ts)')
+    return []
+  }
+  await probe.drop()
+  progress('embedded store, for the PostgreSQL rows')
+  const dataDir = await createDataDir(path.join(work, 'replicas-embedded'), 0)
+  // Like for like: the test databases run with synchronous_commit off, so the embedded store runs with --fsync off.
+  const base = await measure([['serve', '--data-dir', dataDir.dir, '--fsync', 'off']], dataDir.keys, sizes)
+  const rows: Row[] = []
   for (const replicas of [1, 2]) {
     const database = await createTestDatabase()
-    if (!database) throw new Error('no PostgreSQL server: see test/server/store-conformance/test-database.ts')
+    if (!database) throw new Error('the PostgreSQL server went away during the bench')
     try {
       progress(`PostgreSQL, ${replicas} replica(s)`)
-      const keyFile = path.join(work, `key-${replicas}.pem`)
+      const keyFile = path.join(work, `replicas-key-${replicas}.pem`)
       const keys = await initCoordinatorDatabase({connectionString: database.url}, keyFile)
       const args = Array.from({length: replicas}, () => ['serve', '--database', database.url, '--key-file', keyFile])
-      results.push(await measure(`PostgreSQL, ${replicas} replica${replicas > 1 ? 's' : ''}`, args, keys))
+      rows.push(...figureRows(`PostgreSQL, ${replicas} replica${replicas > 1 ? 's' : ''}`, await measure(args, keys, sizes), base, sizes))
     } finally {
       await database.drop()
     }
   }
-} finally {
-  await rm(work, {recursive: true, force: true})
+  return rows
 }
 
-const [base] = results
-const ratio = (value: number, baseline: number) => `${(value / baseline).toFixed(2)}x`
-console.log('| store | POST /v1/jobs (jobs/s) | p99 (ms) | CPU per POSTed job (ms) | lifecycle (jobs/s) | lifecycle p50 (ms) | CPU per lifecycle job (ms) |')
-console.log('| --- | --- | --- | --- | --- | --- | --- |')
-for (const r of results) {
-  const cells = [
-    r.store,
-    `${r.post.perSec.toFixed(0)} (${ratio(r.post.perSec, base.post.perSec)})`,
-    r.post.p99Ms.toFixed(0),
-    `${r.post.cpuMsPerJob.toFixed(2)} (${ratio(r.post.cpuMsPerJob, base.post.cpuMsPerJob)})`,
-    `${r.lifecycle.jobsPerSec.toFixed(1)} (${ratio(r.lifecycle.jobsPerSec, base.lifecycle.jobsPerSec)})`,
-    r.lifecycle.p50Ms.toFixed(0),
-    `${r.lifecycle.cpuMsPerJob.toFixed(2)} (${ratio(r.lifecycle.cpuMsPerJob, base.lifecycle.cpuMsPerJob)})`,
+function figureRows(store: string, figures: Figures, base: Figures, sizes: ReplicaSizes): Row[] {
+  const embedded = (value: number, unit: string) => ({name: 'embedded store', value, unit})
+  const noTarget = () => true
+  const post = `${sizes.post.connections} connections, ${sizes.post.seconds} s`
+  const life = `${sizes.lifecycle.clients} clients, ${sizes.lifecycle.miners} miners, ${sizes.lifecycle.seconds} s`
+  const rows = [
+    row({figure: `${store}: POST /v1/jobs, ${post}`, value: figures.post.perSec, unit: 'req/s', baseline: embedded(base.post.perSec, 'req/s'), target: 'none (cost per job)', detail: `p99 ${figures.post.p99Ms} ms`}, noTarget),
+    row({figure: `${store}: coordinator CPU per POSTed job`, value: figures.post.cpuMsPerJob, unit: 'ms', baseline: embedded(base.post.cpuMsPerJob, 'ms'), target: 'none (cost per job)'}, noTarget),
+    row({figure: `${store}: full lifecycle, ${life}`, value: figures.lifecycle.jobsPerSec, unit: 'jobs/s', baseline: embedded(base.lifecycle.jobsPerSec, 'jobs/s'), target: 'none (cost per job)', detail: `submit to completed p50 ${figures.lifecycle.p50Ms.toFixed(1)} ms`}, noTarget),
+    row({figure: `${store}: coordinator CPU per lifecycle job`, value: figures.lifecycle.cpuMsPerJob, unit: 'ms', baseline: embedded(base.lifecycle.cpuMsPerJob, 'ms'), target: 'none (cost per job)'}, noTarget),
   ]
-  console.log(`| ${cells.join(' | ')} |`)
+  return rows.map((r) => ({...r, fsync: 'off' as const}))
 }
-console.log(`\nload average at the end: ${loadavg().map((l) => l.toFixed(2)).join(', ')}; ${quick ? 'quick sizes' : 'full sizes'}`)
 
 /** Starts one server per argument list, warms up, then measures POST and the lifecycle spread over all of them. */
-async function measure(store: string, serverArgs: string[][], keys: Keys): Promise<Figures> {
+async function measure(serverArgs: string[][], keys: Keys, sizes: ReplicaSizes): Promise<Figures> {
+  const {post: POST, lifecycle: LIFECYCLE} = sizes
   const servers: RunningServer[] = []
   try {
     for (const args of serverArgs) servers.push(await startServer(process.execPath, [AITBC_BIN, ...args, '--port', '0', ...UNCAPPED]))
@@ -104,7 +112,6 @@ async function measure(store: string, serverArgs: string[][], keys: Keys): Promi
     const lifecycle = await lifecycleLoad(urls, keys, LIFECYCLE)
     const lifeCpuMs = cpuMs(servers) - lifeCpu
     return {
-      store,
       post: {perSec, p50Ms: Math.max(...posted.map((r) => r.p50Ms)), p99Ms: Math.max(...posted.map((r) => r.p99Ms)), cpuMsPerJob: postCpuMs / postJobs},
       lifecycle: {...lifecycle, cpuMsPerJob: lifeCpuMs / lifecycle.jobs},
     }

@@ -15,6 +15,7 @@ import {updateReadme, RESULTS as DEFAULT_RESULTS} from './readme-table.js'
 import {appendRun} from './lib/results.js'
 import {createDataDir} from './lib/servers.js'
 import {row, renderTable, type Row} from './lib/table.js'
+import {REPLICA_SIZES, replicaRows, type ReplicaSizes} from './replicas.js'
 import {serveStartup} from './serve-startup.js'
 import {serverThroughput, throughputRows, type ThroughputFigures, type ThroughputSizes} from './server-throughput.js'
 import {streaming, type StreamingFigures, type StreamingSizes} from './streaming.js'
@@ -29,6 +30,7 @@ interface Sizes {
   verify: (typeof VERIFY_SIZES)['full']
   streaming: StreamingSizes
   storage: StorageSizes
+  replicas: ReplicaSizes
 }
 
 const FULL: Sizes = {
@@ -44,6 +46,7 @@ const FULL: Sizes = {
   verify: VERIFY_SIZES.full,
   streaming: {jobs: 10, tokens: 40, firstTokenMs: 200, tokenMs: 25},
   storage: STORAGE_SIZES.full,
+  replicas: REPLICA_SIZES.full,
 }
 
 const QUICK: Sizes = {
@@ -59,6 +62,7 @@ const QUICK: Sizes = {
   verify: VERIFY_SIZES.quick,
   streaming: {jobs: 2, tokens: 5, firstTokenMs: 50, tokenMs: 10},
   storage: STORAGE_SIZES.quick,
+  replicas: REPLICA_SIZES.quick,
 }
 
 const ROOT = path.resolve(import.meta.dirname, '..')
@@ -102,8 +106,9 @@ try {
   const storage = await storageRows(path.join(work, 'storage'), sizes.storage, progress)
   figures = {throughput, verify, streaming: streamed.figures}
   // Coordinators run on the default, fsync on, unless a row says otherwise.
-  const serverRows = [...throughputRows(throughput, sizes.throughput, sizes.finishedJobs), ...startup, ...storage, ...streamed.rows].map((r) => ({fsync: 'on' as const, ...r}))
-  rows = [...cold, ...serverRows, ...verifyRows(verify)]
+  const onDefault = (serverRows: Row[]) => serverRows.map((r) => ({fsync: 'on' as const, ...r}))
+  const replicas = await replicaRows(work, sizes.replicas, progress)
+  rows = [...cold, ...onDefault([...throughputRows(throughput, sizes.throughput, sizes.finishedJobs), ...startup, ...storage]), ...verifyRows(verify), ...onDefault(streamed.rows), ...replicas]
 } finally {
   await rm(work, {recursive: true, force: true})
 }

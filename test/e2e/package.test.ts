@@ -1,6 +1,6 @@
 // `npm pack` on a clean checkout gives a package that works: the repository's files (no dist/) are
 // copied to a temporary directory, packed there (`prepack` builds), and the tarball is installed into
-// a temporary prefix from the npm cache, as a user's `npm install -g` would. Then the installed
+// a temporary prefix, as a user's `npm install -g` would. Then the installed
 // `aitbc` prints its version and verifies a receipt.
 import assert from 'node:assert/strict'
 import {execFileSync} from 'node:child_process'
@@ -43,8 +43,9 @@ it('npm pack builds dist/ (prepack); the installed package runs --version and re
   assert.match(listing, /^package\/oclif\.manifest\.json$/m)
 
   const prefix = path.join(work, 'prefix')
-  // --offline: from the npm cache `npm ci` filled; nothing outside this machine is reached.
-  const installed = await runProcess('npm', ['install', '-g', '--prefix', prefix, '--offline', '--ignore-scripts', path.join(work, tarball)], {cwd: work, env, timeoutMs: 300_000})
+  // --prefer-offline: the tarballs `npm ci` cached; the registry only for what the cache lacks (npm ci
+  // caches tarballs, not the package documents an install by name resolves versions from).
+  const installed = await runProcess('npm', ['install', '-g', '--prefix', prefix, '--prefer-offline', '--ignore-scripts', path.join(work, tarball)], {cwd: work, env, timeoutMs: 300_000})
   assert.equal(installed.code, 0, installed.output)
   const aitbc = path.join(prefix, 'bin', 'aitbc')
 

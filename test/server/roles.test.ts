@@ -30,6 +30,10 @@ const MATRIX: Record<string, Caller[] | typeof PUBLIC> = {
   completeJob: ['miner'],
   failJob: ['miner'],
   registerMiner: ['miner'],
+  appendJobOutput: ['miner'],
+  streamJobOutput: ['client', 'miner', 'admin'],
+  createChatCompletion: ['client'],
+  listModels: ['client', 'miner', 'admin'],
   listReceipts: ['client', 'miner', 'admin'],
   getReceipt: ['client', 'miner', 'admin'],
   createApiKey: ['admin'],
@@ -64,6 +68,12 @@ function requestFor(operationId: string): {path: string; method: string; body?: 
     completeJob: {method: 'POST', path: '/v1/jobs/job_unknown/complete', body: {miner_id: 'matrix-rig', result: 'r'}},
     failJob: {method: 'POST', path: '/v1/jobs/job_unknown/fail', body: {miner_id: 'matrix-rig', error: 'e'}},
     registerMiner: {method: 'POST', path: '/v1/miners/register', body: {miner_id: 'matrix-rig', capabilities: ['llama3.2']}},
+    appendJobOutput: {method: 'POST', path: '/v1/jobs/job_unknown/output', body: {miner_id: 'matrix-rig', offset: 0, text: 't'}},
+    // An unknown job (404): a known one's stream stays open while the job waits.
+    streamJobOutput: {method: 'GET', path: '/v1/jobs/job_unknown/stream'},
+    // No messages (400 once the key passed): a valid request would wait for a miner.
+    createChatCompletion: {method: 'POST', path: '/v1/chat/completions', body: {model: 'llama3.2'}},
+    listModels: {method: 'GET', path: '/v1/models'},
     listReceipts: {method: 'GET', path: '/v1/receipts'},
     getReceipt: {method: 'GET', path: '/v1/receipts/rcpt_unknown'},
     createApiKey: {method: 'POST', path: '/v1/admin/keys', body: {role: 'admin', name: 'bad name!'}},
@@ -72,6 +82,16 @@ function requestFor(operationId: string): {path: string; method: string; body?: 
   }
   return requests[operationId]
 }
+
+/** The OpenAI-compatible routes answer errors in OpenAI's shape (`{error: {message, code}}`). */
+function refused(operationId: string, res: {status: number; body: unknown}, status: number, code: string, message: RegExp): void {
+  if (!OPENAI_SHAPED.has(operationId)) return assertError(res, status, code, message)
+  assert.equal(res.status, status, JSON.stringify(res.body))
+  const {error} = res.body as {error: {message: string; code: string}}
+  assert.equal(error.code, code)
+  assert.match(error.message, message)
+}
+const OPENAI_SHAPED = new Set(['createChatCompletion', 'listModels'])
 
 before(async () => {
   server = await startTestServer()
@@ -98,11 +118,11 @@ describe('role matrix', () => {
         assert.ok(noKey.status < 400, `${operationId} without a key: ${noKey.status}`)
         return
       }
-      assertError(noKey, 401, 'unauthorized', /missing X-Api-Key/)
+      refused(operationId, noKey, 401, 'unauthorized', /missing X-Api-Key/)
       for (const caller of ['admin', 'client', 'miner'] as const) {
         const res = await server.request(path, {method, body, key: keyOf[caller]})
         if (allowed.includes(caller)) assert.ok(res.status !== 401 && res.status !== 403, `${caller} on ${operationId}: ${res.status} ${JSON.stringify(res.body)}`)
-        else assertError(res, 403, 'forbidden', new RegExp(`^an? ${caller} key may not call ${method} /`))
+        else refused(operationId, res, 403, 'forbidden', new RegExp(`^an? ${caller} key may not call ${method} /`))
       }
     })
   }
