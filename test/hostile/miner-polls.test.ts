@@ -24,6 +24,8 @@ const POLL_WAIT_S = 1
 v8.setFlagsFromString('--expose-gc')
 const collectGarbage = vm.runInNewContext('gc') as () => void
 
+const isPoll = (path: string) => path.startsWith('/v1/miners/claim-next') || path.startsWith('/v1/jobs/available')
+
 let coordinator: TestServer
 let proxy: HostileServer
 let gcTimer: NodeJS.Timeout
@@ -31,8 +33,9 @@ let gcTimer: NodeJS.Timeout
 before(async () => {
   coordinator = await startTestServer()
   let polls = 0
-  // The first long poll goes nowhere: the connection stays open and silent. The rest pass through.
-  proxy = await startHostileServer((request) => (request.path.startsWith('/v1/jobs/available') && polls++ === 0 ? 'silent' : 'forward'), coordinator.url)
+  // The first long poll (claim-next, as `aitbc miner run` polls) goes nowhere: the connection stays open
+  // and silent. The rest pass through.
+  proxy = await startHostileServer((request) => (isPoll(request.path) && polls++ === 0 ? 'silent' : 'forward'), coordinator.url)
   gcTimer = setInterval(collectGarbage, 20)
 })
 
@@ -63,7 +66,7 @@ it('a long poll on a dead connection ends after its wait plus a margin, and the 
     onEvent: (event) => events.push(event),
   })
   const done = worker.run()
-  const polls = () => proxy.seen.filter((request) => request.path.startsWith('/v1/jobs/available'))
+  const polls = () => proxy.seen.filter((request) => isPoll(request.path))
   await until('the first (dead) long poll', () => polls().length >= 1)
   const jobId = await submitJob({...coordinator, url: coordinator.url}, 'echo me', 'poll-model')
   const summary = await done
