@@ -73,6 +73,7 @@ const SECURED: Record<string, {fixture: Fixture; expected: Record<Caller, number
   ],
   cancelJob: [{fixture: async () => ({method: 'POST', path: `/v1/jobs/${await pendingJob()}/cancel`}), expected: {...DENIED, client: 200, otherClient: 404, miner: 403, otherMiner: 403, admin: 200}}],
   getAvailableJob: [{fixture: async () => ({method: 'GET', path: '/v1/jobs/available?miner_id=rig-a'}), expected: MINER_OWNS_RIG(200)}],
+  claimNextJob: [{fixture: async () => ({method: 'POST', path: '/v1/miners/claim-next', body: {miner_id: 'rig-a'}}), expected: MINER_OWNS_RIG(200)}],
   claimJob: [{fixture: async () => ({method: 'POST', path: `/v1/jobs/${await pendingJob()}/claim`, body: {miner_id: 'rig-a'}}), expected: MINER_OWNS_RIG(200)}],
   completeJob: [{fixture: async () => ({method: 'POST', path: `/v1/jobs/${await runningJob()}/complete`, body: {miner_id: 'rig-a', result: 'r'}}), expected: MINER_OWNS_RIG(200)}],
   appendJobOutput: [{fixture: async () => ({method: 'POST', path: `/v1/jobs/${await runningJob()}/output`, body: {miner_id: 'rig-a', offset: 0, text: 'x'}}), expected: MINER_OWNS_RIG(200)}],
