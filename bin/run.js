@@ -1,7 +1,17 @@
 #!/usr/bin/env node
 // The CLI is one bundle (scripts/bundle-cli.ts, built by `npm run build`): oclif's execute comes from it
 // rather than from node_modules, so the commands and their runner share one @oclif/core.
-import {execute} from '../dist/execute.js'
+import {existsSync} from 'node:fs'
+import {fileURLToPath} from 'node:url'
+
+const bundle = new URL('../dist/execute.js', import.meta.url)
+if (!existsSync(bundle)) {
+  // A checkout linked (`npm link`) or run before its first build: say so, rather than oclif's
+  // "jobs list is not a aitbc command" for every command.
+  process.stderr.write(`aitbc is not built: run \`npm run build\` in ${fileURLToPath(new URL('..', import.meta.url))}\n`)
+  process.exit(1)
+}
+const {execute} = await import(bundle.href)
 
 await execute({dir: import.meta.url})
 // The command is done (a failure has already exited through oclif's handler): exit once stdout and
