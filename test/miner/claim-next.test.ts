@@ -2,42 +2,17 @@
 // and, from a coordinator without that route, through available + claim. The older coordinator is the
 // real one behind a proxy that sends claim-next to a path it does not have, so its 404 is the real one.
 import assert from 'node:assert/strict'
-import {createServer, request as httpRequest, type Server} from 'node:http'
-import type {AddressInfo} from 'node:net'
 import {after, before, describe, test} from 'node:test'
 
+import {type CountingProxy, startCountingProxy} from '../../bench/lib/counting-proxy.js'
 import {OllamaBackend} from '../../src/miner/backends/ollama.js'
 import {type FakeBackend, startFakeOllama} from '../helpers/fake-backends.js'
 import {startTestServer, type TestServer} from '../helpers/server.js'
 import {getJob, startMiner, submitJob} from './worker-helpers.js'
 
-interface RecordingProxy {
-  url: string
-  /** `METHOD path` (without the query) of every request the miner sent. */
-  seen: string[]
-  close(): Promise<void>
-}
-
 /** Forwards to `target`; with `withoutClaimNext`, claim-next goes to a route the coordinator lacks. */
-async function startProxy(target: string, withoutClaimNext: boolean): Promise<RecordingProxy> {
-  const seen: string[] = []
-  const server: Server = createServer((request, response) => {
-    const url = request.url ?? '/'
-    seen.push(`${request.method} ${url.split('?')[0]}`)
-    const forwarded = withoutClaimNext && url.startsWith('/v1/miners/claim-next') ? '/v1/miners/claim-next-not-here' : url
-    const upstream = httpRequest(new URL(forwarded, target), {method: request.method, headers: request.headers}, (answer) => {
-      response.writeHead(answer.statusCode ?? 502, answer.headers)
-      answer.pipe(response)
-    })
-    upstream.on('error', () => response.destroy())
-    request.pipe(upstream)
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    seen,
-    close: () => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
-  }
+function startProxy(target: string, withoutClaimNext: boolean): Promise<CountingProxy> {
+  return startCountingProxy(target, (url) => (withoutClaimNext && url.startsWith('/v1/miners/claim-next') ? '/v1/miners/claim-next-not-here' : url))
 }
 
 const count = (seen: string[], request: string | RegExp) => seen.filter((line) => (typeof request === 'string' ? line === request : request.test(line))).length
@@ -45,7 +20,7 @@ const count = (seen: string[], request: string | RegExp) => seen.filter((line) =
 describe('miner worker and claim-next', () => {
   let server: TestServer
   let ollama: FakeBackend
-  const proxies: RecordingProxy[] = []
+  const proxies: CountingProxy[] = []
   before(async () => {
     server = await startTestServer()
     ollama = await startFakeOllama(['llama3.2:latest'])
