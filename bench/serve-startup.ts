@@ -11,13 +11,14 @@ import {row, type Row} from './lib/table.js'
 export const STARTUP_TARGET_MS = 3000
 export const STARTUP_RSS_TARGET_MIB = 300
 
-interface Start {
+export interface Start {
   ms: number
   rssMiB: number
   peakMiB: number
 }
 
-async function startOnce(dataDir: DataDir): Promise<Start> {
+/** One start of `aitbc serve` on `dataDir`: until /health answers, and the memory then. */
+export async function startOnce(dataDir: DataDir): Promise<Start> {
   const started = performance.now()
   const server = await startCoordinator(dataDir)
   try {

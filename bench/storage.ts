@@ -9,10 +9,10 @@ import {sha256Hex} from '../src/protocol/encoding.js'
 import {openDataDir} from '../src/server/data-dir.js'
 import {Ledger} from '../src/server/ledger/ledger.js'
 import {NodeFileLayer} from '../src/server/store/file-layer.js'
-import {memoryOf} from './lib/processes.js'
 import {createDataDir, startCoordinator, type DataDir} from './lib/servers.js'
 import {median} from './lib/stats.js'
 import {row, type Row} from './lib/table.js'
+import {startOnce} from './serve-startup.js'
 
 export const START_RSS_TARGET_MIB = 300
 export const REGISTRATION_RATIO_TARGET = 0.8
@@ -60,19 +60,6 @@ async function seedMiners(dataDir: DataDir, count: number): Promise<void> {
   await store.close()
 }
 
-async function startRss(dataDir: DataDir): Promise<{rssMiB: number; peakMiB: number; ms: number}> {
-  const started = performance.now()
-  const server = await startCoordinator(dataDir)
-  try {
-    const response = await fetch(`${server.url}/health`)
-    await response.arrayBuffer()
-    if (!response.ok) throw new Error(`/health answered ${response.status}`)
-    return {...memoryOf(server.child.pid!), ms: performance.now() - started}
-  } finally {
-    await server.stop()
-  }
-}
-
 /** Median milliseconds of a registration, `count` in a row (each a new miner id). */
 async function registrationMs(dataDir: DataDir, count: number, run: number): Promise<number> {
   const server = await startCoordinator(dataDir)
@@ -109,14 +96,14 @@ export async function storageRows(work: string, sizes: StorageSizes, progress: (
 
   progress(`storage: start RSS and miner registrations (${sizes.runs} runs each)`)
   // An untimed start first, so the files are in the page cache as on a running machine.
-  await startRss(pending)
+  await startOnce(pending)
   const emptyStarts = []
   const pendingStarts = []
   const fewMs = []
   const manyMs = []
   for (let run = 0; run < sizes.runs; run++) {
-    emptyStarts.push(await startRss(empty))
-    pendingStarts.push(await startRss(pending))
+    emptyStarts.push(await startOnce(empty))
+    pendingStarts.push(await startOnce(pending))
     fewMs.push(await registrationMs(few, sizes.registrations, run))
     manyMs.push(await registrationMs(many, sizes.registrations, run))
   }
