@@ -47,6 +47,33 @@ describe('leases', () => {
     }
   })
 
+  it('a lone miner whose lease ran out gets the job again once a lease period passed with no other taker', async () => {
+    // As when the coordinator died between writing a claim and answering it: the miner never knew.
+    const clock = new ManualClock()
+    const server = await startTestServer({config: {leaseSeconds: 60, maxAttempts: 3}, clock})
+    try {
+      server.app.coordinator.sweeper.stop()
+      await register(server, 'lone', ['llama3.2'])
+      const job = await submit(server)
+      await claim(server, job.job_id, 'lone')
+      clock.advance(60_000)
+      await server.app.coordinator.sweeper.sweep()
+      const offer = async () => (await server.request<JobBody | null>('/v1/jobs/available?miner_id=lone', {key: server.minerKey})).body
+      assert.equal(await offer(), null, 'other miners come first for a while')
+      assertError(await server.request(`/v1/jobs/${job.job_id}/claim`, {key: server.minerKey, body: {miner_id: 'lone'}}), 409, 'conflict', /already failed job/)
+      clock.advance(59_000)
+      assert.equal(await offer(), null)
+      clock.advance(1000)
+      assert.equal((await offer())?.job_id, job.job_id, 'nobody else took it within a lease period')
+      await claim(server, job.job_id, 'lone')
+      const claimNext = await server.request<JobBody>('/v1/jobs/' + job.job_id, {key: server.clientKey})
+      assert.equal(claimNext.body.status, 'running')
+      assert.equal(claimNext.body.attempts, 2)
+    } finally {
+      await server.close()
+    }
+  })
+
   it('a result that arrives after the lease ran out is refused, even before the sweeper runs', async () => {
     const server = await startTestServer({config: {leaseSeconds: 0.2, maxAttempts: 3}})
     try {

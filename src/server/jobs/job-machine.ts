@@ -42,7 +42,7 @@ export function failAttempt(job: JobRecord, error: string, now: Date, giveUp: bo
   const {lease_expires_at: _lease, ...held} = job
   if (!giveUp) {
     const {miner_id: _miner, started_at: _started, ...unheld} = held
-    return {job: {...unheld, status: 'pending', error}, requeued: true}
+    return {job: {...unheld, status: 'pending', error, requeued_at: now.toISOString()}, requeued: true}
   }
   return {job: {...held, status: 'failed', error, completed_at: now.toISOString()}, requeued: false}
 }

@@ -48,6 +48,8 @@ const SCAN_PAGE = 500
 type AttemptEnd = 'miner_reported' | 'lease_expired' | 'key_revoked' | 'undelivered'
 /** What this replica keeps in memory about a change (offers, failures, miner health): done once it is written. */
 type Effect = () => void
+/** The miners that failed a pending job, kept from it until `until` (ms). */
+type FailedBy = {miners: Set<string>; until: number}
 
 /** A decided change of one job. */
 interface Decision {
@@ -64,7 +66,7 @@ export class JobService {
   /** Open long polls per principal (per replica, like the rate limits). */
   private readonly polls = new Map<string, number>()
   /** Pending jobs' miners that failed them (also on the job record): skipped when offering. */
-  private readonly failedBy = new Map<string, Set<string>>()
+  private readonly failedBy = new Map<string, FailedBy>()
   /** Set by the coordinator: the stream fan-out (streams/job-streams.ts). */
   onJobChange?: JobChangeListener
 
@@ -201,9 +203,9 @@ export class JobService {
       const capabilities = (await this.store.getMiner(minerId))!.capabilities
       const job = await this.store.oldestPendingJob(capabilities, this.passedOver(minerId, principal.name))
       const now = this.clock.now()
-      if (job?.failed_miners?.includes(minerId)) {
+      if (job && this.failedByMiner(job, minerId, now)) {
         // Known from the record (e.g. after a restart, or failed on another replica) but not yet here: remember it and look again.
-        this.rememberFailure(job.job_id, job.failed_miners)
+        this.rememberFailure(job)
         continue
       }
       // Another poll may have been offered it while this one read: look again rather than both claim it.
@@ -246,11 +248,11 @@ export class JobService {
   /** Claims the oldest pending job this miner may take; 'look again' when it turned out to be one it failed. */
   private async claimOldest(minerId: string, capabilities: readonly string[], principal: string): Promise<JobRecord | undefined | 'look again'> {
     const now = new Date(this.clock.now())
-    let failedMiners: readonly string[] | undefined
+    let failed: JobRecord | undefined
     const changed = await this.store.claimNextJob({models: capabilities, exclude: this.passedOver(minerId, principal)}, (job) => {
       // Failed on another replica or before a restart, and not yet known here: left alone, remembered below.
-      if (job.failed_miners?.includes(minerId)) {
-        failedMiners = job.failed_miners
+      if (this.failedByMiner(job, minerId, now.getTime())) {
+        failed = job
         return {}
       }
       const move = machine.claim(job, minerId, now, this.config.leaseSeconds)
@@ -259,8 +261,8 @@ export class JobService {
       return {job: move.job, transactions: [draft('job_claimed', data, now)]}
     })
     if (!changed) return undefined
-    if (failedMiners) {
-      this.rememberFailure(changed.job.job_id, failedMiners)
+    if (failed) {
+      this.rememberFailure(failed)
       return 'look again'
     }
     if (changed.job.status !== 'running' || changed.job.miner_id !== minerId) return 'look again'
@@ -280,8 +282,9 @@ export class JobService {
 
   /** The jobs an offer to this miner passes over: those it failed, and those held for other miners. */
   private passedOver(minerId: string, principal: string): string[] {
-    const ids = this.offers.heldFrom(minerId, this.clock.now(), principal)
-    for (const [jobId, miners] of this.failedBy) if (miners.has(minerId)) ids.push(jobId)
+    const now = this.clock.now()
+    const ids = this.offers.heldFrom(minerId, now, principal)
+    for (const [jobId, {miners, until}] of this.failedBy) if (miners.has(minerId) && now < until) ids.push(jobId)
     return ids
   }
 
@@ -292,9 +295,8 @@ export class JobService {
       if (job.status === 'pending' && !miner.capabilities.includes(job.model)) {
         throw conflict(`miner ${minerId} does not serve model ${job.model}; register it with that capability first`)
       }
-      if (job.status === 'pending' && job.failed_miners?.includes(minerId)) {
-        const failedMiners = job.failed_miners
-        after(() => this.rememberFailure(jobId, failedMiners))
+      if (job.status === 'pending' && this.failedByMiner(job, minerId, now.getTime())) {
+        after(() => this.rememberFailure(job))
         throw conflict(`miner ${minerId} already failed job ${jobId}; it goes to another miner`)
       }
       this.refuseCoolingDown(minerId)
@@ -495,13 +497,26 @@ export class JobService {
     }
     const outcome = machine.failAttempt({...job, failed_miners: failedMiners}, error, now, failedMiners.length >= this.config.maxAttempts)
     const data = {job_id: job.job_id, miner_id: job.miner_id, attempts: job.attempts, reason}
-    const remembered = failedMiners
-    after.push(outcome.requeued ? () => this.rememberFailure(job.job_id, remembered) : () => this.forget(job.job_id))
+    after.push(outcome.requeued ? () => this.rememberFailure(outcome.job) : () => this.forget(job.job_id))
     return {job: outcome.job, transactions: [draft(outcome.requeued ? 'job_requeued' : 'job_failed', data, now)], after}
   }
 
-  private rememberFailure(jobId: string, minerIds: readonly string[]): void {
-    if (minerIds.length) this.failedBy.set(jobId, new Set(minerIds))
+  private rememberFailure(job: JobRecord): void {
+    if (job.failed_miners?.length) this.failedBy.set(job.job_id, {miners: new Set(job.failed_miners), until: this.retryOpensAt(job)})
+  }
+
+  /**
+   * Whether `minerId` is kept from this job because it failed it. Only for a while: if no other miner
+   * took the job within one lease period of its return to the queue, there may be none (a lone miner,
+   * or its lease lost with a coordinator that died before answering the claim), and a miner that failed
+   * it may try again. Failing it for good still takes --max-attempts different miners.
+   */
+  private failedByMiner(job: JobRecord, minerId: string, now: number): boolean {
+    return job.failed_miners?.includes(minerId) === true && now < this.retryOpensAt(job)
+  }
+
+  private retryOpensAt(job: JobRecord): number {
+    return Date.parse(job.requeued_at ?? job.created_at) + this.config.leaseSeconds * 1000
   }
 
   /** The job left the queue for good: nothing about it is kept here. */

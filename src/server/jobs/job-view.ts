@@ -4,10 +4,10 @@ import type {Principal} from '../auth/api-keys.js'
 import type {JobRecord} from '../store/records.js'
 import type {AsyncStore} from '../store/async-store.js'
 
-export type JobView = Omit<JobRecord, 'idempotency' | 'failed_miners'>
+export type JobView = Omit<JobRecord, 'idempotency' | 'failed_miners' | 'requeued_at'>
 
 export function jobView(job: JobRecord): JobView {
-  const {idempotency: _idempotency, failed_miners: _failedMiners, ...view} = job
+  const {idempotency: _idempotency, failed_miners: _failedMiners, requeued_at: _requeuedAt, ...view} = job
   return view
 }
 

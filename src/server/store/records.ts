@@ -63,8 +63,10 @@ export interface JobRecord {
   lease_expires_at?: string
   started_at?: string
   completed_at?: string
-  /** Internal: miners whose attempt at this job failed; it is not offered to them again. */
+  /** Internal: miners whose attempt at this job failed; it goes to others first (job-service.ts). */
   failed_miners?: string[]
+  /** Internal: when a failed attempt last put the job back in the queue. */
+  requeued_at?: string
   /** Internal: the Idempotency-Key of the submit and a hash of its request, to answer retries. */
   idempotency?: {key: string; request_sha256: string}
 }
