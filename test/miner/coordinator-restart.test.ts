@@ -1,17 +1,22 @@
 // The coordinator killed (SIGKILL) and restarted on the same data dir and port while a miner works:
 // the miner backs off, carries on, and every submitted job completes exactly once.
+// The lease is short on purpose: a claim the coordinator wrote but died before answering is the
+// miner's to lose, and comes back to the queue only when its lease ends (as a visibility timeout does).
 import assert from 'node:assert/strict'
 import {test} from 'node:test'
 
-import type {Receipt} from '../../src/client/client.js'
+import type {Job, Receipt} from '../../src/client/client.js'
 import {requestJson} from '../helpers/server.js'
 import {type CliProcess, jsonLines, startCli} from './cli-process.js'
 import {getJob, initCoordinatorDir, submitJob, until} from './worker-helpers.js'
 
 const MODEL = 'restart-model'
+// Generous: on a loaded machine the whole test may take a minute, and a process killed by its limit
+// must not be what fails it.
+const PROCESS_LIMIT_MS = 180_000
 
 async function startServe(dataDir: string, port: number): Promise<CliProcess> {
-  const serve = startCli(['serve', '--data-dir', dataDir, '--port', String(port), '--lease-seconds', '60', '--block-interval', '0.2'])
+  const serve = startCli(['serve', '--data-dir', dataDir, '--port', String(port), '--lease-seconds', '20', '--block-interval', '0.2'], {}, PROCESS_LIMIT_MS)
   await serve.waitFor(/^listening on http:\/\/127\.0\.0\.1:\d+$/m, 'stdout')
   return serve
 }
@@ -23,6 +28,7 @@ test('coordinator killed and restarted while a miner runs: every job completes, 
   const miner = startCli(
     ['miner', 'run', '--miner-id', 'steadfast', '--command', 'sleep 0.2; cat', '--model', MODEL, '--concurrency', '2', '--state-dir', dir, '--json'],
     {AITBC_URL: coordinator.url, AITBC_API_KEY: coordinator.minerKey},
+    PROCESS_LIMIT_MS,
   )
   try {
     const ids: string[] = []
@@ -35,10 +41,14 @@ test('coordinator killed and restarted while a miner runs: every job completes, 
     serve = await startServe(dataDir, port)
     for (let i = 0; i < 4; i++) ids.push(await submitJob(coordinator, `after the restart ${i}`, MODEL))
 
+    let last: Job[] = []
     const jobs = await until('every job to complete', async () => {
-      const all = await Promise.all(ids.map((id) => getJob(coordinator, id)))
-      return all.every((job) => job.status === 'completed') && all
-    }, 60_000)
+      last = await Promise.all(ids.map((id) => getJob(coordinator, id)))
+      return last.every((job) => job.status === 'completed') && last
+    }, 90_000).catch((error: Error) => {
+      const stuck = last.filter((job) => job.status !== 'completed').map((job) => `${job.job_id} ${job.status}`)
+      throw new Error(`${error.message}; not completed: ${stuck.join(', ')}\n--- miner stdout\n${miner.stdout()}--- serve stderr\n${serve.stderr()}`)
+    })
     for (const job of jobs) assert.equal(job.result, job.prompt, `${job.job_id} holds its own result`)
 
     const receipts = (await requestJson<Receipt[]>(coordinator.url, '/v1/receipts?limit=100', {key: coordinator.adminKey})).body
