@@ -77,12 +77,13 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const host = options.host ?? DEFAULT_HOST
   // Settings are checked before the data directory is touched.
   const config = resolveConfig(options.config)
-  const {store, signer, created, release} = await openStore(options)
+  const log: Logger = options.log ?? ((message) => console.error(message))
+  const {store, signer, created, release} = await openStore(options, log)
   let app: CoordinatorApp
   let server: Server
   const connections = new ConnectionCloser()
   try {
-    app = createApp({store, signer, config, log: options.log, clock: options.clock})
+    app = createApp({store, signer, config, log, clock: options.clock})
     server = createServer(httpTimeouts(config), connections.track(app.callback()))
     server.on('clientError', answerClientError)
     server.on('connect', answerConnect)
@@ -112,11 +113,11 @@ interface OpenedStore {
   release: () => Promise<void>
 }
 
-async function openStore(options: StartOptions): Promise<OpenedStore> {
+async function openStore(options: StartOptions, log: Logger): Promise<OpenedStore> {
   if (options.database) {
     const {url, key, poolSize, retryMs} = options.database
     const {signer, from} = await resolveSigningKey(key)
-    const store = await openCoordinatorDatabase({connectionString: url, poolSize, retryMs, log: options.log}, signer, from)
+    const store = await openCoordinatorDatabase({connectionString: url, poolSize, retryMs, log}, signer, from)
     return {store, signer, release: async () => undefined}
   }
   // One writer: the lock is taken before anything in the directory is read, and held until close.
@@ -124,7 +125,7 @@ async function openStore(options: StartOptions): Promise<OpenedStore> {
   try {
     const opened = await openOrInitDataDir(options.dataDir, options.signal, {
       files: new NodeFileLayer(options.fsync ?? true),
-      onWriteState: (failure) => (options.log ?? console.error)(failure ? `${failure}; writes answer 503 and are retried` : 'writing the store works again'),
+      onWriteState: (failure) => log(failure ? `${failure}; writes answer 503 and are retried` : 'writing the store works again'),
     })
     return {store: new EmbeddedAsyncStore(opened.store), signer: opened.signer, created: opened.created, release: () => lock.release()}
   } catch (error) {

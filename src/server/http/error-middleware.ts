@@ -65,5 +65,7 @@ function toApiError(thrown: unknown): ApiError {
 }
 
 function describe(thrown: unknown): string {
+  // An unavailable store is an operating condition, not a bug: its reason is enough.
+  if (thrown instanceof StoreUnavailableError) return thrown.message
   return thrown instanceof Error ? (thrown.stack ?? thrown.message) : String(thrown)
 }

@@ -34,6 +34,7 @@ import {EventChannel} from './event-channel.js'
 import {HistorySink} from './history-import.js'
 import {lockKey} from './lock-keys.js'
 import {migrate} from './migrations.js'
+import {Reachability} from './reachability.js'
 import {WriteStatement} from './write-statement.js'
 
 export interface PostgresStoreOptions {
@@ -59,6 +60,8 @@ export class DatabaseStateError extends Error {
 }
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,40}$/
+/** How long opening a connection may take when the URL gives no `connect_timeout` (libpq's, in seconds). */
+const DEFAULT_CONNECT_TIMEOUT_SECONDS = 10
 /** Expired leases changed per transaction: a sweep loops until none are left. */
 const SWEEP_BATCH = 100
 
@@ -69,6 +72,7 @@ export class PostgresStore implements AsyncStore {
   private readonly touchTimer: NodeJS.Timeout
   private readonly leaderships = new Set<AdvisoryLeadership>()
   private touchFlush: Promise<void> = Promise.resolve()
+  private readonly reachability: Reachability
 
   private constructor(
     private readonly pool: pg.Pool,
@@ -79,6 +83,7 @@ export class PostgresStore implements AsyncStore {
     private readonly options: Required<Pick<PostgresStoreOptions, 'retryMs' | 'touchFlushMs' | 'log'>>,
   ) {
     this.touchTimer = setInterval(() => void this.flushTouches(), options.touchFlushMs).unref()
+    this.reachability = new Reachability(() => pool.query('SELECT 1'), options.retryMs, options.log)
   }
 
   /** Creates the schema (migrations) and the store's metadata; refuses a database already initialised. */
@@ -102,13 +107,15 @@ export class PostgresStore implements AsyncStore {
   private static async connect(options: PostgresStoreOptions, start: (client: pg.PoolClient) => Promise<StoreMeta>): Promise<PostgresStore> {
     const schema = options.schema ?? 'public'
     if (!SCHEMA_NAME.test(schema)) throw new Error(`schema ${JSON.stringify(schema)} is not a lower-case SQL name`)
-    const clientConfig: pg.ClientConfig = {connectionString: withSearchPath(options.connectionString, schema)}
+    const clientConfig: pg.ClientConfig = {connectionString: withSearchPath(options.connectionString, schema), connectionTimeoutMillis: connectTimeoutMs(options.connectionString)}
     const log = options.log ?? (() => undefined)
     const pool = new pg.Pool({...clientConfig, max: options.poolSize ?? 10})
     // An idle connection that fails is dropped by the pool; without a listener the error would crash.
     pool.on('error', (error) => log(`a pooled database connection failed: ${error.message}`))
     try {
       const client = await pool.connect()
+      // A checked-out connection has no listener of the pool's: its failure must not crash the process.
+      client.on('error', () => undefined)
       let meta: StoreMeta
       try {
         await migrate(client, schema)
@@ -152,7 +159,7 @@ export class PostgresStore implements AsyncStore {
   }
 
   async getMiner(minerId: string): Promise<MinerRecord | undefined> {
-    const {rows} = await this.pool.query<Row<MinerRecord> & {last_seen: string}>('SELECT record, last_seen FROM miners WHERE miner_id = $1', [minerId])
+    const {rows} = await this.query<Row<MinerRecord> & {last_seen: string}>('SELECT record, last_seen FROM miners WHERE miner_id = $1', [minerId])
     return rows[0] && {...rows[0].record, last_seen: rows[0].last_seen}
   }
 
@@ -200,7 +207,7 @@ export class PostgresStore implements AsyncStore {
   async listMiners(query: {principal?: string}): Promise<MinerRecord[]> {
     await this.flushTouches()
     const where = filters({principal: query.principal})
-    const {rows} = await this.pool.query<Row<MinerRecord> & {last_seen: string}>(`SELECT record, last_seen FROM miners ${where.sql}`, where.values)
+    const {rows} = await this.query<Row<MinerRecord> & {last_seen: string}>(`SELECT record, last_seen FROM miners ${where.sql}`, where.values)
     return rows.map((row) => ({...row.record, last_seen: row.last_seen}))
   }
 
@@ -211,7 +218,7 @@ export class PostgresStore implements AsyncStore {
 
   async countActiveMiners(since: string): Promise<number> {
     await this.flushTouches()
-    const {rows} = await this.pool.query<{count: number}>('SELECT count(*)::int AS count FROM miners WHERE last_seen >= $1', [since])
+    const {rows} = await this.query<{count: number}>('SELECT count(*)::int AS count FROM miners WHERE last_seen >= $1', [since])
     return rows[0].count
   }
 
@@ -233,7 +240,7 @@ export class PostgresStore implements AsyncStore {
 
   async countJobs(query: {client?: string; status?: JobStatus}): Promise<number> {
     const where = filters({client: query.client, status: query.status})
-    return (await this.pool.query<{value: number}>(`SELECT count(*)::int AS value FROM jobs ${where.sql}`, where.values)).rows[0].value
+    return (await this.query<{value: number}>(`SELECT count(*)::int AS value FROM jobs ${where.sql}`, where.values)).rows[0].value
   }
 
   async pendingPromptBytes(): Promise<number> {
@@ -356,7 +363,7 @@ export class PostgresStore implements AsyncStore {
   }
 
   async blockTransactions(height: number, page?: {offset: number; limit: number}): Promise<LedgerTransaction[] | undefined> {
-    const {rows} = await this.pool.query<{record: BlockRecord; last_seq: string}>('SELECT record, last_seq FROM blocks WHERE height = $1', [height])
+    const {rows} = await this.query<{record: BlockRecord; last_seq: string}>('SELECT record, last_seq FROM blocks WHERE height = $1', [height])
     if (!rows.length) return undefined
     const last = Number(rows[0].last_seq)
     const first = last - rows[0].record.transactions + 1
@@ -433,13 +440,14 @@ export class PostgresStore implements AsyncStore {
     return this.events.subscribe(listener)
   }
 
-  /** PostgreSQL answers every write itself: a failed write is that request's error, not a state kept here. */
+  /** Set while the database cannot be reached; each failed request is answered 503 meanwhile. */
   writeFailure(): string | undefined {
-    return undefined
+    return this.reachability.problem
   }
 
   async close(): Promise<void> {
     clearInterval(this.touchTimer)
+    this.reachability.close()
     await this.flushTouches()
     await Promise.all([...this.leaderships].map((leadership) => leadership.release()))
     await this.events.close()
@@ -453,7 +461,7 @@ export class PostgresStore implements AsyncStore {
     this.touches.clear()
     this.touchFlush = this.touchFlush.then(async () => {
       try {
-        await this.pool.query(
+        await this.query(
           `UPDATE miners AS m SET last_seen = t.last_seen FROM unnest($1::text[], $2::text[]) AS t(miner_id, last_seen)
            WHERE m.miner_id = t.miner_id AND m.last_seen < t.last_seen`,
           [entries.map(([id]) => id), entries.map(([, at]) => at)],
@@ -529,33 +537,44 @@ export class PostgresStore implements AsyncStore {
     await client.query('SELECT pg_notify($1, $2)', [this.events.channel, JSON.stringify(event)])
   }
 
-  private async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect()
-    let broken: Error | undefined
-    try {
-      await client.query('BEGIN')
-      const result = await work(client)
-      await client.query('COMMIT')
-      return result
-    } catch (error) {
-      // A connection that cannot even roll back is not given back to the pool.
-      await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError))
-      throw error
-    } finally {
-      client.release(broken)
-    }
+  private transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    return this.reachability.watch(async () => {
+      const client = await this.pool.connect()
+      let broken: Error | undefined
+      // Checked out, the connection has no listener of the pool's: its failure would crash the process.
+      // The query in flight fails with it; the connection is not given back.
+      const onError = (error: Error) => (broken = error)
+      client.on('error', onError)
+      try {
+        await client.query('BEGIN')
+        const result = await work(client)
+        await client.query('COMMIT')
+        return result
+      } catch (error) {
+        // A connection that cannot even roll back is not given back to the pool.
+        if (!broken) await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError))
+        throw error
+      } finally {
+        client.removeListener('error', onError)
+        client.release(broken)
+      }
+    })
+  }
+
+  private query<R extends pg.QueryResultRow>(sql: string, values?: unknown[]): Promise<pg.QueryResult<R>> {
+    return this.reachability.watch(() => this.pool.query<R>(sql, values))
   }
 
   private async records<T>(sql: string, values?: unknown[]): Promise<T[]> {
-    return (await this.pool.query<Row<T>>(sql, values)).rows.map((row) => row.record)
+    return (await this.query<Row<T>>(sql, values)).rows.map((row) => row.record)
   }
 
   private async scalar(sql: string): Promise<number> {
-    return (await this.pool.query<{value: number}>(sql)).rows[0].value
+    return (await this.query<{value: number}>(sql)).rows[0].value
   }
 
   private async ledgerTransactions(clause: string, values: unknown[]): Promise<LedgerTransaction[]> {
-    const {rows} = await this.pool.query<Row<Transaction> & {block_height: number | null}>(`SELECT record, block_height FROM transactions ${clause}`, values)
+    const {rows} = await this.query<Row<Transaction> & {block_height: number | null}>(`SELECT record, block_height FROM transactions ${clause}`, values)
     return rows.map(({record, block_height}) => ({...record, block_height}))
   }
 }
@@ -586,4 +605,10 @@ function filters(columns: Record<string, string | undefined>): {sql: string; val
     clauses.push(`${column} = $${values.length}`)
   }
   return {sql: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', values}
+}
+
+/** libpq's `connect_timeout` URL parameter (seconds), else the default; node-postgres reads it from its own option only. */
+function connectTimeoutMs(connectionString: string): number {
+  const given = Number(new URL(connectionString).searchParams.get('connect_timeout') ?? Number.NaN)
+  return (given > 0 ? given : DEFAULT_CONNECT_TIMEOUT_SECONDS) * 1000
 }
