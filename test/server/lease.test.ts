@@ -74,6 +74,26 @@ describe('leases', () => {
     }
   })
 
+  it('a lone miner waiting in a long poll is woken when it may try a job it failed again', async () => {
+    const server = await startTestServer({config: {leaseSeconds: 1, maxAttempts: 3}})
+    try {
+      await register(server, 'lone', ['llama3.2'])
+      const job = await submit(server)
+      await claim(server, job.job_id, 'lone')
+      const failed = await server.request<JobBody>(`/v1/jobs/${job.job_id}/fail`, {key: server.minerKey, body: {miner_id: 'lone', error: 'out of memory'}})
+      assert.equal(failed.body.status, 'pending')
+      // No event comes (nothing is submitted): only the end of the one-lease wait can wake this poll.
+      const started = performance.now()
+      const offered = await server.request<JobBody>('/v1/miners/claim-next', {key: server.minerKey, body: {miner_id: 'lone', wait: 30}})
+      assert.equal(offered.status, 200, JSON.stringify(offered.body))
+      assert.equal(offered.body.job_id, job.job_id)
+      // Unwoken, the poll would find it only when its 30 s wait ends.
+      assert.ok(performance.now() - started < 15_000, `answered after ${Math.round(performance.now() - started)} ms`)
+    } finally {
+      await server.close()
+    }
+  })
+
   it('a result that arrives after the lease ran out is refused, even before the sweeper runs', async () => {
     const server = await startTestServer({config: {leaseSeconds: 0.2, maxAttempts: 3}})
     try {

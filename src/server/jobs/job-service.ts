@@ -502,7 +502,12 @@ export class JobService {
   }
 
   private rememberFailure(job: JobRecord): void {
-    if (job.failed_miners?.length) this.failedBy.set(job.job_id, {miners: new Set(job.failed_miners), until: this.retryOpensAt(job)})
+    if (!job.failed_miners?.length) return
+    const until = this.retryOpensAt(job)
+    const known = this.failedBy.get(job.job_id)
+    this.failedBy.set(job.job_id, {miners: new Set(job.failed_miners), until})
+    // The miners kept from it may be waiting: wake them when they may try again.
+    if (known?.until !== until) setTimeout(() => this.waiters.notifyAll(job.model), Math.max(0, until - this.clock.now())).unref()
   }
 
   /**
