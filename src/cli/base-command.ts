@@ -7,7 +7,7 @@ import {CliConfig, checkProfileName, type Profile} from './config.js'
 import {type CliError, describeFailure, type Failure} from './errors.js'
 import {inert} from './inert-text.js'
 import {IO, type Style} from './io.js'
-import {renderTable, type TerminalText} from './render.js'
+import {type Column, renderTable, type TerminalText} from './render.js'
 import {closeNames} from './suggestions.js'
 
 export type CommandFlags<T extends typeof Command> = Interfaces.InferredFlags<T['baseFlags'] & T['flags']>
@@ -112,9 +112,13 @@ export abstract class AitbcCommand<T extends typeof Command> extends Command {
     this.io.stdout.write(`${JSON.stringify(value)}\n`)
   }
 
-  /** A table for people, coloured when stdout shows colour. */
-  protected table(head: string[], rows: (string | number)[][]): Promise<TerminalText> {
-    return renderTable(head, rows, this.io.colorEnabled('stdout'))
+  /**
+   * A table for people, coloured when stdout shows colour; on a terminal fitted to its width (ids and
+   * names shortened with an ellipsis), in a pipe or file with every value in full.
+   */
+  protected table(columns: (string | Column)[], rows: (string | number)[][]): Promise<TerminalText> {
+    const width = this.io.stdoutIsTTY && this.io.stdoutColumns > 0 ? this.io.stdoutColumns : undefined
+    return renderTable(columns, rows, {color: this.io.colorEnabled('stdout'), width})
   }
 
   protected async catch(error: Error & {exitCode?: number}): Promise<void> {
