@@ -1,10 +1,14 @@
 // "Did you mean …?" for a mistyped flag or command: the one rule for what counts as close.
 
-/** Names close to what was typed, closest first: at most 1 edit (2 for 4+ letters), or typed as a prefix. */
+/**
+ * Names close to what was typed, closest first: at most 1 edit (2 for 4+ letters), or typed as a
+ * prefix; case aside (`JOBS` is close to `jobs`).
+ */
 export function closeNames(typed: string, names: Iterable<string>): string[] {
   const limit = typed.length >= 4 ? 2 : 1
+  const lower = typed.toLowerCase()
   const scored = [...new Set(names)]
-    .map((name) => ({name, distance: name.startsWith(typed) && typed.length >= 2 ? 0 : editDistance(typed, name)}))
+    .map((name) => ({name, distance: name.startsWith(lower) && lower.length >= 2 ? 0 : editDistance(lower, name.toLowerCase())}))
     .filter(({distance}) => distance <= limit)
   return scored.sort((a, b) => a.distance - b.distance || a.name.localeCompare(b.name)).map(({name}) => name)
 }

@@ -59,9 +59,13 @@ const hook: Hook<'command_not_found'> = async function (options) {
   while (known < typed.length - 1 && taxonomy.ids.has(typed.slice(0, known + 1).join(':'))) known++
   const bin = options.config.bin
   const where = [bin, ...typed.slice(0, known)].join(' ')
-  const suggestions = suggestionsFor(typed, known, taxonomy)
+  // `aitbc --versoin`: oclif takes a word before any command for a command, flag or not.
+  const flag = typed[known].startsWith('-')
+  const suggestions = flag
+    ? closeNames(typed[known].replace(/^-+/, ''), ['version', 'help']).map((name) => `--${name}`)
+    : suggestionsFor(typed, known, taxonomy)
   const io = IO.system()
-  const lines = [`${io.paint('Error:', 'red', 'stderr')} ${inert(`unknown command "${typed[known]}" for "${where}"`)}`]
+  const lines = [`${io.paint('Error:', 'red', 'stderr')} ${inert(`unknown ${flag ? 'flag' : 'command'} "${typed[known]}" for "${where}"`)}`]
   if (suggestions.length > 0) lines.push('', 'Did you mean this?', ...suggestions.map((suggestion) => `\t${bin} ${suggestion}`))
   lines.push('', `Run \`${where} --help\` for the list of commands.`)
   io.stderr.write(`${lines.join('\n')}\n`)

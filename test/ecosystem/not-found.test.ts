@@ -35,6 +35,13 @@ describe('a mistyped command', () => {
     assert.doesNotMatch(nothing.stderr, /Did you mean/)
   })
 
+  it('case aside; a mistyped flag before any command is named a flag', async () => {
+    assert.match((await runCli(['JOBS', 'list'])).stderr, /Did you mean this\?\n\taitbc jobs list\n/)
+    const flag = await runCli(['--versoin'])
+    assert.equal(flag.code, 2)
+    assert.match(flag.stderr, /^Error: unknown flag "--versoin" for "aitbc"\n\nDid you mean this\?\n\taitbc --version\n/)
+  })
+
   it('on a terminal: the same suggestion, no question, exit 2', async () => {
     const env = {...process.env, AITBC_CONFIG_DIR: tempConfigDir(), TERM: 'xterm', NO_COLOR: '1'}
     // Stdin stays open and silent: a question would wait for an answer until the timeout.
