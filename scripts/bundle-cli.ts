@@ -5,8 +5,8 @@
 //
 // dist/execute.js is what bin/run.js starts (oclif's execute); dist/commands/**.js are the commands
 // where oclif's manifest finds them, dist/hooks/ the hooks package.json names; dist/chunks/ holds the
-// code they share, @oclif/core included, so the runner and the commands use one copy of it. The plugins in package.json (help, autocomplete)
-// stay packages, loaded only when used.
+// code they share, @oclif/core included, so the runner and the commands use one copy of it. The
+// plugins in package.json (help, autocomplete) stay packages, loaded only when used.
 import {readdirSync} from 'node:fs'
 import path from 'node:path'
 
