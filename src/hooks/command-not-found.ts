@@ -64,8 +64,14 @@ const hook: Hook<'command_not_found'> = async function (options) {
   const suggestions = flag
     ? closeNames(typed[known].replace(/^-+/, ''), ['version', 'help']).map((name) => `--${name}`)
     : suggestionsFor(typed, known, taxonomy)
+  const message = `unknown ${flag ? 'flag' : 'command'} "${typed[known]}" for "${where}"`
   const io = IO.system()
-  const lines = [`${io.paint('Error:', 'red', 'stderr')} ${inert(`unknown ${flag ? 'flag' : 'command'} "${typed[known]}" for "${where}"`)}`]
+  if (options.argv?.includes('--json')) {
+    // As every command's error under --json: one document on stdout, same exit code.
+    io.stdout.write(`${JSON.stringify({error: {code: 'usage', message, exit_code: ExitCode.USAGE, suggestions}}, null, 2)}\n`)
+    this.exit(ExitCode.USAGE)
+  }
+  const lines = [`${io.paint('Error:', 'red', 'stderr')} ${inert(message)}`]
   if (suggestions.length > 0) lines.push('', 'Did you mean this?', ...suggestions.map((suggestion) => `\t${bin} ${suggestion}`))
   lines.push('', `Run \`${where} --help\` for the list of commands.`)
   io.stderr.write(`${lines.join('\n')}\n`)

@@ -42,6 +42,12 @@ describe('a mistyped command', () => {
     assert.match(flag.stderr, /^Error: unknown flag "--versoin" for "aitbc"\n\nDid you mean this\?\n\taitbc --version\n/)
   })
 
+  it('under --json: the error document on stdout, as for any other usage error', async () => {
+    const result = await runCli(['jbos', 'list', '--json'])
+    assert.equal(result.code, 2)
+    assert.deepEqual(JSON.parse(result.stdout), {error: {code: 'usage', message: 'unknown command "jbos" for "aitbc"', exit_code: 2, suggestions: ['jobs list']}})
+  })
+
   it('on a terminal: the same suggestion, no question, exit 2', async () => {
     const env = {...process.env, AITBC_CONFIG_DIR: tempConfigDir(), TERM: 'xterm', NO_COLOR: '1'}
     // Stdin stays open and silent: a question would wait for an answer until the timeout.
