@@ -4,9 +4,9 @@
 // command's own code (the server for `serve`, the prompts for `login`) out of the others' start.
 //
 // dist/execute.js is what bin/run.js starts (oclif's execute); dist/commands/**.js are the commands
-// where oclif's manifest finds them; dist/chunks/ holds the code they share, @oclif/core included, so
-// the runner and the commands use one copy of it. The plugins in package.json (help, autocomplete,
-// not-found) stay packages, loaded only when used.
+// where oclif's manifest finds them, dist/hooks/ the hooks package.json names; dist/chunks/ holds the
+// code they share, @oclif/core included, so the runner and the commands use one copy of it. The
+// plugins in package.json (help, autocomplete) stay packages, loaded only when used.
 import {readdirSync} from 'node:fs'
 import path from 'node:path'
 
@@ -20,7 +20,11 @@ const commands = readdirSync(path.join(SRC, 'commands'), {recursive: true, encod
   .map((file) => ({in: path.join(SRC, 'commands', file), out: path.join('commands', file.replace(/\.ts$/, ''))}))
 
 await build({
-  entryPoints: [{in: path.join(SRC, 'cli', 'execute.ts'), out: 'execute'}, ...commands],
+  entryPoints: [
+    {in: path.join(SRC, 'cli', 'execute.ts'), out: 'execute'},
+    {in: path.join(SRC, 'hooks', 'command-not-found.ts'), out: path.join('hooks', 'command-not-found')},
+    ...commands,
+  ],
   outdir: path.join(ROOT, 'dist'),
   chunkNames: 'chunks/[name]-[hash]',
   bundle: true,

@@ -7,7 +7,8 @@ import {CliConfig, checkProfileName, type Profile} from './config.js'
 import {type CliError, describeFailure, type Failure} from './errors.js'
 import {inert} from './inert-text.js'
 import {IO, type Style} from './io.js'
-import {renderTable, type TerminalText} from './render.js'
+import {type Column, renderTable, type TerminalText} from './render.js'
+import {closeNames} from './suggestions.js'
 
 export type CommandFlags<T extends typeof Command> = Interfaces.InferredFlags<T['baseFlags'] & T['flags']>
 export type CommandArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
@@ -25,20 +26,9 @@ function ownStdin(args: Interfaces.ArgInput | undefined): Interfaces.ArgInput {
 function withFlagSuggestion(failure: Failure, command: typeof AitbcCommand): Failure {
   const typed = /Nonexistent flags?: (--?[\w-]+)/.exec(failure.message)?.[1]?.replace(/^-+/, '')
   if (!typed) return failure
-  const names = [...Object.keys({...command.baseFlags, ...command.flags}), 'json', 'help']
-  const [best] = names.map((name) => ({name, distance: editDistance(typed, name)})).sort((a, b) => a.distance - b.distance)
-  if (!best || best.distance > (typed.length >= 4 ? 2 : 1)) return failure
-  return {...failure, hint: `Did you mean --${best.name}?${failure.hint ? ` ${failure.hint}` : ''}`}
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({length: b.length + 1}, (_, j) => j)
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i]
-    for (let j = 1; j <= b.length; j++) current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1))
-    previous = current
-  }
-  return previous[b.length]
+  const [best] = closeNames(typed, [...Object.keys({...command.baseFlags, ...command.flags}), 'json', 'help'])
+  if (!best) return failure
+  return {...failure, hint: `Did you mean --${best}?${failure.hint ? ` ${failure.hint}` : ''}`}
 }
 
 /** `argv` with the tokens that match `pattern` (before any "--") moved after a "--", in their order. */
@@ -122,9 +112,13 @@ export abstract class AitbcCommand<T extends typeof Command> extends Command {
     this.io.stdout.write(`${JSON.stringify(value)}\n`)
   }
 
-  /** A table for people, coloured when stdout shows colour. */
-  protected table(head: string[], rows: (string | number)[][]): Promise<TerminalText> {
-    return renderTable(head, rows, this.io.colorEnabled('stdout'))
+  /**
+   * A table for people, coloured when stdout shows colour; on a terminal fitted to its width (ids and
+   * names shortened with an ellipsis), in a pipe or file with every value in full.
+   */
+  protected table(columns: (string | Column)[], rows: (string | number)[][]): Promise<TerminalText> {
+    const width = this.io.stdoutIsTTY && this.io.stdoutColumns > 0 ? this.io.stdoutColumns : undefined
+    return renderTable(columns, rows, {color: this.io.colorEnabled('stdout'), width})
   }
 
   protected async catch(error: Error & {exitCode?: number}): Promise<void> {

@@ -5,16 +5,22 @@ import {Args} from '@oclif/core'
 
 import {usageError} from './errors.js'
 
+/** The id as given, or the usage error an empty one gets. */
+export function checkedId(what: string, input: string): string {
+  if (input.trim() === '') {
+    throw usageError(
+      `The ${what} is empty.`,
+      `An empty ${what} usually comes from a variable a failed command left empty (e.g. JOB=$(aitbc jobs submit ...)); check that command's error.`,
+    )
+  }
+  return input
+}
+
 export function idArg(what: string, description: string) {
-  return Args.custom<string>({
-    async parse(input) {
-      if (input.trim() === '') {
-        throw usageError(
-          `The ${what} is empty.`,
-          `An empty ${what} usually comes from a variable a failed command left empty (e.g. JOB=$(aitbc jobs submit ...)); check that command's error.`,
-        )
-      }
-      return input
-    },
-  })({description, required: true})
+  return Args.custom<string>({parse: async (input) => checkedId(what, input)})({description, required: true})
+}
+
+/** An id argument a flag may stand in for (`receipts get --job ID`). */
+export function optionalIdArg(what: string, description: string) {
+  return Args.custom<string>({parse: async (input) => checkedId(what, input)})({description})
 }

@@ -41,6 +41,8 @@ export interface IOOptions {
   stderrIsTTY: boolean
   /** Columns of the terminal on stderr (0 when unknown); a spinner needs some. */
   stderrColumns: number
+  /** Columns of the terminal on stdout (0 when unknown or not a terminal); tables fit into them. */
+  stdoutColumns?: number
   env: NodeJS.ProcessEnv
   prompter: Prompter
   /** Where the exit code goes: process.exitCode for the real process. */
@@ -88,10 +90,16 @@ export class IO {
       stdoutIsTTY: Boolean(process.stdout.isTTY),
       stderrIsTTY: Boolean(process.stderr.isTTY),
       stderrColumns: process.stderr.columns ?? 0,
+      stdoutColumns: process.stdout.columns ?? 0,
       env: process.env,
       prompter: inquirerPrompter(),
       setExitCode: (code) => (process.exitCode = code),
     })
+  }
+
+  /** Columns of the terminal on stdout; 0 when unknown or not a terminal. */
+  get stdoutColumns(): number {
+    return this.options.stdoutColumns ?? 0
   }
 
   get exitCode(): number {

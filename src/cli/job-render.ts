@@ -1,9 +1,9 @@
 // How jobs look to people: the list table, the key/value view, one-line states, and result text.
 import type {Job} from '../client/client.js'
 import {inert} from './inert-text.js'
-import {age, fields, groupDigits} from './render.js'
+import {age, type Column, fields, groupDigits} from './render.js'
 
-export const JOB_TABLE_HEAD = ['ID', 'STATUS', 'MODEL', 'AGE', 'MINER']
+export const JOB_TABLE_HEAD: (string | Column)[] = [{head: 'ID', shorten: 'middle'}, 'STATUS', {head: 'MODEL', shorten: 'end'}, 'AGE', {head: 'MINER', shorten: 'end'}]
 
 export function jobRow(job: Job, now = Date.now()): string[] {
   return [job.job_id, job.status, job.model, age(job.created_at, now), job.miner_id ?? '-']
@@ -13,9 +13,9 @@ export function jobRow(job: Job, now = Date.now()): string[] {
  * The job table: with a CLIENT column when the jobs are of more than one client (what an admin's key
  * lists); a client's own jobs are all its own, and the column would only take width.
  */
-export function jobTable(jobs: Job[], now = Date.now()): {head: string[]; rows: string[][]} {
+export function jobTable(jobs: Job[], now = Date.now()): {head: (string | Column)[]; rows: string[][]} {
   if (new Set(jobs.map((job) => job.client)).size <= 1) return {head: JOB_TABLE_HEAD, rows: jobs.map((job) => jobRow(job, now))}
-  return {head: [...JOB_TABLE_HEAD.slice(0, 1), 'CLIENT', ...JOB_TABLE_HEAD.slice(1)], rows: jobs.map((job) => {
+  return {head: [...JOB_TABLE_HEAD.slice(0, 1), {head: 'CLIENT', shorten: 'end'}, ...JOB_TABLE_HEAD.slice(1)], rows: jobs.map((job) => {
     const [id, ...rest] = jobRow(job, now)
     return [id, job.client, ...rest]
   })}

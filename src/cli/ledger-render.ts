@@ -1,7 +1,7 @@
 // How receipts, blocks, transactions and network stats look to people. Full hashes and signatures are
 // in the `get`/`block` views and under --json; tables show a prefix that is enough to tell them apart.
 import type {Block, BlockDetail, Receipt, Schemas} from '../client/client.js'
-import {age, fields} from './render.js'
+import {age, type Column, fields} from './render.js'
 
 const HASH_PREFIX = 12
 
@@ -14,7 +14,16 @@ export function unixToIso(seconds: number): string {
   return new Date(seconds * 1000).toISOString()
 }
 
-export const RECEIPT_TABLE_HEAD = ['RECEIPT', 'JOB', 'PROVIDER', 'CLIENT', 'UNITS', 'PRICE', 'MODEL', 'AGE']
+export const RECEIPT_TABLE_HEAD: (string | Column)[] = [
+  {head: 'RECEIPT', shorten: 'middle'},
+  {head: 'JOB', shorten: 'middle'},
+  {head: 'PROVIDER', shorten: 'end'},
+  {head: 'CLIENT', shorten: 'end'},
+  'UNITS',
+  'PRICE',
+  {head: 'MODEL', shorten: 'end'},
+  'AGE',
+]
 
 export function receiptRow(receipt: Receipt, now = Date.now()): (string | number)[] {
   const {receipt_id: id, job_id: job, provider, client, units, unit_type: unitType, price, model} = receipt
@@ -60,7 +69,7 @@ export function blockFields(block: Block | BlockDetail): string {
 
 type Transaction = Schemas['Transaction']
 
-export const TRANSACTION_TABLE_HEAD = ['SEQ', 'TYPE', 'BLOCK', 'AGE', 'HASH', 'JOB']
+export const TRANSACTION_TABLE_HEAD: (string | Column)[] = ['SEQ', 'TYPE', 'BLOCK', 'AGE', 'HASH', {head: 'JOB', shorten: 'middle'}]
 
 export function transactionRow(tx: Transaction, now = Date.now()): (string | number)[] {
   const job = typeof tx.data.job_id === 'string' ? tx.data.job_id : '-'

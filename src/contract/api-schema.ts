@@ -582,7 +582,9 @@ export interface components {
          * @enum {string}
          */
         JobStatus: "pending" | "running" | "completed" | "failed" | "cancelled" | "expired";
+        /** @description 1 to 128 letters, digits, ".", "_", ":" or "-", starting with a letter or digit */
         MinerId: string;
+        /** @description 1 to 64 letters, digits, ".", "_" or "-", starting with a letter or digit */
         PrincipalName: string;
         ModelName: string;
         JobParams: {

@@ -53,7 +53,13 @@ export function createApp(deps: AppDeps): CoordinatorApp {
   // change is told after the store wrote it, so followers that hear of the end find the result stored.
   const streams = new JobStreams({jobBytes: config.streamJobBytes, totalBytes: config.streamMemoryBytes})
   coordinator.jobs.onJobChange = (job) => streams.jobChanged(job)
-  const ops = new Operations(contract, coordinator.keyCache, config.bodyLimitBytes, RateLimiter.fromConfig(config), answers)
+  // A prompt larger than the body limit is refused before it is read: the 413 names the prompt limit,
+  // the one a user sending a long prompt needs to know.
+  const promptLimit = `a prompt may be at most ${config.maxPromptBytes} bytes (--max-prompt-bytes)`
+  const ops = new Operations(contract, coordinator.keyCache, config.bodyLimitBytes, RateLimiter.fromConfig(config), answers, {
+    submitJob: promptLimit,
+    createChatCompletion: promptLimit,
+  })
 
   const app = new Koa() as CoordinatorApp
   app.coordinator = coordinator

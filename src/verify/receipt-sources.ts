@@ -158,21 +158,24 @@ async function* receiptsInStream(stream: Readable, name: string): AsyncGenerator
 
 /**
  * A document: one receipt, an array of receipts, or several of those one after another (as a loop of
- * `aitbc receipts get ID --json` prints them). Text that is none of these is read as lines after all,
- * so each broken line is reported on its own.
+ * `aitbc receipts get ID --json` prints them). A document that breaks off (a truncated file) is one
+ * malformed entry naming its lines (`file.json:1-14`), not one per line; text whose other lines are
+ * JSON values by themselves is JSON Lines with a broken line, read as lines after all, so each broken
+ * line is reported on its own.
  */
 async function* receiptsInDocument(lines: string[], name: string, firstLineNo: number): AsyncGenerator<ReceiptText[]> {
   const text = lines.join('\n')
-  const values = topLevelValues(text)
-  if (!values) {
+  const {values, brokenFrom} = topLevelValues(text)
+  if (brokenFrom !== undefined && lines.slice(1).some((line) => line.trim() !== '' && parsesAlone(line))) {
     yield lines.flatMap((line, i) => (line.trim() === '' ? [] : [{source: `${name}:${firstLineNo + i}`, text: line}]))
     return
   }
   const {parse, stringify} = await import('lossless-json')
   const receipts: ReceiptText[] = []
+  const whole = values.length === 1 && brokenFrom === undefined
   for (const {start, end} of values) {
     const valueText = text.slice(start, end)
-    const where = values.length === 1 ? name : `${name}:${firstLineNo + countNewlines(text, start)}`
+    const where = whole ? name : `${name}:${firstLineNo + countNewlines(text, start)}`
     let elements: unknown
     try {
       elements = valueText.startsWith('[') ? parse(valueText) : undefined
@@ -186,6 +189,12 @@ async function* receiptsInDocument(lines: string[], name: string, firstLineNo: n
     // Each element again as its own text; lossless-json writes every number as it was read.
     elements.forEach((element, i) => receipts.push({source: `${where}[${i}]`, text: stringify(element) ?? 'null'}))
   }
+  if (brokenFrom !== undefined) {
+    const broken = text.slice(brokenFrom).trimEnd()
+    const first = firstLineNo + countNewlines(text, brokenFrom)
+    const last = first + countNewlines(broken, broken.length)
+    receipts.push({source: first === last ? `${name}:${first}` : `${name}:${first}-${last}`, text: broken})
+  }
   yield receipts
 }
 
@@ -193,11 +202,12 @@ const QUOTE = 0x22
 const BACKSLASH = 0x5c
 
 /**
- * Where each top-level object or array starts and ends, when the text is nothing but such values with
- * whitespace between them and balanced brackets; otherwise undefined. Strings are skipped whole, so
- * brackets inside them do not count. JSON.parse judges each value afterwards.
+ * Where each top-level object or array starts and ends, with whitespace between them; strings are
+ * skipped whole, so brackets inside them do not count. `brokenFrom` is where the text stops being such
+ * values: the start of a value that never closes (a truncated file) or of text outside any value.
+ * JSON.parse judges each value afterwards.
  */
-function topLevelValues(text: string): {start: number; end: number}[] | undefined {
+function topLevelValues(text: string): {values: {start: number; end: number}[]; brokenFrom?: number} {
   const values: {start: number; end: number}[] = []
   let depth = 0
   let start = 0
@@ -208,18 +218,18 @@ function topLevelValues(text: string): {start: number; end: number}[] | undefine
       if (c === BACKSLASH) i++
       else if (c === QUOTE) inString = false
     } else if (c === QUOTE) {
-      if (depth === 0) return undefined
+      if (depth === 0) return {values, brokenFrom: i}
       inString = true
     } else if (c === 0x7b || c === 0x5b) {
       if (depth++ === 0) start = i
     } else if (c === 0x7d || c === 0x5d) {
-      if (--depth < 0) return undefined
-      if (depth === 0) values.push({start, end: i + 1})
+      if (depth === 0) return {values, brokenFrom: i}
+      if (--depth === 0) values.push({start, end: i + 1})
     } else if (depth === 0 && c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) {
-      return undefined
+      return {values, brokenFrom: i}
     }
   }
-  return depth === 0 && !inString ? values : undefined
+  return depth === 0 && !inString ? {values} : {values, brokenFrom: start}
 }
 
 function countNewlines(text: string, end: number): number {

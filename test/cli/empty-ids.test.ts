@@ -13,6 +13,7 @@ const COMMANDS: {args: string[]; role: 'admin' | 'client' | 'miner'; what: RegEx
   {args: ['jobs', 'watch', ''], role: 'client', what: /job id/},
   {args: ['jobs', 'cancel', '', '--yes'], role: 'client', what: /job id/},
   {args: ['receipts', 'get', ''], role: 'client', what: /receipt id/},
+  {args: ['receipts', 'get', '--job', ''], role: 'client', what: /job id/},
   {args: ['admin', 'keys', 'revoke', '', '--yes'], role: 'admin', what: /key name/},
   {args: ['miner', 'claim', '', '--miner-id', 'm1'], role: 'miner', what: /job id/},
   {args: ['miner', 'complete', '', '--miner-id', 'm1', '--result', 'x'], role: 'miner', what: /job id/},

@@ -53,6 +53,14 @@ describe('aitbc jobs', {concurrency: 4}, () => {
     }
   })
 
+  it('a prompt larger than the body limit is refused naming the prompt limit (exit 2), not only the body limit', async () => {
+    // Defaults: a 1 MiB body, a 512 KiB prompt. 3 MiB is refused before the coordinator reads it.
+    const result = await aitbc(['jobs', 'submit', '-'], {env: coord.env(), input: 'x'.repeat(3 * 1024 * 1024)})
+    assertExit(result, 2)
+    assert.match(result.stderr, /a prompt may be at most 524288 bytes \(--max-prompt-bytes\)/)
+    assert.match(result.stderr, /limit of 1048576 bytes \(--body-limit\)/)
+  })
+
   it('submit --wait prints exactly the result and nothing else on stdout', async () => {
     const run = startAitbc(['jobs', 'submit', '--wait', '-'], {env: coord.env(), input: 'Write a poem\n'})
     const jobId = await submittedId(run)

@@ -47,6 +47,24 @@ describe('aitbc receipts and explorer', {concurrency: 4}, () => {
     assertExit(await aitbc(['receipts', 'get', receipt.receipt_id], {env: coord.env('none')}), 4)
   })
 
+  it("receipts get --job gives that job's receipt; 3 while the job has none; a receipt id and --job together is 2", async () => {
+    const [receipt] = receipts
+    assert.deepEqual(json(await aitbc(['receipts', 'get', '--job', receipt.job_id, '--json'], {env: coord.env()})), receipt)
+    // A coordinator of its own: a pending job here would change the counts the other tests check.
+    const other = await Coordinator.start()
+    try {
+      const pending = await other.submit('no receipt yet')
+      const none = await aitbc(['receipts', 'get', '--job', pending.job_id], {env: other.env()})
+      assertExit(none, 3)
+      assert.match(none.stderr, new RegExp(`Job ${pending.job_id} has no receipt: it is pending`))
+    } finally {
+      await other.close()
+    }
+    assertExit(await aitbc(['receipts', 'get', '--job', 'job_nope'], {env: coord.env()}), 3)
+    assertExit(await aitbc(['receipts', 'get', receipt.receipt_id, '--job', receipt.job_id], {env: coord.env()}), 2)
+    assertExit(await aitbc(['receipts', 'get'], {env: coord.env()}), 2)
+  })
+
   it('explorer blocks lists blocks newest first without a key; --before pages back', async () => {
     const plain = await aitbc(['explorer', 'blocks'], {env: coord.env('none')})
     assertExit(plain, 0)

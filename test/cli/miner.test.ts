@@ -73,6 +73,14 @@ describe('aitbc miner plumbing', {concurrency: 4}, () => {
     assertExit(await miner(['claim', 'job_nope', '--miner-id', 'claim-1']), 3)
   })
 
+  it('claim on a terminal ends the prompt with a newline (the shell prompt starts its own line); in a pipe exactly the prompt', async () => {
+    await coord.register('claim-tty', ['model-claim-tty'])
+    const job = await coord.submit('no final newline', {model: 'model-claim-tty'})
+    const shown = await aitbc(['miner', 'claim', job.job_id, '--miner-id', 'claim-tty'], {env: coord.env('miner'), tty: {stdout: true}})
+    assertExit(shown, 0)
+    assert.equal(shown.stdout, 'no final newline\n')
+  })
+
   it('claim --json gives the running job with its lease', async () => {
     await coord.register('claim-json', ['model-claim-json'])
     const job = await coord.submit('json claim', {model: 'model-claim-json'})

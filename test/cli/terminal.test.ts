@@ -82,4 +82,11 @@ describe('on a terminal', {skip: !HAS_SCRIPT && 'util-linux `script` is not inst
     assert.equal(result.code, 0)
     assert.ok(result.stdout.endsWith('last line, no newline\r\n'), JSON.stringify(result.stdout))
   })
+
+  it('miner claim ends a terminal line when the prompt does not', async () => {
+    const job = await coord.submit('a prompt, no newline')
+    const result = await inTerminal(`miner claim ${job.job_id} --miner-id tty-miner`, coord.env('miner'))
+    assert.equal(result.code, 0, result.stdout)
+    assert.ok(result.stdout.endsWith('a prompt, no newline\r\n'), JSON.stringify(result.stdout))
+  })
 })

@@ -136,6 +136,13 @@ describe('aitbc receipts verify', {concurrency: 4}, () => {
     assertExit(await aitbc(['receipts', 'verify', 'rcpt_does_not_exist', '--key', key], {env: coord.env()}), 1)
   })
 
+  it('files verify without an API key; a receipt id needs one (exit 4), as the README says', async () => {
+    assertExit(await aitbc(['receipts', 'verify', file('one.json'), '--key', key], {env: coord.env('none')}), 0)
+    const byId = await aitbc(['receipts', 'verify', receipts[1].receipt_id, '--key', key], {env: coord.env('none')})
+    assertExit(byId, 4)
+    assert.match(byId.stderr, /API key/)
+  })
+
   it('usage errors exit 2, unreadable targets 1', async () => {
     assertExit(await aitbc(['receipts', 'verify', file('one.json'), '--key', 'not-a-key']), 2)
     assertExit(await aitbc(['receipts', 'verify', file('one.json'), '-', '--result', '-', '--key', key]), 2)

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict'
 import {execFileSync} from 'node:child_process'
-import {mkdtempSync} from 'node:fs'
+import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {it} from 'node:test'
 
-import {runCli} from '../helpers/cli.js'
+import {BIN, REPO_ROOT, runCli} from '../helpers/cli.js'
 
 /** What bash offers after `aitbc <words><TAB>`, using the script `aitbc autocomplete` generates. */
 function complete(setupScript: string, words: string[]): string[] {
@@ -27,4 +27,20 @@ it('the generated bash completion completes `aitbc jobs su` to `submit`', async 
   const setup = path.join(cacheHome, 'aitbc', 'autocomplete', 'functions', 'bash', 'aitbc.bash')
   assert.deepEqual(complete(setup, ['jobs', 'su']), ['submit'])
   assert.ok(complete(setup, ['j']).includes('jobs'))
+})
+
+it("the README's completion line leaves ~/.bashrc ending with a newline, so the next line appended starts its own", async () => {
+  const readme = readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8')
+  const line = readme.split('\n').find((text) => text.includes('>> ~/.bashrc')) ?? assert.fail('README has a line appending to ~/.bashrc')
+  const home = mkdtempSync(path.join(tmpdir(), 'aitbc-home-'))
+  const bin = mkdtempSync(path.join(tmpdir(), 'aitbc-bin-'))
+  writeFileSync(path.join(bin, 'aitbc'), `#!/bin/sh\nexec '${process.execPath}' '${BIN}' "$@"\n`, {mode: 0o755})
+  writeFileSync(path.join(home, '.bashrc'), '# existing\n')
+  // Only the append: `source ~/.bashrc` would need an interactive shell.
+  const append = line.replace(/;\s*source ~\/\.bashrc\s*$/, '')
+  execFileSync('bash', ['-c', `${append}; echo 'alias next=true' >> ~/.bashrc`], {env: {...process.env, HOME: home, PATH: `${bin}:${process.env.PATH}`}, encoding: 'utf8'})
+  const bashrc = readFileSync(path.join(home, '.bashrc'), 'utf8')
+  assert.match(bashrc, /^# existing\n/)
+  assert.match(bashrc, /aitbc/)
+  assert.match(bashrc, /\nalias next=true\n$/)
 })

@@ -46,6 +46,11 @@ describe('README conventions', () => {
     assert.ok(README.indexOf('```sh') < README.indexOf('\n## '), 'the set-up block comes before any section')
   })
 
+  it('says what `npm test` needs beyond Node.js (the tool needs nothing else; the tests do)', () => {
+    const intro = README.slice(0, README.indexOf('\n## '))
+    assert.match(intro, /`npm test` needs more: PostgreSQL on 127\.0\.0\.1:5432[\s\S]*`script`[\s\S]*Chromium/)
+  })
+
   it('leaves out only the known blocks, each with its reason', () => {
     const notRun = shell.filter((block) => block.directives.notRun).map((block) => commandLines(block.code).map(withoutComment).join('\n'))
     assert.deepEqual(notRun, [...NOT_RUN.keys()])

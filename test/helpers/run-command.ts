@@ -31,7 +31,7 @@ export interface RunOptions {
   env?: Record<string, string | undefined>
   /** All of stdin; without it stdin is empty. */
   input?: string
-  /** Which streams are terminals (default: none), and the terminal's width. */
+  /** Which streams are terminals (default: none), and the terminal's width (80 by default). */
   tty?: {stdin?: boolean; stdout?: boolean; stderr?: boolean; columns?: number}
   /** Answers to the prompts in the order they are asked; a prompt with no answer left fails the run. */
   answers?: (string | boolean)[]
@@ -154,6 +154,7 @@ export async function runCommand(argv: string[], options: RunOptions = {}): Prom
     stdoutIsTTY: Boolean(tty.stdout),
     stderrIsTTY: Boolean(tty.stderr),
     stderrColumns: tty.stderr ? (tty.columns ?? 80) : 0,
+    stdoutColumns: tty.stdout ? (tty.columns ?? 80) : 0,
     env,
     prompter: scriptedPrompter([...(options.answers ?? [])], prompts),
     setExitCode: (exitCode) => (code = exitCode),

@@ -50,7 +50,7 @@ describe('POST /v1/miners/register', () => {
   it('validates the registration', async () => {
     const send = (body: unknown) => server.request('/v1/miners/register', {key: server.minerKey, method: 'POST', body})
     assertError(await send({capabilities: []}), 400, 'validation_failed', /miner_id is required/)
-    assertError(await send({miner_id: 'a b', capabilities: []}), 400, 'validation_failed', /miner_id must match pattern/)
+    assertError(await send({miner_id: 'a b', capabilities: []}), 400, 'validation_failed', /miner_id must be 1 to 128 letters, digits, "\.", "_", ":" or "-", starting with a letter or digit$/)
     assertError(await send({miner_id: 'ok'}), 400, 'validation_failed', /capabilities is required/)
     assertError(await send({miner_id: 'ok', capabilities: [1]}), 400, 'validation_failed', /capabilities\.0 must be string/)
   })

@@ -22,3 +22,10 @@ test("the contract's description tells a user what the API is and how to authent
   assert.match(description, /`client`.*`miner`.*`admin`/s)
   assert.doesNotMatch(description, /seed contract|shared\/|api-reference\.md/)
 })
+
+test('every pattern in the contract says in words what it allows (its schema\'s description), for validation messages', async () => {
+  const {schemas} = (await server.request<{components: {schemas: Record<string, {pattern?: string; description?: string}>}}>('/openapi.json')).body.components
+  const patterned = Object.entries(schemas).filter(([, schema]) => schema.pattern !== undefined)
+  assert.ok(patterned.length > 0)
+  for (const [name, schema] of patterned) assert.match(schema.description ?? '', /letters/, `${name} has a pattern and no description in words`)
+})

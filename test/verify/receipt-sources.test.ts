@@ -90,6 +90,20 @@ describe('receipt sources: documents', () => {
     assert.deepEqual(read.map((r) => JSON.parse(r.text)), receipts)
   })
 
+  it('a truncated document is one entry naming its lines, after the whole ones before it', async () => {
+    const pretty = JSON.stringify(receipts[1], null, 2).split('\n')
+    const cut = pretty.slice(0, 6).join('\n')
+    const alone = await fileWith('cut.json', `${cut}\n`)
+    const read = await collect([{kind: 'file', path: alone}])
+    assert.deepEqual(read.map((r) => r.source), [`${alone}:1-6`])
+    assert.equal(read[0].text, cut)
+
+    const first = JSON.stringify(receipts[0], null, 2)
+    const after = await fileWith('two.json', `${first}\n${cut}`)
+    const start = first.split('\n').length + 1
+    assert.deepEqual((await collect([{kind: 'file', path: after}])).map((r) => r.source), [`${after}:1`, `${after}:${start}-${start + 5}`])
+  })
+
   it('brackets inside strings do not confuse the split', async () => {
     const odd = {...receipts[0], model: 'a}]"[{\\'}
     const read = await collect([{kind: 'stdin'}], {stdin: Readable.from([Buffer.from(`${JSON.stringify(odd, null, 1)}\n${JSON.stringify(odd, null, 1)}`)])})

@@ -18,7 +18,7 @@ With --json: an array of {name, current, url, api_key_set}.`
     if (profiles.length === 0) this.note('No profiles yet; create one with `aitbc config set url URL` or `aitbc login`.')
     else {
       const rows = profiles.map((p) => [p.current ? `* ${p.name}` : `  ${p.name}`, p.url ?? '-', p.api_key_set ? 'set' : '-'])
-      this.line(await this.table(['  PROFILE', 'URL', 'API KEY'], rows))
+      this.line(await this.table(['  PROFILE', {head: 'URL', shorten: 'end'}, 'API KEY'], rows))
     }
     return profiles
   }

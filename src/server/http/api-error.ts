@@ -40,5 +40,6 @@ export const invalidJson = (detail: string) => new ApiError(400, 'invalid_json',
 export const unauthorized = (detail: string) => new ApiError(401, 'unauthorized', detail, {'WWW-Authenticate': 'ApiKey header="X-Api-Key"'})
 export const forbidden = (detail: string) => new ApiError(403, 'forbidden', detail)
 export const notFound = (detail: string) => new ApiError(404, 'not_found', detail)
-export const payloadTooLarge = (limit: number) =>
-  new ApiError(413, 'payload_too_large', `the request body is larger than the limit of ${limit} bytes`, {Connection: 'close'})
+/** `note` names the limit a user meets first in this operation's body (a job's prompt), if any. */
+export const payloadTooLarge = (limit: number, note?: string) =>
+  new ApiError(413, 'payload_too_large', `the request body is larger than the limit of ${limit} bytes (--body-limit)${note ? `; ${note}` : ''}`, {Connection: 'close'})

@@ -10,15 +10,16 @@ export interface JsonBody {
   value: unknown
 }
 
-export async function readJsonBody(req: IncomingMessage, limit: number): Promise<JsonBody> {
+/** `tooLargeNote`: what to add to a 413 for this operation (see payloadTooLarge). */
+export async function readJsonBody(req: IncomingMessage, limit: number, tooLargeNote?: string): Promise<JsonBody> {
   const declared = Number(req.headers['content-length'])
-  if (Number.isFinite(declared) && declared > limit) throw payloadTooLarge(limit)
+  if (Number.isFinite(declared) && declared > limit) throw payloadTooLarge(limit, tooLargeNote)
   const chunks: Buffer[] = []
   let size = 0
   try {
     for await (const chunk of req as AsyncIterable<Buffer>) {
       size += chunk.length
-      if (size > limit) throw payloadTooLarge(limit)
+      if (size > limit) throw payloadTooLarge(limit, tooLargeNote)
       chunks.push(chunk)
     }
   } catch (error) {

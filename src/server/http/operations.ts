@@ -41,6 +41,8 @@ export class Operations {
     private readonly bodyLimitBytes: number,
     private readonly rateLimiter?: RateLimiter,
     private readonly answers?: AnswerMemory,
+    /** By operation, what a 413 for a too-large body adds: the prompt limit for the operations that take one. */
+    private readonly tooLargeNotes: Partial<Record<OperationId, string>> = {},
   ) {
     this.validator = RequestValidator.for(contract)
   }
@@ -55,7 +57,7 @@ export class Operations {
     router.register(routerPath(op.path), [op.method], async (ctx: Context) => {
       const principal = await this.authorize(op, ctx.get('x-api-key') || (op.bearer ? bearerToken(ctx.get('authorization')) : undefined), ctx.ip)
       if (op.largeAnswer && this.answers?.full) throw this.answers.refusal()
-      const body = op.requestBody ? await readJsonBody(ctx.req, this.bodyLimitBytes) : {present: false, value: undefined}
+      const body = op.requestBody ? await readJsonBody(ctx.req, this.bodyLimitBytes, this.tooLargeNotes[operationId]) : {present: false, value: undefined}
       const input = validate({params: ctx.params ?? {}, query: ctx.query, headers: ctx.headers, body: body.value, hasBody: body.present})
       // The one place input meets its type: the validator has just checked it against the same contract.
       const reply = await handler({...input, principal, ctx} as unknown as OperationRequest<Op>)

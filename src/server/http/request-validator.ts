@@ -65,7 +65,7 @@ export class RequestValidator {
         if (op.requestBody.required) throw badRequest('a JSON request body is required')
         return {params, query, headers, body: undefined}
       }
-      if (!body(raw.body)) throw badRequest(describe('body', body.errors))
+      if (!body(raw.body)) throw badRequest(describe('body', body.errors, this.patternWords))
       const named = fieldWithControlCharacter(raw.body)
       if (named !== undefined) throw badRequest(`body field ${named} must not contain control characters`)
       return {params, query, headers, body: raw.body}
@@ -91,9 +91,19 @@ export class RequestValidator {
         if (value === undefined) continue
         values[key(spec.name)] = numeric.has(key(spec.name)) && typeof value === 'string' && DECIMAL.test(value) ? Number(value) : value
       }
-      if (!validate(values)) throw badRequest(describe(where, validate.errors, specs.map((p) => p.name)))
+      if (!validate(values)) throw badRequest(describe(where, validate.errors, this.patternWords, specs.map((p) => p.name)))
       return values
     }
+  }
+
+  /**
+   * What a pattern allows, in words: the description of the contract schema the failed pattern is in
+   * (`aitbc#/$defs/PrincipalName/pattern`). A user never sees the regular expression.
+   */
+  private readonly patternWords = (schemaPath: string): string | undefined => {
+    const name = /#\/\$defs\/([^/]+)\/pattern$/.exec(schemaPath)?.[1]
+    const description = name ? this.contract.schemas[name]?.description : undefined
+    return typeof description === 'string' ? description : undefined
   }
 
   private isNumeric(schema: JsonSchema): boolean {
@@ -115,7 +125,12 @@ function rewriteRefs(value: unknown, prefix: string): unknown {
 }
 
 /** One sentence naming the field: `body field params.max_tokens must be <= 32768`. */
-function describe(where: ParameterLocation | 'body', errors: ErrorObject[] | null | undefined, names: string[] = []): string {
+function describe(
+  where: ParameterLocation | 'body',
+  errors: ErrorObject[] | null | undefined,
+  patternWords: (schemaPath: string) => string | undefined,
+  names: string[] = [],
+): string {
   const error = errors?.[0]
   if (!error) return `invalid ${where}`
   const path = error.instancePath.split('/').slice(1).map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
@@ -130,6 +145,10 @@ function describe(where: ParameterLocation | 'body', errors: ErrorObject[] | nul
       return `${label} is not allowed`
     case 'enum':
       return `${label} must be one of: ${(error.params.allowedValues as unknown[]).join(', ')}`
+    case 'pattern': {
+      const words = patternWords(error.schemaPath)
+      return words ? `${label} must be ${words}` : `${label} holds characters that are not allowed there`
+    }
     default:
       return `${label} ${error.message ?? 'is invalid'}`
   }

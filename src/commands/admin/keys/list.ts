@@ -11,7 +11,7 @@ export default class AdminKeysList extends ApiCommand<typeof AdminKeysList> {
     const client = await this.client()
     const keys = await listApiKeys(client)
     if (keys.length === 0) this.note('No keys.')
-    else this.line(await this.table(['NAME', 'ROLE', 'AGE', 'REVOKED'], keys.map((key) => [key.name, key.role, age(key.created_at), key.revoked_at ?? '-'])))
+    else this.line(await this.table([{head: 'NAME', shorten: 'end'}, 'ROLE', 'AGE', 'REVOKED'], keys.map((key) => [key.name, key.role, age(key.created_at), key.revoked_at ?? '-'])))
     return keys
   }
 }
