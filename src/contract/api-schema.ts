@@ -107,9 +107,10 @@ export interface paths {
          * Get available jobs for miners
          * @description The oldest pending job whose model the miner serves, or null. `wait` long-polls. The miner_id must
          *     be registered (else 404) by the caller's principal (else 403); each call counts as the miner's heartbeat.
-         *     A job offered to one miner is held from other miners for 2 s (once while it is pending), so miners
-         *     polling together are offered different jobs instead of racing to claim the same one; when the hold
-         *     lapses unclaimed, waiting miners of other keys are offered it first. A miner is never offered a job
+         *     A job offered to one poll is held from every other poll for 2 s (once while it is pending), the
+         *     same miner's included, so miners polling together are offered different jobs instead of racing to
+         *     claim the same one, and asking again without claiming offers another job; when the hold lapses
+         *     unclaimed, waiting miners of other keys are offered it first. A miner is never offered a job
          *     it failed. A key may hold `serve --max-polls-per-key` polls at once (429 past it); a miner that
          *     failed too many jobs lately is answered 429 `miner_cooling_down`; a poll whose key is revoked while
          *     it waits is answered 401 at once.
@@ -311,8 +312,8 @@ export interface paths {
          *     `POST /v1/jobs/{job_id}/claim` would; or null after `wait` seconds without one. Racing miners
          *     each get a different job, on however many replicas. The rules of `GET /v1/jobs/available` and
          *     claim hold: the miner_id must be registered (else 404) by the caller's principal (else 403); a
-         *     miner is never given a job it failed, nor one offered to another miner through `available`
-         *     while that offer is held; a key may hold `serve --max-polls-per-key` polls (this and
+         *     miner is never given a job it failed, nor one offered through `available` while that offer is
+         *     held; a key may hold `serve --max-polls-per-key` polls (this and
          *     `available` together) at once (429 past it); a miner that failed too many jobs lately is answered
          *     429 `miner_cooling_down`; a poll whose key is revoked while it waits is answered 401 at once.
          *     A job claimed for a poll whose client went away before the answer goes back to the queue. Each

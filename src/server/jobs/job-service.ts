@@ -152,7 +152,7 @@ export class JobService {
   }
 
   /**
-   * The oldest pending job the miner serves that is not held for another miner (job-offers.ts) and that
+   * The oldest pending job the miner serves that is not held by an offer (job-offers.ts) and that
    * this miner has not failed; with `waitSeconds`, waits for one before answering null. A key may hold
    * --max-polls-per-key polls at once (on each replica); a cooled-down miner is told why and for how
    * long (429); a poll whose key is revoked while it waits is answered 401 at once.
@@ -207,7 +207,7 @@ export class JobService {
         continue
       }
       // Another poll may have been offered it while this one read: look again rather than both claim it.
-      if (job && this.offers.heldForAnother(job.job_id, minerId, now, principal.name)) continue
+      if (job && this.offers.kept(job.job_id, now, principal.name)) continue
       if (job) {
         this.offers.offer(job.job_id, minerId, now, job.model, principal.name)
         // A new job wakes one waiting miner: if this answer never reaches its miner, free the job for another.
@@ -278,9 +278,9 @@ export class JobService {
     })
   }
 
-  /** The jobs an offer to this miner passes over: those it failed, and those held for other miners. */
+  /** The jobs an offer to this miner passes over: those it failed, and those held by offers (job-offers.ts). */
   private passedOver(minerId: string, principal: string): string[] {
-    const ids = this.offers.heldFrom(minerId, this.clock.now(), principal)
+    const ids = this.offers.keptFrom(this.clock.now(), principal)
     for (const [jobId, miners] of this.failedBy) if (miners.has(minerId)) ids.push(jobId)
     return ids
   }
