@@ -265,7 +265,8 @@ export interface paths {
          *     job's `result` (`GET /v1/jobs/{job_id}`) is the authority: the receipt hashes it. For a job that
          *     has already ended, the stream is its result as one `output` event (when completed), then `end`.
          *     A comment line every 15 s keeps proxies from closing a quiet stream; a follower that does not
-         *     read within `serve --send-timeout` is disconnected.
+         *     read within `serve --send-timeout` is disconnected. A key may follow `serve --max-streams-per-key`
+         *     streams at once (429 `limit_reached` past it).
          */
         get: operations["streamJobOutput"];
         put?: never;
@@ -945,7 +946,8 @@ export interface components {
         };
         /**
          * @description `service_unavailable`: large answers that their clients have not read yet fill the coordinator's
-         *     answer memory (`serve --answer-memory`); `Retry-After` says when to try again.
+         *     answer memory (`serve --answer-memory`), or too many large answers wait for their turn to be built
+         *     (`serve --answer-queue`); `Retry-After` says when to try again.
          */
         AnswerMemoryFull: {
             headers: {
@@ -982,7 +984,7 @@ export interface components {
          * @description A limit of the coordinator was reached: `rate_limited` (requests per second per key, or per
          *     client address on public endpoints; `serve --rate-limit`), `limit_reached` (a cap, named in
          *     `detail` with the `serve` flag that sets it: pending jobs per client, queued prompt bytes, long
-         *     polls per key, miner ids per key, capabilities per miner), or `miner_cooling_down` (the miner
+         *     polls per key, job output streams per key, miner ids per key, capabilities per miner), or `miner_cooling_down` (the miner
          *     failed too many jobs lately). `Retry-After` says in how many seconds to try again.
          */
         TooManyRequests: {
