@@ -345,7 +345,8 @@ export interface paths {
          *     OpenAI's `chat.completion.chunk` events as the miner generates, ending with `data: [DONE]`. The
          *     answer names the job and its receipt (headers `X-Aitbc-Job-Id` and `X-Aitbc-Receipt-Id`, field
          *     `aitbc`), so `aitbc receipts verify` can check it. A job not ended within `serve
-         *     --gateway-timeout` is a 504 (the job goes on). Only `n: 1`; `max_tokens` (or
+         *     --gateway-timeout` is a 504 (the job goes on). A client that goes away before the answer is
+         *     sent cancels its job if no miner has taken it yet (one already running goes on). Only `n: 1`; `max_tokens` (or
          *     `max_completion_tokens`), `temperature` and `top_p` are the job's params; other fields are
          *     ignored. Takes `Authorization: Bearer <client key>` as well as `X-Api-Key`.
          */

@@ -136,12 +136,26 @@ export class JobService {
   }
 
   async cancel(principal: Principal, jobId: string): Promise<JobRecord> {
+    return this.cancelJob(principal, jobId, false)
+  }
+
+  /**
+   * Cancels the job only while no miner has taken it. For a client of the OpenAI gateway that went away
+   * before its job started: no miner should work (and the client pay) for an answer nobody waits for.
+   * A job already running goes on: its miner is at work, and the result stays at GET /v1/jobs/{id}.
+   */
+  async cancelUnstarted(principal: Principal, jobId: string): Promise<JobRecord> {
+    return this.cancelJob(principal, jobId, true)
+  }
+
+  private async cancelJob(principal: Principal, jobId: string, onlyPending: boolean): Promise<JobRecord> {
     const now = new Date(this.clock.now())
     return this.changeJob(
       jobId,
       now,
       (job) => {
         if (principal.role !== 'admin' && job.client !== principal.name) throw notFound(`job ${jobId} not found`)
+        if (onlyPending && job.status !== 'pending') return {}
         const move = machine.cancel(job, now)
         if ('refused' in move) throw conflict(move.refused)
         const cancelled = draft('job_cancelled', {job_id: jobId, by: principal.name, previous_status: job.status}, now)
