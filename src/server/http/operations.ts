@@ -53,7 +53,6 @@ export class Operations {
     if (this.defined.has(operationId)) throw new Error(`operation ${operationId} is defined twice`)
     this.defined.add(operationId)
     const validate = this.validator.compile(op)
-    // strict: `/v1/jobs/` (an empty job id spelled into a path) is not `/v1/jobs`, the job list.
     // Validates the input, runs the handler and sets the answer: in turn for large reads (answer-turns.ts).
     const answer = async (ctx: Context, principal: Principal | undefined): Promise<void> => {
       const body = op.requestBody ? await readJsonBody(ctx.req, this.bodyLimitBytes) : {present: false, value: undefined}
