@@ -46,7 +46,9 @@ async function healthTimes(url: string, samples: number, during: Promise<unknown
   void during.finally(() => (done = true))
   for (let after = 0; after < samples; after += done ? 1 : 0) {
     const start = performance.now()
-    const res = await fetch(`${url}/health`)
+    const res = await fetch(`${url}/health`).catch((error: Error) => {
+      throw new Error(`GET /health after ${(performance.now() - start).toFixed(0)} ms: ${error.message} (${String(error.cause)})`)
+    })
     await res.text()
     assert.equal(res.status, 200)
     times.push(performance.now() - start)
