@@ -107,9 +107,10 @@ export interface paths {
          * Get available jobs for miners
          * @description The oldest pending job whose model the miner serves, or null. `wait` long-polls. The miner_id must
          *     be registered (else 404) by the caller's principal (else 403); each call counts as the miner's heartbeat.
-         *     A job offered to one miner is held from other miners for 2 s (once while it is pending), so miners
-         *     polling together are offered different jobs instead of racing to claim the same one; when the hold
-         *     lapses unclaimed, waiting miners of other keys are offered it first. A miner is never offered a job
+         *     A job offered to one poll is held from every other poll for 2 s (once while it is pending), the
+         *     same miner's included, so miners polling together are offered different jobs instead of racing to
+         *     claim the same one, and asking again without claiming offers another job; when the hold lapses
+         *     unclaimed, waiting miners of other keys are offered it first. A miner is never offered a job
          *     it failed. A key may hold `serve --max-polls-per-key` polls at once (429 past it); a miner that
          *     failed too many jobs lately is answered 429 `miner_cooling_down`; a poll whose key is revoked while
          *     it waits is answered 401 at once.
@@ -264,7 +265,8 @@ export interface paths {
          *     job's `result` (`GET /v1/jobs/{job_id}`) is the authority: the receipt hashes it. For a job that
          *     has already ended, the stream is its result as one `output` event (when completed), then `end`.
          *     A comment line every 15 s keeps proxies from closing a quiet stream; a follower that does not
-         *     read within `serve --send-timeout` is disconnected.
+         *     read within `serve --send-timeout` is disconnected. A key may follow `serve --max-streams-per-key`
+         *     streams at once (429 `limit_reached` past it).
          */
         get: operations["streamJobOutput"];
         put?: never;
@@ -311,8 +313,8 @@ export interface paths {
          *     `POST /v1/jobs/{job_id}/claim` would; or null after `wait` seconds without one. Racing miners
          *     each get a different job, on however many replicas. The rules of `GET /v1/jobs/available` and
          *     claim hold: the miner_id must be registered (else 404) by the caller's principal (else 403); a
-         *     miner is never given a job it failed, nor one offered to another miner through `available`
-         *     while that offer is held; a key may hold `serve --max-polls-per-key` polls (this and
+         *     miner is never given a job it failed, nor one offered through `available` while that offer is
+         *     held; a key may hold `serve --max-polls-per-key` polls (this and
          *     `available` together) at once (429 past it); a miner that failed too many jobs lately is answered
          *     429 `miner_cooling_down`; a poll whose key is revoked while it waits is answered 401 at once.
          *     A job claimed for a poll whose client went away before the answer goes back to the queue. Each
@@ -343,7 +345,8 @@ export interface paths {
          *     OpenAI's `chat.completion.chunk` events as the miner generates, ending with `data: [DONE]`. The
          *     answer names the job and its receipt (headers `X-Aitbc-Job-Id` and `X-Aitbc-Receipt-Id`, field
          *     `aitbc`), so `aitbc receipts verify` can check it. A job not ended within `serve
-         *     --gateway-timeout` is a 504 (the job goes on). Only `n: 1`; `max_tokens` (or
+         *     --gateway-timeout` is a 504 (the job goes on). A client that goes away before the answer is
+         *     sent cancels its job if no miner has taken it yet (one already running goes on). Only `n: 1`; `max_tokens` (or
          *     `max_completion_tokens`), `temperature` and `top_p` are the job's params; other fields are
          *     ignored. Takes `Authorization: Bearer <client key>` as well as `X-Api-Key`.
          */
@@ -946,7 +949,8 @@ export interface components {
         };
         /**
          * @description `service_unavailable`: large answers that their clients have not read yet fill the coordinator's
-         *     answer memory (`serve --answer-memory`); `Retry-After` says when to try again.
+         *     answer memory (`serve --answer-memory`), or too many large answers wait for their turn to be built
+         *     (`serve --answer-queue`); `Retry-After` says when to try again.
          */
         AnswerMemoryFull: {
             headers: {
@@ -983,7 +987,7 @@ export interface components {
          * @description A limit of the coordinator was reached: `rate_limited` (requests per second per key, or per
          *     client address on public endpoints; `serve --rate-limit`), `limit_reached` (a cap, named in
          *     `detail` with the `serve` flag that sets it: pending jobs per client, queued prompt bytes, long
-         *     polls per key, miner ids per key, capabilities per miner), or `miner_cooling_down` (the miner
+         *     polls per key, job output streams per key, miner ids per key, capabilities per miner), or `miner_cooling_down` (the miner
          *     failed too many jobs lately). `Retry-After` says in how many seconds to try again.
          */
         TooManyRequests: {

@@ -7,6 +7,7 @@ import {systemClock, type Clock} from './clock.js'
 import {resolveConfig, type ServerConfig} from './config.js'
 import {Coordinator} from './coordinator.js'
 import {AnswerMemory, answerLimits} from './http/answer-limits.js'
+import {AnswerTurns} from './http/answer-turns.js'
 import {loadContract} from './http/contract.js'
 import {openAiErrors} from './gateway/openai-errors.js'
 import {errorMiddleware} from './http/error-middleware.js'
@@ -51,12 +52,12 @@ export function createApp(deps: AppDeps): CoordinatorApp {
   const answers = new AnswerMemory(config.answerMemoryBytes, config.sendTimeoutSeconds)
   // Streamed output of running jobs, for followers; told of every job change to follow attempts. A
   // change is told after the store wrote it, so followers that hear of the end find the result stored.
-  const streams = new JobStreams({jobBytes: config.streamJobBytes, totalBytes: config.streamMemoryBytes})
+  const streams = new JobStreams({jobBytes: config.streamJobBytes, totalBytes: config.streamMemoryBytes, followersPerKey: config.maxStreamsPerKey})
   coordinator.jobs.onJobChange = (job) => streams.jobChanged(job)
   // A prompt larger than the body limit is refused before it is read: the 413 names the prompt limit,
   // the one a user sending a long prompt needs to know.
   const promptLimit = `a prompt may be at most ${config.maxPromptBytes} bytes (--max-prompt-bytes)`
-  const ops = new Operations(contract, coordinator.keyCache, config.bodyLimitBytes, RateLimiter.fromConfig(config), answers, {
+  const ops = new Operations(contract, coordinator.keyCache, config.bodyLimitBytes, RateLimiter.fromConfig(config), answers, new AnswerTurns(config), {
     submitJob: promptLimit,
     createChatCompletion: promptLimit,
   })

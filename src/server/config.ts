@@ -49,12 +49,18 @@ export interface ServerConfig {
   answerMemoryBytes: number
   /** An answer not sent within this many seconds (the client does not read it) closes its connection. */
   sendTimeoutSeconds: number
+  /** Large answers built at once (answer-turns.ts); the rest wait their turn. */
+  answerBuilders: number
+  /** Large answers that may wait for their turn; past it a large answer is a 503. */
+  answerQueue: number
   /** A list page stops growing past this many bytes, even below its limit. */
   pageBytes: number
   /** Bytes of streamed output kept for one running job (for followers); past it the miner stops streaming it. */
   streamJobBytes: number
   /** Bytes of streamed output kept for all running jobs together. */
   streamMemoryBytes: number
+  /** Job output streams (Server-Sent Events) one key may follow at once. */
+  maxStreamsPerKey: number
   /** A chat completion (the OpenAI-compatible gateway) waits this many seconds for its job, then 504. */
   gatewayTimeoutSeconds: number
 }
@@ -85,9 +91,12 @@ export const DEFAULT_CONFIG: Readonly<ServerConfig> = Object.freeze({
   minerCooldownSeconds: 600,
   answerMemoryBytes: 64 * 1024 * 1024,
   sendTimeoutSeconds: 30,
+  answerBuilders: 1,
+  answerQueue: 64,
   pageBytes: 1024 * 1024,
   streamJobBytes: 1024 * 1024,
   streamMemoryBytes: 64 * 1024 * 1024,
+  maxStreamsPerKey: 100,
   gatewayTimeoutSeconds: 600,
 })
 
@@ -102,13 +111,14 @@ export function resolveConfig(overrides: Partial<ServerConfig> = {}): ServerConf
   for (const key of positive) {
     if (!(config[key] > 0) || !Number.isFinite(config[key])) throw new RangeError(`${key} must be a positive number`)
   }
+  if (!Number.isInteger(config.answerQueue) || config.answerQueue < 0) throw new RangeError('answerQueue must be an integer >= 0')
   if (!(config.rateLimitPerSecond >= 0) || !Number.isFinite(config.rateLimitPerSecond)) throw new RangeError('rateLimitPerSecond must be a number >= 0')
   if (config.rateLimitBurst !== undefined && !(config.rateLimitBurst >= 1 && Number.isInteger(config.rateLimitBurst))) {
     throw new RangeError('rateLimitBurst must be a positive integer')
   }
   // Node refuses a server whose headers may take longer than the whole request.
   if (config.headersTimeoutSeconds > config.requestTimeoutSeconds) throw new RangeError('the headers timeout must not exceed the request timeout (--headers-timeout <= --request-timeout)')
-  const counts = ['maxAttempts', 'maxPendingPerClient', 'maxPollsPerKey', 'maxMinersPerKey', 'maxCapabilities', 'minerFailureLimit'] as const
+  const counts = ['maxAttempts', 'maxPendingPerClient', 'maxPollsPerKey', 'maxMinersPerKey', 'maxCapabilities', 'minerFailureLimit', 'answerBuilders', 'maxStreamsPerKey'] as const
   for (const key of counts) {
     if (!Number.isInteger(config[key]) || config[key] < 1) throw new RangeError(`${key} must be a positive integer`)
   }

@@ -31,6 +31,9 @@ export interface ServeFlagValues {
   'miner-cooldown': number
   'answer-memory': string
   'send-timeout': number
+  'answer-builders': number
+  'answer-queue': number
+  'max-streams-per-key': number
   'page-bytes': string
   'stream-job-bytes': string
   'stream-memory': string
@@ -83,9 +86,12 @@ export function configFromFlags(flags: ServeFlagValues, host: string): Partial<S
     minerCooldownSeconds: flags['miner-cooldown'],
     answerMemoryBytes: parseByteSize(flags['answer-memory']),
     sendTimeoutSeconds: flags['send-timeout'],
+    answerBuilders: flags['answer-builders'],
+    answerQueue: flags['answer-queue'],
     pageBytes: parseByteSize(flags['page-bytes']),
     streamJobBytes: parseByteSize(flags['stream-job-bytes']),
     streamMemoryBytes: parseByteSize(flags['stream-memory']),
+    maxStreamsPerKey: flags['max-streams-per-key'],
     gatewayTimeoutSeconds: flags['gateway-timeout'],
   }
 }
@@ -120,9 +126,12 @@ export const SERVE_DEFAULTS = {
   minerCooldown: DEFAULT_CONFIG.minerCooldownSeconds,
   answerMemory: '64mb',
   sendTimeout: DEFAULT_CONFIG.sendTimeoutSeconds,
+  answerBuilders: DEFAULT_CONFIG.answerBuilders,
+  answerQueue: DEFAULT_CONFIG.answerQueue,
   pageBytes: '1mb',
   streamJobBytes: '1mb',
   streamMemory: '64mb',
+  maxStreamsPerKey: DEFAULT_CONFIG.maxStreamsPerKey,
   gatewayTimeout: DEFAULT_CONFIG.gatewayTimeoutSeconds,
 }
 

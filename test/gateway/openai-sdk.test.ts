@@ -2,6 +2,8 @@
 // pointed at a real coordinator with a client key as its API key, against a streaming miner on each
 // backend kind: fake Ollama and OpenAI servers that stream in their real formats, and a command.
 import assert from 'node:assert/strict'
+import {once} from 'node:events'
+import net from 'node:net'
 import {after, before, describe, test} from 'node:test'
 
 import OpenAI from 'openai'
@@ -212,6 +214,79 @@ describe('the gateway, outside a completion', () => {
       })
     } finally {
       await capped.close()
+    }
+  })
+
+  test('a client that goes away cancels its job while no miner has taken it; a running job goes on', async () => {
+    const jobs = server.app.coordinator.jobs
+    // Resolves once the gateway has acted on a client that went away (the cancel written, or not needed).
+    let acted!: (job: {job_id: string; status: string}) => void
+    const original = jobs.cancelUnstarted.bind(jobs)
+    jobs.cancelUnstarted = async (...args) => {
+      const job = await original(...args)
+      acted(job)
+      return job
+    }
+    const leave = async (model: string, beforeLeaving: (jobId: string) => Promise<void>) => {
+      const handled = new Promise<{job_id: string; status: string}>((resolve) => (acted = resolve))
+      const controller = new AbortController()
+      const asked = fetch(`${server.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: {Authorization: `Bearer ${server.clientKey}`, 'Content-Type': 'application/json'},
+        body: JSON.stringify({model, messages: [{role: 'user', content: `for ${model}`}]}),
+        signal: controller.signal,
+      }).catch(() => undefined)
+      let jobId: string | undefined
+      for (const started = Date.now(); !jobId; ) {
+        assert.ok(Date.now() - started < 20_000, 'the job never appeared')
+        const listed = await server.request<{job_id: string; model: string}[]>('/v1/jobs?status=pending&limit=100', {key: server.clientKey})
+        jobId = listed.body.find((job) => job.model === model)?.job_id
+        if (!jobId) await new Promise((resolve) => setTimeout(resolve, 20))
+      }
+      await beforeLeaving(jobId)
+      controller.abort()
+      await asked
+      return handled
+    }
+    try {
+      const unstarted = await leave('nobody-serves-this-either', async () => undefined)
+      assert.equal(unstarted.status, 'cancelled')
+      const types = (await server.request<{type: string; data: {job_id?: string; by?: string}}[]>('/explorer/transactions?limit=100')).body
+      assert.ok(types.some((tx) => tx.type === 'job_cancelled' && tx.data.job_id === unstarted.job_id && tx.data.by === 'client'), 'the cancel is on the ledger')
+
+      // Gone while its job was being submitted, before the gateway listened for the connection's end.
+      const submit = jobs.submit.bind(jobs)
+      const handled = new Promise<{job_id: string; status: string}>((resolve) => (acted = resolve))
+      const {hostname, port} = new URL(server.url)
+      const socket = net.connect(Number(port), hostname)
+      socket.on('error', () => undefined)
+      jobs.submit = async (...args) => {
+        const submitted = await submit(...args)
+        socket.destroy()
+        await once(socket, 'close')
+        // Two turns of the event loop: the coordinator reads the end of the connection in the first.
+        for (let i = 0; i < 2; i++) await new Promise((resolve) => setImmediate(resolve))
+        return submitted
+      }
+      try {
+        const body = JSON.stringify({model: 'nobody-serves-this-either', messages: [{role: 'user', content: 'gone at once'}]})
+        socket.write(`POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${server.clientKey}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`)
+        assert.equal((await handled).status, 'cancelled')
+      } finally {
+        jobs.submit = submit
+      }
+
+      const registered = await server.request('/v1/miners/register', {key: server.minerKey, method: 'POST', body: {miner_id: 'gateway-taker', capabilities: ['taken-model']}})
+      assert.equal(registered.status, 201)
+      const running = await leave('taken-model', async (jobId) => {
+        const claimed = await server.request(`/v1/jobs/${jobId}/claim`, {key: server.minerKey, method: 'POST', body: {miner_id: 'gateway-taker'}})
+        assert.equal(claimed.status, 200)
+      })
+      assert.equal(running.status, 'running', 'a miner has it: it goes on')
+      const done = await server.request(`/v1/jobs/${running.job_id}/complete`, {key: server.minerKey, method: 'POST', body: {miner_id: 'gateway-taker', result: 'for nobody'}})
+      assert.equal(done.status, 200)
+    } finally {
+      jobs.cancelUnstarted = original
     }
   })
 })

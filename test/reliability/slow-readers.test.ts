@@ -14,6 +14,7 @@ import {createApp} from '../../src/server/app.js'
 import {openOrInitDataDir} from '../../src/server/data-dir.js'
 import {EmbeddedAsyncStore} from '../../src/server/store/embedded-async-store.js'
 import {requestJson, startTestServer, type TestServer} from '../helpers/server.js'
+import {rawRequest} from './raw-http.js'
 import {submit} from '../server/fixtures.js'
 
 const SOCKETS = 200
@@ -33,17 +34,31 @@ function neverRead(url: string, target: string, key?: string): Promise<net.Socke
   })
 }
 
-async function healthP99(url: string, samples: number): Promise<number> {
+/**
+ * /health times, on one kept-alive connection: while `during` runs (samples follow each other, so the
+ * connection never idles long enough for the server to close it), then `samples` more.
+ * A new connection would first wait for the attack's: Node accepts one waiting connection per turn of
+ * its event loop, in order, so one made just after 400 others is accepted some 400 turns later.
+ */
+async function healthTimes(url: string, samples: number, during: Promise<unknown> = Promise.resolve()): Promise<number[]> {
   const times: number[] = []
-  for (let i = 0; i < samples; i++) {
+  let done = false
+  void during.finally(() => (done = true))
+  for (let after = 0; after < samples; after += done ? 1 : 0) {
     const start = performance.now()
-    const res = await fetch(`${url}/health`)
+    const res = await fetch(`${url}/health`).catch((error: Error) => {
+      throw new Error(`GET /health after ${(performance.now() - start).toFixed(0)} ms: ${error.message} (${String(error.cause)})`)
+    })
     await res.text()
     assert.equal(res.status, 200)
     times.push(performance.now() - start)
   }
-  times.sort((a, b) => a - b)
-  return times[Math.min(times.length - 1, Math.ceil(samples * 0.99) - 1)]
+  return times
+}
+
+function p99(times: number[]): number {
+  const sorted = [...times].sort((a, b) => a - b)
+  return sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.99) - 1)]
 }
 
 const rssMiB = () => process.memoryUsage.rss() / MIB
@@ -72,26 +87,30 @@ describe('200 sockets that never read their answers', () => {
   it('on a large block and on big job lists keep RSS within +150 MiB of idle and /health quick', async (t) => {
     const block = (await server.request<{height: number; transactions: number}[]>('/explorer/blocks?limit=1')).body[0]
     assert.ok(block.transactions >= 6000, `block ${block.height} holds ${block.transactions} transactions`)
-    const idleP99 = await healthP99(server.url, 100)
+    const idleP99 = p99(await healthTimes(server.url, 100))
     const idle = rssMiB()
     let peak = idle
     const sample = setInterval(() => (peak = Math.max(peak, rssMiB())), 20)
     try {
-      for (const [target, key] of [[`/explorer/blocks/${block.height}`], ['/v1/jobs?limit=100', server.clientKey]]) {
-        sockets.push(...(await Promise.all(Array.from({length: SOCKETS}, () => neverRead(server.url, target!, key)))))
-      }
-      // The 400 requests are answered (or refused) first; the attack then is 400 connections holding answers.
-      await new Promise((resolve) => setTimeout(resolve, 1000))
-      const p99 = await healthP99(server.url, 100)
+      const attack = (async () => {
+        for (const [target, key] of [[`/explorer/blocks/${block.height}`], ['/v1/jobs?limit=100', server.clientKey]]) {
+          sockets.push(...(await Promise.all(Array.from({length: SOCKETS}, () => neverRead(server.url, target!, key)))))
+        }
+      })()
+      // Measured from the moment the attack starts: while its 400 requests are sent, then 100 times
+      // more while they are answered (or refused) and their connections hold the answers.
+      const times = await healthTimes(server.url, 100, attack)
+      await attack
+      const attackP99 = p99(times)
       peak = Math.max(peak, rssMiB())
-      t.diagnostic(`RSS idle ${idle.toFixed(0)} MiB, peak during the attack ${peak.toFixed(0)} MiB (+${(peak - idle).toFixed(0)}); /health p99 ${p99.toFixed(1)} ms (idle ${idleP99.toFixed(1)} ms)`)
+      t.diagnostic(`RSS idle ${idle.toFixed(0)} MiB, peak during the attack ${peak.toFixed(0)} MiB (+${(peak - idle).toFixed(0)}); /health p99 ${attackP99.toFixed(1)} ms over ${times.length} (idle ${idleP99.toFixed(1)} ms)`)
       assert.ok(peak - idle < 150, `RSS grew by ${(peak - idle).toFixed(0)} MiB`)
       // Target: under 100 ms where the machine has time to spare (/health alone under 20 ms); on a machine
       // so loaded that it has not, the figure is reported and not judged. Not met yet (112-160 ms on an
       // idle 2-core machine: the loop is busy building the 400 answers): reported as TODO, which shows
       // in every run without failing it, until issue 13's last item is done.
       if (idleP99 >= 20) t.diagnostic(`/health p99 not judged: ${idleP99.toFixed(1)} ms already without the attack`)
-      else if (p99 >= 100) t.todo(`/health p99 ${p99.toFixed(1)} ms during the attack, target < 100 ms (issue 13)`)
+      else if (attackP99 >= 100) t.todo(`/health p99 ${attackP99.toFixed(1)} ms during the attack, target < 100 ms (issue 13)`)
     } finally {
       clearInterval(sample)
     }
@@ -161,5 +180,30 @@ describe('answers nobody reads', () => {
     }
     assert.equal(again.status, 200, `still ${again.status} ${SEND_TIMEOUT_SECONDS + 5} s on: unread answers were not cut off`)
     await closed
+  })
+})
+
+describe('many large answers asked for at once', () => {
+  let server: TestServer
+  before(async () => {
+    server = await startTestServer({config: {answerBuilders: 1, answerQueue: 0}})
+    for (let i = 0; i < 4; i++) await submit(server, {prompt: `${i} ${'p'.repeat(300 * 1024)}`, model: 'nobody-serves'})
+  })
+  after(() => server.close())
+
+  it('are built in turn: past --answer-queue a large answer is a 503 with Retry-After, and /health is answered', async () => {
+    // Sent together: the first page (four jobs, built one job per turn of the loop) is being built when
+    // the second arrives, and no other may wait (--answer-queue 0).
+    const list = () => rawRequest(server.url, {target: '/v1/jobs?limit=100', headers: [['X-Api-Key', server.clientKey]]})
+    const [first, second, health] = await Promise.all([list(), list(), rawRequest(server.url, {target: '/health'})])
+    const statuses = [first.status, second.status].sort()
+    assert.deepEqual(statuses, [200, 503])
+    const refused = first.status === 503 ? first : second
+    assert.match((refused.body as {detail: string}).detail, /--answer-queue 0/)
+    assert.equal(refused.headers['retry-after'], '1')
+    assert.equal(health.status, 200)
+    assert.equal(((first.status === 200 ? first : second).body as unknown[]).length, 4)
+    // Once built, the next one is.
+    assert.equal((await list()).status, 200)
   })
 })

@@ -9,20 +9,22 @@ import {startTestServer, type TestServer} from '../helpers/server.js'
 import {claim, register, sleep, submit, type JobBody} from './fixtures.js'
 
 describe('JobOffers', () => {
-  it('holds an offered job from other miners until the hold lapses, once per pending spell', () => {
+  it('holds an offered job from every poll until the hold lapses, once per pending spell', () => {
     const offers = new JobOffers(1000)
     offers.offer('job_a', 'rig-1', 0, 'm', 'alice')
-    assert.equal(offers.heldForAnother('job_a', 'rig-2', 999, 'bob'), true)
-    assert.equal(offers.heldForAnother('job_a', 'rig-1', 999, 'alice'), false, 'not from the miner it was offered to')
-    assert.equal(offers.heldForAnother('job_a', 'rig-2', 1000, 'bob'), false, 'lapsed')
-    assert.equal(offers.heldForAnother('job_a', 'rig-3', 1500, 'alice'), true, 'other principals first for as long again')
-    assert.equal(offers.heldForAnother('job_a', 'rig-3', 2000, 'alice'), false, 'then open to all')
+    assert.equal(offers.kept('job_a', 999, 'bob'), true)
+    assert.equal(offers.kept('job_a', 999, 'alice'), true, 'from the polls of the principal it was offered to too')
+    assert.deepEqual(offers.keptFrom(999, 'alice'), ['job_a'])
+    assert.equal(offers.kept('job_a', 1000, 'bob'), false, 'lapsed')
+    assert.equal(offers.kept('job_a', 1500, 'alice'), true, 'other principals first for as long again')
+    assert.equal(offers.kept('job_a', 2000, 'alice'), false, 'then open to all')
     offers.offer('job_a', 'rig-1', 1500, 'm', 'alice')
-    assert.equal(offers.heldForAnother('job_a', 'rig-2', 1600, 'bob'), false, 'asking again does not hold it again')
+    assert.equal(offers.kept('job_a', 1600, 'bob'), false, 'asking again does not hold it again')
     offers.release('job_a')
     offers.offer('job_a', 'rig-2', 2000, 'm', 'bob')
-    assert.equal(offers.heldForAnother('job_a', 'rig-1', 2500, 'alice'), true, 'pending again after a release: held anew')
-    assert.equal(offers.heldForAnother('job_b', 'rig-1', 0, 'alice'), false)
+    assert.equal(offers.kept('job_a', 2500, 'alice'), true, 'pending again after a release: held anew')
+    assert.equal(offers.kept('job_b', 0, 'alice'), false)
+    assert.deepEqual(offers.keptFrom(2500, 'alice'), ['job_a'])
     offers.release('job_a')
   })
 })
@@ -53,13 +55,13 @@ describe('GET /v1/jobs/available with several miners', () => {
   const available = (minerId: string, wait = 0) =>
     server.request<JobBody | null>(`/v1/jobs/available?miner_id=${minerId}&wait=${wait}`, {key: server.minerKey})
 
-  it('offers miners that ask together different jobs, and the same job to the same miner', async () => {
+  it('offers miners that ask together different jobs, and a miner that asks again another one', async () => {
     for (const minerId of ['pair-1', 'pair-2', 'pair-3']) await register(server, minerId, ['model-pair'])
     const first = await submit(server, {prompt: 'one', model: 'model-pair'})
     const second = await submit(server, {prompt: 'two', model: 'model-pair'})
     const [a, b] = await Promise.all([available('pair-1'), available('pair-2')])
     assert.deepEqual(new Set([a.body!.job_id, b.body!.job_id]), new Set([first.job_id, second.job_id]))
-    assert.equal((await available('pair-1')).body!.job_id, a.body!.job_id)
+    assert.equal((await available('pair-1')).body, null, 'asking again without claiming: its offer is held from it too')
     assert.equal((await available('pair-3')).body, null, 'both jobs are held for the miners they were offered to')
     await claim(server, a.body!.job_id, 'pair-1')
     await claim(server, b.body!.job_id, 'pair-2')

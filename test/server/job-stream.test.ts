@@ -6,6 +6,7 @@ import {request as httpRequest, type IncomingMessage} from 'node:http'
 import {after, before, describe, test} from 'node:test'
 
 import {startTestServer, type TestServer} from '../helpers/server.js'
+import {assertError} from './fixtures.js'
 
 interface SseEvent {
   event: string
@@ -166,6 +167,36 @@ describe('GET /v1/jobs/{id}/stream', () => {
     const stranger = follow(server, id, created.body.api_key)
     await stranger.done
     assert.equal(stranger.status(), 404)
+  })
+})
+
+describe('streams one key follows', () => {
+  test('past --max-streams-per-key the next one is refused with 429 and Retry-After, until one closes', async () => {
+    const capped = await startTestServer({config: {maxStreamsPerKey: 2}})
+    try {
+      await capped.request('/v1/miners/register', {key: capped.minerKey, method: 'POST', body: {miner_id: 'm1', capabilities: ['llama3.2']}})
+      const id = (await capped.request<{job_id: string}>('/v1/jobs', {key: capped.clientKey, method: 'POST', body: {prompt: 'followed'}})).body.job_id
+      await capped.request(`/v1/jobs/${id}/claim`, {key: capped.minerKey, method: 'POST', body: {miner_id: 'm1'}})
+      const followers = [follow(capped, id), follow(capped, id)]
+      for (const started = Date.now(); capped.app.streams.followers(id) < 2; ) {
+        assert.ok(Date.now() - started < 20_000, 'the followers never started following')
+        await new Promise((resolve) => setTimeout(resolve, 10))
+      }
+      const refused = await capped.request(`/v1/jobs/${id}/stream`, {key: capped.clientKey})
+      assertError(refused, 429, 'limit_reached', /already follows 2 job output streams.*--max-streams-per-key 2/)
+      assert.equal(refused.headers.get('retry-after'), '5')
+      // Per key: another key (admin may see every job) still follows.
+      const admin = follow(capped, id, capped.adminKey)
+      await capped.request(`/v1/jobs/${id}/complete`, {key: capped.minerKey, method: 'POST', body: {miner_id: 'm1', result: 'done'}})
+      await Promise.all([...followers, admin].map((follower) => follower.done))
+      // Closed streams count no more: the job has ended, so the stream is its result and the end.
+      const again = follow(capped, id)
+      await again.done
+      assert.equal(again.status(), 200)
+      assert.deepEqual(again.events.map((e) => e.event), ['output', 'end'])
+    } finally {
+      await capped.close()
+    }
   })
 })
 

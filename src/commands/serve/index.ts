@@ -116,6 +116,16 @@ export default class Serve extends AitbcCommand<typeof Serve> {
       summary: 'Seconds a client has to read an answer before its connection is closed.',
       default: SERVE_DEFAULTS.sendTimeout,
     }),
+    'answer-builders': Flags.integer({
+      summary: 'Large answers (job lists, block pages) built at once; the others wait their turn, so small requests such as /health are answered between turns. Raise it with --database, where reads wait on the network.',
+      default: SERVE_DEFAULTS.answerBuilders,
+      min: 1,
+    }),
+    'answer-queue': Flags.integer({
+      summary: 'Large answers that may wait for their turn; past it large answers get 503 with Retry-After before any of it is built.',
+      default: SERVE_DEFAULTS.answerQueue,
+      min: 0,
+    }),
     fsync: Flags.string({
       summary: 'on: every write is fdatasynced before it is acknowledged (writes arriving together share one sync). off: faster, but a power cut may lose acknowledged writes.',
       options: ['on', 'off'],
@@ -131,6 +141,11 @@ export default class Serve extends AitbcCommand<typeof Serve> {
       summary: 'Bytes of streamed output kept for all running jobs together, e.g. 64mb; past it miners stop streaming (503).',
       default: SERVE_DEFAULTS.streamMemory,
       parse: checked(parseByteSize),
+    }),
+    'max-streams-per-key': Flags.integer({
+      summary: 'Job output streams (GET /v1/jobs/{job_id}/stream) one key may follow at once; past it 429.',
+      default: SERVE_DEFAULTS.maxStreamsPerKey,
+      min: 1,
     }),
     'gateway-timeout': number(true)({
       summary: 'Seconds a chat completion (POST /v1/chat/completions) waits for its job before answering 504; the job goes on.',

@@ -34,6 +34,11 @@ export interface OperationSpec {
   bearer: boolean
   /** Its answers may be large (it declares the AnswerMemoryFull 503): refused early when that memory is full. */
   largeAnswer: boolean
+  /**
+   * A read of a large answer that does not wait (a GET without `wait`, so not a long poll): built in turn
+   * with the others (answer-turns.ts). A long poll's answer is one job, built when the job comes.
+   */
+  builtInTurn: boolean
 }
 
 export interface Contract {
@@ -64,6 +69,7 @@ export function parseContract(document: Record<string, unknown>): Contract {
       const parameters = ((op.parameters ?? []) as JsonSchema[]).map((p) => resolveParameter(p, sharedParameters))
       const body = (op.requestBody as JsonSchema | undefined)?.content as Record<string, JsonSchema> | undefined
       const bodySchema = body?.['application/json']?.schema as JsonSchema | undefined
+      const largeAnswer = ((op.responses as Record<string, JsonSchema> | undefined)?.['503']?.$ref as string | undefined)?.endsWith('/AnswerMemoryFull') === true
       operations.set(operationId, {
         operationId,
         method: method.toUpperCase() as OperationSpec['method'],
@@ -72,7 +78,8 @@ export function parseContract(document: Record<string, unknown>): Contract {
         parameters,
         requestBody: bodySchema ? {required: (op.requestBody as JsonSchema).required === true, schema: bodySchema} : undefined,
         bearer: ((op.security ?? []) as Array<Record<string, unknown>>).some((scheme) => 'Bearer' in scheme),
-        largeAnswer: ((op.responses as Record<string, JsonSchema> | undefined)?.['503']?.$ref as string | undefined)?.endsWith('/AnswerMemoryFull') === true,
+        largeAnswer,
+        builtInTurn: largeAnswer && method === 'get' && !parameters.some((p) => p.name === 'wait'),
       })
     }
   }

@@ -3,7 +3,7 @@
 // gets an authenticated principal and validated input. Order per request: key (401), rate (429, per
 // principal, or per client address for public operations),
 // role (403), body (413, 400 invalid_json), schema (400), then the handler, so nothing unauthenticated
-// is parsed.
+// is parsed. Large reads wait for their turn (503 past the queue) after the role check, before the body.
 import type Router from '@koa/router'
 import type {Context} from 'koa'
 
@@ -14,6 +14,7 @@ import {forbidden, unauthorized} from './api-error.js'
 import {routerPath, type Contract, type OperationSpec} from './contract.js'
 import {readJsonBody} from './json-body.js'
 import type {AnswerMemory} from './answer-limits.js'
+import type {AnswerTurns} from './answer-turns.js'
 import type {RateLimiter} from './rate-limit.js'
 import {RequestValidator} from './request-validator.js'
 
@@ -41,6 +42,7 @@ export class Operations {
     private readonly bodyLimitBytes: number,
     private readonly rateLimiter?: RateLimiter,
     private readonly answers?: AnswerMemory,
+    private readonly turns?: AnswerTurns,
     /** By operation, what a 413 for a too-large body adds: the prompt limit for the operations that take one. */
     private readonly tooLargeNotes: Partial<Record<OperationId, string>> = {},
   ) {
@@ -53,10 +55,8 @@ export class Operations {
     if (this.defined.has(operationId)) throw new Error(`operation ${operationId} is defined twice`)
     this.defined.add(operationId)
     const validate = this.validator.compile(op)
-    // strict: `/v1/jobs/` (an empty job id spelled into a path) is not `/v1/jobs`, the job list.
-    router.register(routerPath(op.path), [op.method], async (ctx: Context) => {
-      const principal = await this.authorize(op, ctx.get('x-api-key') || (op.bearer ? bearerToken(ctx.get('authorization')) : undefined), ctx.ip)
-      if (op.largeAnswer && this.answers?.full) throw this.answers.refusal()
+    // Validates the input, runs the handler and sets the answer: in turn for large reads (answer-turns.ts).
+    const answer = async (ctx: Context, principal: Principal | undefined): Promise<void> => {
       const body = op.requestBody ? await readJsonBody(ctx.req, this.bodyLimitBytes, this.tooLargeNotes[operationId]) : {present: false, value: undefined}
       const input = validate({params: ctx.params ?? {}, query: ctx.query, headers: ctx.headers, body: body.value, hasBody: body.present})
       // The one place input meets its type: the validator has just checked it against the same contract.
@@ -80,6 +80,13 @@ export class Operations {
       ctx.type = 'application/json'
       // Serialised here so that `null` (no job available) is sent as JSON, not as an empty 204.
       ctx.body = JSON.stringify(reply.body)
+    }
+    // strict: `/v1/jobs/` (an empty job id spelled into a path) is not `/v1/jobs`, the job list.
+    router.register(routerPath(op.path), [op.method], async (ctx: Context) => {
+      const principal = await this.authorize(op, ctx.get('x-api-key') || (op.bearer ? bearerToken(ctx.get('authorization')) : undefined), ctx.ip)
+      if (op.largeAnswer && this.answers?.full) throw this.answers.refusal()
+      if (!op.builtInTurn || !this.turns) return answer(ctx, principal)
+      await this.turns.run(() => answer(ctx, principal), () => ctx.req.socket.destroyed)
     }, {strict: true})
   }
 

@@ -1,9 +1,12 @@
 // Jobs offered by GET /v1/jobs/available and not yet claimed. A job just offered to one miner is held
 // from other miners for a moment, so miners that ask together get different jobs instead of all
 // getting the oldest and racing to claim it (all but one refused with 409: a herd of requests per job).
-// A hold is made once per time a job becomes pending and is not extended by asking again: when it
-// lapses, the job goes to other principals' miners first for as long again (the one it was held for
-// did not claim it), then to every miner; so one principal that asks and never claims cannot keep it.
+// While held, a job is offered to no other poll, the holder's own included: a miner that asks again
+// without claiming wants another job, and one that opens many polls must not be handed the same job
+// (its prompt, perhaps large) on each of them. A hold is made once per time a job becomes pending and
+// is not extended by asking again: when it lapses, the job goes to other principals' miners first for
+// as long again (the one it was held for did not claim it), then to every miner; so one principal that
+// asks and never claims cannot keep it.
 // `onLapse` is told so that miners already waiting are woken for it instead of waiting out their poll.
 interface Hold {
   minerId: string
@@ -22,17 +25,17 @@ export class JobOffers {
     private readonly onLapse: (model: string) => void = () => undefined,
   ) {}
 
-  /** Whether the job is kept from `minerId` (of `principal`) at `now`. */
-  heldForAnother(jobId: string, minerId: string, now: number, principal = ''): boolean {
+  /** Whether the job may not be offered to a poll of `principal` at `now`. */
+  kept(jobId: string, now: number, principal = ''): boolean {
     const hold = this.holds.get(jobId)
     if (hold === undefined) return false
-    if (hold.until > now) return hold.minerId !== minerId
+    if (hold.until > now) return true
     return hold.principal === principal && hold.until + this.holdMs > now
   }
 
-  /** The jobs kept from `minerId` (of `principal`) at `now`: what its next offer passes over. */
-  heldFrom(minerId: string, now: number, principal = ''): string[] {
-    return [...this.holds.keys()].filter((jobId) => this.heldForAnother(jobId, minerId, now, principal))
+  /** The jobs kept from polls of `principal` at `now`: what its next offer passes over. */
+  keptFrom(now: number, principal = ''): string[] {
+    return [...this.holds.keys()].filter((jobId) => this.kept(jobId, now, principal))
   }
 
   /** The job is being offered to `minerId`: held for it, unless it was held before. */

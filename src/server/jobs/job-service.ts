@@ -138,12 +138,26 @@ export class JobService {
   }
 
   async cancel(principal: Principal, jobId: string): Promise<JobRecord> {
+    return this.cancelJob(principal, jobId, false)
+  }
+
+  /**
+   * Cancels the job only while no miner has taken it. For a client of the OpenAI gateway that went away
+   * before its job started: no miner should work (and the client pay) for an answer nobody waits for.
+   * A job already running goes on: its miner is at work, and the result stays at GET /v1/jobs/{id}.
+   */
+  async cancelUnstarted(principal: Principal, jobId: string): Promise<JobRecord> {
+    return this.cancelJob(principal, jobId, true)
+  }
+
+  private async cancelJob(principal: Principal, jobId: string, onlyPending: boolean): Promise<JobRecord> {
     const now = new Date(this.clock.now())
     return this.changeJob(
       jobId,
       now,
       (job) => {
         if (principal.role !== 'admin' && job.client !== principal.name) throw notFound(`job ${jobId} not found`)
+        if (onlyPending && job.status !== 'pending') return {}
         const move = machine.cancel(job, now)
         if ('refused' in move) throw conflict(move.refused)
         const cancelled = draft('job_cancelled', {job_id: jobId, by: principal.name, previous_status: job.status}, now)
@@ -154,7 +168,7 @@ export class JobService {
   }
 
   /**
-   * The oldest pending job the miner serves that is not held for another miner (job-offers.ts) and that
+   * The oldest pending job the miner serves that is not held by an offer (job-offers.ts) and that
    * this miner has not failed; with `waitSeconds`, waits for one before answering null. A key may hold
    * --max-polls-per-key polls at once (on each replica); a cooled-down miner is told why and for how
    * long (429); a poll whose key is revoked while it waits is answered 401 at once.
@@ -209,7 +223,7 @@ export class JobService {
         continue
       }
       // Another poll may have been offered it while this one read: look again rather than both claim it.
-      if (job && this.offers.heldForAnother(job.job_id, minerId, now, principal.name)) continue
+      if (job && this.offers.kept(job.job_id, now, principal.name)) continue
       if (job) {
         this.offers.offer(job.job_id, minerId, now, job.model, principal.name)
         // A new job wakes one waiting miner: if this answer never reaches its miner, free the job for another.
@@ -280,10 +294,10 @@ export class JobService {
     })
   }
 
-  /** The jobs an offer to this miner passes over: those it failed, and those held for other miners. */
+  /** The jobs an offer to this miner passes over: those it failed, and those held by offers (job-offers.ts). */
   private passedOver(minerId: string, principal: string): string[] {
     const now = this.clock.now()
-    const ids = this.offers.heldFrom(minerId, now, principal)
+    const ids = this.offers.keptFrom(now, principal)
     for (const [jobId, {miners, until}] of this.failedBy) if (miners.has(minerId) && now < until) ids.push(jobId)
     return ids
   }

@@ -29,7 +29,9 @@ export function jobOutputRoutes(ops: Operations, jobs: JobService, streams: JobS
   })
 
   ops.define(router, 'streamJobOutput', async (request) => {
-    const job = await jobs.get(principalOf(request), request.params.job_id)
+    const principal = principalOf(request)
+    const job = await jobs.get(principal, request.params.job_id)
+    const closed = streams.admitFollower(principal.name)
     const events = new EventStream(request.ctx.res, sendTimeoutSeconds * 1000)
     try {
       for await (const event of followOutput(streams, job, events.closed)) {
@@ -45,6 +47,7 @@ export function jobOutputRoutes(ops: Operations, jobs: JobService, streams: JobS
       }
     } finally {
       events.end()
+      closed()
     }
     return {written: true}
   })

@@ -21,12 +21,14 @@ export function jobRoutes(ops: Operations, jobs: JobService, miners: MinerServic
   })
 
   // A page stops once it passes pageBytes (prompts and results may be 100s of KiB each), read one job at
-  // a time so that the jobs it leaves out are never read.
+  // a time so that the jobs it leaves out are never read; the event loop is let go between jobs, so that
+  // small requests are answered while a page of big jobs is built.
   ops.define(router, 'listJobs', async (request) => {
     const {status, limit, offset} = request.query
     const items: string[] = []
     let bytes = 0
     while (items.length < limit && bytes < pageBytes) {
+      if (items.length > 0) await new Promise((resolve) => setImmediate(resolve))
       const [job] = await jobs.list(principalOf(request), {status, limit: 1, offset: offset + items.length})
       if (!job) break
       const item = JSON.stringify(jobView(job))

@@ -34,13 +34,17 @@ export function openAiRoutes(ops: Operations, jobs: JobService, streams: JobStre
     if (maxTokens != null) params.max_tokens = maxTokens
     if (chat.temperature != null) params.temperature = chat.temperature
     if (chat.top_p != null) params.top_p = chat.top_p
-    const {job} = await jobs.submit(principalOf(request), {prompt: renderChat(messages), model: chat.model, params, messages})
+    const principal = principalOf(request)
+    const {job} = await jobs.submit(principal, {prompt: renderChat(messages), model: chat.model, params, messages})
     const waiting = new JobWait(request.ctx, settings.gatewayTimeoutSeconds)
     try {
       if (chat.stream) return await streamCompletion(request.ctx, streams, job, waiting, settings, chat.stream_options?.include_usage === true, store)
       return await plainCompletion(streams, job, waiting, store)
     } finally {
       waiting.clear()
+      // Its client went away: a job no miner has taken yet is cancelled (one running goes on). If the
+      // cancel cannot be written, the job stays queued, as it would have without it.
+      if (waiting.clientGone) await jobs.cancelUnstarted(principal, job.job_id).catch(() => undefined)
     }
   })
 
@@ -59,18 +63,29 @@ export function openAiRoutes(ops: Operations, jobs: JobService, streams: JobStre
   return router
 }
 
-/** Stops waiting when the client goes away or --gateway-timeout passes (the job goes on either way). */
+/**
+ * Stops waiting when the client goes away (its job is then cancelled unless a miner has taken it) or
+ * --gateway-timeout passes (the job goes on).
+ */
 class JobWait {
   private readonly controller = new AbortController()
   private readonly timer: NodeJS.Timeout
   timedOut = false
+  /** The connection closed before the whole answer was sent. */
+  clientGone = false
 
   constructor(ctx: Context, readonly seconds: number) {
     this.timer = setTimeout(() => {
       this.timedOut = true
       this.controller.abort()
     }, seconds * 1000)
-    ctx.res.once('close', () => this.controller.abort())
+    const closed = () => {
+      if (!ctx.res.writableFinished) this.clientGone = true
+      this.controller.abort()
+    }
+    // The client may have gone while the job was submitted, before anyone listened for it.
+    if (ctx.res.destroyed || !ctx.res.socket || ctx.res.socket.destroyed) closed()
+    else ctx.res.once('close', closed)
   }
 
   get signal(): AbortSignal {

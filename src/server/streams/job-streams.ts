@@ -6,7 +6,7 @@
 // hashes) replaces the preview.
 import {isFinal} from '../../protocol/job-states.js'
 import type {JobRecord} from '../store/records.js'
-import {conflict, DomainError} from '../domain-errors.js'
+import {conflict, DomainError, limitReached} from '../domain-errors.js'
 
 export type StreamEvent = {type: 'output'} | {type: 'reset'; reason: string} | {type: 'end'; job: JobRecord} | {type: 'closing'}
 export type StreamListener = (event: StreamEvent) => void
@@ -16,7 +16,12 @@ export interface StreamLimits {
   jobBytes: number
   /** Bytes of output kept for all running jobs together. */
   totalBytes: number
+  /** Followers one key may have open at once (each holds a connection for as long as its job runs). */
+  followersPerKey: number
 }
+
+/** Retry-After when a key has its most followers open: followers leave as their jobs end. */
+const FOLLOWERS_RETRY_AFTER_SECONDS = 5
 
 interface JobStream {
   attempt: number
@@ -28,6 +33,8 @@ interface JobStream {
 export class JobStreams {
   private readonly streams = new Map<string, JobStream>()
   private held = 0
+  /** Followers open, by key name. */
+  private readonly followersOf = new Map<string, number>()
 
   /** Told of a job's change only once the store has written it (JobService.onJobChange). */
   constructor(private readonly limits: StreamLimits) {}
@@ -80,6 +87,26 @@ export class JobStreams {
   /** How many follow the job now. */
   followers(jobId: string): number {
     return this.streams.get(jobId)?.listeners.size ?? 0
+  }
+
+  /** A follower of key `principal` opens: refused (429) past --max-streams-per-key; returns how to count it closed. */
+  admitFollower(principal: string): () => void {
+    const open = this.followersOf.get(principal) ?? 0
+    if (open >= this.limits.followersPerKey) {
+      throw limitReached(
+        `${principal} already follows ${open} job output streams, the most one key may have open (--max-streams-per-key ${this.limits.followersPerKey}); close one first`,
+        FOLLOWERS_RETRY_AFTER_SECONDS,
+      )
+    }
+    this.followersOf.set(principal, open + 1)
+    let closed = false
+    return () => {
+      if (closed) return
+      closed = true
+      const left = (this.followersOf.get(principal) ?? 1) - 1
+      if (left > 0) this.followersOf.set(principal, left)
+      else this.followersOf.delete(principal)
+    }
   }
 
   /** Tells `listener` of the job's output, resets and end; returns how to stop. */
