@@ -101,7 +101,7 @@ async function runWorkload(base: Image, honourSync: boolean | ((file: string) =>
   }
   const record = (type: Transaction['type'], data: Record<string, unknown>): Ack => ({kind: 'tx', tx: ledger.record(type, data, now())})
 
-  for (let round = 0; round < 16; round++) {
+  for (let round = 0; round < 13; round++) {
     const miner: MinerRecord = {miner_id: `rig-${round % 3}`, capabilities: ['llama3.2'], principal: 'miner', registered_at: now().toISOString(), last_seen: now().toISOString()}
     store.putMiner(miner)
     await commit([{kind: 'miner', miner}])

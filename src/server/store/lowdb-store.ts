@@ -43,7 +43,7 @@ export const STORE_FILES = {
 } as const
 
 type History = 'miners' | 'receipts' | 'jobs' | 'transactions' | 'blocks'
-/** The history files; the commit log records their sizes by file name. */
+/** The history files; the flush log records their sizes by file name. */
 const HISTORY: readonly History[] = ['miners', 'receipts', 'jobs', 'transactions', 'blocks']
 const LOGGED = HISTORY.map((name) => STORE_FILES[name])
 /** Files a store made before them lacks: its (legacy) commit log lines count them as empty. */
