@@ -4,7 +4,10 @@
 // Performance table. `--quick` runs everything with tiny sizes (CI runs it so the benchmarks keep
 // working; its figures mean little).
 //
-//   npm run build && npm run bench [-- --quick] [-- --out FILE]
+//   npm run build && npm run bench [-- --quick] [-- --out FILE] [-- --only throughput]
+//
+// `--only throughput` runs the POST /v1/jobs and lifecycle rows alone (with their bare Koa baseline), for
+// repeating them; such a partial run goes to --out FILE only (it would not be a whole table for the README).
 import {existsSync} from 'node:fs'
 import {mkdtemp, rm} from 'node:fs/promises'
 import {cpus, loadavg, tmpdir} from 'node:os'
@@ -70,6 +73,16 @@ const outAt = process.argv.indexOf('--out')
 const RESULTS = outAt === -1 ? DEFAULT_RESULTS : path.resolve(process.argv[outAt + 1])
 
 const quick = process.argv.includes('--quick')
+const onlyAt = process.argv.indexOf('--only')
+const only = onlyAt === -1 ? undefined : process.argv[onlyAt + 1]
+if (only !== undefined && only !== 'throughput') {
+  process.stderr.write(`bench: --only takes throughput, not ${JSON.stringify(only)}\n`)
+  process.exit(1)
+}
+if (only && outAt === -1) {
+  process.stderr.write('bench: --only needs --out FILE: a partial run does not go to bench/results/latest.json\n')
+  process.exit(1)
+}
 const sizes = quick ? QUICK : FULL
 const progress = (message: string) => process.stderr.write(`bench: ${message}\n`)
 
@@ -80,6 +93,22 @@ if (!existsSync(path.join(ROOT, 'dist', 'commands'))) {
 
 const loadAverageAtStart = loadavg()
 const work = await mkdtemp(path.join(tmpdir(), 'aitbc-bench-'))
+if (only === 'throughput') {
+  try {
+    const empty = await createDataDir(path.join(work, 'empty'), 0)
+    const full = await createDataDir(path.join(work, 'full'), sizes.finishedJobs)
+    progress(`POST /v1/jobs and the job lifecycle (${sizes.throughput.runs} runs each)`)
+    const throughput = await serverThroughput(empty, full, work, sizes.throughput)
+    const onlyRows = throughputRows(throughput, sizes.throughput, sizes.finishedJobs).map((r) => ({fsync: 'on' as const, ...r}))
+    console.log(renderTable(onlyRows))
+    const machine = {node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model, loadAverage: loadavg(), loadAverageAtStart}
+    console.log(`load average (1, 5, 15 min): ${loadAverageAtStart.map((l) => l.toFixed(2)).join(', ')} at the start, ${machine.loadAverage.map((l) => l.toFixed(2)).join(', ')} at the end`)
+    await appendRun(RESULTS, {date: new Date().toISOString(), quick, sizes: {only, ...sizes}, machine, rows: onlyRows, figures: {throughput}})
+  } finally {
+    await rm(work, {recursive: true, force: true})
+  }
+  process.exit(0)
+}
 let rows: Row[]
 let figures: {throughput: ThroughputFigures; verify: {throughput: VerifyThroughput; memory: VerifyMemory}; streaming: StreamingFigures}
 try {

@@ -10,15 +10,16 @@ import path from 'node:path'
 
 import {DataDirError} from './data-dir.js'
 
-/** How long a refused process waits for the holder to say who it is (it answers at once). */
-const ASK_HOLDER_MS = 2000
+/** How long a refused process waits for the holder to say who it is (it answers at once), by default (--lock-wait). */
+export const ASK_HOLDER_MS = 2000
 
 export class DataDirLockedError extends DataDirError {
   constructor(
     readonly dir: string,
     readonly holderPid: number | undefined,
+    askedMs = ASK_HOLDER_MS,
   ) {
-    const who = holderPid === undefined ? 'another process (it did not say its pid)' : `process ${holderPid}`
+    const who = holderPid === undefined ? `another process (it did not say its pid within ${askedMs / 1000} s, --lock-wait)` : `process ${holderPid}`
     super(`${dir} is in use by ${who}: one coordinator at a time may use a data directory. Stop that one first; nothing was written.`)
     this.name = 'DataDirLockedError'
   }
@@ -29,8 +30,8 @@ export interface DataDirLock {
   release(): Promise<void>
 }
 
-/** Takes the directory's lock for this process, or throws DataDirLockedError naming the holder. */
-export async function lockDataDir(dir: string): Promise<DataDirLock> {
+/** Takes the directory's lock for this process, or throws DataDirLockedError naming the holder (asked for `askHolderMs`). */
+export async function lockDataDir(dir: string, askHolderMs = ASK_HOLDER_MS): Promise<DataDirLock> {
   const socketName = await lockName(dir)
   const server = createServer((socket) => socket.end(JSON.stringify({pid: process.pid})))
   try {
@@ -43,7 +44,7 @@ export async function lockDataDir(dir: string): Promise<DataDirLock> {
     })
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error
-    throw new DataDirLockedError(dir, await askHolder(socketName))
+    throw new DataDirLockedError(dir, await askHolder(socketName, askHolderMs), askHolderMs)
   }
   // The lock must not keep a process alive that has nothing else to do.
   server.unref()
@@ -68,7 +69,7 @@ async function realDirectory(dir: string): Promise<string> {
   }
 }
 
-function askHolder(socketName: string): Promise<number | undefined> {
+function askHolder(socketName: string, askHolderMs: number): Promise<number | undefined> {
   return new Promise((resolve) => {
     const socket = createConnection({path: socketName})
     let text = ''
@@ -77,7 +78,7 @@ function askHolder(socketName: string): Promise<number | undefined> {
       socket.destroy()
       resolve(pid)
     }
-    const timer = setTimeout(() => done(undefined), ASK_HOLDER_MS)
+    const timer = setTimeout(() => done(undefined), askHolderMs)
     socket.setEncoding('utf8')
     socket.on('data', (chunk: string) => (text += chunk.slice(0, 100)))
     socket.on('error', () => done(undefined))

@@ -15,6 +15,7 @@ import {EmbeddedAsyncStore} from './store/embedded-async-store.js'
 import {openCoordinatorDatabase, resolveSigningKey, type SigningKeySource} from './store/postgres/coordinator-database.js'
 import {lockDataDir} from './data-dir-lock.js'
 import {NodeFileLayer} from './store/file-layer.js'
+import type {StoreOptions} from './store/lowdb-store.js'
 import {answerClientError, answerConnect} from './http/client-errors.js'
 import type {Logger} from './logger.js'
 
@@ -48,6 +49,10 @@ export interface StartOptions {
   clock?: Clock
   /** fdatasync every write before it is acknowledged (default true); false: a power cut may lose acknowledged writes. */
   fsync?: boolean
+  /** The embedded store's intervals and sizes (--write-retry, --flush-log-bytes); defaults in lowdb-store.ts. */
+  store?: Pick<StoreOptions, 'retryWriteMs' | 'checkpointBytes'>
+  /** How long a refused start waits for the data directory's holder to say its pid (--lock-wait). */
+  lockWaitMs?: number
 }
 
 export interface RunningServer {
@@ -121,9 +126,10 @@ async function openStore(options: StartOptions, log: Logger): Promise<OpenedStor
     return {store, signer, release: async () => undefined}
   }
   // One writer: the lock is taken before anything in the directory is read, and held until close.
-  const lock = await lockDataDir(options.dataDir)
+  const lock = await lockDataDir(options.dataDir, options.lockWaitMs)
   try {
     const opened = await openOrInitDataDir(options.dataDir, options.signal, {
+      ...options.store,
       files: new NodeFileLayer(options.fsync ?? true),
       onWriteState: (failure) => log(failure ? `${failure}; writes answer 503 and are retried` : 'writing the store works again'),
     })

@@ -5,6 +5,8 @@ import {checkDatabaseUrl} from './store/postgres/coordinator-database.js'
 import {SchemaVersionError} from './store/postgres/migrations.js'
 import {DatabaseStateError} from './store/postgres/postgres-store.js'
 import {DEFAULT_CONFIG, parseByteSize, parseModelPrices, parseNonNegativeNumber, type ServerConfig} from './config.js'
+import {ASK_HOLDER_MS} from './data-dir-lock.js'
+import {CHECKPOINT_BYTES, RETRY_WRITE_MS} from './store/lowdb-store.js'
 
 export interface ServeFlagValues {
   'lease-seconds': number
@@ -133,6 +135,23 @@ export const SERVE_DEFAULTS = {
   streamMemory: '64mb',
   maxStreamsPerKey: DEFAULT_CONFIG.maxStreamsPerKey,
   gatewayTimeout: DEFAULT_CONFIG.gatewayTimeoutSeconds,
+  writeRetry: RETRY_WRITE_MS / 1000,
+  lockWait: ASK_HOLDER_MS / 1000,
+  flushLogBytes: `${CHECKPOINT_BYTES / 1024 / 1024}mb`,
+}
+
+export interface StoreFlagValues {
+  'write-retry': number
+  'lock-wait': number
+  'flush-log-bytes': string
+}
+
+/** The embedded store's settings from serve's flags (the PostgreSQL store has its own). */
+export function storeStartFromFlags(flags: StoreFlagValues): {store: {retryWriteMs: number; checkpointBytes: number}; lockWaitMs: number} {
+  return {
+    store: {retryWriteMs: flags['write-retry'] * 1000, checkpointBytes: parseByteSize(flags['flush-log-bytes'])},
+    lockWaitMs: flags['lock-wait'] * 1000,
+  }
 }
 
 export interface DatabaseFlagValues {

@@ -2,7 +2,9 @@
 // every file (inode) has the bytes synced so far and the writes and truncations since; every directory
 // has the names synced so far and the names now. `crashImage` says what a crash right now leaves: the
 // synced names with their synced bytes, plus (in the torn variant) some of the writes since, the last
-// one cut at a random byte; in the `kept` variant everything (a process killed, the page cache intact).
+// one cut at a random byte; in the `zeroed` variant the same, but the last write kept reads as zeros (the
+// file's size reached the disk, its data did not); in the `kept` variant everything (a process killed,
+// the page cache intact).
 import path from 'node:path'
 
 import type {FileLayer, StoreFile} from '../../src/server/store/file-layer.js'
@@ -21,7 +23,7 @@ class Inode {
   }
 }
 
-export type CrashVariant = 'lost' | 'torn' | 'kept'
+export type CrashVariant = 'lost' | 'torn' | 'zeroed' | 'kept'
 
 /** A crash image: the files and their bytes a crash left. */
 export type Image = Map<string, Buffer>
@@ -39,10 +41,10 @@ export class CrashFiles implements FileLayer {
   /** Called after every operation that changes what is or will be on disk. */
   onOp: (op: Op) => void = () => undefined
 
-  /** `honourSync` false: syncs do nothing (what `--fsync off` amounts to). */
+  /** `honourSync` false: syncs do nothing (what `--fsync off` amounts to); a function: only for the files it accepts. */
   constructor(
     image: Image = new Map(),
-    private readonly honourSync = true,
+    private readonly honourSync: boolean | ((file: string) => boolean) = true,
   ) {
     for (const [file, bytes] of image) {
       const inode = new Inode()
@@ -90,7 +92,7 @@ export class CrashFiles implements FileLayer {
   }
 
   async syncDir(dir: string): Promise<void> {
-    if (!this.honourSync) return
+    if (!this.honours(dir)) return
     for (const [file] of this.durableNames) if (path.dirname(file) === dir && !this.names.has(file)) this.durableNames.delete(file)
     for (const [file, inode] of this.names) if (path.dirname(file) === dir) this.durableNames.set(file, inode)
     this.record('syncDir', dir)
@@ -100,7 +102,7 @@ export class CrashFiles implements FileLayer {
   crashImage(variant: CrashVariant, random: () => number = Math.random): Image {
     if (variant === 'kept') return new Map([...this.names].map(([file, inode]) => [file, inode.data]))
     const image: Image = new Map()
-    for (const [file, inode] of this.durableNames) image.set(file, variant === 'lost' ? inode.durable : torn(inode, random))
+    for (const [file, inode] of this.durableNames) image.set(file, variant === 'lost' ? inode.durable : torn(inode, random, variant === 'zeroed'))
     return image
   }
 
@@ -111,9 +113,13 @@ export class CrashFiles implements FileLayer {
   }
 
   syncInode(inode: Inode, file: string): void {
-    if (!this.honourSync) return
+    if (!this.honours(file)) return
     inode.sync()
     this.record('sync', file)
+  }
+
+  private honours(file: string): boolean {
+    return typeof this.honourSync === 'function' ? this.honourSync(file) : this.honourSync
   }
 
   private inode(file: string): Inode {
@@ -123,15 +129,16 @@ export class CrashFiles implements FileLayer {
   }
 }
 
-/** The synced bytes plus the first few writes since, the last of them cut short. */
-function torn(inode: Inode, random: () => number): Buffer {
+/** The synced bytes plus the first few writes since, the last of them cut short (or, `zeroed`, all zeros). */
+function torn(inode: Inode, random: () => number, zeroed: boolean): Buffer {
   const keep = Math.floor(random() * (inode.pending.length + 1))
   let data = inode.durable
   inode.pending.slice(0, keep).forEach((change, i) => {
     if (change.kind === 'truncate') data = data.subarray(0, change.size)
     else {
-      const cut = i === keep - 1 ? Math.floor(random() * change.bytes.length) : change.bytes.length
-      data = Buffer.concat([data, change.bytes.subarray(0, cut)])
+      const last = i === keep - 1
+      const cut = last && !zeroed ? Math.floor(random() * change.bytes.length) : change.bytes.length
+      data = Buffer.concat([data, last && zeroed ? Buffer.alloc(cut) : change.bytes.subarray(0, cut)])
     }
   })
   return data

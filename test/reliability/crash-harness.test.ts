@@ -1,12 +1,15 @@
 // Acknowledged means on disk, proved without a power cut. The store runs over CrashFiles (a file layer
 // that records every write and sync) through a scripted workload: miners register, jobs are submitted
 // (several at once, so group commit shares syncs), claimed and completed with signed receipts, blocks
-// are sealed, API keys added. After every single file operation we take what a crash at that moment
-// would leave (only what was synced; synced plus torn unsynced writes; everything), recover a store
-// from it, and check that everything acknowledged before that moment is there and the ledger verifies.
-// The same run with syncs ignored (`--fsync off`, and the store before this change) loses acknowledged
-// records, which the last test shows the harness notices.
+// are sealed, API keys added; the flush log is kept small so checkpoints (flush-log.ts) happen all along.
+// After every single file operation we take what a crash at that moment would leave (only what was
+// synced; synced plus torn unsynced writes; the same with the last write read as zeros; everything),
+// recover a store from it, and check that everything acknowledged before that moment is there and the
+// ledger verifies. The same run with syncs ignored (`--fsync off`), or with only the flush log's syncs
+// ignored (the one sync a flush waits for), loses acknowledged records, which the last tests show the
+// harness notices.
 import assert from 'node:assert/strict'
+import path from 'node:path'
 import {it} from 'node:test'
 
 import {Ed25519Signer} from '../../src/protocol/ed25519.js'
@@ -50,6 +53,8 @@ interface CrashPoint {
 }
 
 interface Run {
+  /** How many times the flush log was replaced by a checkpoint. */
+  checkpoints: number
   acks: {op: number; ack: Ack}[]
   /** Every version of every job, in the order they were written. */
   versions: Map<string, JobRecord[]>
@@ -66,16 +71,20 @@ async function initialImage(): Promise<Image> {
   return files.crashImage('kept')
 }
 
-async function runWorkload(base: Image, honourSync: boolean): Promise<Run> {
+/** A flush log this small is checkpointed every few flushes. */
+const CHECKPOINT_BYTES = 4096
+
+async function runWorkload(base: Image, honourSync: boolean | ((file: string) => boolean)): Promise<Run> {
   const files = new CrashFiles(base, honourSync)
-  const run: Run = {acks: [], versions: new Map(), points: []}
+  const run: Run = {checkpoints: 0, acks: [], versions: new Map(), points: []}
   const random = seededRandom(12)
-  files.onOp = () => {
+  files.onOp = (last) => {
+    if (last.kind === 'rename' && path.basename(last.file) === 'commits.jsonl') run.checkpoints++
     const op = files.ops.length
-    for (const variant of ['lost', 'torn', 'kept'] as const) run.points.push({op, variant, image: files.crashImage(variant, random)})
+    for (const variant of ['lost', 'torn', 'zeroed', 'kept'] as const) run.points.push({op, variant, image: files.crashImage(variant, random)})
     run.points.push({op, variant: 'torn', image: files.crashImage('torn', random)})
   }
-  const store = await LowdbStore.open(DIR, {files})
+  const store = await LowdbStore.open(DIR, {files, checkpointBytes: CHECKPOINT_BYTES})
   const ledger = new Ledger(store, signer)
   let clock = Date.parse('2026-01-02T00:00:00.000Z')
   const now = () => new Date((clock += 1000))
@@ -92,7 +101,7 @@ async function runWorkload(base: Image, honourSync: boolean): Promise<Run> {
   }
   const record = (type: Transaction['type'], data: Record<string, unknown>): Ack => ({kind: 'tx', tx: ledger.record(type, data, now())})
 
-  for (let round = 0; round < 12; round++) {
+  for (let round = 0; round < 13; round++) {
     const miner: MinerRecord = {miner_id: `rig-${round % 3}`, capabilities: ['llama3.2'], principal: 'miner', registered_at: now().toISOString(), last_seen: now().toISOString()}
     store.putMiner(miner)
     await commit([{kind: 'miner', miner}])
@@ -145,7 +154,7 @@ function verifyLedger(store: LowdbStore): Transaction[] {
 }
 
 async function checkPoint(point: CrashPoint, run: Run): Promise<void> {
-  const store = await LowdbStore.open(DIR, {files: new CrashFiles(point.image)})
+  const store = await LowdbStore.open(DIR, {files: new CrashFiles(point.image), checkpointBytes: CHECKPOINT_BYTES})
   try {
     const txs = verifyLedger(store)
     for (const {op, ack} of run.acks) {
@@ -168,7 +177,9 @@ async function checkPoint(point: CrashPoint, run: Run): Promise<void> {
 
 it('at every point of a scripted workload, a crash loses nothing acknowledged and the ledger verifies', {timeout: 600_000}, async () => {
   const run = await runWorkload(await initialImage(), true)
-  assert.ok(run.points.length >= 1000, `only ${run.points.length} crash points`)
+  // 2,296 before the flush log; it does fewer file operations per flush, so the workload is longer.
+  assert.ok(run.points.length >= 2296, `only ${run.points.length} crash points`)
+  assert.ok(run.checkpoints >= 10, `only ${run.checkpoints} checkpoints`)
   assert.ok(run.acks.length > 200, `only ${run.acks.length} acknowledgements`)
   const failures: string[] = []
   for (const point of run.points) {
@@ -178,9 +189,14 @@ it('at every point of a scripted workload, a crash loses nothing acknowledged an
   console.log(`# ${run.points.length} crash points over ${run.points.at(-1)!.op} file operations, ${run.acks.length} acknowledgements: all recovered`)
 })
 
-it('the harness notices a store that does not sync: with syncs ignored, a crash loses acknowledged records', {timeout: 600_000}, async () => {
-  const run = await runWorkload(await initialImage(), false)
-  let lost = 0
-  for (const point of run.points.filter((point) => point.variant === 'lost')) await checkPoint(point, run).catch(() => lost++)
-  assert.ok(lost > 0, 'no crash point lost anything although nothing was synced')
-})
+for (const [what, honourSync] of [
+  ['with syncs ignored', false],
+  ['with only the flush log\'s syncs ignored', (file: string) => path.basename(file) !== 'commits.jsonl'],
+] as const) {
+  it(`the harness notices a store that does not sync: ${what}, a crash loses acknowledged records`, {timeout: 600_000}, async () => {
+    const run = await runWorkload(await initialImage(), honourSync)
+    let lost = 0
+    for (const point of run.points.filter((point) => point.variant === 'lost')) await checkPoint(point, run).catch(() => lost++)
+    assert.ok(lost > 0, 'no crash point lost anything although acknowledged flushes were not synced')
+  })
+}

@@ -66,7 +66,8 @@ it('a full disk: writes answer 503 with Retry-After, /health says why, and the c
   const init = spawnCli(['serve', 'init', '--data-dir', dir, '--json'])
   assert.equal(await init.exited, 0, init.stderr())
   const keys = JSON.parse(init.stdout()) as Record<string, string>
-  let serve = await startServe(['--data-dir', dir, '--port', '0', '--block-interval', '3600'])
+  // A failed write is tried again every half second (--write-retry), so recovery is seen soon after space is freed.
+  let serve = await startServe(['--data-dir', dir, '--port', '0', '--block-interval', '3600', '--write-retry', '0.5'])
   try {
     const submit = (prompt: string) => requestJson<{job_id: string; detail?: string}>(serve.url, '/v1/jobs', {key: keys.client_key, body: {prompt}})
     const acknowledged: string[] = []

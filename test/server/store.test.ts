@@ -94,12 +94,12 @@ describe('refusing bad data', () => {
     assert.deepEqual(await Promise.all(files.map((file) => readFile(file, 'utf8'))), before)
   }
 
-  /** Appends to a history file as a finished flush would: the lines, then the commit log's `done` with the new sizes. */
+  /** Appends to a history file as a checkpointed flush would: the lines, then the flush log's checkpoint line with the new sizes. */
   async function appendCommitted(dir: string, name: string, text: string): Promise<void> {
     await appendFile(path.join(dir, name), text)
-    const history = [STORE_FILES.receipts, STORE_FILES.jobs, STORE_FILES.transactions, STORE_FILES.blocks]
+    const history = [STORE_FILES.miners, STORE_FILES.receipts, STORE_FILES.jobs, STORE_FILES.transactions, STORE_FILES.blocks]
     const sizes = Object.fromEntries(await Promise.all(history.map(async (file) => [file, (await stat(path.join(dir, file))).size])))
-    await appendFile(path.join(dir, STORE_FILES.commits), `${JSON.stringify({done: sizes})}\n`)
+    await writeFile(path.join(dir, STORE_FILES.commits), `${JSON.stringify({checkpoint: sizes})}\n`)
   }
 
   it('a line that is not JSON names the file and line', async () => {

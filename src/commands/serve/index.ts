@@ -8,7 +8,7 @@ import {parseByteSize, parseModelPrices} from '../../server/config.js'
 import {DataDirError, keepNewFilesPrivate} from '../../server/data-dir.js'
 import {formatInitReport} from '../../server/init-report.js'
 import {DEFAULT_HOST, DEFAULT_PORT, ListenError, shutdownSignal, startServer} from '../../server/run-server.js'
-import {configFromFlags, databaseStart, EXPOSED_RATE_LIMIT, parseFlagNumber, rateLimitFor, SERVE_DEFAULTS, startFailure} from '../../server/serve-flags.js'
+import {configFromFlags, databaseStart, EXPOSED_RATE_LIMIT, parseFlagNumber, rateLimitFor, SERVE_DEFAULTS, startFailure, storeStartFromFlags} from '../../server/serve-flags.js'
 
 /** A value the server's parsers refuse is a usage error (exit 2) naming the flag, as in every command. */
 function asUsage<T>(parse: () => T): T {
@@ -131,6 +131,19 @@ export default class Serve extends AitbcCommand<typeof Serve> {
       options: ['on', 'off'],
       default: 'on',
     }),
+    'write-retry': number(true)({
+      summary: 'Seconds between tries to write again after a write failed (disk full, I/O error); meanwhile writes answer 503 and /health says why.',
+      default: SERVE_DEFAULTS.writeRetry,
+    }),
+    'flush-log-bytes': Flags.string({
+      summary: 'Size of the flush log (commits.jsonl), e.g. 8mb, past which the store syncs its history files and empties it; larger: fewer of those pauses, a longer replay after a crash.',
+      default: SERVE_DEFAULTS.flushLogBytes,
+      parse: checked(parseByteSize),
+    }),
+    'lock-wait': number(true)({
+      summary: 'Seconds a coordinator refused because another holds --data-dir waits for that one to say its pid, to name it in the refusal.',
+      default: SERVE_DEFAULTS.lockWait,
+    }),
     'page-bytes': Flags.string({summary: 'Largest page of a job list in bytes, e.g. 1mb (at least one job); the header X-Next-Offset continues it.', default: SERVE_DEFAULTS.pageBytes, parse: checked(parseByteSize)}),
     'stream-job-bytes': Flags.string({
       summary: 'Bytes of streamed output kept for one running job, e.g. 1mb; past it the miner stops streaming it (its result still completes it).',
@@ -167,7 +180,7 @@ export default class Serve extends AitbcCommand<typeof Serve> {
     let server
     try {
       const database = asUsage(() => databaseStart(flags))
-      server = await startServer({dataDir, database, host: flags.host, port: flags.port, config: configFromFlags(flags, flags.host), signal: interrupt.signal, fsync: flags.fsync === 'on'})
+      server = await startServer({dataDir, database, host: flags.host, port: flags.port, config: configFromFlags(flags, flags.host), signal: interrupt.signal, fsync: flags.fsync === 'on', ...storeStartFromFlags(flags)})
     } catch (error) {
       if (interrupt.signal.aborted && !flags.database) throw new CliError(`Interrupted while initialising ${dataDir}; nothing was created.`, {exitCode: ExitCode.INTERRUPTED, code: 'interrupted'})
       if (error instanceof CliError) throw error

@@ -8,7 +8,7 @@ import {DataDirError, initDataDir, keepNewFilesPrivate, type InitResult} from '.
 import {lockDataDir} from '../../server/data-dir-lock.js'
 import {formatInitReport} from '../../server/init-report.js'
 import {shutdownSignal} from '../../server/run-server.js'
-import {startFailure} from '../../server/serve-flags.js'
+import {SERVE_DEFAULTS, startFailure} from '../../server/serve-flags.js'
 import {checkDatabaseUrl, initCoordinatorDatabase, type DatabaseInitResult} from '../../server/store/postgres/coordinator-database.js'
 
 export default class ServeInit extends AitbcCommand<typeof ServeInit> {
@@ -29,6 +29,11 @@ export default class ServeInit extends AitbcCommand<typeof ServeInit> {
     'data-dir': Flags.string({summary: 'Directory to create (default: the aitbc data directory).'}),
     database: databaseUrlFlag,
     'key-file': keyFileFlag,
+    'lock-wait': Flags.integer({
+      summary: 'Seconds a refusal because another process holds --data-dir waits for that one to say its pid, to name it.',
+      default: SERVE_DEFAULTS.lockWait,
+      min: 1,
+    }),
   }
 
   async run(): Promise<InitResult | DatabaseInitResult> {
@@ -40,7 +45,7 @@ export default class ServeInit extends AitbcCommand<typeof ServeInit> {
     void shutdownSignal().then(() => interrupt.abort())
     let result: InitResult
     try {
-      const lock = await lockDataDir(dataDir)
+      const lock = await lockDataDir(dataDir, this.flags['lock-wait'] * 1000)
       try {
         result = await initDataDir(dataDir, interrupt.signal)
       } finally {

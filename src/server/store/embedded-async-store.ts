@@ -1,6 +1,13 @@
 // Today's embedded store (store.ts, reads from memory) behind the asynchronous interface. Each atomic
 // operation reads, decides and writes without an await in between, which is what makes it atomic in
 // one Node process; then it waits for the commit, and only then tells subscribers.
+//
+// Except a claim (a job moving from pending to running): it is answered once it is queued for the next
+// flush, without waiting for it to be on disk. What a crash can lose is then only a lease, and a lost
+// lease means the job is offered again, which a lease running out already means: the restarted store
+// has the job pending, so the miner that held the lease is refused when it completes or fails (it is
+// not the holder), and the job completes once, with one receipt. A completion still waits for its flush,
+// and flushes reach the disk in order, so a completion on disk always has its claim on disk before it.
 import type {Transaction} from '../../protocol/ledger.js'
 import {AlwaysLeader} from './always-leader.js'
 import type {JobStatus} from '../../protocol/job-states.js'
@@ -231,7 +238,13 @@ export class EmbeddedAsyncStore implements AsyncStore {
     const changed = this.write(job, decided)
     // A change that writes nothing (a refused claim, say) has nothing to wait for: no flush.
     if (!decided.job && !decided.receipt && !decided.transactions?.length) return changed
-    await this.store.commit()
+    const committed = this.store.commit()
+    if (isLeaseGrant(job, decided)) {
+      // Written with the next flush (or, if writing fails, kept queued and retried): see the top of the file.
+      committed.catch(() => undefined)
+      return changed
+    }
+    await committed
     if (changed.job.status === 'pending' && job.status !== 'pending') this.emit({kind: 'job_pending', model: changed.job.model})
     return changed
   }
@@ -253,4 +266,9 @@ export class EmbeddedAsyncStore implements AsyncStore {
   private emit(event: StoreEvent): void {
     for (const listener of this.listeners) listener(event)
   }
+}
+
+/** A claim: the job moves from pending to running, nothing else is issued. */
+function isLeaseGrant(job: JobRecord, decided: ReturnType<JobChanger>): boolean {
+  return job.status === 'pending' && decided.job?.status === 'running' && !decided.receipt
 }

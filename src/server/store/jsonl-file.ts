@@ -1,9 +1,10 @@
 // Append-only JSON Lines files: the history (job versions, receipts, transactions, blocks). Reading
 // streams the file so its size is not limited by the largest string; a line that is not JSON, or a
 // last line without its newline (a write cut short), stops the load instead of being skipped — except
-// past the committed size (see commit-log.ts), where a flush cut short by a crash may have left whole
-// records and one incomplete line: those are checked, not loaded, and the caller drops them. Every
-// record's place in its file is known, so the store can drop records from memory and read them back.
+// past the committed size, where a flush cut short by a crash may have left whole records and one
+// incomplete line (legacy-commit-log.ts: checked, not loaded, then dropped) or bytes that never reached
+// the disk (flush-log.ts: not read at all, the flush log's copy is read instead). Every record's place
+// in its file is known, so the store can drop records from memory and read them back.
 import path from 'node:path'
 
 import type {FileLayer, StoreFile} from './file-layer.js'
@@ -24,8 +25,15 @@ export interface Uncommitted {
   check: (value: unknown) => void
 }
 
+/** The file's first `fileBytes` are read, then `then` as if the file held it there (flush-log.ts); the rest of the file is not read. */
+export interface Replay {
+  fileBytes: number
+  then: Buffer
+}
+
 export interface ReadOptions {
   uncommitted?: Uncommitted
+  replay?: Replay
   /** The first this many lines are located but not parsed: `onUnparsed` gets where each is. */
   unparsedLines?: number
   onUnparsed?: (at: LineAt) => void
@@ -36,7 +44,7 @@ export interface ReadOptions {
  * lines past the committed bytes go to its `check` instead, and the last of them may be incomplete.
  */
 export async function readJsonLines(files: FileLayer, file: string, onRecord: (value: unknown, at: LineAt) => void, options: ReadOptions = {}): Promise<void> {
-  const {uncommitted, unparsedLines = 0, onUnparsed} = options
+  const {uncommitted, replay, unparsedLines = 0, onUnparsed} = options
   const committed = uncommitted?.committedBytes ?? Infinity
   let pending: Buffer[] = []
   let line = 0
@@ -60,7 +68,8 @@ export async function readJsonLines(files: FileLayer, file: string, onRecord: (v
       throw error instanceof StoreCorruptError ? error : corrupt(file, line, (error as Error).message)
     }
   }
-  for await (const chunk of files.readChunks(file)) {
+  const chunks = replay ? replayed(files.readChunks(file), replay) : files.readChunks(file)
+  for await (const chunk of chunks) {
     let start = 0
     for (let at = chunk.indexOf(NEWLINE); at !== -1; at = chunk.indexOf(NEWLINE, start)) {
       pending.push(chunk.subarray(start, at))
@@ -73,6 +82,16 @@ export async function readJsonLines(files: FileLayer, file: string, onRecord: (v
   if (pending.length && offset < committed) {
     throw corrupt(file, line + 1, 'the last line is incomplete (a write was cut short); the file was not changed')
   }
+}
+
+async function* replayed(chunks: AsyncIterable<Buffer>, {fileBytes, then}: Replay): AsyncIterable<Buffer> {
+  let left = fileBytes
+  for await (const chunk of chunks) {
+    if (left <= 0) break
+    yield chunk.length <= left ? chunk : chunk.subarray(0, left)
+    left -= chunk.length
+  }
+  if (then.length) yield then
 }
 
 export function corrupt(file: string, line: number, reason: string): StoreCorruptError {

@@ -1,13 +1,13 @@
 // The file store (named for lowdb, whose document format it keeps). A small document holds meta and
 // API keys, rewritten whole through a temporary file; everything else goes to append-only JSON Lines
-// files (miners, job versions, receipts, transactions, blocks), one append per file per flush, between
-// a `begin` and a `done` line in the commit log, so a crash mid-flush is rolled back (commit-log.ts). So
-// the cost of a write depends on what the write adds, never on how much history there is.
+// files (miners, job versions, receipts, transactions, blocks), one append per file per flush. So the
+// cost of a write depends on what the write adds, never on how much history there is.
 //
-// Acknowledged means on disk: before commit() resolves, the `begin` line is fdatasynced, then the
-// appended bytes (two rounds: bytes that reach the disk before their `begin` would read as a change
-// nobody made). Everything queued while a flush runs shares the next one (group-commit.ts). `done` is
-// synced with the next flush: a synced `begin` whose files all reached its sizes counts as done.
+// Acknowledged means on disk, in one sync round: a flush first goes whole into the flush log
+// (commits.jsonl), which alone is fdatasynced before commit() resolves; the history files get the same
+// bytes afterwards and are synced at checkpoints (flush-log.ts says why a crash loses nothing
+// acknowledged and how opening replays what the files lost). Everything queued while a flush runs
+// shares the next one (group-commit.ts).
 //
 // Indexes are in memory; a record, once written, is kept only as where it is on disk and read back when
 // asked for (job prompts included, pending or not), so memory and load time stay small as data grows.
@@ -18,11 +18,12 @@ import path from 'node:path'
 
 import type {JobStatus} from '../../protocol/job-states.js'
 import type {Transaction} from '../../protocol/ledger.js'
-import {CommitLog} from './commit-log.js'
+import {checkFileSizes, FlushLog, type LogContents} from './flush-log.js'
+import {LegacyCommitLog} from './legacy-commit-log.js'
 import {checkCoordinatorDoc, type CoordinatorDoc} from './coordinator-doc.js'
 import {JobIndex} from './job-index.js'
 import {NodeFileLayer, replaceFile, type FileLayer} from './file-layer.js'
-import {corrupt, JsonLinesAppender, readJsonLines, type LineAt} from './jsonl-file.js'
+import {corrupt, JsonLinesAppender, readJsonLines, type LineAt, type ReadOptions} from './jsonl-file.js'
 import {LedgerIndex} from './ledger-index.js'
 import {ReceiptIndex} from './receipt-index.js'
 import {asBlock, asJob, asMiner, asReceipt, asTransaction} from './record-checks.js'
@@ -42,10 +43,10 @@ export const STORE_FILES = {
 } as const
 
 type History = 'miners' | 'receipts' | 'jobs' | 'transactions' | 'blocks'
-/** The history files; the commit log records their sizes by file name. */
+/** The history files; the flush log records their sizes by file name. */
 const HISTORY: readonly History[] = ['miners', 'receipts', 'jobs', 'transactions', 'blocks']
 const LOGGED = HISTORY.map((name) => STORE_FILES[name])
-/** Files a store made before them lacks: its commit log lines count them as empty. */
+/** Files a store made before them lacks: its (legacy) commit log lines count them as empty. */
 const ADDED_LATER = [STORE_FILES.miners]
 
 export interface StoreOptions {
@@ -53,12 +54,18 @@ export interface StoreOptions {
   files?: FileLayer
   /** How long after a failed write the store tries again (milliseconds). */
   retryWriteMs?: number
+  /** Once the flush log is this many bytes, the next flush checkpoints first (syncs the history files, empties the log). */
+  checkpointBytes?: number
   /** Told when writing fails (with the reason) and when it works again (undefined). */
   onWriteState?: (failure: string | undefined) => void
 }
 
 /** How long after a failed write the store tries again, by default. */
 export const RETRY_WRITE_MS = 2000
+/** The flush log's size past which the next flush checkpoints, by default: small enough to replay in moments. */
+export const CHECKPOINT_BYTES = 8 * 1024 * 1024
+
+const EMPTY = Buffer.alloc(0)
 
 /** A line waiting for the next flush, and what to tell once it is on disk. */
 interface PendingLine {
@@ -85,16 +92,18 @@ export class LowdbStore implements Store {
   private readonly groupCommit = new GroupCommit(() => this.flush())
   private readonly files: FileLayer
   private readonly retryWriteMs: number
+  private readonly checkpointBytes: number
 
   private constructor(
     private readonly docFile: string,
     private readonly doc: CoordinatorDoc,
     private readonly appenders: Record<History, JsonLinesAppender>,
-    private readonly commitLog: CommitLog,
+    private readonly log: FlushLog,
     private readonly options: StoreOptions,
   ) {
     this.files = options.files ?? new NodeFileLayer()
     this.retryWriteMs = options.retryWriteMs ?? RETRY_WRITE_MS
+    this.checkpointBytes = options.checkpointBytes ?? CHECKPOINT_BYTES
     this.jobs = new JobIndex((at) => asJob(appenders.jobs.read(at)))
     this.receipts = new ReceiptIndex((at) => asReceipt(appenders.receipts.read(at)))
     this.ledger = new LedgerIndex((first, last) => appenders.transactions.readRange(first, last).map(asTransaction))
@@ -108,11 +117,10 @@ export class LowdbStore implements Store {
     const files = options.files ?? new NodeFileLayer()
     for (const name of [...HISTORY, 'commits'] as const) await (await files.open(path.join(dir, STORE_FILES[name]), 'new')).close()
     const appenders = await openAppenders(files, dir)
-    const commitLog = await CommitLog.open(files, path.join(dir, STORE_FILES.commits), LOGGED, ADDED_LATER)
-    const store = new LowdbStore(path.join(dir, STORE_FILES.doc), {meta, api_keys: [], miners: []}, appenders, commitLog, {...options, files})
-    store.commitLog.done(store.sizes())
-    await store.commitLog.sync()
-    await files.syncDir(dir)
+    const {log} = await FlushLog.open(files, path.join(dir, STORE_FILES.commits), LOGGED)
+    const store = new LowdbStore(path.join(dir, STORE_FILES.doc), {meta, api_keys: [], miners: []}, appenders, log, {...options, files})
+    // The first checkpoint line (its directory synced with it) makes the log one in this format.
+    await store.checkpoint()
     // The document is written last, with the first commit: its presence marks the store complete.
     store.docDirty = true
     return store
@@ -133,15 +141,16 @@ export class LowdbStore implements Store {
       // miners.jsonl came later: a store without it is made before it, and gets it.
       if (name !== 'miners' && !(await files.exists(file))) throw new StoreCorruptError(`${file} is missing; the data directory is incomplete`)
     }
-    const commitLog = await CommitLog.open(files, path.join(dir, STORE_FILES.commits), LOGGED, ADDED_LATER)
+    const {log, contents} = await FlushLog.open(files, path.join(dir, STORE_FILES.commits), LOGGED)
     const appenders = await openAppenders(files, dir).catch(async (error) => {
-      await commitLog.close()
+      await log.close()
       throw error
     })
-    const store = new LowdbStore(docFile, doc, appenders, commitLog, {...options, files})
+    const store = new LowdbStore(docFile, doc, appenders, log, {...options, files})
     try {
       await files.syncDir(dir)
-      await store.loadHistory(dir)
+      if (contents) await store.loadHistory(dir, contents)
+      else await store.loadLegacyHistory(dir)
       if (doc.miners.length) {
         // Miners move out of the document into miners.jsonl: written (and synced) first, then the
         // document without them. A crash between leaves them in both, which reads the same.
@@ -315,6 +324,8 @@ export class LowdbStore implements Store {
       if (!this.failure) {
         this.queueStaleMiners()
         await this.commit()
+        // The next open then has nothing to replay.
+        if (this.log.hasFlushes) await this.checkpoint()
       }
     } finally {
       await this.closeFiles()
@@ -351,6 +362,8 @@ export class LowdbStore implements Store {
   /** Appends and syncs what is queued, then the document if it changed. On failure what is queued stays queued. */
   private async writeOut(): Promise<void> {
     if (this.undo) await this.cutBack(this.undo)
+    // Before writing, not after: a failed checkpoint then fails only writes nobody was told about yet.
+    if (this.log.size >= this.checkpointBytes) await this.checkpoint()
     if (this.pending.get('miners')!.length) this.queueStaleMiners()
     const batches = HISTORY.map((name) => [name, this.pending.get(name)!.splice(0)] as const)
     const written = batches
@@ -360,14 +373,13 @@ export class LowdbStore implements Store {
       const before = this.sizes()
       const after = {...before}
       for (const [name, , bytes] of written) after[STORE_FILES[name]] += bytes.length
-      this.undo = {sizes: before, log: this.commitLog.size}
+      this.undo = {sizes: before, log: this.log.size}
       try {
-        // Begin, write, done: a crash anywhere before `begin` and the files are synced rolls the flush back.
-        this.commitLog.begin(after)
-        await this.commitLog.sync()
+        // One sync round: the flush log's record is the commit. The history files get the bytes only
+        // after it is on disk, so they never hold bytes the log lacks (flush-log.ts).
+        this.log.append(after, HISTORY.map((name) => written.find(([w]) => w === name)?.[2] ?? EMPTY))
+        await this.log.sync()
         for (const [name, , bytes] of written) this.appenders[name].append(bytes)
-        await Promise.all(written.map(([name]) => this.appenders[name].sync()))
-        this.commitLog.done(after)
       } catch (error) {
         // Put back in front of what was queued since, in order, for the retry.
         for (const [name, lines] of batches) this.pending.get(name)!.unshift(...lines)
@@ -391,7 +403,7 @@ export class LowdbStore implements Store {
   private async cutBack(undo: {sizes: Record<string, number>; log: number}): Promise<void> {
     // Every file: a write cut short may have left bytes its appender did not count.
     for (const name of HISTORY) await this.appenders[name].truncate(undo.sizes[STORE_FILES[name]])
-    await this.commitLog.truncate(undo.log)
+    await this.log.truncate(undo.log)
     this.undo = undefined
   }
 
@@ -411,54 +423,86 @@ export class LowdbStore implements Store {
     this.retryTimer.unref()
   }
 
-  /** Each history file's size, by file name: what the commit log records. */
+  /** Syncs the history files, then empties the flush log down to a line with their sizes. */
+  private async checkpoint(): Promise<void> {
+    await Promise.all(HISTORY.map((name) => this.appenders[name].sync()))
+    await this.log.checkpoint(this.sizes())
+  }
+
+  /** Each history file's size, by file name: what the flush log records. */
   private sizes(): Record<string, number> {
     return Object.fromEntries(HISTORY.map((name) => [STORE_FILES[name], this.appenders[name].size]))
   }
 
   /**
-   * Loads the committed history. What a flush cut short by a crash left (whole records it wrote, one
-   * incomplete line) is checked, not loaded, then cut off; a store from before the commit log is read
-   * whole and gets its first line.
+   * Loads the history: each file up to the checkpoint, then the flushes the log holds after it, as if
+   * the file held them (whatever of them the file has is not read: it may be torn). Only once all of it
+   * has loaded are the files rewritten from the log and checkpointed, so a refusal changes nothing.
    */
-  private async loadHistory(dir: string): Promise<void> {
+  private async loadHistory(dir: string, {checkpoint, flushes}: LogContents): Promise<void> {
+    checkFileSizes(this.log.file, dir, LOGGED, this.sizes(), checkpoint, flushes.at(-1)?.sizes ?? checkpoint)
+    const added = (name: History) => Buffer.concat(flushes.map((flush) => flush.added[STORE_FILES[name]]))
+    await this.readHistory(dir, (name) => ({replay: {fileBytes: checkpoint[STORE_FILES[name]], then: added(name)}}))
+    if (!this.log.hasFlushes) return
+    for (const name of HISTORY) {
+      await this.appenders[name].truncate(checkpoint[STORE_FILES[name]])
+      this.appenders[name].append(added(name))
+    }
+    await this.checkpoint()
+  }
+
+  /**
+   * Loads a store whose commit log predates the flush log (legacy-commit-log.ts): what a flush cut short
+   * by a crash left (whole records, one incomplete line) is checked, not loaded, then cut off; a store
+   * from before any commit log is read whole. The checkpoint that follows migrates the log.
+   */
+  private async loadLegacyHistory(dir: string): Promise<void> {
+    const legacy = await LegacyCommitLog.open(this.files, this.log.file, LOGGED, ADDED_LATER)
+    try {
+      const keep = legacy.isEmpty ? undefined : legacy.recover(this.sizes(), dir)
+      const checks: Record<History, (value: unknown) => unknown> = {miners: asMiner, blocks: asBlock, jobs: asJob, receipts: asReceipt, transactions: asTransaction}
+      await this.readHistory(dir, (name) => ({uncommitted: keep && {committedBytes: keep[STORE_FILES[name]], check: checks[name]}}))
+      for (const name of HISTORY) {
+        const size = keep?.[STORE_FILES[name]]
+        if (size !== undefined && this.appenders[name].size > size) await this.appenders[name].truncate(size)
+      }
+    } finally {
+      await legacy.close()
+    }
+    await this.checkpoint()
+  }
+
+  /** Reads every history file into the indexes, in the order they depend on each other. */
+  private async readHistory(dir: string, optionsFor: (name: History) => ReadOptions): Promise<void> {
     const file = (name: History) => path.join(dir, STORE_FILES[name])
-    const recovery = this.commitLog.isEmpty ? undefined : this.commitLog.recover(this.sizes(), dir)
-    const tail = (name: History, check: (value: unknown) => unknown) => recovery && {committedBytes: recovery.keep[STORE_FILES[name]], check}
     await readJsonLines(this.files, file('miners'), (value) => {
       const miner = asMiner(value)
       this.minerRecords.set(miner.miner_id, miner)
-    }, {uncommitted: tail('miners', asMiner)})
+    }, optionsFor('miners'))
     // Blocks first: the transactions they seal are only located, not parsed (the bulk of the history).
-    await readJsonLines(this.files, file('blocks'), (value) => this.ledger.loadBlock(asBlock(value)), {uncommitted: tail('blocks', asBlock)})
+    await readJsonLines(this.files, file('blocks'), (value) => this.ledger.loadBlock(asBlock(value)), optionsFor('blocks'))
     if (!this.ledger.head) throw corrupt(file('blocks'), 1, 'no genesis block')
     await readJsonLines(this.files, file('jobs'), (value, at) => {
       const job = asJob(value)
       this.jobs.put(job)
       this.jobs.written(job, at)
-    }, {uncommitted: tail('jobs', asJob)})
+    }, optionsFor('jobs'))
     await readJsonLines(this.files, file('receipts'), (value, at) => {
       const receipt = asReceipt(value)
       this.receipts.add(receipt, this.getMiner(receipt.provider)?.principal)
       this.receipts.written(receipt, at)
-    }, {uncommitted: tail('receipts', asReceipt)})
+    }, optionsFor('receipts'))
     await readJsonLines(this.files, file('transactions'), (value, at) => {
       this.ledger.appendTransaction(asTransaction(value))
       this.ledger.located(at)
-    }, {uncommitted: tail('transactions', asTransaction), unparsedLines: this.ledger.sealedCount, onUnparsed: (at) => this.ledger.appendSealed(at)})
+    }, {...optionsFor('transactions'), unparsedLines: this.ledger.sealedCount, onUnparsed: (at) => this.ledger.appendSealed(at)})
     if (this.ledger.sealedCount > this.ledger.lastSeq) {
       throw new StoreCorruptError(`${file('blocks')}: the blocks seal ${this.ledger.sealedCount} transactions, but ${file('transactions')} holds ${this.ledger.lastSeq}`)
     }
-    for (const name of HISTORY) {
-      const keep = recovery?.keep[STORE_FILES[name]]
-      if (keep !== undefined && this.appenders[name].size > keep) await this.appenders[name].truncate(keep)
-    }
-    await this.commitLog.settle(recovery)
-    if (!recovery) this.commitLog.done(this.sizes())
   }
 
   private async closeFiles(): Promise<void> {
-    await Promise.all([...HISTORY.map((name) => this.appenders[name].close()), this.commitLog.close()].map((closing) => closing.catch(() => undefined)))
+    await Promise.all([...HISTORY.map((name) => this.appenders[name].close()), this.log.close()].map((closing) => closing.catch(() => undefined)))
   }
 }
 

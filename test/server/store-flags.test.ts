@@ -1,0 +1,61 @@
+// The store's intervals and sizes have flags: --write-retry (how soon a failed write is tried again),
+// --flush-log-bytes (when the flush log is checkpointed) and --lock-wait (how long a refused start
+// waits for the data directory's holder to say its pid). Each shows its default in --help, refuses a
+// bad value with a clear error, and reaches what it sets.
+import assert from 'node:assert/strict'
+import {mkdtemp, rm} from 'node:fs/promises'
+import {createServer} from 'node:net'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
+import {after, before, it} from 'node:test'
+
+import {ASK_HOLDER_MS, lockName} from '../../src/server/data-dir-lock.js'
+import {SERVE_DEFAULTS, storeStartFromFlags} from '../../src/server/serve-flags.js'
+import {CHECKPOINT_BYTES, RETRY_WRITE_MS} from '../../src/server/store/lowdb-store.js'
+import {assertBuilt, spawnCli} from './serve-process.js'
+
+let root: string
+before(async () => {
+  assertBuilt()
+  root = await mkdtemp(path.join(tmpdir(), 'aitbc-store-flags-'))
+})
+after(() => root && rm(root, {recursive: true, force: true}))
+
+it('serve --help shows the three flags with their defaults', async () => {
+  const help = spawnCli(['serve', '--help'])
+  assert.equal(await help.exited, 0, help.stderr())
+  const text = help.stdout().replaceAll(/\s+/g, ' ')
+  assert.match(text, /--write-retry=<value>.*\[default: 2\]/)
+  assert.match(text, /--flush-log-bytes=<value>.*\[default: 8mb\]/)
+  assert.match(text, /--lock-wait=<value>.*\[default: 2\]/)
+})
+
+it('a bad value is refused with a message naming it, before anything starts', async () => {
+  for (const args of [['--write-retry', '0'], ['--write-retry', 'soon'], ['--flush-log-bytes', 'lots'], ['--lock-wait', '-1']]) {
+    const serve = spawnCli(['serve', '--data-dir', path.join(root, 'never'), '--port', '0', ...args])
+    assert.notEqual(await serve.exited, 0, args.join(' '))
+    assert.ok(serve.stderr().includes(args[1]) || serve.stderr().includes(args[0]), `${args.join(' ')}: ${serve.stderr()}`)
+    assert.doesNotMatch(serve.stdout(), /listening/)
+  }
+})
+
+it('the flags reach the store and the lock; the defaults are the store\'s', () => {
+  assert.deepEqual(storeStartFromFlags({'write-retry': 0.5, 'flush-log-bytes': '1mb', 'lock-wait': 3}), {store: {retryWriteMs: 500, checkpointBytes: 1024 * 1024}, lockWaitMs: 3000})
+  const defaults = storeStartFromFlags({'write-retry': SERVE_DEFAULTS.writeRetry, 'flush-log-bytes': SERVE_DEFAULTS.flushLogBytes, 'lock-wait': SERVE_DEFAULTS.lockWait})
+  assert.deepEqual(defaults, {store: {retryWriteMs: RETRY_WRITE_MS, checkpointBytes: CHECKPOINT_BYTES}, lockWaitMs: ASK_HOLDER_MS})
+})
+
+it('--lock-wait: a holder that does not say its pid is waited for that long, and the refusal says so', async () => {
+  const dir = path.join(root, 'held')
+  // A holder that takes the lock and never answers.
+  const silent = createServer(() => undefined)
+  const socketName = await lockName(dir)
+  await new Promise<void>((resolve) => silent.listen({path: socketName}, resolve))
+  try {
+    const serve = spawnCli(['serve', '--data-dir', dir, '--port', '0', '--lock-wait', '1'])
+    assert.notEqual(await serve.exited, 0)
+    assert.match(serve.stderr(), /is in use by another process \(it did not say its pid within 1 s, --lock-wait\)/)
+  } finally {
+    silent.close()
+  }
+})
