@@ -10,8 +10,8 @@ import path from 'node:path'
 const MARK = 'TEST_RUN_MARK'
 const CONCURRENCY = 4
 /**
- * The files that take longest, started first (node's runner starts files in the order given), so the
- * run does not end with one of them still going alone while the other slots sit idle. Longest first,
+ * The files that take longest, started first (test/helpers/run-files.mjs starts them in the order
+ * given), so the run does not end with one of them still going alone while the other slots sit idle. Longest first,
  * from a measured run; a file not listed starts after these, in path order.
  */
 const LONGEST_FIRST = [
@@ -63,7 +63,7 @@ function scheduled(files) {
 
 const files = scheduled(process.argv.length > 2 ? process.argv.slice(2) : testFiles('test'))
 const mark = randomUUID()
-const runner = spawn(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${CONCURRENCY}`, ...files], {
+const runner = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'helpers', 'run-files.mjs'), String(CONCURRENCY), ...files], {
   stdio: 'inherit',
   env: {...process.env, [MARK]: mark},
 })
