@@ -29,7 +29,7 @@ export interface StorageSizes {
 
 export const STORAGE_SIZES: Record<'full' | 'quick', StorageSizes> = {
   full: {pendingPromptBytes: 1024 ** 3, promptBytes: 512 * 1024, manyMiners: 10_000, fewMiners: 10, registrations: 300, runs: 3},
-  quick: {pendingPromptBytes: 16 * 1024 ** 2, promptBytes: 512 * 1024, manyMiners: 500, fewMiners: 10, registrations: 30, runs: 1},
+  quick: {pendingPromptBytes: 4 * 1024 ** 2, promptBytes: 512 * 1024, manyMiners: 500, fewMiners: 10, registrations: 10, runs: 1},
 }
 
 /** Pending jobs whose prompts add up to `bytes`, each submitted as the job service records it. */

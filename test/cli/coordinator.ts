@@ -9,8 +9,12 @@ export type {TestServer}
 
 export const MODEL = 'llama3.2'
 
-/** Polls `probe` until it gives a value; fails after `timeoutMs` naming what it waited for. */
-export async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
+/**
+ * Polls `probe` until it gives a value; fails after `timeoutMs` naming what it waited for. The default
+ * is a bound, not a timing: a command run in-process took over 15 s to submit on a 2-core machine
+ * running two suites.
+ */
+export async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     const value = await probe()

@@ -57,6 +57,12 @@ let profileDir: string
 const problems: string[] = []
 const foreignRequests: string[] = []
 
+/**
+ * Chromium's start and each page action: a second or two on an idle machine, 10 s and more on a 2-core
+ * one running two suites (a page load took over 10 s there).
+ */
+const BROWSER_TIMEOUT_MS = 60_000
+
 before(async () => {
   if (!CHROMIUM) assert.fail(`${MISSING} (.ci/run does)`)
   mkdirSync(SCREENSHOTS, {recursive: true})
@@ -67,10 +73,10 @@ before(async () => {
     headless: true,
     viewport: {width: 1280, height: 900},
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    timeout: 20_000,
+    timeout: BROWSER_TIMEOUT_MS,
   })
   page = context.pages()[0] ?? (await context.newPage())
-  page.setDefaultTimeout(10_000)
+  page.setDefaultTimeout(BROWSER_TIMEOUT_MS)
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`))
   page.on('console', (message) => message.type() === 'error' && problems.push(`console: ${message.text()}`))
   page.on('request', (request) => new URL(request.url()).origin !== server.url && foreignRequests.push(request.url()))

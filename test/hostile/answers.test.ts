@@ -7,13 +7,15 @@ import path from 'node:path'
 import {after, before, describe, it} from 'node:test'
 
 import {type CliResult, runCli, tempConfigDir} from '../helpers/cli.js'
+import {runCommand} from '../helpers/run-command.js'
 import {answer, type Behaviour, type HostileServer, jsonAnswer, startHostileServer} from './hostile-server.js'
 
 const KEY = 'aitbc_secret-key-of-the-test-0000000000'
 
+/** The command in this process (test/helpers/run-command.ts): the client code is the same as the binary's. */
 function run(server: HostileServer | string, args: string[], env: Record<string, string> = {}): Promise<CliResult> {
   const url = typeof server === 'string' ? server : server.url
-  return runCli(args, {env: {AITBC_URL: url, AITBC_API_KEY: KEY, AITBC_REQUEST_TIMEOUT: '20', ...env}, timeoutMs: 60_000})
+  return runCommand(args, {env: {AITBC_URL: url, AITBC_API_KEY: KEY, AITBC_REQUEST_TIMEOUT: '20', ...env}})
 }
 
 function assertExit(result: CliResult, code: number): void {

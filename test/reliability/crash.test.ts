@@ -27,6 +27,19 @@ after(() => root && rm(root, {recursive: true, force: true}))
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
+/**
+ * Until the load has had a new job and a new completion acknowledged: every run between two kills does
+ * some work, however busy the machine (on a slow one a restart can take most of a random interval).
+ */
+async function progress(load: Load, withinMs: number): Promise<void> {
+  const [jobs, completions] = [load.acks.jobs.size, load.acks.completions.size]
+  const deadline = Date.now() + withinMs
+  while (load.acks.jobs.size === jobs || load.acks.completions.size === completions) {
+    if (Date.now() > deadline) assert.fail(`no job or no completion acknowledged within ${withinMs / 1000} s of a start`)
+    await sleep(20)
+  }
+}
+
 it(`SIGKILLed ${KILLS} times under load, the coordinator loses nothing it acknowledged`, {timeout: 240_000}, async (t) => {
   const seed = Number(process.env.AITBC_CRASH_SEED ?? Math.floor(Math.random() * 2 ** 31))
   t.diagnostic(`seed ${seed} (AITBC_CRASH_SEED=${seed} replays the random choices)`)
@@ -45,6 +58,7 @@ it(`SIGKILLed ${KILLS} times under load, the coordinator loses nothing it acknow
   let kills = 0
   try {
     for (; kills < KILLS; kills++) {
+      await progress(load, START_TIMEOUT_MS)
       await sleep(random() * 600)
       serve.child.kill('SIGKILL')
       await serve.exited
