@@ -5,8 +5,12 @@
 import {run} from 'node:test'
 import {spec, tap} from 'node:test/reporters'
 
+// A file still running after this is killed and reported as timed out, naming it: a file whose test
+// leaves a handle open never ends on its own, and would hold the whole run (and CI) until killed.
+const FILE_TIMEOUT_MS = 10 * 60_000
+
 const [concurrency, ...files] = process.argv.slice(2)
-const stream = run({files, concurrency: Number(concurrency)})
+const stream = run({files, concurrency: Number(concurrency), timeout: FILE_TIMEOUT_MS})
 stream.on('test:fail', (event) => {
   if (!event.todo) process.exitCode = 1
 })
