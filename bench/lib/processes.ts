@@ -35,10 +35,20 @@ export interface RunningServer {
   stop(): Promise<void>
 }
 
+// Servers still running when the bench ends, however it ends (a failed row, Ctrl-C), go with it: they
+// would otherwise live on as orphans and load every later measurement.
+const servers = new Set<ChildProcess>()
+process.on('exit', () => {
+  for (const child of servers) child.kill('SIGKILL')
+})
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(signal === 'SIGINT' ? 130 : 143))
+
 /** Starts a server whose first stdout line is `listening on http://HOST:PORT`; its stderr is kept for errors. */
 export function startServer(command: string, args: string[]): Promise<RunningServer> {
   const started = performance.now()
   const child = spawn(command, args, {stdio: ['ignore', 'pipe', 'pipe']})
+  servers.add(child)
+  child.once('exit', () => servers.delete(child))
   let stderr = ''
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-4000)))
   const lines = createInterface({input: child.stdout!})
