@@ -72,8 +72,9 @@ describe('aitbc jobs', {concurrency: 4}, () => {
   })
 
   it('submit --wait --json prints the final job with its result', async () => {
-    const run = startAitbc(['jobs', 'submit', '--wait', '--json', 'Say hi'], {env: coord.env()})
-    const {job_id: jobId} = await waitForPendingJob(coord, 'Say hi', run)
+    // A prompt of its own: the first test leaves a pending "Say hi", which this one must not pick up.
+    const run = startAitbc(['jobs', 'submit', '--wait', '--json', 'Say hi, then wait'], {env: coord.env()})
+    const {job_id: jobId} = await waitForPendingJob(coord, 'Say hi, then wait', run)
     await coord.claim(jobId, 'm1')
     await coord.complete(jobId, 'm1', RESULT)
     const result = await run.result
