@@ -7,7 +7,7 @@ export default class MinerPoll extends ApiCommand<typeof MinerPoll> {
   static summary = 'Ask for the next job this miner can run (plumbing for GET /v1/jobs/available).'
   static description = `Prints the id of the oldest pending job for one of the miner's models on stdout, or nothing (exit 0) when there is none; a note on stderr says which.
 --wait long-polls: the coordinator answers as soon as a job arrives, or after that many seconds.
-Polling does not reserve the job: claim it next with \`aitbc miner claim JOB_ID\`.
+The job is held for this poll for 2 s (other polls, this miner's next one too, get other jobs); claim it within that with \`aitbc miner claim JOB_ID\`.
 With --json: the job object, or null.`
 
   static examples = [
