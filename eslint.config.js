@@ -24,7 +24,7 @@ const boundaries = [
 ]
 
 export default tseslint.config(
-  {ignores: ['dist/**', 'node_modules/**', 'src/contract/api-schema.ts', 'src/contract/validated-input.ts', 'bench/results/**']},
+  {ignores: ['dist/**', '.test-build/**', 'node_modules/**', 'src/contract/api-schema.ts', 'src/contract/validated-input.ts', 'bench/results/**']},
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

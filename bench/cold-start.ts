@@ -7,6 +7,7 @@
 // script waiting).
 import path from 'node:path'
 
+import {packageFile} from '../src/server/package-root.js'
 import {timeCommand} from './lib/processes.js'
 import {AITBC_BIN, createDataDir, startCoordinator} from './lib/servers.js'
 import {median} from './lib/stats.js'
@@ -22,7 +23,9 @@ export const NETWORK_TARGET = 3
 /** The longest a network command may stay after its last byte of output. */
 export const EXIT_LAG_TARGET_MS = 50
 
-const BARE_OCLIF = path.join(import.meta.dirname, 'bare-oclif', 'run.js')
+// An oclif root (package.json, manifest) of its own, found from the package root: the suite runs a
+// compiled copy of this file, without the directory beside it.
+const BARE_OCLIF = packageFile('bench/bare-oclif/run.js')
 
 interface Case {
   name: string

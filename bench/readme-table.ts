@@ -5,10 +5,11 @@ import {readFile, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
+import {packageFile} from '../src/server/package-root.js'
 import {newestFullRun, readRuns, type BenchRun} from './lib/results.js'
 import {formatNumber, type Row} from './lib/table.js'
 
-const ROOT = path.resolve(import.meta.dirname, '..')
+const ROOT = packageFile('.')
 export const README = path.join(ROOT, 'README.md')
 export const RESULTS = path.join(ROOT, 'bench', 'results', 'latest.json')
 export const START = '<!-- bench-table: generated from bench/results/latest.json by `npm run bench:readme`; do not edit -->'

@@ -13,6 +13,7 @@ import {mkdtemp, rm} from 'node:fs/promises'
 import {cpus, loadavg, tmpdir} from 'node:os'
 import path from 'node:path'
 
+import {packageFile} from '../src/server/package-root.js'
 import {coldStart} from './cold-start.js'
 import {updateReadme, RESULTS as DEFAULT_RESULTS} from './readme-table.js'
 import {appendRun} from './lib/results.js'
@@ -70,7 +71,7 @@ const QUICK: Sizes = {
   replicas: REPLICA_SIZES.quick,
 }
 
-const ROOT = path.resolve(import.meta.dirname, '..')
+const ROOT = packageFile('.')
 const outAt = process.argv.indexOf('--out')
 const RESULTS = outAt === -1 ? DEFAULT_RESULTS : path.resolve(process.argv[outAt + 1])
 

@@ -10,7 +10,6 @@ import {mkdtemp, rm, stat} from 'node:fs/promises'
 import {execFile} from 'node:child_process'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
-import {fileURLToPath} from 'node:url'
 import {promisify} from 'node:util'
 
 import {initDataDir} from '../src/server/data-dir.js'
@@ -18,6 +17,7 @@ import {Ledger} from '../src/server/ledger/ledger.js'
 import {startServer} from '../src/server/run-server.js'
 import type {EmbeddedAsyncStore} from '../src/server/store/embedded-async-store.js'
 import {STORE_FILES} from '../src/server/store/lowdb-store.js'
+import {nodeScript} from '../test/helpers/process.js'
 import {seedFinishedJobs} from './lib/seed-history.js'
 import {median, round} from './lib/stats.js'
 
@@ -114,7 +114,7 @@ function argument(name: string, fallback: number): number {
 export async function storeWriteLatency(jobs: number, requests: number): Promise<WriteLatencyRow[]> {
   const rows: WriteLatencyRow[] = []
   for (const finished of [0, jobs]) {
-    const args = ['--import', 'tsx', fileURLToPath(import.meta.url), '--case', String(finished), '--requests', String(requests)]
+    const args = [...nodeScript(new URL(import.meta.url)), '--case', String(finished), '--requests', String(requests)]
     const {stdout} = await run(process.execPath, args)
     rows.push(JSON.parse(stdout))
   }

@@ -15,9 +15,10 @@ import {ulid} from 'ulid'
 import {Ed25519Signer, generateSeed, publicKeyObject} from '../src/protocol/ed25519.js'
 import {fromBase64Url, sha256Hex} from '../src/protocol/encoding.js'
 import {RECEIPT_CANONICALIZATION, receiptSigningBytes, signReceipt} from '../src/protocol/receipt.js'
+import {packageFile} from '../src/server/package-root.js'
 import {median, round} from './lib/stats.js'
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+const ROOT = packageFile('.')
 const BIN = path.join(ROOT, 'bin', 'run.js')
 
 export interface ReceiptFile {

@@ -3,14 +3,18 @@
 // coordinator sent without loading the contract or ajv (cold start), and V8 compiles only the
 // validators a command calls. OpenAPI 3.0's `nullable` becomes JSON Schema's `null` type first.
 import {readFileSync} from 'node:fs'
+import {pathToFileURL} from 'node:url'
 
 import {Ajv} from 'ajv'
 import standaloneCode from 'ajv/dist/standalone/index.js'
 import {parse} from 'yaml'
 
+import {packageFile} from '../src/server/package-root.js'
+
 const standalone = standaloneCode as unknown as (ajv: Ajv, refs: Record<string, string>) => string
 
-export const ANSWER_CHECKS_FILE = new URL('../src/client/answer-checks.ts', import.meta.url)
+// From the package root, not this file: the suite runs a compiled copy of it (scripts/build-tests.mjs).
+export const ANSWER_CHECKS_FILE = pathToFileURL(packageFile('src/client/answer-checks.ts'))
 
 const HEADER = `// Generated from openapi/aitbc.yaml by \`npm run gen:types\`. Do not edit.
 /* eslint-disable */

@@ -15,9 +15,11 @@ import {type Block, blockHash, GENESIS_PREV_HASH, merkleRoot, sealBlock, type Tr
 import {readReceipt} from '../src/protocol/receipt-forms.js'
 import {RECEIPT_CANONICALIZATION, type Receipt, signReceipt, type UnsignedReceipt} from '../src/protocol/receipt.js'
 import {signBytes, type SignatureObject} from '../src/protocol/signature.js'
+import {packageFile} from '../src/server/package-root.js'
 import {priceFor} from '../src/server/receipts/receipt-issuer.js'
 
-export const VECTORS_DIR = new URL('../test/vectors/protocol/', import.meta.url)
+// From the package root, not this file: the suite runs a compiled copy of it (scripts/build-tests.mjs).
+export const VECTORS_DIR = pathToFileURL(packageFile('test/vectors/protocol') + '/')
 export const VECTOR_FILES = ['keys.json', 'receipts.json', 'merkle.json', 'chain.json'] as const
 
 /** A key from a seed everyone can recompute: SHA-256 of its name. Test keys, never for real use. */

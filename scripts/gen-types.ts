@@ -7,11 +7,13 @@ import {pathToFileURL} from 'node:url'
 import openapiTS, {astToString, type OpenAPI3} from 'openapi-typescript'
 import {parse} from 'yaml'
 
+import {packageFile} from '../src/server/package-root.js'
 import {ANSWER_CHECKS_FILE, generateAnswerChecks} from './gen-answer-checks.js'
 
-export const CONTRACT = new URL('../openapi/aitbc.yaml', import.meta.url)
-export const SCHEMA_FILE = new URL('../src/contract/api-schema.ts', import.meta.url)
-export const VALIDATED_INPUT_FILE = new URL('../src/contract/validated-input.ts', import.meta.url)
+// From the package root, not this file: the suite runs a compiled copy of it (scripts/build-tests.mjs).
+export const CONTRACT = pathToFileURL(packageFile('openapi/aitbc.yaml'))
+export const SCHEMA_FILE = pathToFileURL(packageFile('src/contract/api-schema.ts'))
+export const VALIDATED_INPUT_FILE = pathToFileURL(packageFile('src/contract/validated-input.ts'))
 
 const HEADER = '// Generated from openapi/aitbc.yaml by `npm run gen:types`. Do not edit.\n\n'
 

@@ -1,15 +1,15 @@
 // The servers under test, each a subprocess on loopback: `aitbc serve` on a data directory, and the bare
 // Koa baseline. Data directories are made with the coordinator's own init and seeded with history.
 import {cp} from 'node:fs/promises'
-import path from 'node:path'
 
 import {initDataDir, type InitResult} from '../../src/server/data-dir.js'
+import {packageFile} from '../../src/server/package-root.js'
+import {nodeScript} from '../../test/helpers/process.js'
 import {startServer, type RunningServer} from './processes.js'
 import {seedFinishedJobs} from './seed-history.js'
 
-const ROOT = path.resolve(import.meta.dirname, '..', '..')
 /** The built CLI, as users run it. */
-export const AITBC_BIN = path.join(ROOT, 'bin', 'run.js')
+export const AITBC_BIN = packageFile('bin/run.js')
 
 export interface DataDir {
   dir: string
@@ -36,5 +36,5 @@ export function startCoordinator(dataDir: DataDir, extra: string[] = []): Promis
 }
 
 export function startBareKoa(): Promise<RunningServer> {
-  return startServer(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench', 'bare-koa-server.ts')])
+  return startServer(process.execPath, nodeScript(new URL('../bare-koa-server.ts', import.meta.url)))
 }

@@ -6,9 +6,8 @@ import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {after, before, it} from 'node:test'
 
-import {runProcess} from '../helpers/process.js'
-
-const ROOT = path.resolve(import.meta.dirname, '..', '..')
+import {REPO_ROOT} from '../helpers/cli.js'
+import {nodeScript, runProcess} from '../helpers/process.js'
 
 /** The rows of the table, in order, by the start of their figure. */
 const ROWS = [
@@ -49,7 +48,7 @@ const BENCH_TIMEOUT_MS = 540_000
 it('npm run bench -- --quick produces every row of the table', {timeout: BENCH_TIMEOUT_MS + 30_000}, async () => {
   const out = path.join(dir, 'results.json')
   // Its coordinators and load generators run in the bench's process group, killed with it.
-  const bench = await runProcess(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--quick', '--out', out], {cwd: ROOT, timeoutMs: BENCH_TIMEOUT_MS, name: 'npm run bench -- --quick'})
+  const bench = await runProcess(process.execPath, [...nodeScript(new URL('../../bench/run.ts', import.meta.url)), '--quick', '--out', out], {cwd: REPO_ROOT, timeoutMs: BENCH_TIMEOUT_MS, name: 'npm run bench -- --quick'})
   assert.equal(bench.code, 0, bench.output)
   const {stdout} = bench
   type Row = {figure: string; value: number; baseline: {value: number}; ratio: number; ok: boolean; fsync?: string; exitLagMs?: number}

@@ -5,11 +5,12 @@
 import {mkdtempSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
-import {fileURLToPath} from 'node:url'
 
+import {packageFile} from '../../src/server/package-root.js'
 import {type RunningProcess, startProcess} from './process.js'
 
-export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
+/** The repository (found from the package.json above, so also from the suite's compiled tree). */
+export const REPO_ROOT = packageFile('.')
 export const BIN = path.join(REPO_ROOT, 'bin', 'run.js')
 
 export interface CliResult {

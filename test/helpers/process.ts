@@ -10,6 +10,7 @@
 // `result` rejects with "… killed after N s" and the output when the time limit passes.
 import {type ChildProcess, spawn} from 'node:child_process'
 import {closeSync, openSync} from 'node:fs'
+import {fileURLToPath} from 'node:url'
 
 export interface ProcessResult {
   /** The exit code, or null when a signal ended it (see `signal`). */
@@ -151,4 +152,18 @@ export function withEnv(extra: Record<string, string | undefined>): NodeJS.Proce
   const env: NodeJS.ProcessEnv = {...process.env, ...extra}
   for (const [name, value] of Object.entries(extra)) if (value === undefined) delete env[name]
   return env
+}
+
+/** Whether this code runs from the suite's compiled tree (.test-build/, scripts/build-tests.mjs) or under tsx. */
+const COMPILED = import.meta.url.endsWith('.js')
+
+/**
+ * Node's arguments that run a TypeScript module of the repository, e.g.
+ * `nodeScript(new URL('./lead-until-killed.ts', import.meta.url))`: the .js beside the caller in the
+ * compiled tree, the .ts with `--import tsx` otherwise (`npm run bench`), so a child does not pay
+ * tsx's loader (about a second of CPU) when its parent did not.
+ */
+export function nodeScript(url: URL): string[] {
+  const file = fileURLToPath(url)
+  return COMPILED ? [file.replace(/\.ts$/, '.js')] : ['--import', 'tsx', file]
 }

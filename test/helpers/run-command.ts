@@ -11,7 +11,8 @@
 // `env` on top (undefined removes a variable). It is the command's io.env, and what process.env shows
 // code running for this command (oclif reads flag defaults such as AITBC_URL from process.env): an
 // AsyncLocalStorage gives each run its own, so runs may overlap and the test's own code still sees
-// the real environment. The command is loaded from src/commands (no build needed).
+// the real environment. The command is loaded from src/commands (no build needed), or its .js in the
+// suite's compiled tree when this helper runs from there.
 // `--help`, `--version`, unknown commands, signals and pipelines are the real binary's business:
 // test those with test/helpers/cli.ts.
 import {AsyncLocalStorage} from 'node:async_hooks'
@@ -51,7 +52,8 @@ export interface RunResult {
 
 type CommandClass = (new (argv: string[], config: Config) => AitbcCommand<never>) & {id?: string}
 
-const COMMANDS = path.join(REPO_ROOT, 'src', 'commands')
+const COMMANDS = path.resolve(import.meta.dirname, '..', '..', 'src', 'commands')
+const EXTENSION = path.extname(import.meta.filename)
 const envOfRun = new AsyncLocalStorage<NodeJS.ProcessEnv>()
 let configPromise: Promise<Config> | undefined
 
@@ -85,7 +87,7 @@ async function findCommand(argv: string[]): Promise<{Command: CommandClass; id: 
   for (let words = Math.min(argv.length, 3); words > 0; words--) {
     const names = argv.slice(0, words)
     if (names.some((name) => !/^[a-z]+$/.test(name))) continue
-    for (const file of [path.join(COMMANDS, ...names) + '.ts', path.join(COMMANDS, ...names, 'index.ts')]) {
+    for (const file of [path.join(COMMANDS, ...names) + EXTENSION, path.join(COMMANDS, ...names, 'index' + EXTENSION)]) {
       if (!existsSync(file)) continue
       const module = (await import(pathToFileURL(file).href)) as {default: CommandClass}
       return {Command: module.default, id: names.join(':'), rest: argv.slice(words)}

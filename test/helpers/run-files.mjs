@@ -1,7 +1,7 @@
-// The runner under test/run-suite.mjs: `node --import tsx test/helpers/run-files.mjs CONCURRENCY FILE...`
-// runs the files with node's test runner, starting them in the order given (`node --test` sorts them
-// by path), each in its own process with this one's --import tsx, and reports as `node --test` does
-// (spec on a terminal, TAP otherwise). Exit code 1 when a test failed.
+// The runner under test/run-suite.mjs: `node --enable-source-maps test/helpers/run-files.mjs CONCURRENCY
+// FILE...` runs the (compiled) files with node's test runner, starting them in the order given (`node
+// --test` sorts them by path), each in its own process with this one's node options, and reports as
+// `node --test` does (spec on a terminal, TAP otherwise). Exit code 1 when a test failed.
 import {run} from 'node:test'
 import {spec, tap} from 'node:test/reporters'
 

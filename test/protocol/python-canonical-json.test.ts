@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict'
 import {readFileSync} from 'node:fs'
+import path from 'node:path'
 import {describe, it} from 'node:test'
 import {parse as parseLossless} from 'lossless-json'
 
 import {compareCodePoints, pythonCanonicalJson, pythonFloatRepr, pythonNumber, pythonString} from '../../src/protocol/python-canonical-json.js'
+import {REPO_ROOT} from '../helpers/cli.js'
 
 // Written by test/protocol/fixtures/make-python-fixtures.py with CPython: [number text, json.dumps(float(text))].
-const floats: [string, string][] = JSON.parse(readFileSync(new URL('fixtures/python-floats.json', import.meta.url), 'utf8'))
+const floats: [string, string][] = JSON.parse(readFileSync(path.join(REPO_ROOT, 'test/protocol/fixtures/python-floats.json'), 'utf8'))
 
 describe('Python canonical JSON', () => {
   it(`writes floats as CPython's repr does (${floats.length} cases from CPython)`, () => {

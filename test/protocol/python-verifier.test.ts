@@ -4,17 +4,16 @@ import {mkdtemp, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {after, before, describe, it} from 'node:test'
-import {fileURLToPath} from 'node:url'
 
 import {Ed25519Signer} from '../../src/protocol/ed25519.js'
 import {RECEIPT_CANONICALIZATION, signReceipt} from '../../src/protocol/receipt.js'
 import {ReceiptChecker} from '../../src/verify/receipt-checker.js'
+import {REPO_ROOT as ROOT} from '../helpers/cli.js'
 import {startTestServer, type TestServer} from '../helpers/server.js'
 import {claim, register, submit} from '../server/fixtures.js'
 
 // The second implementation of docs/protocol.md: docs/examples/verify_aitbc.py (Python + PyNaCl), run
 // over the conformance vectors and over receipts and a chain from a live coordinator.
-const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 const VERIFIER = path.join(ROOT, 'docs/examples/verify_aitbc.py')
 const VECTORS = path.join(ROOT, 'test/vectors/protocol')
 const INSTALL = 'apt-get install -y python3-nacl'

@@ -1,15 +1,17 @@
 import assert from 'node:assert/strict'
 import {readFileSync} from 'node:fs'
+import path from 'node:path'
 import {describe, it} from 'node:test'
 
 import {Ed25519Signer, generateSeed, verifyEd25519} from '../../src/protocol/ed25519.js'
 import {fromBase64Url} from '../../src/protocol/encoding.js'
 import {type ReadReceipt, readReceipt, receiptForm} from '../../src/protocol/receipt-forms.js'
 import {RECEIPT_CANONICALIZATION, signReceipt, type UnsignedReceipt} from '../../src/protocol/receipt.js'
+import {REPO_ROOT} from '../helpers/cli.js'
 
 // Receipts signed by CPython with the upstream canonical_json (fixtures/make-python-fixtures.py).
 const python: {key_id: string; receipts: {text: string; signed: string}[]} = JSON.parse(
-  readFileSync(new URL('fixtures/python-receipts.json', import.meta.url), 'utf8'),
+  readFileSync(path.join(REPO_ROOT, 'test/protocol/fixtures/python-receipts.json'), 'utf8'),
 )
 
 const unsigned: UnsignedReceipt = {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import {readFileSync} from 'node:fs'
+import path from 'node:path'
 import {describe, it} from 'node:test'
 
 import {committedVector, protocolVectors, VECTOR_FILES} from '../../scripts/gen-protocol-vectors.js'
@@ -8,6 +9,7 @@ import {merkleRoot} from '../../src/protocol/ledger.js'
 import {readReceipt} from '../../src/protocol/receipt-forms.js'
 import {type BlockWithTransactions, verifyChain} from '../../src/verify/chain-verifier.js'
 import {ReceiptChecker} from '../../src/verify/receipt-checker.js'
+import {REPO_ROOT} from '../helpers/cli.js'
 
 // The conformance vectors of docs/protocol.md (test/vectors/protocol/): regenerated and compared, so
 // they cannot drift from the code, and each one checked with the project's own verifiers.
@@ -78,7 +80,7 @@ describe('protocol conformance vectors', () => {
 })
 
 describe('docs/protocol.md', () => {
-  const doc = readFileSync(new URL('../../docs/protocol.md', import.meta.url), 'utf8')
+  const doc = readFileSync(path.join(REPO_ROOT, 'docs/protocol.md'), 'utf8')
   const vectors = VECTOR_FILES.map((name) => committedVector(name)).join('\n')
   const {cases} = load<{cases: ReceiptCase[]}>('receipts.json')
 

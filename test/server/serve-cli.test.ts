@@ -5,6 +5,7 @@ import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {after, before, describe, it} from 'node:test'
 
+import {REPO_ROOT} from '../helpers/cli.js'
 import {requestJson} from '../helpers/server.js'
 import {assertBuilt, spawnCli, startServe} from './serve-process.js'
 
@@ -148,5 +149,5 @@ describe('aitbc serve', {concurrency: true}, () => {
 })
 
 async function packageVersion(): Promise<string> {
-  return JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')).version
+  return JSON.parse(await readFile(path.join(REPO_ROOT, 'package.json'), 'utf8')).version
 }

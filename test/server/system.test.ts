@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict'
 import {readFileSync} from 'node:fs'
+import path from 'node:path'
 import {after, before, describe, it} from 'node:test'
 
 import {parse} from 'yaml'
 
+import {REPO_ROOT} from '../helpers/cli.js'
 import {startTestServer, type TestServer} from '../helpers/server.js'
 import {assertError} from './fixtures.js'
 
@@ -13,7 +15,7 @@ after(() => server.close())
 
 describe('system endpoints', () => {
   it('GET /health answers ok and the package version', async () => {
-    const version = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version
+    const version = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')).version
     const res = await server.request('/health')
     assert.equal(res.status, 200)
     assert.match(res.headers.get('content-type')!, /application\/json/)
@@ -22,7 +24,7 @@ describe('system endpoints', () => {
   })
 
   it('GET /openapi.json is the contract as JSON', async () => {
-    const contract = parse(readFileSync(new URL('../../openapi/aitbc.yaml', import.meta.url), 'utf8'))
+    const contract = parse(readFileSync(path.join(REPO_ROOT, 'openapi/aitbc.yaml'), 'utf8'))
     assert.deepEqual((await server.request('/openapi.json')).body, contract)
   })
 

@@ -1,9 +1,11 @@
 // Receipts for the verification tests: real signatures from src/protocol, shaped like the coordinator's.
 import {readFileSync} from 'node:fs'
+import path from 'node:path'
 
 import {Ed25519Signer, generateSeed} from '../../src/protocol/ed25519.js'
 import {sha256Hex} from '../../src/protocol/encoding.js'
 import {RECEIPT_CANONICALIZATION, type Receipt, signReceipt, type UnsignedReceipt} from '../../src/protocol/receipt.js'
+import {REPO_ROOT} from '../helpers/cli.js'
 
 export const PROMPT = 'Say hi in French'
 export const RESULT = 'Bonjour ! 👋'
@@ -36,5 +38,5 @@ export function signedReceipts(signer: Ed25519Signer, count: number): Receipt[] 
 
 /** Receipts signed by CPython with the upstream canonical_json (test/protocol/fixtures). */
 export const pythonReceipts: {key_id: string; attestation_key_id: string; receipts: {text: string; signed: string}[]} = JSON.parse(
-  readFileSync(new URL('../protocol/fixtures/python-receipts.json', import.meta.url), 'utf8'),
+  readFileSync(path.join(REPO_ROOT, 'test/protocol/fixtures/python-receipts.json'), 'utf8'),
 )

@@ -13,6 +13,7 @@ import type {AdvisoryLeadership} from '../../../src/server/store/postgres/adviso
 import {migrate, MIGRATIONS, SchemaVersionError} from '../../../src/server/store/postgres/migrations.js'
 import {DatabaseStateError, PostgresStore} from '../../../src/server/store/postgres/postgres-store.js'
 import type {StoreMeta} from '../../../src/server/store/records.js'
+import {nodeScript} from '../../helpers/process.js'
 import {job, signer, tx, until} from './conformance.js'
 import {createTestDatabase, NO_SERVER} from './test-database.js'
 
@@ -108,7 +109,7 @@ describe('PostgreSQL store', {skip: database ? false : NO_SERVER}, () => {
   it('takes over from a coordinator process killed with SIGKILL', async () => {
     const opts = options()
     const store = await PostgresStore.create(opts, meta)
-    const child = spawn(process.execPath, ['--import', 'tsx', new URL('./lead-until-killed.ts', import.meta.url).pathname, opts.connectionString, opts.schema], {
+    const child = spawn(process.execPath, [...nodeScript(new URL('./lead-until-killed.ts', import.meta.url)), opts.connectionString, opts.schema], {
       stdio: ['ignore', 'pipe', 'inherit'],
       detached: true,
     })

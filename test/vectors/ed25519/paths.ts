@@ -1,7 +1,8 @@
 import path from 'node:path'
-import {fileURLToPath} from 'node:url'
+
+import {REPO_ROOT} from '../../helpers/cli.js'
 
 /** A vector file of this directory (see README.md here for where each comes from). */
 export function vectorPath(file: string): string {
-  return path.join(path.dirname(fileURLToPath(import.meta.url)), file)
+  return path.join(REPO_ROOT, 'test', 'vectors', 'ed25519', file)
 }
