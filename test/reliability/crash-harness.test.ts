@@ -9,6 +9,7 @@
 // ignored (the one sync a flush waits for), loses acknowledged records, which the last tests show the
 // harness notices.
 import assert from 'node:assert/strict'
+import {createHash} from 'node:crypto'
 import path from 'node:path'
 import {it} from 'node:test'
 
@@ -137,6 +138,12 @@ async function runWorkload(base: Image, honourSync: boolean | ((file: string) =>
   return run
 }
 
+/**
+ * Blocks (with their transactions and predecessor, exactly) that checkBlock passed: most crash points
+ * recover the same sealed blocks, and checking their signatures again at each was most of the run.
+ */
+const verifiedBlocks = new Set<string>()
+
 /** Every transaction, sealed and not, in seq order; every block checked against its transactions. */
 function verifyLedger(store: LowdbStore): Transaction[] {
   const all: Transaction[] = []
@@ -144,7 +151,11 @@ function verifyLedger(store: LowdbStore): Transaction[] {
   for (let height = 0; height <= store.headBlock()!.height; height++) {
     const block = store.getBlock(height)!
     const txs = store.blockTransactions(height)!
-    assert.equal(checkBlock(block, txs, previous, trusted), undefined, `block ${height} does not verify`)
+    const key = JSON.stringify([block, txs, previous ?? null])
+    if (!verifiedBlocks.has(key)) {
+      assert.equal(checkBlock(block, txs, previous, trusted), undefined, `block ${height} does not verify`)
+      verifiedBlocks.add(key)
+    }
     previous = block
     all.push(...txs)
   }
@@ -175,18 +186,36 @@ async function checkPoint(point: CrashPoint, run: Run): Promise<void> {
   }
 }
 
+/**
+ * One point per distinct image: the latest of the points that leave it (between two syncs a `lost`
+ * crash leaves the same bytes every time). Recovering it once checks them all, since a later point's
+ * acknowledgements include every earlier one's.
+ */
+function distinctImages(points: CrashPoint[]): CrashPoint[] {
+  const latest = new Map<string, CrashPoint>()
+  for (const point of points) {
+    const hash = createHash('sha1')
+    for (const [file, bytes] of [...point.image].sort(([a], [b]) => a.localeCompare(b))) hash.update(`${file}\0${bytes.length}\0`).update(bytes)
+    const key = hash.digest('hex')
+    const seen = latest.get(key)
+    if (!seen || seen.op < point.op) latest.set(key, point)
+  }
+  return [...latest.values()]
+}
+
 it('at every point of a scripted workload, a crash loses nothing acknowledged and the ledger verifies', {timeout: 600_000}, async () => {
   const run = await runWorkload(await initialImage(), true)
   // 2,296 before the flush log; it does fewer file operations per flush, so the workload is longer.
   assert.ok(run.points.length >= 2296, `only ${run.points.length} crash points`)
   assert.ok(run.checkpoints >= 10, `only ${run.checkpoints} checkpoints`)
   assert.ok(run.acks.length > 200, `only ${run.acks.length} acknowledgements`)
+  const images = distinctImages(run.points)
   const failures: string[] = []
-  for (const point of run.points) {
+  for (const point of images) {
     await checkPoint(point, run).catch((error: Error) => failures.push(`after op ${point.op} (${point.variant}): ${error.message}`))
   }
-  assert.deepEqual(failures.slice(0, 5), [], `${failures.length} of ${run.points.length} crash points failed`)
-  console.log(`# ${run.points.length} crash points over ${run.points.at(-1)!.op} file operations, ${run.acks.length} acknowledgements: all recovered`)
+  assert.deepEqual(failures.slice(0, 5), [], `${failures.length} of ${images.length} distinct crash images failed`)
+  console.log(`# ${run.points.length} crash points (${images.length} distinct images) over ${run.points.at(-1)!.op} file operations, ${run.acks.length} acknowledgements: all recovered`)
 })
 
 for (const [what, honourSync] of [
@@ -196,7 +225,7 @@ for (const [what, honourSync] of [
   it(`the harness notices a store that does not sync: ${what}, a crash loses acknowledged records`, {timeout: 600_000}, async () => {
     const run = await runWorkload(await initialImage(), honourSync)
     let lost = 0
-    for (const point of run.points.filter((point) => point.variant === 'lost')) await checkPoint(point, run).catch(() => lost++)
+    for (const point of distinctImages(run.points.filter((point) => point.variant === 'lost'))) await checkPoint(point, run).catch(() => lost++)
     assert.ok(lost > 0, 'no crash point lost anything although acknowledged flushes were not synced')
   })
 }
