@@ -11,7 +11,7 @@
 //
 //   node scripts/build-tests.mjs        (test/run-suite.mjs calls buildTests() itself)
 import {createHash} from 'node:crypto'
-import {copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {performance} from 'node:perf_hooks'
 
@@ -60,7 +60,7 @@ export async function buildTests() {
   const changed = []
   for (const source of SOURCES.flatMap(sourceFiles)) {
     files[source] = hash(readFileSync(path.join(ROOT, source)))
-    if (before[source] !== files[source]) changed.push(source)
+    if (before[source] !== files[source] || !existsSync(outputOf(source))) changed.push(source)
   }
   for (const source of Object.keys(before)) if (!(source in files)) rmSync(outputOf(source), {force: true})
 
