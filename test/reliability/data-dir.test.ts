@@ -1,13 +1,15 @@
 // The data directory under `aitbc serve` (the built CLI in a subprocess): every store file, truncated or
-// corrupted, stops the start with a message naming it, a non-zero exit and the file left byte for byte
-// as it was; a signing key others can read is refused with the chmod that fixes it; no file holds a raw
-// API key, and every file is private to its owner.
+// corrupted, stops the start with a message naming it and the file left byte for byte as it was (each
+// file and damage through the coordinator's start in this process, each damage once through the real
+// binary for its non-zero exit); a signing key others can read is refused with the chmod that fixes
+// it; no file holds a raw API key, and every file is private to its owner.
 import assert from 'node:assert/strict'
 import {chmod, cp, mkdtemp, readFile, readdir, rm, stat, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {after, before, describe, it} from 'node:test'
 
+import {startServer} from '../../src/server/run-server.js'
 import {STORE_FILES} from '../../src/server/store/lowdb-store.js'
 import {requestJson} from '../helpers/server.js'
 import {assertBuilt, spawnCli, startServe} from '../server/serve-process.js'
@@ -68,6 +70,18 @@ async function refusal(dir: string): Promise<string> {
   return proc.stderr()
 }
 
+/** The coordinator's start (what `aitbc serve` runs) in this process must refuse `dir`; returns its message. */
+async function refusalInProcess(dir: string): Promise<string> {
+  let running
+  try {
+    running = await startServer({dataDir: dir, host: '127.0.0.1', port: 0, log: () => undefined})
+  } catch (error) {
+    return (error as Error).message
+  }
+  await running.close()
+  return assert.fail(`the coordinator started on ${dir}`)
+}
+
 const DAMAGE: Record<string, (bytes: Buffer) => Buffer> = {
   'truncated to half': (bytes) => bytes.subarray(0, Math.floor(bytes.length / 2)),
   'cut by one byte': (bytes) => bytes.subarray(0, bytes.length - 1),
@@ -85,12 +99,14 @@ describe('a damaged store file stops `aitbc serve`, and nothing is changed', {co
       // The commit log's older lines are not data: only its end is read, so corruption in its middle is
       // harmless; and a last line cut short is what a crash while writing it leaves (torn-flush.test.ts).
       if (file === STORE_FILES.commits && what !== 'truncated to half') continue
-      it(`${file} ${what}`, async () => {
+      // Each damage once through the built CLI (its exit code and stderr), every file in this process.
+      const throughBinary = file === STORE_FILES.jobs
+      it(`${file} ${what}${throughBinary ? ' (aitbc serve)' : ''}`, async () => {
         const dir = await copyOfPristine()
         const target = path.join(dir, file)
         await writeFile(target, damage(await readFile(target)))
         const before = await snapshot(dir)
-        const stderr = await refusal(dir)
+        const stderr = throughBinary ? await refusal(dir) : await refusalInProcess(dir)
         assert.ok(stderr.includes(dir), `the message names the data: ${stderr}`)
         assert.match(stderr, /Nothing was changed|was not changed|truncated|changed or replaced/, stderr)
         assert.deepEqual(await snapshot(dir), before, 'every file is byte for byte as it was')
