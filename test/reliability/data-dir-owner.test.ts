@@ -1,14 +1,17 @@
 // A data directory nobody else controls (src/server/data-dir-owner.ts), under `aitbc serve` (the built
 // CLI in a subprocess): a directory or store file writable by others or owned by another user ("another
 // user" is uid 65534: these tests run as root), or a store file that is a symlink, stops the start with
-// the path and the fix, a non-zero exit, and nothing changed. A symlink planted at the document's
-// temporary file while the coordinator runs is never written through.
+// the path and the fix, a non-zero exit, and nothing changed. The store-file cases run the coordinator's
+// start (what `aitbc serve` runs) in this process; the directory's cases and `serve init` go through the
+// binary. A symlink planted at the document's temporary file while the coordinator runs is never
+// written through.
 import assert from 'node:assert/strict'
 import {chmod, chown, cp, mkdir, mkdtemp, readFile, readdir, rename, rm, symlink, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {after, before, describe, it} from 'node:test'
 
+import {startServer} from '../../src/server/run-server.js'
 import {STORE_FILES} from '../../src/server/store/lowdb-store.js'
 import {requestJson} from '../helpers/server.js'
 import {assertBuilt, spawnCli, startServe} from '../server/serve-process.js'
@@ -53,6 +56,20 @@ async function refusal(dir: string, args = ['serve', '--data-dir', dir, '--port'
   return proc.stderr()
 }
 
+/** The coordinator's start in this process must refuse `dir` and change nothing; returns its message. */
+async function refusalInProcess(dir: string): Promise<string> {
+  const before = await snapshot(dir)
+  let running
+  try {
+    running = await startServer({dataDir: dir, host: '127.0.0.1', port: 0, log: () => undefined})
+  } catch (error) {
+    assert.deepEqual(await snapshot(dir), before, 'the refused start changed the directory')
+    return (error as Error).message
+  }
+  await running.close()
+  return assert.fail(`the coordinator started on ${dir}`)
+}
+
 const escaped = (text: string) => text.replaceAll(/[.*+?^${}()|[\]\\/]/g, '\\$&')
 
 describe('a data directory others control is refused', {concurrency: 4}, () => {
@@ -73,7 +90,7 @@ describe('a data directory others control is refused', {concurrency: 4}, () => {
     it(`${name} writable by others is refused, naming it`, async () => {
       const dir = await copy()
       await chmod(path.join(dir, name), 0o666)
-      assert.match(await refusal(dir), new RegExp(`${escaped(path.join(dir, name))} is writable by anyone \\(mode 0666\\).*chmod go-w`, 's'))
+      assert.match(await refusalInProcess(dir), new RegExp(`${escaped(path.join(dir, name))} is writable by anyone \\(mode 0666\\).*chmod go-w`, 's'))
     })
   }
 
@@ -86,7 +103,7 @@ describe('a data directory others control is refused', {concurrency: 4}, () => {
   it('a store file owned by another user is refused', {skip: !asRoot && 'needs root to chown'}, async () => {
     const dir = await copy()
     await chown(path.join(dir, STORE_FILES.receipts), OTHER_UID, OTHER_UID)
-    assert.match(await refusal(dir), new RegExp(`${escaped(path.join(dir, STORE_FILES.receipts))} is owned by uid ${OTHER_UID}`))
+    assert.match(await refusalInProcess(dir), new RegExp(`${escaped(path.join(dir, STORE_FILES.receipts))} is owned by uid ${OTHER_UID}`))
   })
 
   for (const name of [STORE_FILES.transactions, STORE_FILES.doc]) {
@@ -95,7 +112,7 @@ describe('a data directory others control is refused', {concurrency: 4}, () => {
       const elsewhere = path.join(root, `elsewhere-${n++}`)
       await rename(path.join(dir, name), elsewhere)
       await symlink(elsewhere, path.join(dir, name))
-      assert.match(await refusal(dir), new RegExp(`${escaped(path.join(dir, name))} is a symbolic link`))
+      assert.match(await refusalInProcess(dir), new RegExp(`${escaped(path.join(dir, name))} is a symbolic link`))
     })
   }
 
