@@ -2,7 +2,7 @@
 // the keys the user trusts). Stored as JSON in config.json, mode 0600, in oclif's configDir
 // (AITBC_CONFIG_DIR moves it). Commands that only read it (most: a URL and a key for a request, the
 // pinned keys for a check) read the file themselves; those that change it open it with conf, which is
-// imported only then (it brings ajv, semver and more: some 30 ms of a cold start, measured).
+// imported only then (it brings ajv, semver and more: some 60 ms of `explorer stats`, measured).
 import {readFile} from 'node:fs/promises'
 import path from 'node:path'
 
