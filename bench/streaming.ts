@@ -107,7 +107,13 @@ async function throughCoordinator(empty: DataDir, work: string, backendUrl: stri
     }
     const ttftMs: number[] = []
     for (let i = 0; i < jobs; i++) ttftMs.push(await timeToFirstToken(coordinator.url, client, MODEL))
-    // Each stream ends after the job's completion was answered; the miner's next poll is still open.
+    // A stream can end just before the proxy has passed on the answer to the miner's last complete;
+    // the miner's next poll is still open (it found no job, and is not counted either way).
+    const completes = () => proxy.answered.filter(({request}) => request.endsWith('/complete')).length
+    for (const started = performance.now(); completes() < jobs; ) {
+      if (performance.now() - started > 10_000) throw new Error(`the proxy saw ${completes()} of ${jobs} completions: ${stderr}`)
+      await new Promise((resolve) => setTimeout(resolve, 10))
+    }
     return {ttftMs, requests: minerRequests(proxy.answered, jobs)}
   } finally {
     await stopChild(miner)
