@@ -4,10 +4,12 @@
 // Performance table. `--quick` runs everything with tiny sizes (CI runs it so the benchmarks keep
 // working; its figures mean little).
 //
-//   npm run build && npm run bench [-- --quick] [-- --out FILE] [-- --only throughput]
+//   npm run build && npm run bench [-- --quick] [-- --out FILE] [-- --only PART]
 //
-// `--only throughput` runs the POST /v1/jobs and lifecycle rows alone (with their bare Koa baseline), for
-// repeating them; such a partial run goes to --out FILE only (it would not be a whole table for the README).
+// `--only PART` runs some rows alone, with their baselines, for repeating them: `throughput` (POST
+// /v1/jobs and the lifecycle, against bare Koa), `cold-start`, `verify` (receipts verify throughput and
+// memory) or `streaming`. Such a partial run goes to --out FILE only (it would not be a whole table for
+// the README).
 import {existsSync} from 'node:fs'
 import {mkdtemp, rm} from 'node:fs/promises'
 import {cpus, loadavg, tmpdir} from 'node:os'
@@ -78,8 +80,10 @@ const RESULTS = outAt === -1 ? DEFAULT_RESULTS : path.resolve(process.argv[outAt
 const quick = process.argv.includes('--quick')
 const onlyAt = process.argv.indexOf('--only')
 const only = onlyAt === -1 ? undefined : process.argv[onlyAt + 1]
-if (only !== undefined && only !== 'throughput') {
-  process.stderr.write(`bench: --only takes throughput, not ${JSON.stringify(only)}\n`)
+const PARTS = ['throughput', 'cold-start', 'verify', 'streaming'] as const
+type Part = (typeof PARTS)[number]
+if (only !== undefined && !(PARTS as readonly string[]).includes(only)) {
+  process.stderr.write(`bench: --only takes ${PARTS.join(', ')}; not ${JSON.stringify(only)}\n`)
   process.exit(1)
 }
 if (only && outAt === -1) {
@@ -96,17 +100,13 @@ if (!existsSync(path.join(ROOT, 'dist', 'commands'))) {
 
 const loadAverageAtStart = loadavg()
 const work = await mkdtemp(path.join(tmpdir(), 'aitbc-bench-'))
-if (only === 'throughput') {
+if (only !== undefined) {
   try {
-    const empty = await createDataDir(path.join(work, 'empty'), 0)
-    const full = await createDataDir(path.join(work, 'full'), sizes.finishedJobs)
-    progress(`POST /v1/jobs and the job lifecycle (${sizes.throughput.runs} runs each)`)
-    const throughput = await serverThroughput(empty, full, work, sizes.throughput)
-    const onlyRows = throughputRows(throughput, sizes.throughput, sizes.finishedJobs).map((r) => ({fsync: 'on' as const, ...r}))
-    console.log(renderTable(onlyRows))
+    const part = await partialRun(only as Part)
+    console.log(renderTable(part.rows))
     const machine = {node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model, loadAverage: loadavg(), loadAverageAtStart}
     console.log(`load average (1, 5, 15 min): ${loadAverageAtStart.map((l) => l.toFixed(2)).join(', ')} at the start, ${machine.loadAverage.map((l) => l.toFixed(2)).join(', ')} at the end`)
-    await appendRun(RESULTS, {date: new Date().toISOString(), quick, sizes: {only, ...sizes}, machine, rows: onlyRows, figures: {throughput}})
+    await appendRun(RESULTS, {date: new Date().toISOString(), quick, sizes: {only, ...sizes}, machine, rows: part.rows, figures: part.figures})
   } finally {
     await rm(work, {recursive: true, force: true})
   }
@@ -155,6 +155,36 @@ progress(`added the run to ${path.relative(ROOT, RESULTS)} (${runs.length} runs)
 if (!quick && RESULTS === DEFAULT_RESULTS) {
   await updateReadme()
   progress('regenerated the Performance table of README.md')
+}
+
+/** The rows of one part of the table, measured as the whole run measures them. */
+async function partialRun(part: Part): Promise<{rows: Row[]; figures: Record<string, unknown>}> {
+  const onDefault = (serverRows: Row[]) => serverRows.map((r) => ({fsync: 'on' as const, ...r}))
+  switch (part) {
+    case 'throughput': {
+      const empty = await createDataDir(path.join(work, 'empty'), 0)
+      const full = await createDataDir(path.join(work, 'full'), sizes.finishedJobs)
+      progress(`POST /v1/jobs and the job lifecycle (${sizes.throughput.runs} runs each)`)
+      const throughput = await serverThroughput(empty, full, work, sizes.throughput)
+      return {rows: onDefault(throughputRows(throughput, sizes.throughput, sizes.finishedJobs)), figures: {throughput}}
+    }
+    case 'cold-start':
+      progress(`cold start (${sizes.coldStartRuns} runs per command)`)
+      return {rows: await coldStart(sizes.coldStartRuns, work), figures: {}}
+    case 'verify': {
+      progress(`receipts verify (${sizes.verify.throughputRuns} runs over ${sizes.verify.throughput} receipts; memory ${sizes.verify.memoryRuns} runs)`)
+      const verify = {
+        throughput: await verifyThroughput(sizes.verify.throughput, sizes.verify.throughputRuns, work),
+        memory: await verifyMemory(sizes.verify.few, sizes.verify.many, sizes.verify.memoryRuns, work),
+      }
+      return {rows: verifyRows(verify), figures: {verify}}
+    }
+    case 'streaming': {
+      progress(`streaming through the coordinator (${sizes.streaming.jobs} jobs each way)`)
+      const streamed = await streaming(await createDataDir(path.join(work, 'empty'), 0), work, sizes.streaming)
+      return {rows: onDefault(streamed.rows), figures: {streaming: streamed.figures}}
+    }
+  }
 }
 
 /** The rows of the verification engineer's benchmark (bench/verify-receipts.ts). */

@@ -166,21 +166,27 @@ export abstract class BaseCommand<T extends typeof Command> extends AitbcCommand
   }
 
   private configPromise?: Promise<CliConfig>
+  private readPromise?: Promise<CliConfig>
 
-  /** The user's configuration, opened on first use. */
+  /** The user's configuration, to read and change, opened on first use. */
   protected userConfig(): Promise<CliConfig> {
     this.configPromise ??= CliConfig.open(this.config.configDir)
     return this.configPromise
   }
 
+  /** The user's configuration for reading only: the open one if this run has it, else the file as read. */
+  protected readConfig(): Promise<CliConfig> {
+    return this.configPromise ?? (this.readPromise ??= CliConfig.read(this.config.configDir))
+  }
+
   /** The profile this run uses: --profile / AITBC_PROFILE, else the current one. */
   protected async profileName(): Promise<string> {
     const {profile} = this.flags as {profile?: string}
-    return profile ?? (await this.userConfig()).currentProfileName()
+    return profile ?? (await this.readConfig()).currentProfileName()
   }
 
   protected async activeProfile(): Promise<Profile> {
-    const config = await this.userConfig()
+    const config = await this.readConfig()
     return config.profile(await this.profileName()) ?? {}
   }
 }

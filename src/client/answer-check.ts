@@ -2,9 +2,8 @@
 // defines, and the shape of its schema (errors: the one Error schema). What fails is "the server at URL
 // does not speak the AITBC API (...)", never `undefined` printed as if it were data. The checks are
 // compiled ahead of time (./answer-checks.ts, by `npm run gen:types`) and loaded on the first answer.
-import type {Middleware} from 'openapi-fetch'
-
 import {BadAnswerError} from './errors.js'
+import type {Answer, Exchange} from './transport.js'
 
 interface Check {
   (data: unknown): boolean
@@ -18,28 +17,34 @@ interface Checks {
 
 let checks: Promise<Checks> | undefined
 
-export const answerCheck: Middleware = {
-  async onResponse({request, response, schemaPath}) {
-    const where = new URL(request.url).origin
-    const operation = `${request.method} ${schemaPath}`
-    const {status} = response
-    const type = (response.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase()
-    if (type !== 'application/json' && !type.endsWith('+json')) {
-      throw new BadAnswerError(where, `answered HTTP ${status} with ${type || 'no content type'}, not the AITBC API`)
-    }
-    let data: unknown
-    try {
-      data = JSON.parse(await response.clone().text())
-    } catch {
-      throw new BadAnswerError(where, `answered HTTP ${status} with JSON that does not parse, not the AITBC API`)
-    }
-    checks ??= import('./answer-checks.js') as Promise<Checks>
-    const {error, ANSWER_CHECKS} = await checks
-    const check = status >= 400 ? error : ANSWER_CHECKS[operation]?.[String(status)]
-    if (!check) throw new BadAnswerError(where, `does not speak the AITBC API (${operation} answered HTTP ${status}, which the contract does not define)`)
-    if (!check(data)) throw new BadAnswerError(where, `does not speak the AITBC API (${operation}: ${describe(check.errors)})`)
-    return undefined
-  },
+/** As fetch's Response.text() reads a body: UTF-8, a leading BOM dropped, bad bytes replaced. */
+const UTF8 = new TextDecoder()
+
+export function answerText(answer: Answer): string {
+  return UTF8.decode(answer.body)
+}
+
+/** The answer's JSON document, parsed once, once it matches what the contract says `schemaPath` answers. */
+export async function checkedAnswer(call: Pick<Exchange, 'url' | 'method'>, answer: Answer, schemaPath: string): Promise<unknown> {
+  const where = call.url.origin
+  const operation = `${call.method} ${schemaPath}`
+  const {status} = answer
+  const type = (answer.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase()
+  if (type !== 'application/json' && !type.endsWith('+json')) {
+    throw new BadAnswerError(where, `answered HTTP ${status} with ${type || 'no content type'}, not the AITBC API`)
+  }
+  let data: unknown
+  try {
+    data = JSON.parse(answerText(answer))
+  } catch {
+    throw new BadAnswerError(where, `answered HTTP ${status} with JSON that does not parse, not the AITBC API`)
+  }
+  checks ??= import('./answer-checks.js') as Promise<Checks>
+  const {error, ANSWER_CHECKS} = await checks
+  const check = status >= 400 ? error : ANSWER_CHECKS[operation]?.[String(status)]
+  if (!check) throw new BadAnswerError(where, `does not speak the AITBC API (${operation} answered HTTP ${status}, which the contract does not define)`)
+  if (!check(data)) throw new BadAnswerError(where, `does not speak the AITBC API (${operation}: ${describe(check.errors)})`)
+  return data
 }
 
 /** ajv's first error as a phrase: `field 0.status must be equal to one of the allowed values`. */

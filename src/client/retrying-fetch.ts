@@ -1,9 +1,9 @@
-// The fetch the API client uses: one exchange at a time (./transport.ts) under a deadline for the whole
+// How the API client sends a call: one exchange at a time (./transport.ts) under a deadline for the whole
 // call, with retries (exponential backoff with full jitter) for connection errors and 502/503/504,
 // only on requests that are safe to repeat: GET/HEAD, or a POST that carries an Idempotency-Key so the
 // coordinator answers a repeat with the first result. Retries never take the call past its deadline.
 import {UnreachableError} from './errors.js'
-import {exchange, type LimitNames} from './transport.js'
+import {type Answer, type Exchange, exchange, type LimitNames} from './transport.js'
 
 export interface RetryOptions {
   retries: number
@@ -32,8 +32,11 @@ const LONG_POLL_MARGIN_MS = 5000
 
 const RETRYABLE_STATUSES = new Set([502, 503, 504])
 
-export function isSafeToRepeat(request: Request): boolean {
-  return request.method === 'GET' || request.method === 'HEAD' || request.headers.has('idempotency-key')
+/** How the client sends one call: an exchange, retried as the options allow. */
+export type Send = (call: Exchange) => Promise<Answer>
+
+export function isSafeToRepeat(call: Pick<Exchange, 'method' | 'headers'>): boolean {
+  return call.method === 'GET' || call.method === 'HEAD' || Object.hasOwn(call.headers, 'idempotency-key')
 }
 
 export function backoffDelay(attempt: number, options: Pick<RetryOptions, 'baseDelayMs' | 'maxDelayMs'>): number {
@@ -41,13 +44,11 @@ export function backoffDelay(attempt: number, options: Pick<RetryOptions, 'baseD
   return Math.random() * ceiling
 }
 
-export function retryingFetch(options: FetchOptions): (request: Request) => Promise<Response> {
-  return async (request) => {
+export function retryingFetch(options: FetchOptions): Send {
+  return async (call) => {
     const started = Date.now()
     const deadline = started + options.requestTimeoutMs + options.waitMs
-    const body = request.body ? Buffer.from(await request.arrayBuffer()) : undefined
-    const attempts = isSafeToRepeat(request) ? options.retries + 1 : 1
-    const call = {url: new URL(request.url), method: request.method, headers: request.headers, body, signal: request.signal}
+    const attempts = isSafeToRepeat(call) ? options.retries + 1 : 1
     for (let attempt = 0; ; attempt++) {
       const remaining = deadline - Date.now()
       const limits = {
@@ -57,12 +58,12 @@ export function retryingFetch(options: FetchOptions): (request: Request) => Prom
         maxBytes: options.maxAnswerBytes,
       }
       const last = attempt + 1 >= attempts
-      let response: Response | undefined
+      let response: Answer | undefined
       let failure: UnreachableError | undefined
       try {
         response = await exchange(call, limits, options.names)
       } catch (error) {
-        if (!(error instanceof UnreachableError) || last || request.signal.aborted) throw error
+        if (!(error instanceof UnreachableError) || last || call.signal?.aborted) throw error
         failure = error
       }
       if (response && (last || !RETRYABLE_STATUSES.has(response.status))) return response

@@ -2,8 +2,10 @@
 // a connect timeout, a first-byte timeout and a deadline for the whole answer, each a plain timer
 // (fetch's combined AbortSignals stop firing on Node 20 once garbage collection has run); no redirect
 // is ever followed (the API key stays with its origin); and the answer is read into memory only up to
-// a size limit, refused while it streams in. The result is a Response whose body is already complete.
-import {request as httpRequest, type IncomingMessage} from 'node:http'
+// a size limit, refused while it streams in. The result is a plain Answer whose body is already
+// complete: not fetch's Request/Response/Headers, whose first use loads undici (some 60 ms of a
+// network command's cold start, measured).
+import {type IncomingHttpHeaders, request as httpRequest, type IncomingMessage} from 'node:http'
 
 import {BadAnswerError, UnreachableError} from './errors.js'
 
@@ -28,31 +30,40 @@ export interface LimitNames {
 export interface Exchange {
   url: URL
   method: string
-  headers: Headers
+  /** Names in lower case. */
+  headers: Record<string, string>
   body?: Buffer
   signal?: AbortSignal
 }
 
-export async function exchange(call: Exchange, limits: ExchangeLimits, names: LimitNames): Promise<Response> {
+/** A complete answer: status, headers as node:http reads them (names in lower case), the whole body. */
+export interface Answer {
+  status: number
+  statusText: string
+  headers: IncomingHttpHeaders
+  body: Buffer
+}
+
+export async function exchange(call: Exchange, limits: ExchangeLimits, names: LimitNames): Promise<Answer> {
   // node:https loads TLS, which most runs (a coordinator on loopback) never need at start.
   const send = call.url.protocol === 'https:' ? (await import('node:https')).request : httpRequest
   return exchangeWith(send, call, limits, names)
 }
 
-function exchangeWith(send: typeof httpRequest, {url, method, headers, body, signal}: Exchange, limits: ExchangeLimits, names: LimitNames): Promise<Response> {
+function exchangeWith(send: typeof httpRequest, {url, method, headers, body, signal}: Exchange, limits: ExchangeLimits, names: LimitNames): Promise<Answer> {
   const where = url.origin
-  return new Promise<Response>((resolve, reject) => {
+  return new Promise<Answer>((resolve, reject) => {
     const timers = new Set<NodeJS.Timeout>()
-    const outgoing: Record<string, string> = Object.fromEntries(headers)
+    const outgoing: Record<string, string> = {...headers}
     if (body) outgoing['content-length'] = String(body.length)
     const request = send(url, {method, headers: outgoing})
     let settled = false
-    const finish = (error: unknown, response?: Response) => {
+    const finish = (error: unknown, answer?: Answer) => {
       if (settled) return
       settled = true
       for (const timer of timers) clearTimeout(timer)
       signal?.removeEventListener('abort', onAbort)
-      if (error === undefined) resolve(response!)
+      if (error === undefined) resolve(answer!)
       else {
         request.destroy()
         reject(error)
@@ -107,26 +118,10 @@ function exchangeWith(send: typeof httpRequest, {url, method, headers, body, sig
       })
       answer.on('error', (error) => finish(new UnreachableError(where, describeSocketError(error))))
       answer.on('aborted', () => finish(new UnreachableError(where, 'the connection closed before the answer ended')))
-      answer.on('end', () => {
-        const empty = status === 204 || status === 304 || method === 'HEAD'
-        finish(undefined, new Response(empty ? null : Buffer.concat(chunks), {status, statusText: answer.statusMessage, headers: headersOf(answer)}))
-      })
+      answer.on('end', () => finish(undefined, {status, statusText: answer.statusMessage ?? '', headers: answer.headers, body: Buffer.concat(chunks)}))
     })
     request.end(body)
   })
-}
-
-function headersOf(answer: IncomingMessage): Headers {
-  const headers = new Headers()
-  const raw = answer.rawHeaders
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    try {
-      headers.append(raw[i], raw[i + 1])
-    } catch {
-      // A header value fetch's Headers refuses (Node's parser is laxer) is not one the API uses.
-    }
-  }
-  return headers
 }
 
 function describeSocketError(error: Error & {code?: string}): string {

@@ -1,10 +1,12 @@
 // Strings must be well-formed UTF-16: a lone surrogate has no UTF-8 form, so RFC 8785 (3.2.2.2) gives
 // it no canonical form and SHA-256 of "its UTF-8" would silently hash U+FFFD instead.
 
+/** String.prototype.isWellFormed (ES2024; Node 20 has it, TypeScript's lib here does not yet). */
+const wellFormed = (String.prototype as {isWellFormed?: (this: string) => boolean}).isWellFormed
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/
 
 export function isWellFormed(text: string): boolean {
-  return !LONE_SURROGATE.test(text)
+  return wellFormed ? wellFormed.call(text) : !LONE_SURROGATE.test(text)
 }
 
 /**

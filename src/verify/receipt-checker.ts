@@ -41,12 +41,13 @@ export class ReceiptChecker {
         const detail = one === 'malformed' ? `${at} ${SIGNATURE_SHAPE}` : `${at} uses algorithm ${JSON.stringify((value as {alg?: unknown}).alg)}; only Ed25519 is supported`
         return {...base, ...where, reason: one, detail}
       }
-      parsed.push({...one, at})
+      parsed.push({keyId: one.keyId, publicKey: one.publicKey, sig: one.sig, at})
     }
-    const [signer, ...attesters] = parsed
-    const keys: ReceiptVerdict = {...base, key_id: signer.keyId}
+    // Objects written out rather than spread, in the same key order: this runs for every receipt.
+    const signer = parsed[0]
+    const keys: ReceiptVerdict = {receipt_id: base.receipt_id, form, ok: false, key_id: signer.keyId}
     if (attested) {
-      keys.attested_by = attesters.map((one) => one.keyId)
+      keys.attested_by = parsed.slice(1).map((one) => one.keyId)
       keys.trusted_by = [...new Set(parsed.map((one) => one.keyId).filter((keyId) => this.trustedKeyIds.has(keyId)))]
     }
     // 2. At least one of them pinned: the key ids only name keys, they never make one trusted.
@@ -60,7 +61,8 @@ export class ReceiptChecker {
       const what = attested ? `${one.at} (key ${one.keyId})` : 'the signature'
       return {...keys, ...(attested ? {failed_signature: one.at} : {}), reason: 'bad_signature', detail: `${what} does not match the receipt`}
     }
-    const verdict: ReceiptVerdict = {...keys, ok: true}
+    const verdict = keys
+    verdict.ok = true
     for (const [field, expected] of this.hashes) {
       const recorded = receipt[field]
       if (recorded === expected) continue

@@ -1,7 +1,7 @@
 // `aitbc config ...`: profile settings, the current profile, masking of API keys, the file's mode, and
 // the precedence flag > env > profile for the coordinator URL.
 import assert from 'node:assert/strict'
-import {statSync} from 'node:fs'
+import {existsSync, statSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {describe, it} from 'node:test'
 
@@ -112,5 +112,26 @@ describe('aitbc config', {concurrency: true}, () => {
       target(['--url', `http://127.0.0.1:${fromFlag}`], {AITBC_URL: `http://127.0.0.1:${fromEnv}`}),
     ])
     assert.deepEqual(targets, [fromProfile, fromEnv, fromFlag])
+  })
+
+  it('reading the config writes nothing, and a broken file is named, for readers and writers alike', async () => {
+    const dir = tempConfigDir()
+    const env = {AITBC_CONFIG_DIR: dir}
+    const file = path.join(dir, 'config.json')
+    assertExit(await aitbc(['config', 'profiles'], {env}), 0)
+    const port = await freePort()
+    assertExit(await aitbc(['explorer', 'stats', '--url', `http://127.0.0.1:${port}`], {env}), 6)
+    assert.equal(existsSync(file), false, 'a command that only reads the config created it')
+
+    for (const [text, problem] of [['{"profiles": {', /is not valid JSON/], ['[]', /does not hold a JSON object/]] as const) {
+      writeFileSync(file, text)
+      for (const args of [['explorer', 'stats', '--url', `http://127.0.0.1:${port}`], ['config', 'set', 'url', 'http://127.0.0.1:8001']]) {
+        const result = await aitbc(args, {env})
+        assertExit(result, 1)
+        assert.ok(result.stderr.includes(`The config file ${file} `), result.stderr)
+        assert.match(result.stderr, problem)
+        assert.doesNotMatch(result.stderr, /bug in aitbc/)
+      }
+    }
   })
 })

@@ -6,8 +6,11 @@
 // client is on node:http (src/client/transport.ts), which uses no WebAssembly. Nothing here is timed
 // but the generous bound that kills a command which would otherwise hang.
 import assert from 'node:assert/strict'
+import {mkdtempSync, writeFileSync} from 'node:fs'
 import {createConnection, createServer, type Server, type Socket} from 'node:net'
 import type {AddressInfo} from 'node:net'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
 import {after, before, it} from 'node:test'
 
 import {runCli} from '../helpers/cli.js'
@@ -114,6 +117,19 @@ it('a finished command leaves no socket or timer of its own running in its proce
     globalThis.fetch = realFetch
   }
   assert.deepEqual(fetchCalls, [], 'the client requests over node:http, never fetch')
+})
+
+it('a network command loads no undici: fetch\'s Request, Response and Headers are some 60 ms of its cold start', {timeout: 60_000}, async () => {
+  const job = await coordinator.submit('Say hi')
+  // Preloaded into the command: names the internal undici modules Node loaded, as the process exits.
+  const reporter = path.join(mkdtempSync(path.join(tmpdir(), 'aitbc-modules-')), 'report.mjs')
+  writeFileSync(reporter, "process.on('exit', () => process.stderr.write(`loaded: ${process.moduleLoadList.filter((m) => m.includes('undici')).join(' ') || 'none'}\\n`))\n")
+  const nodeOptions = `${process.env.NODE_OPTIONS ?? ''} --import=${reporter}`.trim()
+  for (const args of [['jobs', 'get', job.job_id], ['explorer', 'stats']]) {
+    const result = await runCli(args, {env: {...coordinator.env('client'), NODE_OPTIONS: nodeOptions}, timeoutMs: 30_000})
+    assert.equal(result.code, 0, result.stderr)
+    assert.match(result.stderr, /^loaded: none$/m, `${args.join(' ')} loaded undici`)
+  }
 })
 
 /** The client sides of connections to the coordinator in this process (their remote port is the server's). */

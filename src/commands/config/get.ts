@@ -16,7 +16,7 @@ With --json: {profile, key, set, value}.`
   }
 
   async run() {
-    const config = await this.userConfig()
+    const config = await this.readConfig()
     const profileName = await this.profileName()
     const view = viewSetting(profileName, config.profile(profileName), this.args.key as (typeof SETTING_NAMES)[number])
     if (view.value === null) this.note(`${view.key} is not set in profile "${profileName}".`)

@@ -10,7 +10,7 @@ With --json: {profile, current, path, settings: {url, api-key}} with null for un
   static examples = ['<%= config.bin %> config list', '<%= config.bin %> config list --profile prod --json']
 
   async run() {
-    const config = await this.userConfig()
+    const config = await this.readConfig()
     const profileName = await this.profileName()
     const profile = config.profile(profileName)
     const views = SETTING_NAMES.map((key) => viewSetting(profileName, profile, key))

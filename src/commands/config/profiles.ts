@@ -9,7 +9,7 @@ With --json: an array of {name, current, url, api_key_set}.`
   static examples = ['<%= config.bin %> config profiles', '<%= config.bin %> config profiles --json']
 
   async run() {
-    const config = await this.userConfig()
+    const config = await this.readConfig()
     const currentName = config.currentProfileName()
     const profiles = config.profileNames().map((name) => {
       const profile = config.profile(name)

@@ -70,14 +70,14 @@ Exit 0 when the chain holds, 10 naming the first height that does not, 3 when --
 
   /** A block signed by an unpinned key: say loudly if the coordinator now offers none of the pinned keys. */
   private async warnIfSigningKeyChanged(): Promise<void> {
-    const store = new TrustStore(await this.userConfig(), await this.profileName())
+    const store = new TrustStore(await this.readConfig(), await this.profileName())
     const {keys} = await fetchCoordinatorKeys(await this.client())
     const check = comparePinnedKeys(store.list(), keys)
     if (check.status === 'changed') warnSigningKeyChanged(this.io, (await this.connection()).url, check, store.profile)
   }
 
   private trustedKeyIds(): Promise<Set<string>> {
-    return verificationKeys(this.flags.key, async () => new TrustStore(await this.userConfig(), await this.profileName()))
+    return verificationKeys(this.flags.key, async () => new TrustStore(await this.readConfig(), await this.profileName()))
   }
 
 }

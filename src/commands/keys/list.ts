@@ -9,7 +9,7 @@ With --json: an array of {key_id, source, added_at}.`
   static examples = ['<%= config.bin %> keys list', '<%= config.bin %> keys list --profile prod --json']
 
   async run() {
-    const store = new TrustStore(await this.userConfig(), await this.profileName())
+    const store = new TrustStore(await this.readConfig(), await this.profileName())
     const keys = store.list()
     if (keys.length === 0) this.note(`No trusted keys in profile "${store.profile}". ${NO_TRUSTED_KEYS_HINT}`)
     else this.line(await this.table([{head: 'KEY ID', shorten: 'middle'}, {head: 'SOURCE', shorten: 'end'}, 'ADDED'], keys.map((key) => [key.key_id, key.source, key.added_at])))

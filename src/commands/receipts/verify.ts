@@ -83,7 +83,7 @@ Exit 0 when every receipt is valid, 10 when any is not, 2 for usage errors, 1 wh
 
   /** The keys to verify against: --key, else those pinned in the profile (the config file is read only then). */
   private trustedKeyIds(): Promise<Set<string>> {
-    return verificationKeys(this.flags.key, async () => new TrustStore(await this.userConfig(), await this.profileName()))
+    return verificationKeys(this.flags.key, async () => new TrustStore(await this.readConfig(), await this.profileName()))
   }
 
   private async receiptFetcher(): Promise<(id: string) => Promise<string>> {
