@@ -4,10 +4,11 @@
 // Performance table. `--quick` runs everything with tiny sizes (CI runs it so the benchmarks keep
 // working; its figures mean little).
 //
-//   npm run build && npm run bench [-- --quick] [-- --out FILE] [-- --only throughput]
+//   npm run build && npm run bench [-- --quick] [-- --out FILE] [-- --only throughput|startup]
 //
-// `--only throughput` runs the POST /v1/jobs and lifecycle rows alone (with their bare Koa baseline), for
-// repeating them; such a partial run goes to --out FILE only (it would not be a whole table for the README).
+// `--only throughput` runs the POST /v1/jobs and lifecycle rows alone (with their bare Koa baseline), and
+// `--only startup` the `aitbc serve` start rows (with their empty-store baseline), for repeating them;
+// such a partial run goes to --out FILE only (it would not be a whole table for the README).
 import {existsSync} from 'node:fs'
 import {mkdtemp, rm} from 'node:fs/promises'
 import {cpus, loadavg, tmpdir} from 'node:os'
@@ -77,8 +78,9 @@ const RESULTS = outAt === -1 ? DEFAULT_RESULTS : path.resolve(process.argv[outAt
 const quick = process.argv.includes('--quick')
 const onlyAt = process.argv.indexOf('--only')
 const only = onlyAt === -1 ? undefined : process.argv[onlyAt + 1]
-if (only !== undefined && only !== 'throughput') {
-  process.stderr.write(`bench: --only takes throughput, not ${JSON.stringify(only)}\n`)
+const PARTS = ['throughput', 'startup']
+if (only !== undefined && !PARTS.includes(only)) {
+  process.stderr.write(`bench: --only takes ${PARTS.join(' or ')}, not ${JSON.stringify(only)}\n`)
   process.exit(1)
 }
 if (only && outAt === -1) {
@@ -95,17 +97,26 @@ if (!existsSync(path.join(ROOT, 'dist', 'commands'))) {
 
 const loadAverageAtStart = loadavg()
 const work = await mkdtemp(path.join(tmpdir(), 'aitbc-bench-'))
-if (only === 'throughput') {
+if (only) {
   try {
     const empty = await createDataDir(path.join(work, 'empty'), 0)
     const full = await createDataDir(path.join(work, 'full'), sizes.finishedJobs)
-    progress(`POST /v1/jobs and the job lifecycle (${sizes.throughput.runs} runs each)`)
-    const throughput = await serverThroughput(empty, full, work, sizes.throughput)
-    const onlyRows = throughputRows(throughput, sizes.throughput, sizes.finishedJobs).map((r) => ({fsync: 'on' as const, ...r}))
+    let onlyRows: Row[]
+    let figures: Record<string, unknown> = {}
+    if (only === 'throughput') {
+      progress(`POST /v1/jobs and the job lifecycle (${sizes.throughput.runs} runs each)`)
+      const throughput = await serverThroughput(empty, full, work, sizes.throughput)
+      onlyRows = throughputRows(throughput, sizes.throughput, sizes.finishedJobs)
+      figures = {throughput}
+    } else {
+      progress(`serve start (${sizes.startupRuns} runs each)`)
+      onlyRows = await serveStartup(empty, full, sizes.finishedJobs, sizes.startupRuns)
+    }
+    onlyRows = onlyRows.map((r) => ({fsync: 'on' as const, ...r}))
     console.log(renderTable(onlyRows))
     const machine = {node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model, loadAverage: loadavg(), loadAverageAtStart}
     console.log(`load average (1, 5, 15 min): ${loadAverageAtStart.map((l) => l.toFixed(2)).join(', ')} at the start, ${machine.loadAverage.map((l) => l.toFixed(2)).join(', ')} at the end`)
-    await appendRun(RESULTS, {date: new Date().toISOString(), quick, sizes: {only, ...sizes}, machine, rows: onlyRows, figures: {throughput}})
+    await appendRun(RESULTS, {date: new Date().toISOString(), quick, sizes: {only, ...sizes}, machine, rows: onlyRows, figures})
   } finally {
     await rm(work, {recursive: true, force: true})
   }
