@@ -87,8 +87,8 @@ export async function readJsonLines(files: FileLayer, file: string, onRecord: (v
       throw error instanceof StoreCorruptError ? error : corrupt(file, line, (error as Error).message)
     }
   }
-  const start = offset
-  const chunks = replay ? replayed(files.readChunks(file, start), {...replay, fileBytes: replay.fileBytes - start}) : files.readChunks(file, start)
+  const from = offset
+  const chunks = replay ? replayed(files.readChunks(file, from), {...replay, fileBytes: replay.fileBytes - from}) : files.readChunks(file, from)
   for await (const chunk of chunks) {
     crc = crc32(chunk, crc)
     let start = 0
