@@ -7,8 +7,8 @@
 //   npm run build && npm run bench [-- --quick] [-- --out FILE] [-- --only PART]
 //
 // `--only PART` runs some rows alone, with their baselines, for repeating them: `throughput` (POST
-// /v1/jobs and the lifecycle, against bare Koa), `cold-start`, `verify` (receipts verify throughput and
-// memory) or `streaming`. Such a partial run goes to --out FILE only (it would not be a whole table for
+// /v1/jobs and the lifecycle, against bare Koa), `startup` (`aitbc serve` start, against an empty store),
+// `cold-start`, `verify` (receipts verify throughput and memory) or `streaming`. Such a partial run goes to --out FILE only (it would not be a whole table for
 // the README).
 import {existsSync} from 'node:fs'
 import {mkdtemp, rm} from 'node:fs/promises'
@@ -80,7 +80,7 @@ const RESULTS = outAt === -1 ? DEFAULT_RESULTS : path.resolve(process.argv[outAt
 const quick = process.argv.includes('--quick')
 const onlyAt = process.argv.indexOf('--only')
 const only = onlyAt === -1 ? undefined : process.argv[onlyAt + 1]
-const PARTS = ['throughput', 'cold-start', 'verify', 'streaming'] as const
+const PARTS = ['throughput', 'startup', 'cold-start', 'verify', 'streaming'] as const
 type Part = (typeof PARTS)[number]
 if (only !== undefined && !(PARTS as readonly string[]).includes(only)) {
   process.stderr.write(`bench: --only takes ${PARTS.join(', ')}; not ${JSON.stringify(only)}\n`)
@@ -167,6 +167,12 @@ async function partialRun(part: Part): Promise<{rows: Row[]; figures: Record<str
       progress(`POST /v1/jobs and the job lifecycle (${sizes.throughput.runs} runs each)`)
       const throughput = await serverThroughput(empty, full, work, sizes.throughput)
       return {rows: onDefault(throughputRows(throughput, sizes.throughput, sizes.finishedJobs)), figures: {throughput}}
+    }
+    case 'startup': {
+      const empty = await createDataDir(path.join(work, 'empty'), 0)
+      const full = await createDataDir(path.join(work, 'full'), sizes.finishedJobs)
+      progress(`serve start (${sizes.startupRuns} runs each)`)
+      return {rows: onDefault(await serveStartup(empty, full, sizes.finishedJobs, sizes.startupRuns)), figures: {}}
     }
     case 'cold-start':
       progress(`cold start (${sizes.coldStartRuns} runs per command)`)

@@ -9,8 +9,9 @@ import {DataDirError} from './data-dir.js'
 import {SIGNING_KEY_FILE} from './signing-key.js'
 import {STORE_FILES} from './store/lowdb-store.js'
 import {temporaryName} from './store/file-layer.js'
+import {HISTORY_INDEX_FILE} from './store/history-index.js'
 
-const FILES = [SIGNING_KEY_FILE, ...Object.values(STORE_FILES)]
+const FILES = [SIGNING_KEY_FILE, ...Object.values(STORE_FILES), HISTORY_INDEX_FILE]
 
 /** Throws DataDirError when `dir` (if it exists) or one of its store files is not this user's alone. */
 export async function checkDataDirOwnership(dir: string): Promise<void> {

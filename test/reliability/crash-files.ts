@@ -65,10 +65,10 @@ export class CrashFiles implements FileLayer {
     return new CrashFile(file, inode, this)
   }
 
-  async *readChunks(file: string): AsyncIterable<Buffer> {
+  async *readChunks(file: string, start = 0): AsyncIterable<Buffer> {
     const data = this.inode(file).data
     // Small chunks, so lines cross chunk boundaries as they do on disk.
-    for (let at = 0; at < data.length; at += 4096) yield data.subarray(at, at + 4096)
+    for (let at = start; at < data.length; at += 4096) yield data.subarray(at, at + 4096)
   }
 
   async readFile(file: string): Promise<Buffer> {

@@ -28,7 +28,8 @@ export interface StoreFile {
 export interface FileLayer {
   /** Opens `file` for appending and reading; `create`: 'new' fails if it exists, 'maybe' creates it if missing. */
   open(file: string, create?: 'new' | 'maybe'): Promise<StoreFile>
-  readChunks(file: string): AsyncIterable<Buffer>
+  /** The file's bytes from `start` (default 0) to its end. */
+  readChunks(file: string, start?: number): AsyncIterable<Buffer>
   readFile(file: string): Promise<Buffer>
   /** Whether a name exists (a symlink counts: opening it will fail). */
   exists(file: string): Promise<boolean>
@@ -72,10 +73,10 @@ export class NodeFileLayer implements FileLayer {
     return new NodeStoreFile(file, await open(file, flags, 0o600), this.fsync)
   }
 
-  async *readChunks(file: string): AsyncIterable<Buffer> {
+  async *readChunks(file: string, start = 0): AsyncIterable<Buffer> {
     const handle = await open(file, O_RDONLY | O_NOFOLLOW)
     try {
-      yield* handle.createReadStream({highWaterMark: READ_CHUNK_BYTES, autoClose: false}) as AsyncIterable<Buffer>
+      yield* handle.createReadStream({start, highWaterMark: READ_CHUNK_BYTES, autoClose: false}) as AsyncIterable<Buffer>
     } finally {
       await handle.close()
     }

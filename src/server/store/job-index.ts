@@ -5,7 +5,11 @@
 // need; `get` reads it back (from the page cache, microseconds). Pending and running jobs too: memory
 // grows with the number of jobs by a small entry each, never by their prompts and results, so a
 // restart with a gigabyte of queued prompts starts in little memory.
+//
+// What an entry holds is also what the history index (history-index.ts) keeps of a job: `section` writes
+// it out, `restore` loads it back without reading the job's records.
 import type {JobStatus} from '../../protocol/job-states.js'
+import {DuplicateEntryError, type JobSection} from './history-index.js'
 import type {LineAt} from './jsonl-file.js'
 import {NamePool} from './name-pool.js'
 import type {JobRecord} from './records.js'
@@ -22,8 +26,9 @@ interface Entry {
   promptBytes: number
   /** The current version while it may still change or is not yet on disk. */
   job: JobRecord | undefined
-  /** Where the current version is on disk, once written. */
-  at: LineAt | undefined
+  /** Where the current version's line is on disk once written (-1 before); two numbers, not an object per job. */
+  offset: number
+  length: number
 }
 
 export class JobIndex {
@@ -48,7 +53,7 @@ export class JobIndex {
 
   get(jobId: string): JobRecord | undefined {
     const entry = this.entries.get(jobId)
-    return entry && (entry.job ?? this.read(entry.at!))
+    return entry && (entry.job ?? this.read({offset: entry.offset, length: entry.length}))
   }
 
   put(job: JobRecord): void {
@@ -62,7 +67,7 @@ export class JobIndex {
       if (job.idempotency) this.idempotency.set(idempotencyId(job.client, job.idempotency.key), job.job_id)
     }
     const promptBytes = previous ? previous.promptBytes : Buffer.byteLength(job.prompt, 'utf8')
-    const entry: Entry = {order, status: job.status, client: this.names.intern(job.client), model: this.names.intern(job.model), promptBytes, job, at: undefined}
+    const entry: Entry = {order, status: job.status, client: this.names.intern(job.client), model: this.names.intern(job.model), promptBytes, job, offset: -1, length: 0}
     this.entries.set(job.job_id, entry)
     this.indexStatus(job.job_id, entry)
   }
@@ -71,8 +76,70 @@ export class JobIndex {
   written(job: JobRecord, at: LineAt): void {
     const entry = this.entries.get(job.job_id)
     if (entry?.job !== job) return
-    entry.at = at
+    entry.offset = at.offset
+    entry.length = at.length
     entry.job = undefined
+  }
+
+  /** The entries in submit order, for the history index; undefined while a current version is not on disk. */
+  section(): JobSection | undefined {
+    const names = new Map<string, number>()
+    const name = (value: string) => names.get(value) ?? (names.set(value, names.size), names.size - 1)
+    const out: JobSection = {names: [], ids: [], status: [], client: [], model: [], promptBytes: [], offset: [], length: [], idempotency: []}
+    const positions = new Map<string, number>()
+    for (const id of this.all.ascending()) {
+      const entry = this.entries.get(id)!
+      if (entry.job) return undefined
+      positions.set(id, out.ids.push(id) - 1)
+      out.status.push(name(entry.status))
+      out.client.push(name(entry.client))
+      out.model.push(name(entry.model))
+      out.promptBytes.push(entry.promptBytes)
+      out.offset.push(entry.offset)
+      out.length.push(entry.length)
+    }
+    for (const [composite, jobId] of this.idempotency) out.idempotency.push([positions.get(jobId)!, composite.slice(composite.indexOf('\n') + 1)])
+    out.names = [...names.keys()]
+    return out
+  }
+
+  /** Loads the history index's entries into this index, which must be empty (history-index.ts checked their shape). */
+  restore(section: JobSection): void {
+    if (this.entries.size) throw new Error('a job index is restored only when empty')
+    const {names, ids} = section
+    // The buckets by name position: what put() finds by building a key string per job, found here without one.
+    const pooled = names.map((name) => this.names.intern(name))
+    const byName = (map: Map<string, SortedIds>) => names.map((_, at) => () => bucket(map, pooled[at]))
+    const clientBuckets = byName(this.byClient)
+    const statusBuckets = byName(this.byStatus)
+    const pendingBuckets = byName(this.pendingByModel)
+    const pairBuckets = new Map<number, SortedIds>()
+    for (let order = 0; order < ids.length; order++) {
+      const id = ids[order]
+      const client = section.client[order]
+      const status = section.status[order]
+      const model = section.model[order]
+      const entry: Entry = {
+        order, status: pooled[status] as JobStatus, client: pooled[client], model: pooled[model],
+        promptBytes: section.promptBytes[order], job: undefined, offset: section.offset[order], length: section.length[order],
+      }
+      this.entries.set(id, entry)
+      this.all.insert(order, id)
+      clientBuckets[client]().insert(order, id)
+      statusBuckets[status]().insert(order, id)
+      const pair = client * names.length + status
+      let pairIds = pairBuckets.get(pair)
+      if (!pairIds) pairBuckets.set(pair, (pairIds = bucket(this.byClientStatus, statusId(entry.client, entry.status))))
+      pairIds.insert(order, id)
+      if (entry.status === 'pending') {
+        pendingBuckets[model]().insert(order, id)
+        this.pendingBytes += entry.promptBytes
+      }
+      if (entry.status === 'running') this.running.add(id)
+    }
+    if (this.entries.size !== ids.length) throw new DuplicateEntryError('job')
+    for (const [order, key] of section.idempotency) this.idempotency.set(idempotencyId(this.entries.get(ids[order])!.client, key), ids[order])
+    this.nextOrder = ids.length
   }
 
   byIdempotencyKey(client: string, key: string): JobRecord | undefined {

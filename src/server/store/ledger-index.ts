@@ -10,8 +10,8 @@ import type {LedgerTransaction} from './records.js'
 
 export class LedgerIndex {
   /** Where transaction seq i + 1 is on disk, for those written so far (always a prefix). */
-  private readonly offsets: number[] = []
-  private readonly lengths: number[] = []
+  private offsets: number[] = []
+  private lengths: number[] = []
   /** How many transactions, from the first, are only on disk. */
   private onDisk = 0
   /** The transactions after those. */
@@ -57,6 +57,25 @@ export class LedgerIndex {
     this.located(at)
   }
 
+  /**
+   * Loading from the history index, after the blocks and before any transaction: the first
+   * `lengths.length` transactions, all sealed, are on disk one line each from the start of the file
+   * (`lengths` is this index's from now on). Returns the offset of the line after them.
+   */
+  restoreSealed(lengths: number[]): number {
+    if (this.lastSeq !== 0 || lengths.length > this.sealedCount) throw new Error('sealed transactions are restored first, and only sealed ones')
+    const offsets = new Array<number>(lengths.length)
+    let offset = 0
+    for (let i = 0; i < lengths.length; i++) {
+      offsets[i] = offset
+      offset += lengths[i] + 1
+    }
+    this.offsets = offsets
+    this.lengths = lengths
+    this.onDisk = lengths.length
+    return offset
+  }
+
   /** Throws when the block does not continue the chain or seals more than is unsealed. */
   appendBlock(block: Block): void {
     if (this.sealedCount + block.transactions > this.lastSeq) throw new Error(`block ${block.height} seals transactions that do not exist`)
@@ -71,6 +90,11 @@ export class LedgerIndex {
     this.blocks.push(block)
     this.sealedThrough.push(this.sealedCount + block.transactions)
     this.release()
+  }
+
+  /** The length of every transaction's line, for the history index; undefined while one is not on disk. */
+  lineLengths(): number[] | undefined {
+    return this.lengths.length === this.lastSeq ? [...this.lengths] : undefined
   }
 
   unsealed(): Transaction[] {

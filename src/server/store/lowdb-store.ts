@@ -11,6 +11,8 @@
 //
 // Indexes are in memory; a record, once written, is kept only as where it is on disk and read back when
 // asked for (job prompts included, pending or not), so memory and load time stay small as data grows.
+// Closing writes them to the history index (history-index.ts), so the next open checksums the history
+// files instead of parsing them, and parses only what was added after the index was written.
 //
 // A write that fails (disk full, I/O error) is undone on disk and kept queued; the store then refuses
 // writes (writeFailure() says why) and retries on its own until writing works again.
@@ -23,7 +25,8 @@ import {LegacyCommitLog} from './legacy-commit-log.js'
 import {checkCoordinatorDoc, type CoordinatorDoc} from './coordinator-doc.js'
 import {JobIndex} from './job-index.js'
 import {NodeFileLayer, replaceFile, type FileLayer} from './file-layer.js'
-import {corrupt, JsonLinesAppender, readJsonLines, type LineAt, type ReadOptions} from './jsonl-file.js'
+import {decodeHistoryIndex, encodeHistoryIndex, HISTORY_INDEX_FILE, INDEXED, type HistoryIndex, type Indexed} from './history-index.js'
+import {corrupt, JsonLinesAppender, readJsonLines, type FileState, type LineAt, type ReadOptions} from './jsonl-file.js'
 import {LedgerIndex} from './ledger-index.js'
 import {ReceiptIndex} from './receipt-index.js'
 import {asBlock, asJob, asMiner, asReceipt, asTransaction} from './record-checks.js'
@@ -93,6 +96,9 @@ export class LowdbStore implements Store {
   private readonly files: FileLayer
   private readonly retryWriteMs: number
   private readonly checkpointBytes: number
+  /** What the history index on disk was made from, when it describes the files as they are. */
+  private indexed: Record<Indexed, FileState> | undefined
+  private readonly fromIndex: Indexed[] = []
 
   private constructor(
     private readonly docFile: string,
@@ -119,6 +125,7 @@ export class LowdbStore implements Store {
     const appenders = await openAppenders(files, dir)
     const {log} = await FlushLog.open(files, path.join(dir, STORE_FILES.commits), LOGGED)
     const store = new LowdbStore(path.join(dir, STORE_FILES.doc), {meta, api_keys: [], miners: []}, appenders, log, {...options, files})
+    for (const name of HISTORY) appenders[name].readWhole({bytes: 0, lines: 0, crc: 0})
     // The first checkpoint line (its directory synced with it) makes the log one in this format.
     await store.checkpoint()
     // The document is written last, with the first commit: its presence marks the store complete.
@@ -163,6 +170,11 @@ export class LowdbStore implements Store {
       throw error
     }
     return store
+  }
+
+  /** The history files whose records the open took from the history index (the rest it parsed). */
+  get loadedFromIndex(): readonly Indexed[] {
+    return this.fromIndex
   }
 
   /** How many flushes reached the disk: with group commit, fewer than the commits asked for. */
@@ -326,6 +338,7 @@ export class LowdbStore implements Store {
         await this.commit()
         // The next open then has nothing to replay.
         if (this.log.hasFlushes) await this.checkpoint()
+        await this.writeHistoryIndex()
       }
     } finally {
       await this.closeFiles()
@@ -429,6 +442,27 @@ export class LowdbStore implements Store {
     await this.log.checkpoint(this.sizes())
   }
 
+  /**
+   * Writes the history index for the files as they now are, unless the one on disk already describes
+   * them or some record is not yet on disk. Only a cache: if writing it fails, the next open parses.
+   */
+  private async writeHistoryIndex(): Promise<void> {
+    const states = Object.fromEntries(INDEXED.map((name) => [name, this.appenders[name].state])) as Record<Indexed, FileState | undefined>
+    if (INDEXED.some((name) => !states[name])) return
+    const files = states as Record<Indexed, FileState>
+    if (this.indexed && INDEXED.every((name) => sameState(files[name], this.indexed![name]))) return
+    const jobs = this.jobs.section()
+    const receipts = this.receipts.section()
+    const transactions = this.ledger.lineLengths()
+    if (!jobs || !receipts || !transactions) return
+    try {
+      await replaceFile(this.files, path.join(path.dirname(this.docFile), HISTORY_INDEX_FILE), encodeHistoryIndex({files, jobs, receipts, transactions}))
+      this.indexed = files
+    } catch {
+      // The index that was there (if any) is still whole and still checked against the files.
+    }
+  }
+
   /** Each history file's size, by file name: what the flush log records. */
   private sizes(): Record<string, number> {
     return Object.fromEntries(HISTORY.map((name) => [STORE_FILES[name], this.appenders[name].size]))
@@ -442,13 +476,34 @@ export class LowdbStore implements Store {
   private async loadHistory(dir: string, {checkpoint, flushes}: LogContents): Promise<void> {
     checkFileSizes(this.log.file, dir, LOGGED, this.sizes(), checkpoint, flushes.at(-1)?.sizes ?? checkpoint)
     const added = (name: History) => Buffer.concat(flushes.map((flush) => flush.added[STORE_FILES[name]]))
-    await this.readHistory(dir, (name) => ({replay: {fileBytes: checkpoint[STORE_FILES[name]], then: added(name)}}))
-    if (!this.log.hasFlushes) return
-    for (const name of HISTORY) {
-      await this.appenders[name].truncate(checkpoint[STORE_FILES[name]])
-      this.appenders[name].append(added(name))
+    // An index is written after its files were checkpointed: one past the checkpoint is not of these files.
+    const index = await this.readHistoryIndex(dir)
+    const usable = index && INDEXED.every((name) => index.files[name].bytes <= checkpoint[STORE_FILES[name]]) ? index : undefined
+    // Close rewrites it unless it describes the files (by size, lines and crc) as they are then.
+    this.indexed = index?.files
+    const read = await this.readHistory(dir, (name) => ({replay: {fileBytes: checkpoint[STORE_FILES[name]], then: added(name)}}), usable)
+    if (this.log.hasFlushes) {
+      for (const name of HISTORY) {
+        await this.appenders[name].truncate(checkpoint[STORE_FILES[name]])
+        this.appenders[name].append(added(name))
+      }
+      await this.checkpoint()
     }
-    await this.checkpoint()
+    // The files now hold exactly what was read.
+    for (const name of HISTORY) this.appenders[name].readWhole(read[name])
+  }
+
+  /** The history index, or undefined when there is none or it cannot be used (the history is then parsed). */
+  private async readHistoryIndex(dir: string): Promise<HistoryIndex | undefined> {
+    let bytes: Buffer
+    try {
+      bytes = await this.files.readFile(path.join(dir, HISTORY_INDEX_FILE))
+    } catch {
+      // Missing (a store from before it, or never closed), or unreadable: it is written again at close.
+      return undefined
+    }
+    const index = decodeHistoryIndex(bytes)
+    return typeof index === 'string' ? undefined : index
   }
 
   /**
@@ -461,10 +516,12 @@ export class LowdbStore implements Store {
     try {
       const keep = legacy.isEmpty ? undefined : legacy.recover(this.sizes(), dir)
       const checks: Record<History, (value: unknown) => unknown> = {miners: asMiner, blocks: asBlock, jobs: asJob, receipts: asReceipt, transactions: asTransaction}
-      await this.readHistory(dir, (name) => ({uncommitted: keep && {committedBytes: keep[STORE_FILES[name]], check: checks[name]}}))
+      const read = await this.readHistory(dir, (name) => ({uncommitted: keep && {committedBytes: keep[STORE_FILES[name]], check: checks[name]}}))
       for (const name of HISTORY) {
         const size = keep?.[STORE_FILES[name]]
         if (size !== undefined && this.appenders[name].size > size) await this.appenders[name].truncate(size)
+        // Known only for a file that was read to its end and kept whole.
+        this.appenders[name].readWhole(read[name])
       }
     } finally {
       await legacy.close()
@@ -472,32 +529,62 @@ export class LowdbStore implements Store {
     await this.checkpoint()
   }
 
-  /** Reads every history file into the indexes, in the order they depend on each other. */
-  private async readHistory(dir: string, optionsFor: (name: History) => ReadOptions): Promise<void> {
+  /**
+   * Reads every history file into the indexes, in the order they depend on each other; with `index`, the
+   * bytes of a file it was made from (if the file still has them, by crc) are loaded from it instead of
+   * parsed. Returns what was read of each file.
+   */
+  private async readHistory(dir: string, optionsFor: (name: History) => ReadOptions, index?: HistoryIndex): Promise<Record<History, FileState>> {
     const file = (name: History) => path.join(dir, STORE_FILES[name])
-    await readJsonLines(this.files, file('miners'), (value) => {
+    const read = (name: History, onRecord: (value: unknown, at: LineAt) => void, options: ReadOptions, restore?: () => void): Promise<FileState> => {
+      const indexed = restore && index?.files[name as Indexed]
+      // The index's entries only for bytes the file still holds (by crc); otherwise the file is parsed from its start.
+      if (!indexed || this.appenders[name].checksum(indexed.bytes) !== indexed.crc) return readJsonLines(this.files, file(name), onRecord, options)
+      restore()
+      this.fromIndex.push(name as Indexed)
+      return readJsonLines(this.files, file(name), onRecord, {...options, after: indexed})
+    }
+    const miners = await read('miners', (value) => {
       const miner = asMiner(value)
       this.minerRecords.set(miner.miner_id, miner)
     }, optionsFor('miners'))
     // Blocks first: the transactions they seal are only located, not parsed (the bulk of the history).
-    await readJsonLines(this.files, file('blocks'), (value) => this.ledger.loadBlock(asBlock(value)), optionsFor('blocks'))
+    const blocks = await read('blocks', (value) => this.ledger.loadBlock(asBlock(value)), optionsFor('blocks'))
     if (!this.ledger.head) throw corrupt(file('blocks'), 1, 'no genesis block')
-    await readJsonLines(this.files, file('jobs'), (value, at) => {
+    const jobs = await read('jobs', (value, at) => {
       const job = asJob(value)
       this.jobs.put(job)
       this.jobs.written(job, at)
-    }, optionsFor('jobs'))
-    await readJsonLines(this.files, file('receipts'), (value, at) => {
+    }, optionsFor('jobs'), () => this.jobs.restore(index!.jobs))
+    const principalOf = (minerId: string) => this.getMiner(minerId)?.principal
+    const receipts = await read('receipts', (value, at) => {
       const receipt = asReceipt(value)
-      this.receipts.add(receipt, this.getMiner(receipt.provider)?.principal)
+      this.receipts.add(receipt, principalOf(receipt.provider))
       this.receipts.written(receipt, at)
-    }, optionsFor('receipts'))
-    await readJsonLines(this.files, file('transactions'), (value, at) => {
+    }, optionsFor('receipts'), () => this.receipts.restore(index!.receipts, principalOf))
+    const transactions = await read('transactions', (value, at) => {
       this.ledger.appendTransaction(asTransaction(value))
       this.ledger.located(at)
-    }, {...optionsFor('transactions'), unparsedLines: this.ledger.sealedCount, onUnparsed: (at) => this.ledger.appendSealed(at)})
+    }, {...optionsFor('transactions'), unparsedLines: this.ledger.sealedCount, onUnparsed: (at) => this.ledger.appendSealed(at)}, () => this.restoreTransactions(index!.transactions, file('transactions')))
     if (this.ledger.sealedCount > this.ledger.lastSeq) {
       throw new StoreCorruptError(`${file('blocks')}: the blocks seal ${this.ledger.sealedCount} transactions, but ${file('transactions')} holds ${this.ledger.lastSeq}`)
+    }
+    return {miners, blocks, jobs, receipts, transactions}
+  }
+
+  /** The transactions the history index places: sealed ones located, the unsealed rest read back (they stay in memory). */
+  private restoreTransactions(lengths: number[], file: string): void {
+    const sealed = Math.min(this.ledger.sealedCount, lengths.length)
+    let offset = this.ledger.restoreSealed(sealed === lengths.length ? lengths : lengths.slice(0, sealed))
+    for (let i = sealed; i < lengths.length; i++) {
+      const at = {offset, length: lengths[i]}
+      offset += lengths[i] + 1
+      try {
+        this.ledger.appendTransaction(asTransaction(this.appenders.transactions.read(at)))
+      } catch (error) {
+        throw error instanceof StoreCorruptError ? error : corrupt(file, i + 1, (error as Error).message)
+      }
+      this.ledger.located(at)
     }
   }
 
@@ -519,6 +606,10 @@ function locate(start: number, lines: readonly PendingLine[]): void {
     written?.({offset, length: bytes - 1})
     offset += bytes
   }
+}
+
+function sameState(a: FileState, b: FileState): boolean {
+  return a.bytes === b.bytes && a.lines === b.lines && a.crc === b.crc
 }
 
 function upsert<T>(list: T[], positions: Map<string, number>, id: string, value: T): void {

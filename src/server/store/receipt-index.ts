@@ -1,14 +1,19 @@
 // Receipts in issue order with per-client, per-provider and per-provider-principal indexes, so a list
 // walks only the receipts that can match. A receipt never changes: once it is on disk only where it is
-// stays in memory (with its client and provider, for the filters), and reads fetch it back.
+// stays in memory (with its client and provider, for the filters), and reads fetch it back. That is
+// also what the history index (history-index.ts) keeps of a receipt: `section` and `restore`.
+import {DuplicateEntryError, type ReceiptSection} from './history-index.js'
 import type {LineAt} from './jsonl-file.js'
 import {NamePool} from './name-pool.js'
 import type {ReceiptRecord} from './records.js'
 import type {ReceiptQuery} from './store.js'
 
 export class ReceiptIndex {
-  /** Until written: the receipt itself; after: where it is. */
-  private readonly receipts: (ReceiptRecord | LineAt)[] = []
+  /** Where each receipt's line is (-1 until written): two numbers each, not an object. */
+  private offsets: number[] = []
+  private lengths: number[] = []
+  /** Receipts not yet on disk, by position. */
+  private readonly unwritten = new Map<number, ReceiptRecord>()
   private readonly clients: string[] = []
   private readonly providers: string[] = []
   private readonly positions = new Map<string, number>()
@@ -21,7 +26,7 @@ export class ReceiptIndex {
   constructor(private readonly read: (at: LineAt) => ReceiptRecord) {}
 
   get size(): number {
-    return this.receipts.length
+    return this.offsets.length
   }
 
   get(receiptId: string): ReceiptRecord | undefined {
@@ -31,7 +36,9 @@ export class ReceiptIndex {
 
   add(receipt: ReceiptRecord, providerPrincipal: string | undefined): void {
     if (this.positions.has(receipt.receipt_id)) throw new Error(`duplicate receipt ${receipt.receipt_id}`)
-    const at = this.receipts.push(receipt) - 1
+    const at = this.offsets.push(-1) - 1
+    this.lengths.push(0)
+    this.unwritten.set(at, receipt)
     this.clients.push(this.names.intern(receipt.client))
     this.providers.push(this.names.intern(receipt.provider))
     this.positions.set(receipt.receipt_id, at)
@@ -40,10 +47,43 @@ export class ReceiptIndex {
     if (providerPrincipal !== undefined) positionsOf(this.byProviderPrincipal, providerPrincipal).push(at)
   }
 
+  /** The entries in issue order, for the history index; undefined while a receipt is not on disk. */
+  section(): ReceiptSection | undefined {
+    if (this.unwritten.size) return undefined
+    const names = [...new Set([...this.clients, ...this.providers])]
+    const positions = new Map(names.map((name, i) => [name, i]))
+    const ids = [...this.positions.keys()]
+    return {names, ids, client: this.clients.map((name) => positions.get(name)!), provider: this.providers.map((name) => positions.get(name)!), offset: [...this.offsets], length: [...this.lengths]}
+  }
+
+  /** Loads the history index's entries into this index, which must be empty; `principalOf` gives a provider's principal. */
+  restore(section: ReceiptSection, principalOf: (minerId: string) => string | undefined): void {
+    if (this.size) throw new Error('a receipt index is restored only when empty')
+    const {names, ids} = section
+    // The section's columns are this index's from now on (it is not used after).
+    this.offsets = section.offset
+    this.lengths = section.length
+    for (let at = 0; at < ids.length; at++) {
+      const client = this.names.intern(names[section.client[at]])
+      const provider = this.names.intern(names[section.provider[at]])
+      this.clients.push(client)
+      this.providers.push(provider)
+      this.positions.set(ids[at], at)
+      positionsOf(this.byClient, client).push(at)
+      positionsOf(this.byProvider, provider).push(at)
+      const principal = principalOf(provider)
+      if (principal !== undefined) positionsOf(this.byProviderPrincipal, principal).push(at)
+    }
+    if (this.positions.size !== ids.length) throw new DuplicateEntryError('receipt')
+  }
+
   /** `receipt` is on disk at `at`: only that is kept. */
   written(receipt: ReceiptRecord, at: LineAt): void {
     const position = this.positions.get(receipt.receipt_id)
-    if (position !== undefined && this.receipts[position] === receipt) this.receipts[position] = at
+    if (position === undefined || this.unwritten.get(position) !== receipt) return
+    this.offsets[position] = at.offset
+    this.lengths[position] = at.length
+    this.unwritten.delete(position)
   }
 
   list(query: ReceiptQuery, principalOf: (minerId: string) => string | undefined): ReceiptRecord[] {
@@ -55,7 +95,7 @@ export class ReceiptIndex {
     const smallest = candidates.reduce<number[] | undefined>((a, b) => (a === undefined || b!.length < a.length ? b : a), undefined)
     const out: ReceiptRecord[] = []
     let skipped = 0
-    const total = smallest ? smallest.length : this.receipts.length
+    const total = smallest ? smallest.length : this.size
     for (let i = total - 1; i >= 0 && out.length < query.limit; i--) {
       const at = smallest ? smallest[i] : i
       if (query.client !== undefined && this.clients[at] !== query.client) continue
@@ -68,8 +108,7 @@ export class ReceiptIndex {
   }
 
   private receiptAt(position: number): ReceiptRecord {
-    const entry = this.receipts[position]
-    return 'receipt_id' in entry ? entry : this.read(entry)
+    return this.unwritten.get(position) ?? this.read({offset: this.offsets[position], length: this.lengths[position]})
   }
 }
 

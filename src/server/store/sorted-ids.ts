@@ -35,6 +35,11 @@ export class SortedIds {
     return undefined
   }
 
+  /** Every id, from the lowest key up. */
+  ascending(): readonly string[] {
+    return this.ids
+  }
+
   /** Ids from the highest key down, skipping `offset`, at most `limit`. */
   newestFirst(offset: number, limit: number): string[] {
     const out: string[] = []
