@@ -6,11 +6,14 @@
 // dist/execute.js is what bin/run.js starts (oclif's execute); dist/commands/**.js are the commands
 // where oclif's manifest finds them, dist/hooks/ the hooks package.json names; dist/chunks/ holds the
 // code they share, @oclif/core included, so the runner and the commands use one copy of it. The
-// plugins in package.json (help, autocomplete) stay packages, loaded only when used.
+// plugins in package.json (help, autocomplete) stay packages, loaded only when used. dist/openapi.json
+// is the contract as JSON, which the coordinator reads faster than the YAML (src/server/http/contract.ts).
 import {readdirSync} from 'node:fs'
 import path from 'node:path'
 
 import {build} from 'esbuild'
+
+import {writeContractJson} from '../src/server/http/contract.js'
 
 const ROOT = path.resolve(import.meta.dirname, '..')
 const SRC = path.join(ROOT, 'src')
@@ -52,3 +55,6 @@ await build({
   banner: {js: "import {createRequire as __aitbcCreateRequire} from 'node:module';\nconst require = __aitbcCreateRequire(import.meta.url);"},
   logLevel: 'warning',
 })
+
+// The coordinator reads the contract from this JSON copy while it matches the YAML (see contract.ts).
+writeContractJson()
