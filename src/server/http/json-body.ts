@@ -42,16 +42,11 @@ function readBody(req: IncomingMessage, limit: number, tooLargeNote?: string): P
 function readDeclared(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
-    const settle = (error?: ApiError) => {
-      req.off('data', onData).off('end', onEnd).off('error', onFailure).off('close', onClose)
-      if (error) reject(error)
-      else resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks))
-    }
-    const onData = (chunk: Buffer) => void chunks.push(chunk)
-    const onEnd = () => settle()
-    const onFailure = () => settle(cutShort())
-    const onClose = () => req.complete || onFailure()
-    req.on('data', onData).on('end', onEnd).on('error', onFailure).on('close', onClose)
+    req.on('data', (chunk: Buffer) => chunks.push(chunk))
+    req.once('end', () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)))
+    // 'close' comes after 'end' too: only a request cut short is refused (after the answer, a no-op).
+    const cutOff = () => req.complete || reject(cutShort())
+    req.once('error', cutOff).once('close', cutOff)
   })
 }
 
