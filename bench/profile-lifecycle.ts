@@ -6,12 +6,12 @@
 // kernel, which sampling under a loaded machine overstates. Not a row of the table: a tool for
 // explaining one.
 //
-//   npm run build && node --import tsx bench/profile-lifecycle.ts [--seconds 10] [--fsync off] [--top 25] [--profile off]
+//   npm run build && node --import tsx bench/profile-lifecycle.ts [--seconds 10] [--fsync off] [--top 25] [--profile off] [--keep FILE.cpuprofile]
 //
 // With --profile off the coordinator runs without the profiler (which costs it CPU of its own) and
 // only the CPU times per job are printed.
 import {readFileSync} from 'node:fs'
-import {mkdtemp, readdir, readFile, rm} from 'node:fs/promises'
+import {copyFile, mkdtemp, readdir, readFile, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 
@@ -37,6 +37,8 @@ const seconds = Number(argument('seconds', '10'))
 const fsync = argument('fsync', 'on')
 const top = Number(argument('top', '25'))
 const profiling = argument('profile', 'on') !== 'off'
+/** Where to keep the .cpuprofile (for Chrome DevTools), if anywhere. */
+const keep = argument('keep', '')
 
 /** For each bundle file, the lines where esbuild's `// src/x.ts` (or node_modules/...) comments start a module. */
 const modulesOf = new Map<string, Array<{line: number; source: string}>>()
@@ -59,6 +61,7 @@ try {
   console.log(`CPU per job (user + system): coordinator ${perJob(serverMs)}, load generator ${perJob((load.user + load.system) / 1000)}`)
   if (profiling) {
     const [file] = await readdir(profiles)
+    if (keep) await copyFile(path.join(profiles, file), keep)
     summarise(JSON.parse(await readFile(path.join(profiles, file), 'utf8')) as Profile, result.jobs)
   }
 } finally {

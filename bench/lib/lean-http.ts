@@ -26,41 +26,35 @@ export class LeanConnection {
   private received: Buffer | undefined
   private waiting: Waiting | undefined
   private failure: Error | undefined
+  private socket: Socket | undefined
 
   private constructor(
-    private readonly socket: Socket,
+    private readonly host: string,
+    private readonly port: number,
     /** `Host: …` and the fixed headers, ending in CRLF. */
     private readonly fixedHeaders: string,
-  ) {
-    socket.setNoDelay(true)
-    socket.on('data', (chunk: Buffer) => this.onData(chunk))
-    socket.on('error', (error) => this.fail(error))
-    socket.on('close', () => this.fail(new Error('the server closed the connection')))
-  }
+  ) {}
 
   /** Connects to `url`'s host and port; every request carries `headers` (an API key). */
-  static open(url: string, headers: Record<string, string> = {}): Promise<LeanConnection> {
+  static async open(url: string, headers: Record<string, string> = {}): Promise<LeanConnection> {
     const {hostname, port} = new URL(url)
     const fixed = `Host: ${hostname}:${port}\r\n${Object.entries(headers)
       .map(([name, value]) => `${name}: ${value}\r\n`)
       .join('')}`
-    return new Promise((resolve, reject) => {
-      const socket = connect({host: hostname, port: Number(port)})
-      socket.once('error', reject)
-      socket.once('connect', () => {
-        socket.off('error', reject)
-        resolve(new LeanConnection(socket, fixed))
-      })
-    })
+    const connection = new LeanConnection(hostname, Number(port), fixed)
+    await connection.connect()
+    return connection
   }
 
   /** One request; the answer once it has arrived whole. `body` is sent as JSON. */
-  request(method: 'GET' | 'POST', path: string, body?: string): Promise<Answer> {
-    if (this.failure) return Promise.reject(this.failure)
-    if (this.waiting) return Promise.reject(new Error(`${method} ${path}: this connection still waits for ${this.waiting.what}`))
+  async request(method: 'GET' | 'POST', path: string, body?: string): Promise<Answer> {
+    if (this.failure) throw this.failure
+    if (this.waiting) throw new Error(`${method} ${path}: this connection still waits for ${this.waiting.what}`)
+    // Closed by the server while idle (its keep-alive timeout), as any client's may be: connect again.
+    if (!this.socket) await this.connect()
     const what = `${method} ${path}`
     const head = `${what} HTTP/1.1\r\n${this.fixedHeaders}`
-    this.socket.write(
+    this.socket!.write(
       body === undefined ? `${head}\r\n` : `${head}content-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
     )
     return new Promise((resolve, reject) => (this.waiting = {resolve, reject, what}))
@@ -71,7 +65,29 @@ export class LeanConnection {
     const error = new Error('the connection was closed')
     error.name = 'AbortError'
     this.fail(error)
-    this.socket.destroy()
+  }
+
+  private connect(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const socket = connect({host: this.host, port: this.port})
+      socket.once('error', reject)
+      socket.once('connect', () => {
+        socket.off('error', reject)
+        socket.setNoDelay(true)
+        socket.on('data', (chunk: Buffer) => this.onData(chunk))
+        socket.on('error', (error) => this.fail(error))
+        socket.on('close', () => this.closed(socket))
+        this.socket = socket
+        resolve()
+      })
+    })
+  }
+
+  /** Closed while a request waited (or in the middle of an answer): that request fails; while idle, the next one reconnects. */
+  private closed(socket: Socket): void {
+    if (this.socket !== socket) return
+    this.socket = undefined
+    if (this.waiting || this.received) this.fail(new Error('the server closed the connection'))
   }
 
   private onData(chunk: Buffer): void {
@@ -104,6 +120,7 @@ export class LeanConnection {
     const waiting = this.waiting
     this.waiting = undefined
     waiting?.reject(this.failure)
-    if (!this.socket.destroyed) this.socket.destroy()
+    this.socket?.destroy()
+    this.socket = undefined
   }
 }
