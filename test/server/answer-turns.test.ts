@@ -4,7 +4,7 @@ import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 
 import {ApiError} from '../../src/server/http/api-error.js'
-import {AnswerTurns} from '../../src/server/http/answer-turns.js'
+import {AnswerTurns, SMALL_ANSWER_BYTES} from '../../src/server/http/answer-turns.js'
 import {loadContract} from '../../src/server/http/contract.js'
 
 /** A build that runs until `finish()` is called. */
@@ -78,6 +78,28 @@ describe('AnswerTurns', () => {
     a.finish()
     b.finish()
     await Promise.all(runs)
+  })
+
+  it('passes the turn of a small answer on at once, that of a large one only after a turn of the loop', async () => {
+    const turns = new AnswerTurns({answerBuilders: 1, answerQueue: 4})
+    const log: string[] = []
+    // Set by the first turn of the loop after the runs were asked for.
+    let loopTurned = false
+    const sized = (name: string, bytes: number) => async () => {
+      log.push(`${name}${loopTurned ? ' after a loop turn' : ''}`)
+      return bytes
+    }
+    const runs = [
+      turns.run(sized('small', SMALL_ANSWER_BYTES), () => false),
+      turns.run(sized('next', 10), () => false),
+      turns.run(sized('large', SMALL_ANSWER_BYTES + 1), () => false),
+      turns.run(sized('last', 10), () => false),
+    ]
+    setImmediate(() => (loopTurned = true))
+    await Promise.all(runs)
+    // Small answers hold the loop no longer than any request: a crowd of them is not paced at one per
+    // turn of the loop. After a large one the loop is let go first.
+    assert.deepEqual(log, ['small', 'next', 'large', 'last after a loop turn'])
   })
 })
 

@@ -11,6 +11,7 @@ import {after, before, it} from 'node:test'
 
 import {Ed25519Signer} from '../../src/protocol/ed25519.js'
 import {Ledger} from '../../src/server/ledger/ledger.js'
+import type {FileLayer, StoreFile} from '../../src/server/store/file-layer.js'
 import {LowdbStore, STORE_FILES} from '../../src/server/store/lowdb-store.js'
 import type {JobRecord, MinerRecord} from '../../src/server/store/records.js'
 import {CrashFiles} from '../reliability/crash-files.js'
@@ -72,6 +73,62 @@ it('a checkpoint syncs the history files, then replaces the flush log with one l
   const again = await LowdbStore.open(DIR, {files: new CrashFiles(files.crashImage('lost'))})
   assert.equal(again.jobCount(), 8)
   await again.close()
+})
+
+/** CrashFiles whose syncs of the history files wait, while `hold` is set, until the test settles them. */
+class HeldHistorySyncs implements FileLayer {
+  hold = false
+  readonly held: Array<{file: string; settle: (error?: Error) => void}> = []
+  private readonly history = new Set([STORE_FILES.miners, STORE_FILES.receipts, STORE_FILES.jobs, STORE_FILES.transactions, STORE_FILES.blocks].map((name) => path.join(DIR, name)))
+
+  constructor(readonly files: CrashFiles) {}
+
+  async open(file: string, create?: 'new' | 'maybe'): Promise<StoreFile> {
+    const inner = await this.files.open(file, create)
+    const sync = () => {
+      if (!this.hold || !this.history.has(file)) return inner.sync()
+      return new Promise<void>((resolve, reject) => this.held.push({file, settle: (error) => (error ? reject(error) : inner.sync().then(resolve))}))
+    }
+    return Object.assign(Object.create(inner) as StoreFile, {sync})
+  }
+
+  readChunks = (file: string) => this.files.readChunks(file)
+  readFile = (file: string) => this.files.readFile(file)
+  exists = (file: string) => this.files.exists(file)
+  unlink = (file: string) => this.files.unlink(file)
+  rename = (from: string, to: string) => this.files.rename(from, to)
+  syncDir = (dir: string) => this.files.syncDir(dir)
+}
+
+it('the history files are synced in the background as they grow (no commit waits); a checkpoint waits for that sync and fails with it', async () => {
+  const files = new HeldHistorySyncs(new CrashFiles())
+  // A background sync each 1,000 bytes of history (an eighth of the checkpoint size).
+  const store = await LowdbStore.create(DIR, META, {files, checkpointBytes: 8000, retryWriteMs: 60_000})
+  withGenesis(store)
+  await store.commit()
+  files.hold = true
+  store.putJob(job(`a-${'x'.repeat(1200)}`))
+  await store.commit()
+  assert.deepEqual(files.held.map(({file}) => path.basename(file)).sort(), [STORE_FILES.blocks, STORE_FILES.jobs, STORE_FILES.miners, STORE_FILES.receipts, STORE_FILES.transactions].sort())
+  // Past the checkpoint size; still no wait, and no second background sync while the first runs.
+  store.putJob(job(`b-${'x'.repeat(9000)}`))
+  await store.commit()
+  assert.equal(files.held.length, 5)
+  // This flush checkpoints first: it waits for the background sync...
+  store.putJob(job('c'))
+  const renames = () => files.files.ops.filter((op) => op.kind === 'rename').length
+  const renamed = renames()
+  let settled = false
+  const checkpointed = store.commit().finally(() => (settled = true))
+  for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve))
+  assert.equal(settled, false, 'the checkpoint went on before the background sync of the history files ended')
+  // ...and a failed one fails it: the log is not emptied over files that may have lost bytes.
+  const lost = Object.assign(new Error('EIO: i/o error, fdatasync'), {code: 'EIO'})
+  for (const {settle} of files.held.splice(0)) settle(lost)
+  await assert.rejects(checkpointed, /EIO/)
+  assert.equal(renames(), renamed, 'the flush log was replaced')
+  files.hold = false
+  await store.close()
 })
 
 it('with --fsync off (syncs skipped) the same commits sync nothing', async () => {

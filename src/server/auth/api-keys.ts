@@ -22,12 +22,23 @@ export function hashApiKey(key: string): string {
 
 export type AuthResult = {principal: Principal} | {failure: string}
 
-export function authenticate(presented: string | undefined, keys: readonly ApiKeyRecord[]): AuthResult {
+/** A stored key with its hash as bytes, decoded once rather than on every request. */
+export interface KnownKey {
+  record: ApiKeyRecord
+  hash: Buffer
+}
+
+export function knownKeys(keys: readonly ApiKeyRecord[]): KnownKey[] {
+  return keys.map((record) => ({record, hash: Buffer.from(record.key_hash, 'hex')}))
+}
+
+export function authenticate(presented: string | undefined, keys: readonly KnownKey[]): AuthResult {
   if (!presented) return {failure: 'missing X-Api-Key header'}
   const hash = createHash('sha256').update(presented, 'utf8').digest()
   let match: ApiKeyRecord | undefined
   for (const key of keys) {
-    if (timingSafeEqual(Buffer.from(key.key_hash, 'hex'), hash)) match = key
+    // A stored hash of another length (not SHA-256 hex) matches nothing, as timingSafeEqual would refuse it.
+    if (key.hash.length === hash.length && timingSafeEqual(key.hash, hash)) match = key.record
   }
   if (!match) return {failure: 'invalid API key'}
   if (match.revoked_at) return {failure: 'this API key has been revoked'}

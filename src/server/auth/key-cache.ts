@@ -5,13 +5,12 @@
 // replica works here even if its event is still on its way (at most one such read per REREAD_MS, so a
 // flood of wrong keys cannot turn into a flood of reads).
 import type {AsyncStore} from '../store/async-store.js'
-import {authenticate, type AuthResult} from './api-keys.js'
-import type {ApiKeyRecord} from '../store/records.js'
+import {authenticate, knownKeys, type AuthResult, type KnownKey} from './api-keys.js'
 
 const REREAD_MS = 250
 
 export class KeyCache {
-  private keys: Promise<readonly ApiKeyRecord[]> | undefined
+  private keys: Promise<readonly KnownKey[]> | undefined
   private lastReread = -Infinity
 
   constructor(private readonly store: Pick<AsyncStore, 'apiKeys'>) {}
@@ -35,8 +34,8 @@ export class KeyCache {
     this.keys = undefined
   }
 
-  private read(): Promise<readonly ApiKeyRecord[]> {
-    const reading = (this.keys ??= this.store.apiKeys())
+  private read(): Promise<readonly KnownKey[]> {
+    const reading = (this.keys ??= this.store.apiKeys().then(knownKeys))
     // A failed read is not kept: the next request tries again.
     reading.catch(() => {
       if (this.keys === reading) this.keys = undefined

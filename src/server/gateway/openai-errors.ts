@@ -25,7 +25,8 @@ function errorType(status: number): string {
 export function openAiErrors() {
   return async function openAiErrorShape(ctx: Context, next: Next): Promise<void> {
     await next()
-    if (!GATEWAY_PATHS.has(ctx.path.replace(/\/+$/, '')) || ctx.status < 400 || typeof ctx.body !== 'string') return
+    // The status first: it is a field, the path is parsed from the URL (every answer passes here).
+    if (ctx.status < 400 || typeof ctx.body !== 'string' || !GATEWAY_PATHS.has(ctx.path.replace(/\/+$/, ''))) return
     let parsed: {detail?: unknown; error_code?: unknown}
     try {
       parsed = JSON.parse(ctx.body) as typeof parsed

@@ -9,9 +9,8 @@
 import type {Context, Next} from 'koa'
 
 import {ApiError} from './api-error.js'
-
-/** Answers up to this size are not counted: they are what a busy coordinator must still send. */
-const SMALL_ANSWER_BYTES = 64 * 1024
+// Answers up to this size are not counted: they are what a busy coordinator must still send.
+import {SMALL_ANSWER_BYTES} from './answer-turns.js'
 
 export interface AnswerLimitsConfig {
   answerMemoryBytes: number
@@ -90,7 +89,7 @@ export function answerLimits(config: AnswerLimitsConfig, memory: AnswerMemory) {
   }
 }
 
-function bodyBytes(body: unknown): number {
+export function bodyBytes(body: unknown): number {
   if (typeof body === 'string') return Buffer.byteLength(body)
   if (Buffer.isBuffer(body)) return body.length
   return 0

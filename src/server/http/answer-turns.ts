@@ -4,8 +4,14 @@
 // milliseconds. Here at most --answer-builders are built at a time and the loop is let go between turns
 // (setImmediate), so small requests are answered in between; the rest wait in a queue of at most
 // --answer-queue, past which a large answer is refused with 503 and Retry-After before any of it is
-// built. A request whose client left while it waited is not built at all.
+// built. A request whose client left while it waited is not built at all. A turn whose answer came
+// out small (a job without a long prompt, the usual GET /v1/jobs/{id}) held the loop no longer than
+// any small request does: its turn passes on at once, so a crowd of small reads is not paced at one
+// per turn of the loop.
 import {ApiError} from './api-error.js'
+
+/** An answer up to this size is built as fast as any small request: its turn passes on at once. */
+export const SMALL_ANSWER_BYTES = 64 * 1024
 
 /** The queue drains in milliseconds a turn: a second is long enough to find room again. */
 const QUEUE_FULL_RETRY_AFTER_SECONDS = 1
@@ -29,20 +35,23 @@ export class AnswerTurns {
 
   /**
    * Runs `build` in its turn; nothing when `gone()` says its client left while it waited. Throws the 503
-   * when the queue is full.
+   * when the queue is full. `build` resolves to the bytes of the answer it built, when it knows them.
    */
-  async run(build: () => Promise<void>, gone: () => boolean): Promise<void> {
+  async run(build: () => Promise<number | void>, gone: () => boolean): Promise<void> {
     if (this.building < this.config.answerBuilders) {
       this.building++
     } else {
       if (this.waiting.length >= this.config.answerQueue) throw this.refusal()
       await new Promise<void>((resolve) => this.waiting.push(resolve))
     }
+    let bytes: number | void = undefined
     try {
-      if (!gone()) await build()
+      if (!gone()) bytes = await build()
     } finally {
-      // After this macrotask: the answer is handed to its socket first, and requests already read get in.
-      setImmediate(() => this.handOver())
+      // After a large answer, only after this macrotask: the answer is handed to its socket first, and
+      // requests already read get in.
+      if (bytes !== undefined && bytes <= SMALL_ANSWER_BYTES) this.handOver()
+      else setImmediate(() => this.handOver())
     }
   }
 

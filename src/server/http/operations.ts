@@ -13,7 +13,7 @@ import type {KeyCache} from '../auth/key-cache.js'
 import {forbidden, unauthorized} from './api-error.js'
 import {routerPath, type Contract, type OperationSpec} from './contract.js'
 import {readJsonBody} from './json-body.js'
-import type {AnswerMemory} from './answer-limits.js'
+import {bodyBytes, type AnswerMemory} from './answer-limits.js'
 import type {AnswerTurns} from './answer-turns.js'
 import type {RateLimiter} from './rate-limit.js'
 import {RequestValidator} from './request-validator.js'
@@ -56,7 +56,8 @@ export class Operations {
     this.defined.add(operationId)
     const validate = this.validator.compile(op)
     // Validates the input, runs the handler and sets the answer: in turn for large reads (answer-turns.ts).
-    const answer = async (ctx: Context, principal: Principal | undefined): Promise<void> => {
+    // Resolves to the answer's bytes, for the turns.
+    const answer = async (ctx: Context, principal: Principal | undefined): Promise<number | void> => {
       const body = op.requestBody ? await readJsonBody(ctx.req, this.bodyLimitBytes, this.tooLargeNotes[operationId]) : {present: false, value: undefined}
       const input = validate({params: ctx.params ?? {}, query: ctx.query, headers: ctx.headers, body: body.value, hasBody: body.present})
       // The one place input meets its type: the validator has just checked it against the same contract.
@@ -70,22 +71,21 @@ export class Operations {
       if ('html' in reply) {
         ctx.type = 'text/html; charset=utf-8'
         ctx.body = reply.html
-        return
-      }
-      if ('content' in reply) {
+      } else if ('content' in reply) {
         ctx.type = reply.type
         ctx.body = reply.content
-        return
+      } else {
+        ctx.type = 'application/json'
+        // Serialised here so that `null` (no job available) is sent as JSON, not as an empty 204.
+        ctx.body = JSON.stringify(reply.body)
       }
-      ctx.type = 'application/json'
-      // Serialised here so that `null` (no job available) is sent as JSON, not as an empty 204.
-      ctx.body = JSON.stringify(reply.body)
+      return bodyBytes(ctx.body)
     }
     // strict: `/v1/jobs/` (an empty job id spelled into a path) is not `/v1/jobs`, the job list.
     router.register(routerPath(op.path), [op.method], async (ctx: Context) => {
       const principal = await this.authorize(op, ctx.get('x-api-key') || (op.bearer ? bearerToken(ctx.get('authorization')) : undefined), ctx.ip)
       if (op.largeAnswer && this.answers?.full) throw this.answers.refusal()
-      if (!op.builtInTurn || !this.turns) return answer(ctx, principal)
+      if (!op.builtInTurn || !this.turns) return void (await answer(ctx, principal))
       await this.turns.run(() => answer(ctx, principal), () => ctx.req.socket.destroyed)
     }, {strict: true})
   }

@@ -67,6 +67,12 @@ export interface StoreOptions {
 export const RETRY_WRITE_MS = 2000
 /** The flush log's size past which the next flush checkpoints, by default: small enough to replay in moments. */
 export const CHECKPOINT_BYTES = 8 * 1024 * 1024
+/**
+ * Each time this share of the checkpoint size reaches the history files, they are synced in the
+ * background (no write waits for it), so the checkpoint's own sync, which every write queued behind it
+ * waits for, finds little left to write (an fdatasync of 8 MiB took 9-18 ms on the bench machine).
+ */
+const PRESYNC_PARTS = 8
 
 const EMPTY = Buffer.alloc(0)
 
@@ -99,6 +105,10 @@ export class LowdbStore implements Store {
   /** What the history index on disk was made from, when it describes the files as they are. */
   private indexed: Record<Indexed, FileState> | undefined
   private readonly fromIndex: Indexed[] = []
+  /** History bytes appended since the files were last synced (in the background or by a checkpoint). */
+  private unsyncedHistory = 0
+  /** The background sync of the history files in flight; a checkpoint waits for it and fails with it. */
+  private presync: Promise<void> | undefined
 
   private constructor(
     private readonly docFile: string,
@@ -392,7 +402,10 @@ export class LowdbStore implements Store {
         // after it is on disk, so they never hold bytes the log lacks (flush-log.ts).
         this.log.append(after, HISTORY.map((name) => written.find(([w]) => w === name)?.[2] ?? EMPTY))
         await this.log.sync()
-        for (const [name, , bytes] of written) this.appenders[name].append(bytes)
+        for (const [name, , bytes] of written) {
+          this.appenders[name].append(bytes)
+          this.unsyncedHistory += bytes.length
+        }
       } catch (error) {
         // Put back in front of what was queued since, in order, for the retry.
         for (const [name, lines] of batches) this.pending.get(name)!.unshift(...lines)
@@ -400,6 +413,7 @@ export class LowdbStore implements Store {
       }
       this.undo = undefined
       for (const [name, lines] of written) locate(before[STORE_FILES[name]], lines)
+      this.presyncHistory()
     }
     if (this.docDirty) {
       this.docDirty = false
@@ -436,8 +450,25 @@ export class LowdbStore implements Store {
     this.retryTimer.unref()
   }
 
+  /** Starts a background sync of the history files once enough was appended since the last (see PRESYNC_PARTS). */
+  private presyncHistory(): void {
+    if (this.presync || this.unsyncedHistory < this.checkpointBytes / PRESYNC_PARTS) return
+    this.unsyncedHistory = 0
+    const syncing = Promise.all(HISTORY.map((name) => this.appenders[name].sync())).then(() => {
+      if (this.presync === syncing) this.presync = undefined
+    })
+    // A failure is kept for the checkpoint, which fails with it (it must not empty the log over files
+    // that may have lost bytes); it is not an unhandled rejection meanwhile.
+    syncing.catch(() => undefined)
+    this.presync = syncing
+  }
+
   /** Syncs the history files, then empties the flush log down to a line with their sizes. */
   private async checkpoint(): Promise<void> {
+    const presync = this.presync
+    this.presync = undefined
+    await presync
+    this.unsyncedHistory = 0
     await Promise.all(HISTORY.map((name) => this.appenders[name].sync()))
     await this.log.checkpoint(this.sizes())
   }
@@ -589,6 +620,8 @@ export class LowdbStore implements Store {
   }
 
   private async closeFiles(): Promise<void> {
+    // Not while a background sync still uses them.
+    await this.presync?.catch(() => undefined)
     await Promise.all([...HISTORY.map((name) => this.appenders[name].close()), this.log.close()].map((closing) => closing.catch(() => undefined)))
   }
 }
