@@ -127,8 +127,14 @@ export class JobService {
     }
   }
 
-  list(principal: Principal, query: {status?: JobStatus; limit: number; offset: number}): Promise<JobRecord[]> {
-    return this.store.listJobs(principal.role === 'admin' ? query : {...query, client: principal.name})
+  /** A page of the jobs the principal may see, newest first, as ids taken at one moment: read them with `listed`. */
+  listIds(principal: Principal, query: {status?: JobStatus; limit: number; offset: number}): Promise<string[]> {
+    return this.store.listJobIds(principal.role === 'admin' ? query : {...query, client: principal.name})
+  }
+
+  /** A job of a page from `listIds`, as it is now (the principal may see it: it was listed for them). */
+  listed(jobId: string): Promise<JobRecord | undefined> {
+    return this.store.getJob(jobId)
   }
 
   async get(principal: Principal, jobId: string): Promise<JobRecord> {

@@ -22,20 +22,22 @@ export function jobRoutes(ops: Operations, jobs: JobService, miners: MinerServic
 
   // A page stops once it passes pageBytes (prompts and results may be 100s of KiB each), read one job at
   // a time so that the jobs it leaves out are never read; the event loop is let go between jobs, so that
-  // small requests are answered while a page of big jobs is built.
+  // small requests are answered while a page of big jobs is built. Its ids are taken first, at one
+  // moment: read by offset job by job, a job submitted meanwhile shifted the page and one job was listed twice.
   ops.define(router, 'listJobs', async (request) => {
     const {status, limit, offset} = request.query
+    const ids = await jobs.listIds(principalOf(request), {status, limit, offset})
     const items: string[] = []
     let bytes = 0
-    while (items.length < limit && bytes < pageBytes) {
+    for (const jobId of ids) {
+      if (bytes >= pageBytes) break
       if (items.length > 0) await new Promise((resolve) => setImmediate(resolve))
-      const [job] = await jobs.list(principalOf(request), {status, limit: 1, offset: offset + items.length})
-      if (!job) break
-      const item = JSON.stringify(jobView(job))
+      // Jobs are never deleted: a listed id is always there.
+      const item = JSON.stringify(jobView((await jobs.listed(jobId))!))
       items.push(item)
       bytes += Buffer.byteLength(item)
     }
-    const headers: Record<string, string> = bytes >= pageBytes && items.length < limit ? {'X-Next-Offset': String(offset + items.length)} : {}
+    const headers: Record<string, string> = items.length < ids.length ? {'X-Next-Offset': String(offset + items.length)} : {}
     return {content: `[${items.join(',')}]`, type: 'application/json', headers}
   })
 

@@ -110,6 +110,11 @@ export interface AsyncStore {
   getJob(jobId: string): Promise<JobRecord | undefined>
   /** Newest first. */
   listJobs(query: JobQuery): Promise<JobRecord[]>
+  /**
+   * The ids listJobs would list, as they are at one moment, without reading the jobs: a page read job
+   * by job from them is not shifted by jobs submitted (or changing status) while it is read.
+   */
+  listJobIds(query: JobQuery): Promise<string[]>
   jobCount(): Promise<number>
   /** Jobs matching the query (without paging). */
   countJobs(query: {client?: string; status?: JobStatus}): Promise<number>

@@ -99,6 +99,10 @@ export class EmbeddedAsyncStore implements AsyncStore {
     return this.store.listJobs(query)
   }
 
+  async listJobIds(query: JobQuery): Promise<string[]> {
+    return this.store.listJobIds(query)
+  }
+
   async jobCount(): Promise<number> {
     return this.store.jobCount()
   }

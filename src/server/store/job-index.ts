@@ -148,8 +148,11 @@ export class JobIndex {
   }
 
   list(query: JobQuery): JobRecord[] {
-    const ids = this.listIndex(query.client, query.status)
-    return ids ? ids.newestFirst(query.offset, query.limit).map((id) => this.get(id)!) : []
+    return this.listIds(query).map((id) => this.get(id)!)
+  }
+
+  listIds(query: JobQuery): string[] {
+    return this.listIndex(query.client, query.status)?.newestFirst(query.offset, query.limit) ?? []
   }
 
   oldestPending(models: Iterable<string>, skip?: (jobId: string) => boolean): JobRecord | undefined {

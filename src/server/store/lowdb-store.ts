@@ -250,6 +250,10 @@ export class LowdbStore implements Store {
     return this.jobs.list(query)
   }
 
+  listJobIds(query: JobQuery): string[] {
+    return this.jobs.listIds(query)
+  }
+
   oldestPendingJob(models: Iterable<string>, skip?: (jobId: string) => boolean): JobRecord | undefined {
     return this.jobs.oldestPending(models, skip)
   }

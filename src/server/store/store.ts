@@ -49,6 +49,8 @@ export interface Store {
   jobByIdempotencyKey(client: string, key: string): JobRecord | undefined
   /** Newest first. */
   listJobs(query: JobQuery): JobRecord[]
+  /** The ids listJobs would list, without reading the jobs. */
+  listJobIds(query: JobQuery): string[]
   /** The pending job submitted first among the given models, passing over those `skip` rejects. */
   oldestPendingJob(models: Iterable<string>, skip?: (jobId: string) => boolean): JobRecord | undefined
   runningJobs(): JobRecord[]

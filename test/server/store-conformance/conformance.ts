@@ -12,6 +12,7 @@ import * as machine from '../../../src/server/jobs/job-machine.js'
 import {issueReceipt} from '../../../src/server/receipts/receipt-issuer.js'
 import type {AsyncStore, BlockBuilder, JobChanger, QueueCounts, StoreEvent, TransactionDraft} from '../../../src/server/store/async-store.js'
 import type {ApiKeyRecord, JobRecord, MinerRecord, StoreMeta} from '../../../src/server/store/records.js'
+import type {JobQuery} from '../../../src/server/store/store.js'
 
 export interface Replicas {
   stores: [AsyncStore, AsyncStore]
@@ -180,6 +181,16 @@ export function storeConformance(subject: StoreSubject): void {
       assert.deepEqual(ids(newest), ids(made.slice(-3).reverse()))
       assert.equal((await a.listJobs({status: 'running', limit: 100, offset: 0})).every((j) => j.status === 'running'), true)
       assert.equal(await b.jobCount(), (await a.listJobs({limit: 1000, offset: 0})).length)
+      // The ids alone, in the same order (a page of GET /v1/jobs is read from them).
+      const queries: JobQuery[] = [
+        {client: 'dave', limit: 10, offset: 0},
+        {client: 'dave', limit: 2, offset: 1},
+        {client: 'dave', status: 'pending', limit: 10, offset: 0},
+        {status: 'running', limit: 100, offset: 0},
+        {limit: 3, offset: 0},
+        {limit: 3, offset: 1000},
+      ]
+      for (const query of queries) assert.deepEqual(await b.listJobIds(query), ids(await a.listJobs(query)), JSON.stringify(query))
     })
 
     it('answers a retried submit with the first job, once, however many replicas race with the key', async () => {
@@ -191,6 +202,9 @@ export function storeConformance(subject: StoreSubject): void {
       assert.equal(results.filter((r) => !r.replayed).length, 1)
       assert.equal(new Set(results.map((r) => r.job.job_id)).size, 1)
       assert.equal((await allTransactions(a)).filter((t) => t.data.key === 'k-1').length, 1)
+      // Listed once: the replays wrote nothing, not even a new version of the first job.
+      assert.deepEqual((await a.listJobs({client: 'erin', limit: 100, offset: 0})).map((j) => j.job_id), [results[0].job.job_id])
+      assert.deepEqual(await b.listJobIds({client: 'erin', limit: 100, offset: 0}), [results[0].job.job_id])
       // The key is the client's own: another client's same key is another job.
       const other = await a.submitJob(job({client: 'frank', idempotency: {key: 'k-1', request_sha256: 'bb'}}), [])
       assert.equal(other.replayed, false)

@@ -227,11 +227,11 @@ export class PostgresStore implements AsyncStore {
   }
 
   async listJobs(query: JobQuery): Promise<JobRecord[]> {
-    const where = filters({client: query.client, status: query.status})
-    return this.records<JobRecord>(
-      `SELECT record FROM jobs ${where.sql} ORDER BY submit_order DESC LIMIT $${where.values.length + 1} OFFSET $${where.values.length + 2}`,
-      [...where.values, query.limit, query.offset],
-    )
+    return this.records<JobRecord>(...jobPage('record', query))
+  }
+
+  async listJobIds(query: JobQuery): Promise<string[]> {
+    return (await this.query<{job_id: string}>(...jobPage('job_id', query))).rows.map((row) => row.job_id)
   }
 
   async jobCount(): Promise<number> {
@@ -611,4 +611,11 @@ function filters(columns: Record<string, string | undefined>): {sql: string; val
 function connectTimeoutMs(connectionString: string): number {
   const given = Number(new URL(connectionString).searchParams.get('connect_timeout') ?? Number.NaN)
   return (given > 0 ? given : DEFAULT_CONNECT_TIMEOUT_SECONDS) * 1000
+}
+
+/** The statement of a page of jobs, newest first: one for whole jobs and for their ids, so both list alike. */
+function jobPage(column: 'record' | 'job_id', query: JobQuery): [string, unknown[]] {
+  const where = filters({client: query.client, status: query.status})
+  const sql = `SELECT ${column} FROM jobs ${where.sql} ORDER BY submit_order DESC LIMIT $${where.values.length + 1} OFFSET $${where.values.length + 2}`
+  return [sql, [...where.values, query.limit, query.offset]]
 }
