@@ -2,16 +2,22 @@ import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 
 import {ManualClock} from '../../src/server/clock.js'
+import type {ServerConfig} from '../../src/server/config.js'
 import {startTestServer} from '../helpers/server.js'
 import {assertError, claim, register, sleep, submit, type JobBody} from './fixtures.js'
 
+/** Time moves only when the test says so: the sweep is run by hand after the clock passes the lease. */
+async function startWithHandSweeps(config: Partial<ServerConfig>) {
+  const clock = new ManualClock()
+  const server = await startTestServer({config, clock})
+  server.app.coordinator.sweeper.stop()
+  return {clock, server}
+}
+
 describe('leases', () => {
   it('a running job whose lease expires goes back to pending for another miner, then fails after the last attempt', async () => {
-    // Time moves only when the test says so: the sweep is run by hand after the clock passes the lease.
-    const clock = new ManualClock()
-    const server = await startTestServer({config: {leaseSeconds: 300, maxAttempts: 2}, clock})
+    const {clock, server} = await startWithHandSweeps({leaseSeconds: 300, maxAttempts: 2})
     try {
-      server.app.coordinator.sweeper.stop()
       await register(server, 'slow', ['llama3.2'])
       await register(server, 'slower', ['llama3.2'])
       const job = await submit(server)
@@ -49,10 +55,8 @@ describe('leases', () => {
 
   it('a lone miner whose lease ran out gets the job again once a lease period passed with no other taker', async () => {
     // As when the coordinator died between writing a claim and answering it: the miner never knew.
-    const clock = new ManualClock()
-    const server = await startTestServer({config: {leaseSeconds: 60, maxAttempts: 3}, clock})
+    const {clock, server} = await startWithHandSweeps({leaseSeconds: 60, maxAttempts: 3})
     try {
-      server.app.coordinator.sweeper.stop()
       await register(server, 'lone', ['llama3.2'])
       const job = await submit(server)
       await claim(server, job.job_id, 'lone')

@@ -12,7 +12,7 @@ import {ROLES, type Role} from '../store/records.js'
 /** The contract shipped with the package. */
 export const CONTRACT_FILE = packageFile('openapi/aitbc.yaml')
 /**
- * The contract as JSON, written by the build: parsing the YAML took ~0.4 s of every coordinator start
+ * The contract as JSON, written by the build: parsing the YAML took ~0.27 s of every coordinator start
  * (in-process ones in tests too), JSON.parse of the same takes ~15 ms. It names the digest of the YAML it
  * came from and is used only while that still matches, so an edited contract is never shadowed.
  */
