@@ -7,13 +7,16 @@
 // where oclif's manifest finds them, dist/hooks/ the hooks package.json names; dist/chunks/ holds the
 // code they share, @oclif/core included, so the runner and the commands use one copy of it. The
 // plugins in package.json (help, autocomplete) stay packages, loaded only when used. dist/openapi.json
-// is the contract as JSON, which the coordinator reads faster than the YAML (src/server/http/contract.ts).
+// is the contract as JSON, which the coordinator reads faster than the YAML (src/server/http/contract.ts);
+// dist/request-validators.cjs its request validators as code, which it need not compile
+// (src/server/http/request-validator.ts).
 import {readdirSync} from 'node:fs'
 import path from 'node:path'
 
 import {build} from 'esbuild'
 
 import {writeContractJson} from '../src/server/http/contract.js'
+import {writeRequestValidators} from './gen-request-validators.js'
 
 const ROOT = path.resolve(import.meta.dirname, '..')
 const SRC = path.join(ROOT, 'src')
@@ -58,3 +61,5 @@ await build({
 
 // The coordinator reads the contract from this JSON copy while it matches the YAML (see contract.ts).
 writeContractJson()
+// And its request validators, compiled, while they match it (see request-validator.ts).
+writeRequestValidators()

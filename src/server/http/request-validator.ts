@@ -1,18 +1,82 @@
 // Validates path, query, header and body input against the contract with ajv. Query, path and header
 // values arrive as strings; numeric ones are converted only when they are plain decimal numbers, so
 // `limit=0x10` or `limit=` is a 400, not a surprise. Defaults from the contract are filled in.
-import {Ajv, type ErrorObject} from 'ajv'
-import addFormatsModule from 'ajv-formats'
+//
+// Compiling the 29 operations' schemas took ~0.2 CPU-s of every coordinator start, and loading ajv
+// ~0.08 more. The build writes the same validators as code (ajv's standalone mode,
+// scripts/gen-request-validators.ts) to dist/request-validators.cjs under a digest of everything they
+// are compiled from (validatorsKey); a start uses them while that digest matches, and compiles
+// otherwise (an edited contract, a test's own contract, no build).
+import {createHash} from 'node:crypto'
+import {createRequire} from 'node:module'
 
+import type {Ajv, CodeOptions, ErrorObject, ValidateFunction} from 'ajv'
+
+import {packageFile} from '../package-root.js'
 import {badRequest} from './api-error.js'
 import type {Contract, JsonSchema, OperationSpec, ParameterLocation} from './contract.js'
 import {fieldWithControlCharacter} from './control-characters.js'
 
-// ajv-formats is CommonJS with an ESM-style declaration; at run time the default import is the plugin.
-const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv
+/** Written by the build (scripts/gen-request-validators.ts). CommonJS: a start loads it synchronously. */
+export const REQUEST_VALIDATORS_FILE = packageFile('dist/request-validators.cjs')
 
 const SCHEMA_ID = 'aitbc'
 const DECIMAL = /^-?(?:0|[1-9]\d*)(?:\.\d+)?$/
+const AJV_OPTIONS = {useDefaults: true, strict: true, allErrors: false} as const
+const KEYWORDS = ['example', 'x-aitbc-extension']
+const LOCATIONS = ['path', 'query', 'header'] as const
+
+// ajv is loaded by node from node_modules, not bundled, and only when something is compiled: a start
+// that finds the generated validators never loads it.
+const load = createRequire(import.meta.url)
+
+/** An ajv set up as the validators need it: the contract's keywords and formats, and its schemas as `aitbc#/$defs/…`. */
+export function contractAjv(contract: Contract, code?: CodeOptions): Ajv {
+  const {Ajv: AjvClass} = load('ajv') as typeof import('ajv')
+  const addFormats = load('ajv-formats') as (ajv: Ajv) => Ajv
+  const ajv = new AjvClass({...AJV_OPTIONS, code})
+  for (const keyword of KEYWORDS) ajv.addKeyword(keyword)
+  addFormats(ajv)
+  ajv.addSchema({$id: SCHEMA_ID, $defs: rewriteRefs(contract.schemas, '#/$defs/')})
+  return ajv
+}
+
+/** The schemas an operation's input is checked against, by where it comes from; the name of each one's validator. */
+export function inputSchemas(op: OperationSpec): Array<{name: string; schema: JsonSchema}> {
+  const located = LOCATIONS.map((where) => ({name: validatorName(op, where), schema: locationSchema(op, where)}))
+  const body = op.requestBody ? [{name: validatorName(op, 'body'), schema: rewriteRefs(op.requestBody.schema, `${SCHEMA_ID}#/$defs/`) as JsonSchema}] : []
+  return [...located, ...body]
+}
+
+/** A digest of everything the validators are compiled from: the generated ones stand in only while it matches. */
+export function validatorsKey(contract: Contract): string {
+  const inputs = [...contract.operations.values()].map(inputSchemas)
+  return createHash('sha256').update(JSON.stringify({AJV_OPTIONS, KEYWORDS, schemas: contract.schemas, inputs})).digest('hex')
+}
+
+const validatorName = (op: OperationSpec, where: ParameterLocation | 'body') => `${op.operationId}_${where}`
+// Header names are case-insensitive; Node gives them in lower case.
+const parameterKey = (where: ParameterLocation, name: string) => (where === 'header' ? name.toLowerCase() : name)
+
+function locationSchema(op: OperationSpec, where: ParameterLocation): JsonSchema {
+  const specs = op.parameters.filter((p) => p.in === where)
+  return {
+    type: 'object',
+    properties: Object.fromEntries(specs.map((p) => [parameterKey(where, p.name), rewriteRefs(p.schema, `${SCHEMA_ID}#/$defs/`)])),
+    required: specs.filter((p) => p.required).map((p) => parameterKey(where, p.name)),
+  }
+}
+
+/** The generated validators, when the file exists and was made from this contract. */
+function generatedValidators(contract: Contract, file: string): Record<string, ValidateFunction> | undefined {
+  let generated: {key?: string} & Record<string, ValidateFunction>
+  try {
+    generated = load(file) as typeof generated
+  } catch {
+    return undefined
+  }
+  return generated.key === validatorsKey(contract) ? generated : undefined
+}
 
 export interface RawInput {
   params: Record<string, string>
@@ -33,20 +97,31 @@ export type InputValidator = (raw: RawInput) => ValidInput
 
 export class RequestValidator {
   private static readonly byContract = new WeakMap<Contract, RequestValidator>()
-  private readonly ajv = new Ajv({useDefaults: true, strict: true, allErrors: false})
   private readonly compiled = new Map<string, InputValidator>()
+  /** The validator of one input schema: generated at build time, or compiled now. */
+  private readonly validatorOf: (name: string, schema: JsonSchema) => ValidateFunction
+  /** Whether the validators are the build's (for tests and the bench). */
+  readonly generated: boolean
 
   /** One validator per contract: compiling the schemas is the slow part of building an app. */
-  static for(contract: Contract): RequestValidator {
+  static for(contract: Contract, generatedFile = REQUEST_VALIDATORS_FILE): RequestValidator {
     let validator = this.byContract.get(contract)
-    if (!validator) this.byContract.set(contract, (validator = new RequestValidator(contract)))
+    if (!validator) this.byContract.set(contract, (validator = new RequestValidator(contract, generatedFile)))
     return validator
   }
 
-  private constructor(private readonly contract: Contract) {
-    for (const keyword of ['example', 'x-aitbc-extension']) this.ajv.addKeyword(keyword)
-    addFormats(this.ajv)
-    this.ajv.addSchema({$id: SCHEMA_ID, $defs: rewriteRefs(contract.schemas, '#/$defs/')})
+  private constructor(
+    private readonly contract: Contract,
+    generatedFile: string,
+  ) {
+    const generated = generatedValidators(contract, generatedFile)
+    this.generated = generated !== undefined
+    if (generated) {
+      this.validatorOf = (name) => generated[name]!
+    } else {
+      let ajv: Ajv | undefined
+      this.validatorOf = (_name, schema) => (ajv ??= contractAjv(contract)).compile(schema)
+    }
   }
 
   compile(op: OperationSpec): InputValidator {
@@ -56,10 +131,12 @@ export class RequestValidator {
   }
 
   private build(op: OperationSpec): InputValidator {
-    const locations = (['path', 'query', 'header'] as const).map((where) => this.compileLocation(op, where))
-    const body = op.requestBody && this.ajv.compile(rewriteRefs(op.requestBody.schema, `${SCHEMA_ID}#/$defs/`) as JsonSchema)
+    const schemas = new Map(inputSchemas(op).map(({name, schema}) => [name, schema]))
+    const validate = (where: ParameterLocation | 'body') => this.validatorOf(validatorName(op, where), schemas.get(validatorName(op, where))!)
+    const locations = LOCATIONS.map((where) => this.checkLocation(op, where, validate(where)))
+    const body = op.requestBody && validate('body')
     return (raw) => {
-      const [params, query, headers] = locations.map((validate) => validate(raw))
+      const [params, query, headers] = locations.map((check) => check(raw))
       if (!op.requestBody || !body) return {params, query, headers, body: undefined}
       if (!raw.hasBody) {
         if (op.requestBody.required) throw badRequest('a JSON request body is required')
@@ -72,16 +149,9 @@ export class RequestValidator {
     }
   }
 
-  private compileLocation(op: OperationSpec, where: ParameterLocation): (raw: RawInput) => Record<string, unknown> {
+  private checkLocation(op: OperationSpec, where: ParameterLocation, validate: ValidateFunction): (raw: RawInput) => Record<string, unknown> {
     const specs = op.parameters.filter((p) => p.in === where)
-    // Header names are case-insensitive; Node gives them in lower case.
-    const key = (name: string) => (where === 'header' ? name.toLowerCase() : name)
-    const schema = {
-      type: 'object',
-      properties: Object.fromEntries(specs.map((p) => [key(p.name), rewriteRefs(p.schema, `${SCHEMA_ID}#/$defs/`)])),
-      required: specs.filter((p) => p.required).map((p) => key(p.name)),
-    }
-    const validate = this.ajv.compile(schema)
+    const key = (name: string) => parameterKey(where, name)
     const numeric = new Set(specs.filter((p) => this.isNumeric(p.schema)).map((p) => key(p.name)))
     const source = {path: 'params', query: 'query', header: 'headers'} as const
     return (raw) => {
