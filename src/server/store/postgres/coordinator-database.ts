@@ -2,7 +2,8 @@
 // (`serve migrate`), and opening one for `serve --database`, with the one signing key every replica
 // shares. The key is checked against the key the database was created with (meta.signing_key_id), as a
 // data directory's is, so a replica with the wrong key refuses to start rather than sign what no pinned
-// key verifies.
+// key verifies. The store's code (and pg with it) is imported when a database is used, so that a
+// coordinator on a data directory, which imports this module, does not load it.
 import {access} from 'node:fs/promises'
 import path from 'node:path'
 
@@ -15,8 +16,9 @@ import {openDataDir} from '../../data-dir.js'
 import {createSigningKey, loadSigningKey, SIGNING_KEY_FILE, signerFromPem} from '../../signing-key.js'
 import type {Leadership} from '../async-store.js'
 import {ROLES} from '../records.js'
-import {copyEmbeddedStore, type ImportCounts} from './history-import.js'
-import {DatabaseStateError, PostgresStore, type PostgresStoreOptions} from './postgres-store.js'
+import {DatabaseStateError} from './errors.js'
+import type {ImportCounts} from './history-import.js'
+import type {PostgresStore, PostgresStoreOptions} from './postgres-store.js'
 
 /** The environment variable that may hold the signing key itself (PKCS#8 PEM), for containers. */
 export const SIGNING_KEY_ENV = 'AITBC_SIGNING_KEY'
@@ -72,6 +74,7 @@ export async function resolveSigningKey(source: SigningKeySource): Promise<{sign
 
 /** Opens the coordinator in the database, with the key it was created with. */
 export async function openCoordinatorDatabase(options: PostgresStoreOptions, signer: Ed25519Signer, keyFrom: string): Promise<PostgresStore> {
+  const {PostgresStore} = await import('./postgres-store.js')
   const store = await PostgresStore.open(options).catch((error: Error) => {
     throw explainConnection(error, options.connectionString)
   })
@@ -116,6 +119,7 @@ export async function initCoordinatorDatabase(options: PostgresStoreOptions, key
   // The key is made only once the database is known to be reachable and empty.
   await refuseInitialised(options)
   const keySigner = signer ?? (await createSigningKey(keyFile))
+  const {PostgresStore} = await import('./postgres-store.js')
   const created = await PostgresStore.create(options, {format: 1, created_at: now.toISOString(), signing_key_id: keySigner.keyId})
   try {
     const keys = Object.fromEntries(ROLES.map((role) => [role, generateApiKey()])) as Record<(typeof ROLES)[number], string>
@@ -160,6 +164,7 @@ export async function migrateDataDir(dataDir: string, options: PostgresStoreOpti
 async function copyDataDir(dataDir: string, options: PostgresStoreOptions): Promise<MigrateResult> {
   const {store: source, signer} = await openDataDir(dataDir)
   try {
+    const [{PostgresStore}, {copyEmbeddedStore}] = await Promise.all([import('./postgres-store.js'), import('./history-import.js')])
     const target = await PostgresStore.create(options, source.meta).catch((error: Error) => {
       throw explainConnection(error, options.connectionString)
     })
@@ -175,6 +180,7 @@ async function copyDataDir(dataDir: string, options: PostgresStoreOptions): Prom
 }
 
 async function refuseInitialised(options: PostgresStoreOptions): Promise<void> {
+  const {PostgresStore} = await import('./postgres-store.js')
   let opened: PostgresStore
   try {
     opened = await PostgresStore.open(options)

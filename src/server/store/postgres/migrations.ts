@@ -4,6 +4,7 @@
 // database migrated by a newer aitbc than this one is refused rather than misread.
 import pg, {type ClientBase} from 'pg'
 
+import {SchemaVersionError} from './errors.js'
 import {lockKey} from './lock-keys.js'
 
 export interface Migration {
@@ -105,12 +106,7 @@ export const MIGRATIONS: readonly Migration[] = [
   },
 ]
 
-export class SchemaVersionError extends Error {
-  constructor(message: string) {
-    super(message)
-    this.name = 'SchemaVersionError'
-  }
-}
+export {SchemaVersionError}
 
 /** Applies the migrations the database lacks; returns the versions applied (none when up to date). */
 export async function migrate(client: ClientBase, schema: string, migrations: readonly Migration[] = MIGRATIONS): Promise<number[]> {

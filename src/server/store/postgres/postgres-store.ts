@@ -30,6 +30,7 @@ import type {ApiKeyRecord, BlockRecord, JobRecord, LedgerTransaction, MinerRecor
 import type {JobQuery, ReceiptQuery} from '../store.js'
 import {StoreCorruptError} from '../store-errors.js'
 import {AdvisoryLeadership} from './advisory-leadership.js'
+import {DatabaseStateError} from './errors.js'
 import {EventChannel} from './event-channel.js'
 import {HistorySink} from './history-import.js'
 import {lockKey} from './lock-keys.js'
@@ -51,13 +52,7 @@ export interface PostgresStoreOptions {
   log?: (message: string) => void
 }
 
-/** The database is not in the state the operation needs (not initialised, or already). */
-export class DatabaseStateError extends Error {
-  constructor(message: string) {
-    super(message)
-    this.name = 'DatabaseStateError'
-  }
-}
+export {DatabaseStateError}
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,40}$/
 /** How long opening a connection may take when the URL gives no `connect_timeout` (libpq's, in seconds). */
