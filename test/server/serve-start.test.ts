@@ -10,6 +10,7 @@ import path from 'node:path'
 import {after, before, describe, it} from 'node:test'
 
 import {runCli} from '../helpers/cli.js'
+import {runCommand} from '../helpers/run-command.js'
 import {assertBuilt, spawnCli, startServe} from './serve-process.js'
 
 let root: string
@@ -24,7 +25,9 @@ after(() => rm(root, {recursive: true, force: true}))
 
 describe('a data directory that cannot be created', {concurrency: true}, () => {
   const cases: Array<[string, () => Promise<string>, RegExp]> = [
-    ['under /proc (where Node 20 used to spin for ever)', async () => '/proc/aitbc-nope', /cannot create the data directory \/proc\/aitbc-nope: ENOENT/],
+    // A name of its own: the directory's lock is machine-wide, and the other command (or another run of
+    // the suite) may be trying the same moment.
+    ['under /proc (where Node 20 used to spin for ever)', async () => `/proc/aitbc-nope-${process.pid}-${n++}`, /cannot create the data directory \/proc\/aitbc-nope-\d+-\d+: ENOENT/],
     ['below a file', async () => {
       const file = path.join(root, `file${n++}`)
       await writeFile(file, '')
@@ -99,14 +102,17 @@ describe('Ctrl-C during the first initialisation', {concurrency: true}, () => {
 })
 
 describe('serve flags', {concurrency: true}, () => {
-  it('a bad value is a usage error (exit 2) in the format of every other command', async () => {
-    const other = await runCli(['jobs', 'submit', '--temperature', '9', 'x'])
+  // In-process: oclif's parsing and the base command's error path are the same as the binary's, and a bad
+  // value stops the command before its run (and its process-wide settings) begins.
+  it('a bad value is a usage error (exit 2) in the format of every other command, before touching the data directory', async () => {
+    const other = await runCommand(['jobs', 'submit', '--temperature', '9', 'x'])
     assert.equal(other.code, 2)
     const format = /^Error: Parsing --[\w-]+ \n\t.+\nSee more help with --help\n$/
     assert.match(other.stderr, format)
     const dir = newDir()
-    for (const args of [['--price', '-1'], ['--model-price', 'llama3.2'], ['--body-limit', 'huge'], ['--max-prompt-bytes', '0'], ['--lease-seconds', '0']]) {
-      const result = await runCli(['serve', '--data-dir', dir, ...args])
+    const bad = [['--price', '-1'], ['--model-price', 'llama3.2'], ['--model-price', 'nonsense'], ['--body-limit', 'huge'], ['--max-prompt-bytes', '0'], ['--lease-seconds', '0'], ['--block-interval', '0'], ['--port', '70000']]
+    for (const args of bad) {
+      const result = await runCommand(['serve', '--data-dir', dir, ...args])
       assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`)
       assert.match(result.stderr, format, args.join(' '))
       assert.ok(result.stderr.includes(`Parsing ${args[0]} `), result.stderr)
