@@ -2,7 +2,8 @@
 // corrupted, stops the start with a message naming it and the file left byte for byte as it was (each
 // file and damage through the coordinator's start in this process, each damage once through the real
 // binary for its non-zero exit); a signing key others can read is refused with the chmod that fixes
-// it; no file holds a raw API key, and every file is private to its owner.
+// it (in this process; test/server/serve-cli.test.ts refuses one through the binary); no file holds a
+// raw API key, and every file is private to its owner.
 import assert from 'node:assert/strict'
 import {chmod, cp, mkdtemp, readFile, readdir, rm, stat, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
@@ -115,18 +116,17 @@ describe('a damaged store file stops `aitbc serve`, and nothing is changed', {co
   }
 })
 
-describe('the signing key', () => {
+describe('the signing key', {concurrency: true}, () => {
   for (const mode of [0o640, 0o604, 0o644, 0o660, 0o606]) {
     it(`mode ${mode.toString(8).padStart(4, '0')} is refused with the chmod that fixes it, which works`, async () => {
       const dir = await copyOfPristine()
       const keyFile = path.join(dir, 'signing-key.pem')
       await chmod(keyFile, mode)
-      const stderr = await refusal(dir)
-      assert.ok(stderr.includes(`run: chmod 600 ${keyFile}\n`), stderr)
+      const message = await refusalInProcess(dir)
+      assert.ok(message.endsWith(`run: chmod 600 ${keyFile}`), message)
       await chmod(keyFile, 0o600)
-      const serve = await startServe(['--data-dir', dir, '--port', '0'], 30_000)
-      serve.child.kill('SIGTERM')
-      assert.equal(await serve.exited, 0)
+      const running = await startServer({dataDir: dir, host: '127.0.0.1', port: 0, log: () => undefined})
+      await running.close()
     })
   }
 })
