@@ -1,20 +1,21 @@
 // A data directory nobody else controls (src/server/data-dir-owner.ts), under `aitbc serve` (the built
 // CLI in a subprocess): a directory or store file writable by others or owned by another user ("another
 // user" is uid 65534: these tests run as root), or a store file that is a symlink, stops the start with
-// the path and the fix, a non-zero exit, and nothing changed. The store-file cases run the coordinator's
-// start (what `aitbc serve` runs) in this process; the directory's cases and `serve init` go through the
-// binary. A symlink planted at the document's temporary file while the coordinator runs is never
-// written through.
+// the path and the fix, a non-zero exit, and nothing changed. The cases run the coordinator's start (what
+// `aitbc serve` runs) in this process, but one refused directory and `serve init`, which go through the
+// binary for its exit. A symlink planted at the document's temporary file while the coordinator runs is
+// never written through.
 import assert from 'node:assert/strict'
 import {chmod, chown, cp, mkdir, mkdtemp, readFile, readdir, rename, rm, symlink, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {after, before, describe, it} from 'node:test'
 
+import {initDataDir} from '../../src/server/data-dir.js'
 import {startServer} from '../../src/server/run-server.js'
 import {STORE_FILES} from '../../src/server/store/lowdb-store.js'
 import {requestJson} from '../helpers/server.js'
-import {assertBuilt, spawnCli, startServe} from '../server/serve-process.js'
+import {assertBuilt, spawnCli} from '../server/serve-process.js'
 
 const OTHER_UID = 65534
 const asRoot = process.getuid?.() === 0
@@ -28,9 +29,7 @@ before(async () => {
   assertBuilt()
   root = await mkdtemp(path.join(tmpdir(), 'aitbc-owner-'))
   pristine = path.join(root, 'pristine')
-  const init = spawnCli(['serve', 'init', '--data-dir', pristine, '--json'])
-  assert.equal(await init.exited, 0, init.stderr())
-  keys = JSON.parse(init.stdout()) as Record<string, string>
+  keys = {...(await initDataDir(pristine))}
 })
 after(() => root && rm(root, {recursive: true, force: true}))
 
@@ -56,12 +55,14 @@ async function refusal(dir: string, args = ['serve', '--data-dir', dir, '--port'
   return proc.stderr()
 }
 
+const startInProcess = (dir: string) => startServer({dataDir: dir, host: '127.0.0.1', port: 0, log: () => undefined})
+
 /** The coordinator's start in this process must refuse `dir` and change nothing; returns its message. */
 async function refusalInProcess(dir: string): Promise<string> {
   const before = await snapshot(dir)
   let running
   try {
-    running = await startServer({dataDir: dir, host: '127.0.0.1', port: 0, log: () => undefined})
+    running = await startInProcess(dir)
   } catch (error) {
     assert.deepEqual(await snapshot(dir), before, 'the refused start changed the directory')
     return (error as Error).message
@@ -74,15 +75,15 @@ const escaped = (text: string) => text.replaceAll(/[.*+?^${}()|[\]\\/]/g, '\\$&'
 
 describe('a data directory others control is refused', {concurrency: 4}, () => {
   for (const mode of [0o777, 0o775, 0o757]) {
-    it(`the directory with mode ${mode.toString(8)}: refused with the chmod that fixes it, which works`, async () => {
+    // One through the binary, for its exit and stderr.
+    const throughBinary = mode === 0o777
+    it(`the directory with mode ${mode.toString(8)}${throughBinary ? ' (aitbc serve)' : ''}: refused with the chmod that fixes it, which works`, async () => {
       const dir = await copy()
       await chmod(dir, mode)
-      const stderr = await refusal(dir)
-      assert.match(stderr, new RegExp(`${escaped(dir)} is writable by .*Fix: chmod go-w ${escaped(dir)}`, 's'))
+      const message = throughBinary ? await refusal(dir) : await refusalInProcess(dir)
+      assert.match(message, new RegExp(`${escaped(dir)} is writable by .*Fix: chmod go-w ${escaped(dir)}`, 's'))
       await chmod(dir, 0o700)
-      const serve = await startServe(['--data-dir', dir, '--port', '0'])
-      serve.signal('SIGTERM')
-      assert.equal(await serve.exited, 0, serve.stderr())
+      await (await startInProcess(dir)).close()
     })
   }
 
@@ -97,7 +98,7 @@ describe('a data directory others control is refused', {concurrency: 4}, () => {
   it('the directory owned by another user is refused with the chown that fixes it', {skip: !asRoot && 'needs root to chown'}, async () => {
     const dir = await copy()
     await chown(dir, OTHER_UID, OTHER_UID)
-    assert.match(await refusal(dir), new RegExp(`${escaped(dir)} is owned by uid ${OTHER_UID}, not by the user running the coordinator \\(uid 0\\).*chown 0 ${escaped(dir)}`, 's'))
+    assert.match(await refusalInProcess(dir), new RegExp(`${escaped(dir)} is owned by uid ${OTHER_UID}, not by the user running the coordinator \\(uid 0\\).*chown 0 ${escaped(dir)}`, 's'))
   })
 
   it('a store file owned by another user is refused', {skip: !asRoot && 'needs root to chown'}, async () => {
@@ -129,7 +130,7 @@ it('a symlink planted at .coordinator.json.tmp while the coordinator runs is nev
   const dir = await copy()
   const victim = path.join(root, 'victim.txt')
   await writeFile(victim, 'precious\n')
-  const serve = await startServe(['--data-dir', dir, '--port', '0'])
+  const serve = await startInProcess(dir)
   try {
     const temporary = path.join(dir, `.${STORE_FILES.doc}.tmp`)
     await symlink(victim, temporary)
@@ -140,7 +141,6 @@ it('a symlink planted at .coordinator.json.tmp while the coordinator runs is nev
     const doc = JSON.parse(await readFile(path.join(dir, STORE_FILES.doc), 'utf8')) as {api_keys: {name: string}[]}
     assert.ok(doc.api_keys.some((key) => key.name === 'planted-test'))
   } finally {
-    serve.signal('SIGTERM')
-    await serve.exited
+    await serve.close()
   }
 })
