@@ -1,14 +1,18 @@
 // One writer per data directory (the lock in src/server/data-dir-lock.ts). A second `aitbc serve` or
 // `serve init` on a directory in use refuses at once, naming the directory and the holder's pid, and
 // writes nothing; a holder killed with SIGKILL leaves no lock behind; reading the files of a running
-// coordinator (`aitbc receipts verify DIR/receipts.jsonl`) still works.
+// coordinator (`aitbc receipts verify DIR/receipts.jsonl`) still works. The directories are made, and the
+// coordinators that are not the point run, in this process.
 import assert from 'node:assert/strict'
 import {mkdtemp, readFile, readdir, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {after, before, it} from 'node:test'
 
-import {requestJson} from '../helpers/server.js'
+import {initDataDir} from '../../src/server/data-dir.js'
+import {startServer} from '../../src/server/run-server.js'
+import {runCommand} from '../helpers/run-command.js'
+import {requestJson, startTestServer} from '../helpers/server.js'
 import {assertBuilt, spawnCli, startServe} from '../server/serve-process.js'
 
 let root: string
@@ -25,9 +29,7 @@ async function snapshot(dir: string): Promise<Map<string, string>> {
 
 async function initialised(name: string): Promise<{dir: string; keys: Record<string, string>}> {
   const dir = path.join(root, name)
-  const init = spawnCli(['serve', 'init', '--data-dir', dir, '--json'])
-  assert.equal(await init.exited, 0, init.stderr())
-  return {dir, keys: JSON.parse(init.stdout()) as Record<string, string>}
+  return {dir, keys: {...(await initDataDir(dir))}}
 }
 
 it('a second serve (and serve init) on a directory in use refuses at once, names the holder, writes nothing', async () => {
@@ -61,30 +63,27 @@ it('a coordinator killed with SIGKILL leaves no lock: the next start on its dire
   assert.equal(submitted.status, 201)
   first.signal('SIGKILL')
   await first.exited
-  const second = await startServe(['--data-dir', dir, '--port', '0'])
+  const second = await startServer({dataDir: dir, host: '127.0.0.1', port: 0, log: () => undefined})
   try {
     const job = await requestJson<{prompt: string}>(second.url, `/v1/jobs/${submitted.body.job_id}`, {key: keys.client_key})
     assert.equal(job.body.prompt, 'before the kill')
   } finally {
-    second.signal('SIGTERM')
-    await second.exited
+    await second.close()
   }
 })
 
 it('the files of a running coordinator can still be read: receipts verify on its receipts.jsonl', async () => {
-  const {dir, keys} = await initialised('read-while-running')
-  const serve = await startServe(['--data-dir', dir, '--port', '0'])
+  const server = await startTestServer()
   try {
-    const call = (pathname: string, key: string, body?: unknown) => requestJson<Record<string, string>>(serve.url, pathname, {key, body})
-    await call('/v1/miners/register', keys.miner_key, {miner_id: 'rig', capabilities: ['llama3.2']})
-    const job = (await call('/v1/jobs', keys.client_key, {prompt: 'p'})).body
-    await call(`/v1/jobs/${job.job_id}/claim`, keys.miner_key, {miner_id: 'rig'})
-    assert.equal((await call(`/v1/jobs/${job.job_id}/complete`, keys.miner_key, {miner_id: 'rig', result: 'r'})).status, 200)
-    const verify = spawnCli(['receipts', 'verify', path.join(dir, 'receipts.jsonl'), '--key', keys.public_key], 30_000)
-    assert.equal(await verify.exited, 0, verify.stdout() + verify.stderr())
-    assert.match(verify.stdout(), /\bok\b/)
+    const call = (pathname: string, key: string, body?: unknown) => server.request<Record<string, string>>(pathname, {key, body})
+    await call('/v1/miners/register', server.minerKey, {miner_id: 'rig', capabilities: ['llama3.2']})
+    const job = (await call('/v1/jobs', server.clientKey, {prompt: 'p'})).body
+    await call(`/v1/jobs/${job.job_id}/claim`, server.minerKey, {miner_id: 'rig'})
+    assert.equal((await call(`/v1/jobs/${job.job_id}/complete`, server.minerKey, {miner_id: 'rig', result: 'r'})).status, 200)
+    const verify = await runCommand(['receipts', 'verify', path.join(server.dataDir, 'receipts.jsonl'), '--key', server.publicKey])
+    assert.equal(verify.code, 0, verify.stdout + verify.stderr)
+    assert.match(verify.stdout, /\bok\b/)
   } finally {
-    serve.signal('SIGTERM')
-    await serve.exited
+    await server.close()
   }
 })
