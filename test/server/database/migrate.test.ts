@@ -1,7 +1,8 @@
 // Moving up: `aitbc serve migrate --from-data-dir DIR --database URL` on a data directory with history
 // (finished jobs with signed receipts in many blocks, written by the coordinator's own services), then
 // a coordinator on the database: `explorer verify` passes over HTTP, every old receipt is served as it
-// was and verifies against the same key, and new work goes on the same chain.
+// was and verifies against the same key, and new work goes on the same chain. The commands run in this
+// process (a one-shot command: parsing, exit code and output as the binary's); the coordinator is one.
 import assert from 'node:assert/strict'
 import path from 'node:path'
 import {after, before, describe, it} from 'node:test'
@@ -13,7 +14,8 @@ import {seedFinishedJobs} from '../../../bench/lib/seed-history.js'
 import {createTestDatabase, NO_SERVER} from '../store-conformance/test-database.js'
 import {assertBuilt, startServe, type ServeProcess} from '../serve-process.js'
 import {requestJson} from '../../helpers/server.js'
-import {cli, tempDir} from './replicas.js'
+import {runCommand} from '../../helpers/run-command.js'
+import {explorerVerify, tempDir} from './replicas.js'
 
 const database = await createTestDatabase()
 const JOBS = 60
@@ -43,7 +45,7 @@ describe('serve migrate --from-data-dir', {skip: database ? false : NO_SERVER}, 
   it('copies the whole history; explorer verify passes and every old receipt verifies on a server on the database', async () => {
     assert.equal(receipts.length, JOBS)
     assert.ok(head >= 1, 'the history spans blocks')
-    const migrated = await cli(['serve', 'migrate', '--from-data-dir', dataDir, '--database', database!.url, '--json'], 120_000)
+    const migrated = await runCommand(['serve', 'migrate', '--from-data-dir', dataDir, '--database', database!.url, '--json'])
     assert.equal(migrated.code, 0, migrated.stderr)
     const result = JSON.parse(migrated.stdout) as {key_id: string; counts: {jobs: number; receipts: number; blocks: number}}
     assert.equal(result.key_id, keys.key_id)
@@ -51,7 +53,7 @@ describe('serve migrate --from-data-dir', {skip: database ? false : NO_SERVER}, 
 
     // The replica takes the key from the data directory it came from.
     serve = await startServe(['--database', database!.url, '--data-dir', dataDir, '--port', '0', '--block-interval', '0.5'], 60_000)
-    const verify = await cli(['explorer', 'verify', '--url', serve.url, '--key', keys.key_id], 120_000)
+    const verify = await explorerVerify(serve.url, keys.key_id)
     assert.equal(verify.code, 0, verify.stderr)
     assert.match(verify.stdout, new RegExp(`Chain holds: blocks 0 to ${head} .*${JOBS} receipts verified`))
     const trusted = new Set([keys.key_id])
@@ -74,18 +76,18 @@ describe('serve migrate --from-data-dir', {skip: database ? false : NO_SERVER}, 
       assert.ok(Date.now() < deadline, 'the new job was not sealed within 30 s')
       await new Promise((resolve) => setTimeout(resolve, 100))
     }
-    const again = await cli(['explorer', 'verify', '--url', serve.url, '--key', keys.key_id], 120_000)
+    const again = await explorerVerify(serve.url, keys.key_id)
     assert.equal(again.code, 0, again.stderr)
   })
 
   it('refuses a database that already holds records, and leaves it and the data directory as they are', async () => {
-    const twice = await cli(['serve', 'migrate', '--from-data-dir', dataDir, '--database', database!.url])
+    const twice = await runCommand(['serve', 'migrate', '--from-data-dir', dataDir, '--database', database!.url])
     assert.equal(twice.code, 1)
     assert.match(twice.stderr, /already holds/)
     const {store} = await openDataDir(dataDir)
     assert.equal(store.listReceipts({limit: 1_000_000, offset: 0}).length, JOBS)
     await store.close()
-    const missing = await cli(['serve', 'migrate', '--from-data-dir', path.join(dataDir, 'nope'), '--database', database!.url])
+    const missing = await runCommand(['serve', 'migrate', '--from-data-dir', path.join(dataDir, 'nope'), '--database', database!.url])
     assert.equal(missing.code, 1)
     assert.match(missing.stderr, /is not initialised/)
   })

@@ -16,7 +16,7 @@ import {assertLedgerCovers, assertReceiptsMatchJobs, auditLedger, snapshot, wait
 import type {JobBody, ReceiptBody} from '../fixtures.js'
 import {createTestDatabase, NO_SERVER} from '../store-conformance/test-database.js'
 import {assertBuilt} from '../serve-process.js'
-import {cli, initDatabase, Replicas, tempDir, type DatabaseKeys, type Replica} from './replicas.js'
+import {explorerVerify, initDatabase, Replicas, tempDir, type DatabaseKeys, type Replica} from './replicas.js'
 
 const database = await createTestDatabase()
 const MINERS = 10
@@ -182,7 +182,7 @@ describe('three coordinators on one database', {skip: database ? false : NO_SERV
       // Each claim a miner was told it won is a separate attempt: two miners never held one attempt.
       assert.ok((load.claimsWon.get(jobId) ?? 0) <= job.attempts, `job ${jobId}: ${load.claimsWon.get(jobId)} claims answered 200 for ${job.attempts} attempts`)
     }
-    const verify = await cli(['explorer', 'verify', '--url', survivor.url, '--key', keys.key_id], 120_000)
+    const verify = await explorerVerify(survivor.url, keys.key_id)
     assert.equal(verify.code, 0, verify.stderr)
     assert.match(verify.stdout, /^Chain holds: blocks 0 to \d+/m)
   }

@@ -1,12 +1,14 @@
-// Coordinators on a test PostgreSQL database, as operators run them: `aitbc serve init --database`,
-// then `aitbc serve --database URL --key-file FILE` processes (the built CLI), each on port 0. Every
-// process started here is killed (its group) by stopAll(), which the tests call in `after`.
-import assert from 'node:assert/strict'
+// Coordinators on a test PostgreSQL database, as operators run them: `aitbc serve --database URL
+// --key-file FILE` processes (the built CLI), each on port 0, on a database made as `aitbc serve init
+// --database` makes it (in this process: serve-database.test.ts runs that command itself). Every process
+// started here is killed (its group) by stopAll(), which the tests call in `after`.
 import {mkdtemp} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 
+import {initCoordinatorDatabase} from '../../../src/server/store/postgres/coordinator-database.js'
 import {runCli, type CliResult} from '../../helpers/cli.js'
+import {runCommand, type RunResult} from '../../helpers/run-command.js'
 import {requestJson, type RequestOptions, type TestResponse} from '../../helpers/server.js'
 import {startServe, type ServeProcess} from '../serve-process.js'
 
@@ -28,11 +30,14 @@ export async function tempDir(prefix: string): Promise<string> {
   return mkdtemp(path.join(tmpdir(), prefix))
 }
 
-/** `aitbc serve init --database URL --key-file FILE --json`: the keys it printed once. */
+/** What `aitbc serve init --database URL --key-file FILE` does, in this process: the keys it made. */
 export async function initDatabase(url: string, keyFile: string): Promise<DatabaseKeys> {
-  const result = await runCli(['serve', 'init', '--database', url, '--key-file', keyFile, '--json'], {timeoutMs: 60_000})
-  assert.equal(result.code, 0, `serve init --database: ${result.stderr}`)
-  return JSON.parse(result.stdout) as DatabaseKeys
+  return initCoordinatorDatabase({connectionString: url}, keyFile)
+}
+
+/** `aitbc explorer verify --url URL --key KEY_ID`, in this process: a client of the coordinator, not the point. */
+export function explorerVerify(url: string, keyId: string): Promise<RunResult> {
+  return runCommand(['explorer', 'verify', '--url', url, '--key', keyId])
 }
 
 export function cli(args: string[], timeoutMs = 60_000): Promise<CliResult> {

@@ -12,7 +12,7 @@ import {BIN} from '../../helpers/cli.js'
 import {startProcess, withEnv} from '../../helpers/process.js'
 import {createTestDatabase, NO_SERVER} from '../store-conformance/test-database.js'
 import {assertBuilt} from '../serve-process.js'
-import {cli, initDatabase, Replicas, tempDir, type DatabaseKeys} from './replicas.js'
+import {cli, explorerVerify, Replicas, tempDir, type DatabaseKeys} from './replicas.js'
 
 const database = await createTestDatabase()
 
@@ -33,7 +33,9 @@ describe('serve on PostgreSQL', {skip: database ? false : NO_SERVER}, () => {
   })
 
   it('serve init --database creates the schema, keys, genesis block and a private key file; a second init is refused', async () => {
-    keys = await initDatabase(database!.url, keyFile)
+    const init = await cli(['serve', 'init', '--database', database!.url, '--key-file', keyFile, '--json'])
+    assert.equal(init.code, 0, init.stderr)
+    keys = JSON.parse(init.stdout) as DatabaseKeys
     assert.match(keys.admin_key, /^aitbc_/)
     assert.equal((await stat(keyFile)).mode & 0o777, 0o600)
     const again = await cli(['serve', 'init', '--database', database!.url, '--key-file', path.join(dir, 'other.pem')])
@@ -64,7 +66,7 @@ describe('serve on PostgreSQL', {skip: database ? false : NO_SERVER}, () => {
     assert.equal((await replica.request('/v1/admin/keys/temp', {key: keys.admin_key, method: 'DELETE'})).status, 200)
     assert.equal((await replica.request('/v1/jobs', {key: made.body.api_key})).status, 401)
 
-    const verify = await cli(['explorer', 'verify', '--url', replica.url, '--key', keys.key_id])
+    const verify = await explorerVerify(replica.url, keys.key_id)
     assert.equal(verify.code, 0, verify.stderr)
     assert.match(verify.stdout, /Chain holds: blocks 0 to \d+ .*1 receipt verified/)
     assert.equal(await replicas.stop(replica), 0, 'a clean stop')
