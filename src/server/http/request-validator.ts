@@ -100,7 +100,7 @@ export class RequestValidator {
   private readonly compiled = new Map<string, InputValidator>()
   /** The validator of one input schema: generated at build time, or compiled now. */
   private readonly validatorOf: (name: string, schema: JsonSchema) => ValidateFunction
-  /** Whether the validators are the build's (for tests and the bench). */
+  /** Whether the validators are the build's (the test of them reads it). */
   readonly generated: boolean
 
   /** One validator per contract: compiling the schemas is the slow part of building an app. */
