@@ -1,5 +1,5 @@
 // A miner whose long poll meets a dead connection gives up on it after the poll's wait plus a margin
-// and polls again, whatever garbage collection does (forced here every 250 ms), then runs the job.
+// and polls again, whatever garbage collection does (forced here, 250 ms apart), then runs the job.
 import assert from 'node:assert/strict'
 import {mkdtempSync} from 'node:fs'
 import {tmpdir} from 'node:os'

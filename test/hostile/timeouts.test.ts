@@ -1,6 +1,6 @@
 // Every request ends: against a server that never answers, one that sends headers and then nothing, and
 // one that drips its answer, each command exits 6 within its request timeout plus 1 s, and a wait
-// (--timeout) ends with 8 on time, while a full garbage collection runs every 250 ms. The commands run
+// (--timeout) ends with 8 on time, while full garbage collections run 250 ms apart. The commands run
 // in-process (the collections reach their timers there as well as in a process of their own).
 import assert from 'node:assert/strict'
 import {after, before, describe, it} from 'node:test'

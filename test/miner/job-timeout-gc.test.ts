@@ -1,7 +1,7 @@
 // A job's time limit fires whatever the garbage collector does. The miner used to combine its signals
 // with AbortSignal.any, which on Node 20 stops firing once garbage collection has run (issue 15): a
 // job on a hung backend then ran past --job-timeout for as long as the backend took. `aitbc miner run`
-// runs in-process with a full collection every 250 ms.
+// runs in-process with full collections 250 ms apart.
 import assert from 'node:assert/strict'
 import {mkdtempSync} from 'node:fs'
 import {tmpdir} from 'node:os'
