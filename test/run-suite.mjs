@@ -41,8 +41,6 @@ const OWN_PROCESS = [
   'test/ecosystem/docs-browser.test.ts',
   // Measures its own process's memory (RSS), which other files' servers would add to.
   'test/reliability/slow-readers.test.ts',
-  // Forces garbage collection every 20 ms in its process, and bounds a time.
-  'test/hostile/miner-polls.test.ts',
   // Replaces globalThis.fetch for a while.
   'test/e2e/exit-after-answer.test.ts',
 ]

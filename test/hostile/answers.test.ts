@@ -6,7 +6,7 @@ import {writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {after, before, describe, it} from 'node:test'
 
-import {type CliResult, runCli, tempConfigDir} from '../helpers/cli.js'
+import {type CliResult, tempConfigDir} from '../helpers/cli.js'
 import {runCommand} from '../helpers/run-command.js'
 import {answer, type Behaviour, type HostileServer, jsonAnswer, startHostileServer} from './hostile-server.js'
 
@@ -202,19 +202,19 @@ describe('URLs are checked wherever they come from', {concurrency: 4}, () => {
   const SCHEMELESS = 'Error: Not a URL: 127.0.0.1:8001'
 
   it('config set url refuses a URL without a scheme (the reference message)', async () => {
-    const result = await runCli(['config', 'set', 'url', '127.0.0.1:8001'])
+    const result = await runCommand(['config', 'set', 'url', '127.0.0.1:8001'])
     assertExit(result, 2)
     assert.ok(result.stderr.includes(SCHEMELESS), result.stderr)
   })
 
   it('--url without a scheme: the same message, exit 2', async () => {
-    const result = await runCli(['health', '--url', '127.0.0.1:8001'])
+    const result = await runCommand(['health', '--url', '127.0.0.1:8001'])
     assertExit(result, 2)
     assert.ok(result.stderr.includes(SCHEMELESS), result.stderr)
   })
 
   it('AITBC_URL with another scheme: exit 2', async () => {
-    const result = await runCli(['health'], {env: {AITBC_URL: 'ftp://127.0.0.1:8001'}})
+    const result = await runCommand(['health'], {env: {AITBC_URL: 'ftp://127.0.0.1:8001'}})
     assertExit(result, 2)
     assert.match(result.stderr, /The URL must start with http:\/\/ or https:\/\/, not ftp:\/\//)
   })
@@ -222,7 +222,7 @@ describe('URLs are checked wherever they come from', {concurrency: 4}, () => {
   it('a profile holding a URL without a scheme: the same message, exit 2', async () => {
     const configDir = tempConfigDir()
     writeFileSync(path.join(configDir, 'config.json'), JSON.stringify({profiles: {default: {url: '127.0.0.1:8001'}}}))
-    const result = await runCli(['jobs', 'list'], {env: {AITBC_CONFIG_DIR: configDir}})
+    const result = await runCommand(['jobs', 'list'], {env: {AITBC_CONFIG_DIR: configDir}})
     assertExit(result, 2)
     assert.ok(result.stderr.includes(SCHEMELESS), result.stderr)
   })

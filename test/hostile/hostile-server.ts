@@ -4,8 +4,6 @@
 // the other requests on to a real coordinator. Every request is recorded with its headers.
 import {createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse} from 'node:http'
 import type {AddressInfo, Socket} from 'node:net'
-import path from 'node:path'
-import {fileURLToPath, pathToFileURL} from 'node:url'
 
 export interface SeenRequest {
   method: string
@@ -23,12 +21,6 @@ export interface HostileServer {
   seen: SeenRequest[]
   close(): Promise<void>
 }
-
-/**
- * Node options that make a CLI process collect garbage every 50 ms (a forced, full collection), for
- * tests of timers that must fire whatever the collector does.
- */
-export const GC_PRESSURE_NODE_OPTIONS = `--expose-gc --import ${pathToFileURL(path.join(path.dirname(fileURLToPath(import.meta.url)), 'gc-pressure.mjs')).href}`
 
 export async function startHostileServer(behave: (request: SeenRequest) => Behaviour, forwardTo?: string): Promise<HostileServer> {
   const seen: SeenRequest[] = []

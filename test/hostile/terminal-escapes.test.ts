@@ -1,7 +1,10 @@
 // Text from a server is inert on a terminal: a server whose every string carries escape sequences (a
-// window title, a clear screen, an OSC 8 link, a C1 CSI, a bell) cannot get one of them to a real
-// terminal (a pseudo-terminal from util-linux `script`) through any command that shows server text;
-// they arrive in caret notation. A pipe still gets the exact bytes.
+// window title, a clear screen, an OSC 8 link, a C1 CSI, a bell) cannot get one of them to a terminal
+// through any command that shows server text; they arrive in caret notation. A pipe still gets the
+// exact bytes. Every command runs in-process with all three streams terminals (the IO object's
+// switches); one of each kind of output (a line, a table, an error, the spinners of a wait and a
+// watch) also runs as the real binary on a real terminal (a pseudo-terminal from util-linux `script`),
+// where nothing but the IO object could write.
 import assert from 'node:assert/strict'
 import {spawn, spawnSync} from 'node:child_process'
 import {mkdtempSync, readFileSync} from 'node:fs'
@@ -10,6 +13,7 @@ import path from 'node:path'
 import {after, before, describe, it} from 'node:test'
 
 import {BIN, type CliResult, tempConfigDir} from '../helpers/cli.js'
+import {runCommand} from '../helpers/run-command.js'
 import {type Behaviour, type HostileServer, jsonAnswer, startHostileServer} from './hostile-server.js'
 
 const HAS_SCRIPT = spawnSync('script', ['--version']).status === 0
@@ -96,16 +100,24 @@ function inTerminal(args: string, env: Record<string, string>): Promise<CliResul
   })
 }
 
-const COMMANDS: [string, number][] = [
-  ['health', 0],
-  ['jobs list', 0],
+/** `aitbc ARGS` in this process, stdin, stdout and stderr terminals of 80 columns; what both streams showed. */
+async function onTerminalSwitches(args: string, env: Record<string, string>): Promise<CliResult> {
+  const argv = (args.match(/"[^"]*"|\S+/g) ?? []).map((word) => word.replace(/^"(.*)"$/, '$1'))
+  const result = await runCommand(argv, {env: {...env, TERM: 'xterm', CI: undefined, NO_COLOR: undefined}, tty: {stdin: true, stdout: true, stderr: true, columns: 80}})
+  return {code: result.code, stdout: result.stdout + result.stderr, stderr: ''}
+}
+
+/** Command, exit code, and whether it also runs as the real binary on a pty (one of each kind of output). */
+const COMMANDS: [string, number, 'pty'?][] = [
+  ['health', 0, 'pty'],
+  ['jobs list', 0, 'pty'],
   ['jobs get job_failed', 0],
   ['jobs result job_done', 0],
   ['jobs result job_failed', 7],
   ['jobs submit "hi"', 0],
-  ['jobs submit --wait "hi"', 0],
-  ['jobs watch job_failed', 7],
-  ['jobs get job_missing', 3],
+  ['jobs submit --wait "hi"', 0, 'pty'],
+  ['jobs watch job_failed', 7, 'pty'],
+  ['jobs get job_missing', 3, 'pty'],
   ['receipts list', 0],
   ['receipts get r1', 0],
   ['explorer receipts', 0],
@@ -121,33 +133,42 @@ const COMMANDS: [string, number][] = [
   ['miner fail job_done --miner-id m1 --error oops', 0],
 ]
 
-describe('server text on a terminal', {skip: !HAS_SCRIPT && 'util-linux `script` is not installed', concurrency: 4}, () => {
+function assertInert(command: string, code: number, result: CliResult): void {
+  assert.equal(result.code, code, result.stdout)
+  for (const raw of RAW) assert.ok(!result.stdout.includes(raw), `${JSON.stringify(raw)} reached the terminal: ${JSON.stringify(result.stdout)}`)
+  const shown = TABLES.has(command) ? SHOWN_IN_A_TABLE : SHOWN
+  assert.ok(result.stdout.includes(shown), `the sequences are not shown in caret notation: ${JSON.stringify(result.stdout)}`)
+  // aitbc's own colours (table heads, "Error:") stay colours, not caret text.
+  assert.doesNotMatch(result.stdout, /\^\[\[\d+m/, 'a colour of aitbc was made visible')
+}
+
+describe('server text on a terminal', {concurrency: 4}, () => {
   let server: HostileServer
   before(async () => {
     server = await startHostileServer(route)
   })
   after(() => server.close())
+  const env = () => ({AITBC_URL: server.url, AITBC_API_KEY: 'aitbc_a-key-of-the-test-00000000'})
 
-  for (const [command, code] of COMMANDS) {
+  for (const [command, code, pty] of COMMANDS) {
     it(`${command}: no escape sequence from the server reaches the terminal`, async () => {
-      const result = await inTerminal(command, {AITBC_URL: server.url, AITBC_API_KEY: 'aitbc_a-key-of-the-test-00000000'})
-      assert.equal(result.code, code, result.stdout)
-      for (const raw of RAW) assert.ok(!result.stdout.includes(raw), `${JSON.stringify(raw)} reached the terminal: ${JSON.stringify(result.stdout)}`)
-      const shown = TABLES.has(command) ? SHOWN_IN_A_TABLE : SHOWN
-      assert.ok(result.stdout.includes(shown), `the sequences are not shown in caret notation: ${JSON.stringify(result.stdout)}`)
-      // aitbc's own colours (table heads, "Error:") stay colours, not caret text.
-      assert.doesNotMatch(result.stdout, /\^\[\[\d+m/, 'a colour of aitbc was made visible')
+      assertInert(command, code, await onTerminalSwitches(command, env()))
     })
+    if (pty) {
+      it(`${command}: none reaches a real terminal either`, {skip: !HAS_SCRIPT && 'util-linux `script` is not installed'}, async () => {
+        assertInert(command, code, await inTerminal(command, env()))
+      })
+    }
   }
 
-  it('jobs submit --wait into a file: the exact bytes the server sent', async () => {
+  it('jobs submit --wait into a file: the exact bytes the server sent', {skip: !HAS_SCRIPT && 'util-linux `script` is not installed'}, async () => {
     const out = path.join(mkdtempSync(path.join(tmpdir(), 'aitbc-tty-')), 'out.txt')
     const result = await inTerminal(`jobs submit --wait "hi" > '${out}'`, {AITBC_URL: server.url, AITBC_API_KEY: 'aitbc_a-key-of-the-test-00000000'})
     assert.equal(result.code, 0, result.stdout)
     assert.equal(readFileSync(out, 'utf8'), COMPLETED.result)
   })
 
-  it('jobs get --json into a file: the exact strings the server sent', async () => {
+  it('jobs get --json into a file: the exact strings the server sent', {skip: !HAS_SCRIPT && 'util-linux `script` is not installed'}, async () => {
     const out = path.join(mkdtempSync(path.join(tmpdir(), 'aitbc-tty-')), 'job.json')
     const result = await inTerminal(`jobs get job_failed --json > '${out}'`, {AITBC_URL: server.url, AITBC_API_KEY: 'aitbc_a-key-of-the-test-00000000'})
     assert.equal(result.code, 0, result.stdout)

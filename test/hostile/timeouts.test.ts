@@ -1,12 +1,14 @@
 // Every request ends: against a server that never answers, one that sends headers and then nothing, and
 // one that drips its answer, each command exits 6 within its request timeout plus 1 s, and a wait
-// (--timeout) ends with 8 on time, in CLI processes that collect garbage every 50 ms.
+// (--timeout) ends with 8 on time, while full garbage collections run 250 ms apart. The commands run
+// in-process (the collections reach their timers there as well as in a process of their own).
 import assert from 'node:assert/strict'
 import {after, before, describe, it} from 'node:test'
 
-import {spawnCli} from '../helpers/cli.js'
+import {startAitbc} from '../cli/aitbc.js'
+import {collectGarbage} from '../helpers/gc-pressure.js'
 import {startTestServer, type TestServer} from '../helpers/server.js'
-import {type Behaviour, GC_PRESSURE_NODE_OPTIONS, type HostileServer, startHostileServer} from './hostile-server.js'
+import {type Behaviour, type HostileServer, startHostileServer} from './hostile-server.js'
 
 const REQUEST_TIMEOUT_S = 1
 
@@ -15,10 +17,7 @@ const REQUEST_TIMEOUT_S = 1
  * until the command reported its error (the exit itself may lag on a busy machine; it must follow).
  */
 async function timedRun(server: HostileServer, args: string[], env: Record<string, string> = {}, method?: string) {
-  const running = spawnCli(args, {
-    env: {AITBC_URL: server.url, AITBC_API_KEY: 'aitbc_not-a-real-key-000000', NODE_OPTIONS: GC_PRESSURE_NODE_OPTIONS, ...env},
-    timeoutMs: 60_000,
-  })
+  const running = startAitbc(args, {env: {AITBC_URL: server.url, AITBC_API_KEY: 'aitbc_not-a-real-key-000000', ...env}})
   await running.waitFor(/Error:/, 'stderr').catch(() => undefined)
   const ended = Date.now()
   const result = await running.result
@@ -33,6 +32,9 @@ const COMMANDS: [string, string[]][] = [
 ]
 
 describe('requests end on hostile servers', {concurrency: 3}, () => {
+  let stopCollecting: () => void
+  before(() => void (stopCollecting = collectGarbage()))
+  after(() => stopCollecting())
   for (const behaviour of ['silent', 'headers-only', 'drip'] as const) {
     for (const [name, args] of COMMANDS) {
       it(`${name} on a server that is ${behaviour}: exit 6 within the request timeout plus 1 s`, async () => {
@@ -52,10 +54,15 @@ describe('requests end on hostile servers', {concurrency: 3}, () => {
 
 describe('a wait ends on time when the coordinator stops answering', () => {
   let coordinator: TestServer
+  let stopCollecting: () => void
   before(async () => {
     coordinator = await startTestServer()
+    stopCollecting = collectGarbage()
   })
-  after(() => coordinator.close())
+  after(async () => {
+    stopCollecting()
+    await coordinator.close()
+  })
 
   it('jobs submit --wait --timeout 1: exit 8 within 2 s of the first look at the job, with the default request timeout', async () => {
     // The submit reaches the coordinator; every look at the job after it hangs.
