@@ -35,15 +35,18 @@ interface Case {
   network?: boolean
 }
 
-/** `workDir` holds the one receipt the verify case reads and the data directory of the coordinator. */
-export async function coldStart(runs: number, workDir: string): Promise<Row[]> {
+/**
+ * `workDir` holds the one receipt the verify case reads and the data directory of the coordinator;
+ * `warm`: one untimed round first.
+ */
+export async function coldStart(runs: number, workDir: string, warm = true): Promise<Row[]> {
   const receipt = await oneReceiptFile(workDir)
   const data = await createDataDir(path.join(workDir, 'cold-start-coordinator'), 0)
   const coordinator = await startCoordinator(data)
   try {
     const jobId = await submitJob(coordinator.url, data.keys.client_key)
     const client = ['--url', coordinator.url, '--api-key', data.keys.client_key]
-    return await timeCases(runs, [
+    return await timeCases(runs, warm, [
       {name: 'aitbc --version', args: ['--version'], target: HELP_TARGET},
       {name: 'aitbc --help', args: ['--help'], target: HELP_TARGET},
       {name: 'aitbc jobs list --help', args: ['jobs', 'list', '--help'], target: COLD_START_TARGET},
@@ -68,12 +71,12 @@ async function submitJob(url: string, apiKey: string): Promise<string> {
   return job.job_id
 }
 
-async function timeCases(runs: number, cases: Case[]): Promise<Row[]> {
+async function timeCases(runs: number, warm: boolean, cases: Case[]): Promise<Row[]> {
   const commands: string[][] = [['-e', '0'], [BARE_OCLIF, 'hello', '--name', 'bench'], ...cases.map(({args}) => [AITBC_BIN, ...args])]
   const times: number[][] = commands.map(() => [])
   const lags: number[][] = commands.map(() => [])
   // One untimed round first: the first spawn after a while pays for the disk cache.
-  for (let round = -1; round < runs; round++) {
+  for (let round = warm ? -1 : 0; round < runs; round++) {
     for (const [i, args] of commands.entries()) {
       const {ms, lagMs} = await timeCommand(process.execPath, args)
       if (round < 0) continue

@@ -12,23 +12,26 @@ import path from 'node:path'
 
 import {initCoordinatorDatabase} from '../src/server/store/postgres/coordinator-database.js'
 import {createTestDatabase} from '../test/server/store-conformance/test-database.js'
-import {lifecycleLoad, type LifecycleResult} from './lib/lifecycle-load.js'
-import {postLoad, type LoadResult} from './lib/post-load.js'
+import {describeLifecycleLoad, lifecycleLoad, type LifecycleLoad, type LifecycleResult} from './lib/lifecycle-load.js'
+import {describePostLoad, postLoad, type LoadResult, type PostLoad} from './lib/post-load.js'
 import {startServer, type RunningServer} from './lib/processes.js'
 import {AITBC_BIN, createDataDir} from './lib/servers.js'
 import {row, type Row} from './lib/table.js'
 
 export interface ReplicaSizes {
-  post: {connections: number; seconds: number}
-  lifecycle: {clients: number; miners: number; seconds: number}
-  /** Of each load, before the measured one. */
+  /** How many replicas of one database each PostgreSQL run has. */
+  replicas: number[]
+  post: Pick<PostLoad, 'connections' | 'seconds' | 'requests'>
+  lifecycle: Pick<LifecycleLoad, 'clients' | 'miners' | 'seconds' | 'jobsPerClient'>
+  /** Of each load, before the measured one; 0 for none. */
   warmupSeconds: number
 }
 
 export const REPLICA_SIZES: Record<'full' | 'quick', ReplicaSizes> = {
-  full: {post: {connections: 16, seconds: 10}, lifecycle: {clients: 8, miners: 4, seconds: 10}, warmupSeconds: 1},
-  // PostgreSQL on a busy machine answers a few POSTs a second: a whole second, so some arrive.
-  quick: {post: {connections: 8, seconds: 1}, lifecycle: {clients: 4, miners: 2, seconds: 0.5}, warmupSeconds: 0.1},
+  full: {replicas: [1, 2], post: {connections: 16, seconds: 10}, lifecycle: {clients: 8, miners: 4, seconds: 10}, warmupSeconds: 1},
+  // One run, of two replicas (the load spread as for any number). Counted, not timed: PostgreSQL on a
+  // busy machine answers only a few POSTs a second; enough that the coordinator's CPU (in 10 ms ticks) shows.
+  quick: {replicas: [2], post: {connections: 4, seconds: 1, requests: 40}, lifecycle: {clients: 2, miners: 2, seconds: 0.5, jobsPerClient: 4}, warmupSeconds: 0},
 }
 const UNCAPPED = ['--max-pending-per-client', '100000000', '--max-queued-prompt-bytes', '64gb']
 const JOB_BODY = JSON.stringify({prompt: 'Summarise the plot of a short story in two sentences.', model: 'llama3.2'})
@@ -45,7 +48,7 @@ interface Figures {
 }
 
 /**
- * The embedded store, then PostgreSQL with 1 and 2 replicas, in one run: throughput and coordinator CPU
+ * The embedded store, then PostgreSQL with 1 and 2 replicas (`sizes.replicas`), in one run: throughput and coordinator CPU
  * per job as ratios to the embedded store. No targets: on 2 cores the point is the cost per job.
  */
 export async function replicaRows(work: string, sizes: ReplicaSizes, progress: (message: string) => void): Promise<Row[]> {
@@ -60,7 +63,7 @@ export async function replicaRows(work: string, sizes: ReplicaSizes, progress: (
   // Like for like: the test databases run with synchronous_commit off, so the embedded store runs with --fsync off.
   const base = await measure([['serve', '--data-dir', dataDir.dir, '--fsync', 'off']], dataDir.keys, sizes)
   const rows: Row[] = []
-  for (const replicas of [1, 2]) {
+  for (const replicas of sizes.replicas) {
     const database = await createTestDatabase()
     if (!database) throw new Error('the PostgreSQL server went away during the bench')
     try {
@@ -68,7 +71,7 @@ export async function replicaRows(work: string, sizes: ReplicaSizes, progress: (
       const keyFile = path.join(work, `replicas-key-${replicas}.pem`)
       const keys = await initCoordinatorDatabase({connectionString: database.url}, keyFile)
       const args = Array.from({length: replicas}, () => ['serve', '--database', database.url, '--key-file', keyFile])
-      rows.push(...figureRows(`PostgreSQL, ${replicas} replica${replicas > 1 ? 's' : ''}`, await measure(args, keys, sizes), base, sizes))
+      rows.push(...figureRows(replicaStore(replicas), await measure(args, keys, sizes), base, sizes))
     } finally {
       await database.drop()
     }
@@ -76,11 +79,16 @@ export async function replicaRows(work: string, sizes: ReplicaSizes, progress: (
   return rows
 }
 
+/** The start of the figures of a PostgreSQL run. */
+export function replicaStore(replicas: number): string {
+  return `PostgreSQL, ${replicas} replica${replicas > 1 ? 's' : ''}`
+}
+
 function figureRows(store: string, figures: Figures, base: Figures, sizes: ReplicaSizes): Row[] {
   const embedded = (value: number, unit: string) => ({name: 'embedded store', value, unit})
   const noTarget = () => true
-  const post = `${sizes.post.connections} connections, ${sizes.post.seconds} s`
-  const life = `${sizes.lifecycle.clients} clients, ${sizes.lifecycle.miners} miners, ${sizes.lifecycle.seconds} s`
+  const post = describePostLoad(sizes.post)
+  const life = describeLifecycleLoad(sizes.lifecycle)
   const rows = [
     row({figure: `${store}: POST /v1/jobs, ${post}`, value: figures.post.perSec, unit: 'req/s', baseline: embedded(base.post.perSec, 'req/s'), target: 'none (cost per job)', detail: `p99 ${figures.post.p99Ms} ms`}, noTarget),
     row({figure: `${store}: coordinator CPU per POSTed job`, value: figures.post.cpuMsPerJob, unit: 'ms', baseline: embedded(base.post.cpuMsPerJob, 'ms'), target: 'none (cost per job)'}, noTarget),
@@ -97,20 +105,30 @@ async function measure(serverArgs: string[][], keys: Keys, sizes: ReplicaSizes):
   try {
     for (const args of serverArgs) servers.push(await startServer(process.execPath, [AITBC_BIN, ...args, '--port', '0', ...UNCAPPED]))
     const urls = servers.map((server) => server.url)
+    // A counted load is shared out among the servers like the connections.
+    const requestsEach = POST.requests === undefined ? undefined : Math.max(1, Math.round(POST.requests / urls.length))
     const post = () =>
       Promise.all(
         urls.map((url) =>
-          postLoad(`${url}/v1/jobs`, {connections: Math.max(1, POST.connections / urls.length), seconds: POST.seconds, body: JOB_BODY, headers: {'x-api-key': keys.client_key}}),
+          postLoad(`${url}/v1/jobs`, {
+            connections: Math.max(1, POST.connections / urls.length),
+            seconds: POST.seconds,
+            requests: requestsEach,
+            body: JOB_BODY,
+            headers: {'x-api-key': keys.client_key},
+          }),
         ),
       )
-    await Promise.all(urls.map((url) => postLoad(`${url}/v1/jobs`, {connections: 2, seconds: sizes.warmupSeconds, body: JOB_BODY, headers: {'x-api-key': keys.client_key}})))
+    const warm = sizes.warmupSeconds > 0
+    if (warm) await Promise.all(urls.map((url) => postLoad(`${url}/v1/jobs`, {connections: 2, seconds: sizes.warmupSeconds, body: JOB_BODY, headers: {'x-api-key': keys.client_key}})))
     const postCpu = cpuMs(servers)
     const posted = await post()
     const postCpuMs = cpuMs(servers) - postCpu
     const perSec = posted.reduce((sum, r) => sum + r.perSec, 0)
-    const postJobs = perSec * POST.seconds
+    // Every request answered 2xx (postLoad throws otherwise): a counted load POSTed exactly that many.
+    const postJobs = requestsEach === undefined ? perSec * POST.seconds : requestsEach * urls.length
 
-    await lifecycleLoad(urls, keys, {...LIFECYCLE, seconds: sizes.warmupSeconds})
+    if (warm) await lifecycleLoad(urls, keys, {...LIFECYCLE, seconds: sizes.warmupSeconds, jobsPerClient: undefined})
     const lifeCpu = cpuMs(servers)
     const lifecycle = await lifecycleLoad(urls, keys, LIFECYCLE)
     const lifeCpuMs = cpuMs(servers) - lifeCpu

@@ -30,6 +30,8 @@ import {VERIFY_SIZES, verifyMemory, verifyThroughput, type VerifyMemory, type Ve
 
 interface Sizes {
   coldStartRuns: number
+  /** An untimed round of the cold starts, and an untimed start of each store, first. */
+  warm: boolean
   finishedJobs: number
   startupRuns: number
   throughput: ThroughputSizes
@@ -41,6 +43,7 @@ interface Sizes {
 
 const FULL: Sizes = {
   coldStartRuns: 15,
+  warm: true,
   finishedJobs: 100_000,
   startupRuns: 5,
   throughput: {
@@ -55,20 +58,21 @@ const FULL: Sizes = {
   replicas: REPLICA_SIZES.full,
 }
 
-// Every row once, as briefly as still gives a number: a lifecycle run always finishes each client's first
-// job, and half a second of POSTs answers some even on a busy machine (the test needs every figure > 0).
+// Every row once, as briefly as still gives a number, with no untimed runs: the loads are counted, not
+// timed, so each answers some however busy the machine (the test needs every figure > 0).
 const QUICK: Sizes = {
   coldStartRuns: 1,
+  warm: false,
   finishedJobs: 200,
   startupRuns: 1,
   throughput: {
-    post: {connections: 8, seconds: 0.5},
-    lifecycle: {clients: 4, miners: 2, seconds: 0.5},
+    post: {connections: 4, seconds: 0.5, requests: 40},
+    lifecycle: {clients: 2, miners: 2, seconds: 0.5, jobsPerClient: 3},
     runs: 1,
-    warmupSeconds: 0.1,
+    warmupSeconds: 0,
   },
   verify: VERIFY_SIZES.quick,
-  streaming: {jobs: 2, tokens: 5, firstTokenMs: 50, tokenMs: 10},
+  streaming: {jobs: 1, tokens: 5, firstTokenMs: 50, tokenMs: 10},
   storage: STORAGE_SIZES.quick,
   replicas: REPLICA_SIZES.quick,
 }
@@ -116,14 +120,14 @@ let rows: Row[]
 let figures: {throughput: ThroughputFigures; verify: {throughput: VerifyThroughput; memory: VerifyMemory}; streaming: StreamingFigures}
 try {
   progress(`cold start (${sizes.coldStartRuns} runs per command)`)
-  const cold = await coldStart(sizes.coldStartRuns, work)
+  const cold = await coldStart(sizes.coldStartRuns, work, sizes.warm)
 
   progress(`data directories: empty, and ${sizes.finishedJobs.toLocaleString('en-US')} finished jobs`)
   const empty = await createDataDir(path.join(work, 'empty'), 0)
   const full = await createDataDir(path.join(work, 'full'), sizes.finishedJobs)
 
   progress(`serve start (${sizes.startupRuns} runs each)`)
-  const startup = await serveStartup(empty, full, sizes.finishedJobs, sizes.startupRuns)
+  const startup = await serveStartup(empty, full, sizes.finishedJobs, sizes.startupRuns, sizes.warm)
 
   progress(`POST /v1/jobs and the job lifecycle (${sizes.throughput.runs} runs each)`)
   const throughput = await serverThroughput(empty, full, work, sizes.throughput)
@@ -172,11 +176,11 @@ async function partialRun(part: Part): Promise<{rows: Row[]; figures: Record<str
       const empty = await createDataDir(path.join(work, 'empty'), 0)
       const full = await createDataDir(path.join(work, 'full'), sizes.finishedJobs)
       progress(`serve start (${sizes.startupRuns} runs each)`)
-      return {rows: onDefault(await serveStartup(empty, full, sizes.finishedJobs, sizes.startupRuns)), figures: {}}
+      return {rows: onDefault(await serveStartup(empty, full, sizes.finishedJobs, sizes.startupRuns, sizes.warm)), figures: {}}
     }
     case 'cold-start':
       progress(`cold start (${sizes.coldStartRuns} runs per command)`)
-      return {rows: await coldStart(sizes.coldStartRuns, work), figures: {}}
+      return {rows: await coldStart(sizes.coldStartRuns, work, sizes.warm), figures: {}}
     case 'verify': {
       progress(`receipts verify (${sizes.verify.throughputRuns} runs over ${sizes.verify.throughput} receipts; memory ${sizes.verify.memoryRuns} runs)`)
       const verify = {

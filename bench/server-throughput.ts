@@ -6,8 +6,8 @@
 import {rm} from 'node:fs/promises'
 import path from 'node:path'
 
-import {lifecycleLoad, type LifecycleLoad, type LifecycleResult, type MinerPath} from './lib/lifecycle-load.js'
-import {postLoad, type LoadResult} from './lib/post-load.js'
+import {describeLifecycleLoad, lifecycleLoad, type LifecycleLoad, type LifecycleResult, type MinerPath} from './lib/lifecycle-load.js'
+import {describePostLoad, postLoad, type LoadResult, type PostLoad} from './lib/post-load.js'
 import type {RunningServer} from './lib/processes.js'
 import {copyDataDir, startBareKoa, startCoordinator, type DataDir} from './lib/servers.js'
 import {median} from './lib/stats.js'
@@ -19,9 +19,10 @@ export const LIFECYCLE_RATIO_TARGET = 0.06
 export const HISTORY_RATIO_TARGET = 0.8
 
 export interface ThroughputSizes {
-  post: {connections: number; seconds: number}
+  post: Pick<PostLoad, 'connections' | 'seconds' | 'requests'>
   lifecycle: LifecycleLoad
   runs: number
+  /** Of each load, before the measured one; 0 for none. */
   warmupSeconds: number
 }
 
@@ -45,10 +46,12 @@ export interface ThroughputFigures {
  * the "empty" and the "100,000 finished jobs" store from one run to the next.
  */
 export async function serverThroughput(empty: DataDir, full: DataDir, work: string, sizes: ThroughputSizes): Promise<ThroughputFigures> {
-  const post = (server: RunningServer, dataDir?: DataDir, seconds = sizes.post.seconds) =>
-    postLoad(`${server.url}/v1/jobs`, {connections: sizes.post.connections, seconds, body: JOB_BODY, headers: dataDir && {'x-api-key': dataDir.keys.client_key}})
-  const lifecycle = (server: RunningServer, dataDir: DataDir, seconds = sizes.lifecycle.seconds, minerPath: MinerPath = 'claim-next') =>
-    lifecycleLoad(server.url, dataDir.keys, {...sizes.lifecycle, seconds, minerPath})
+  // `seconds`: a warm-up of that long; without it, the measured load.
+  const post = (server: RunningServer, dataDir?: DataDir, seconds?: number) =>
+    postLoad(`${server.url}/v1/jobs`, {...(seconds === undefined ? sizes.post : {connections: sizes.post.connections, seconds}), body: JOB_BODY, headers: dataDir && {'x-api-key': dataDir.keys.client_key}})
+  const lifecycle = (server: RunningServer, dataDir: DataDir, seconds?: number, minerPath: MinerPath = 'claim-next') =>
+    lifecycleLoad(server.url, dataDir.keys, {...sizes.lifecycle, ...(seconds === undefined ? {} : {seconds, jobsPerClient: undefined}), minerPath})
+  const warm = sizes.warmupSeconds > 0
   // The default (fsync on) on both stores, and --fsync off on the empty one: what the syncs cost.
   const copies = async (name: string, run: number) =>
     Promise.all([empty, full, empty].map((from, i) => copyDataDir(from, path.join(work, `${name}-${run}-${['empty', 'full', 'fsync-off'][i]}`))))
@@ -59,19 +62,19 @@ export async function serverThroughput(empty: DataDir, full: DataDir, work: stri
   for (let run = 0; run < sizes.runs; run++) {
     const postDirs = await copies('post', run)
     await withServers([startBareKoa(), ...start(postDirs)], async ([bare, ...coordinators]) => {
-      await post(bare, undefined, sizes.warmupSeconds)
-      for (const [i, server] of coordinators.entries()) await post(server, postDirs[i], sizes.warmupSeconds)
+      if (warm) await post(bare, undefined, sizes.warmupSeconds)
+      if (warm) for (const [i, server] of coordinators.entries()) await post(server, postDirs[i], sizes.warmupSeconds)
       postRuns[0].push(await post(bare))
       for (const [i, server] of coordinators.entries()) postRuns[i + 1].push(await post(server, postDirs[i]))
     })
     const lifecycleDirs = await copies('lifecycle', run)
     await withServers(start(lifecycleDirs), async (coordinators) => {
-      for (const [i, server] of coordinators.entries()) await lifecycle(server, lifecycleDirs[i], sizes.warmupSeconds)
+      if (warm) for (const [i, server] of coordinators.entries()) await lifecycle(server, lifecycleDirs[i], sizes.warmupSeconds)
       for (const [i, server] of coordinators.entries()) lifecycleRuns[i].push(await lifecycle(server, lifecycleDirs[i]))
       // The seed routes on the same coordinators (empty, --fsync off), right after: what claim-next saves.
       for (const [n, i] of [0, 2].entries()) {
-        await lifecycle(coordinators[i], lifecycleDirs[i], sizes.warmupSeconds, 'available+claim')
-        lifecycleRuns[3 + n].push(await lifecycle(coordinators[i], lifecycleDirs[i], sizes.lifecycle.seconds, 'available+claim'))
+        if (warm) await lifecycle(coordinators[i], lifecycleDirs[i], sizes.warmupSeconds, 'available+claim')
+        lifecycleRuns[3 + n].push(await lifecycle(coordinators[i], lifecycleDirs[i], undefined, 'available+claim'))
       }
     })
     await Promise.all([...postDirs, ...lifecycleDirs].map((dataDir) => rm(dataDir.dir, {recursive: true, force: true})))
@@ -90,8 +93,8 @@ export async function serverThroughput(empty: DataDir, full: DataDir, work: stri
 export function throughputRows(figures: ThroughputFigures, sizes: ThroughputSizes, finishedJobs: number): Row[] {
   const {bare, post, lifecycle} = figures
   const jobs = finishedJobs.toLocaleString('en-US')
-  const load = `${sizes.post.connections} connections, ${sizes.post.seconds} s`
-  const crowd = `${sizes.lifecycle.clients} clients, ${sizes.lifecycle.miners} miners, ${sizes.lifecycle.seconds} s`
+  const load = describePostLoad(sizes.post)
+  const crowd = describeLifecycleLoad(sizes.lifecycle)
   const latency = (result: LoadResult) => `p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms`
   const jobLatency = (result: LifecycleResult) => `${result.jobs} jobs; submit to completed p50 ${result.p50Ms.toFixed(1)} ms`
   const bareBaseline = {name: 'bare Koa POST', value: bare.perSec, unit: 'req/s'}

@@ -102,11 +102,17 @@ async function stop(process_) {
   return code
 }
 
-/** Waits until the block sealer has put the receipt's ledger transaction in a block. */
+/**
+ * Waits until the block sealer has put the receipt's ledger transaction in a block. Asked over HTTP
+ * (the public GET /explorer/transactions that `aitbc explorer transactions` shows): a wait, not a step
+ * of the demo, so no CLI process per look.
+ */
 async function sealed(url, receiptId) {
   const deadline = Date.now() + STEP_TIMEOUT_MS
   for (;;) {
-    const transactions = JSON.parse((await aitbc(['explorer', 'transactions', '--url', url, '--json'], {quiet: true})).stdout)
+    const answer = await fetch(`${url}/explorer/transactions`, {signal: AbortSignal.timeout(STEP_TIMEOUT_MS)})
+    if (!answer.ok) throw new StepFailed(`GET /explorer/transactions answered ${answer.status}: ${await answer.text()}`)
+    const transactions = await answer.json()
     const issued = transactions.find((tx) => tx.type === 'receipt_issued' && tx.data.receipt_id === receiptId)
     if (issued && issued.block_height !== null && issued.block_height !== undefined) return
     if (Date.now() > deadline) throw new StepFailed(`the receipt's transaction was not sealed in a block within ${STEP_TIMEOUT_MS / 1000} s`)

@@ -3,8 +3,8 @@
 // or by the seed routes (available, then claim); the client then reads its finished job once and submits the
 // next. Clients hear that their job completed from the miners in this same process rather than by
 // polling on a timer: a timer would measure the poll interval, not the coordinator, and every request
-// a real client makes for a finished job (one GET) is still made. Runs for a fixed time; clients then
-// finish the job they have out, within a grace period.
+// a real client makes for a finished job (one GET) is still made. Runs for a fixed time (or a fixed
+// number of jobs per client); clients then finish the job they have out, within a grace period.
 import type {InitResult} from '../../src/server/data-dir.js'
 import {LeanConnection} from './lean-http.js'
 
@@ -12,6 +12,8 @@ export interface LifecycleLoad {
   clients: number
   miners: number
   seconds: number
+  /** Each client runs this many jobs instead of running for `seconds` (`--quick`: some jobs, however busy the machine). */
+  jobsPerClient?: number
   /** How miners take jobs: one claim-next long poll (the default, as `aitbc miner run`), or available then claim. */
   minerPath?: MinerPath
 }
@@ -30,6 +32,11 @@ const MODEL = 'bench-lifecycle'
 const GRACE_MS = 10_000
 /** A bound on the work a run may do, whatever the speed of the machine. */
 const MAX_JOBS = 1_000_000
+
+/** How a load is sized, for the figure's name. */
+export function describeLifecycleLoad({clients, miners, seconds, jobsPerClient}: LifecycleLoad): string {
+  return `${clients} clients, ${miners} miners, ${jobsPerClient === undefined ? `${seconds} s` : `${jobsPerClient} jobs each`}`
+}
 
 /** With several URLs (replicas of one coordinator), clients and miners are spread over them in turn. */
 export async function lifecycleLoad(urls: string | readonly string[], keys: Pick<InitResult, 'client_key' | 'miner_key'>, load: LifecycleLoad): Promise<LifecycleResult> {
@@ -58,12 +65,13 @@ export async function lifecycleLoad(urls: string | readonly string[], keys: Pick
     const completions = new Completions()
     const client = async (n: number) => {
       const connection = clientConnections[n]
-      for (let i = 0; performance.now() < deadline && latencies.length < MAX_JOBS; i++) {
+      const more = (i: number) => (load.jobsPerClient === undefined ? performance.now() < deadline : i < load.jobsPerClient)
+      for (let i = 0; more(i) && latencies.length < MAX_JOBS; i++) {
         const submitted = performance.now()
         const body = JSON.stringify({prompt: `Lifecycle job ${n}.${i}.`, model: MODEL, params: {max_tokens: 32}})
         const job = (await call(connection, 'POST', '/v1/jobs', body, 201))!
         if (typeof job.job_id !== 'string' || job.status !== 'pending') throw new Error(`POST /v1/jobs answered a job that is not a new pending one: ${JSON.stringify(job)}`)
-        const result = await completions.of(job.job_id, deadline + GRACE_MS - performance.now())
+        const result = await completions.of(job.job_id, Math.max(deadline, submitted) + GRACE_MS - performance.now())
         const seen = (await call(connection, 'GET', `/v1/jobs/${job.job_id}`, undefined, 200))!
         if (seen.status !== 'completed' || seen.result !== result) throw new Error(`job ${job.job_id} is ${seen.status} with result ${JSON.stringify(seen.result)} after its miner completed it`)
         latencies.push(performance.now() - submitted)
