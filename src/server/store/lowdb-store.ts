@@ -29,6 +29,7 @@ import {decodeHistoryIndex, encodeHistoryIndex, HISTORY_INDEX_FILE, INDEXED, typ
 import {corrupt, JsonLinesAppender, readJsonLines, type FileState, type LineAt, type ReadOptions} from './jsonl-file.js'
 import {LedgerIndex} from './ledger-index.js'
 import {ReceiptIndex} from './receipt-index.js'
+import {RecentRecords} from './recent-records.js'
 import {asBlock, asJob, asMiner, asReceipt, asTransaction} from './record-checks.js'
 import type {ApiKeyRecord, BlockRecord, JobRecord, LedgerTransaction, MinerRecord, ReceiptRecord, StoreMeta} from './records.js'
 import type {JobQuery, Page, ReceiptQuery, Store} from './store.js'
@@ -75,6 +76,13 @@ export const CHECKPOINT_BYTES = 8 * 1024 * 1024
 const PRESYNC_PARTS = 8
 
 const EMPTY = Buffer.alloc(0)
+/**
+ * Job versions kept after their write (recent-records.ts): enough for the versions a busy lifecycle
+ * writes between a job's write and its next read (16 clients' jobs queue behind 4 miners), and at most a
+ * few large prompts' worth of memory.
+ */
+export const RECENT_JOBS = 256
+export const RECENT_JOB_BYTES = 4 * 1024 * 1024
 
 /** A line waiting for the next flush, and what to tell once it is on disk. */
 interface PendingLine {
@@ -84,6 +92,7 @@ interface PendingLine {
 
 export class LowdbStore implements Store {
   private readonly jobs: JobIndex
+  private readonly recentJobs = new RecentRecords<JobRecord>(RECENT_JOBS, RECENT_JOB_BYTES)
   private readonly receipts: ReceiptIndex
   private readonly ledger: LedgerIndex
   private readonly minerRecords = new Map<string, MinerRecord>()
@@ -120,7 +129,7 @@ export class LowdbStore implements Store {
     this.files = options.files ?? new NodeFileLayer()
     this.retryWriteMs = options.retryWriteMs ?? RETRY_WRITE_MS
     this.checkpointBytes = options.checkpointBytes ?? CHECKPOINT_BYTES
-    this.jobs = new JobIndex((at) => asJob(appenders.jobs.read(at)))
+    this.jobs = new JobIndex((at) => this.recentJobs.get(at.offset) ?? asJob(appenders.jobs.read(at)))
     this.receipts = new ReceiptIndex((at) => asReceipt(appenders.receipts.read(at)))
     this.ledger = new LedgerIndex((first, last) => appenders.transactions.readRange(first, last).map(asTransaction))
     doc.api_keys.forEach((key, i) => this.keyPositions.set(key.name, i))
@@ -277,7 +286,10 @@ export class LowdbStore implements Store {
   putJob(job: JobRecord): void {
     this.refuseWhileFailing()
     this.jobs.put(job)
-    this.queue('jobs', job, (at) => this.jobs.written(job, at))
+    this.queue('jobs', job, (at) => {
+      this.jobs.written(job, at)
+      this.recentJobs.add(at.offset, at.length, job)
+    })
   }
 
   getReceipt(receiptId: string): ReceiptRecord | undefined {
