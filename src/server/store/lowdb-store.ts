@@ -81,6 +81,13 @@ const EMPTY = Buffer.alloc(0)
  * writes between a job's write and its next read (16 clients' jobs queue behind 4 miners), and at most a
  * few large prompts' worth of memory.
  */
+/**
+ * How long writes nobody waits for (claims) wait for a flush someone asks for before they get one of
+ * their own: long enough for the miner's completion to follow its claim (a flush for the claim alone
+ * would hold the completion's flush behind it, one more sync on the miner's path per job), short
+ * enough that a claim is seldom in memory only (a crash then costs the job a new offer, as before).
+ */
+export const COMMIT_SOON_MS = 50
 export const RECENT_JOBS = 256
 export const RECENT_JOB_BYTES = 4 * 1024 * 1024
 
@@ -106,6 +113,7 @@ export class LowdbStore implements Store {
   /** A failed flush left bytes on disk past these sizes (and the commit log past `log`): cut before retrying. */
   private undo: {sizes: Record<string, number>; log: number} | undefined
   private retryTimer: NodeJS.Timeout | undefined
+  private soonTimer: NodeJS.Timeout | undefined
   private closed = false
   private readonly groupCommit = new GroupCommit(() => this.flush())
   private readonly files: FileLayer
@@ -355,9 +363,19 @@ export class LowdbStore implements Store {
     return this.groupCommit.request()
   }
 
+  commitSoon(): void {
+    if (this.soonTimer || this.closed) return
+    this.soonTimer = setTimeout(() => {
+      this.soonTimer = undefined
+      // Failing, the store keeps the lines queued and retries (scheduleRetry).
+      this.commit().catch(() => undefined)
+    }, COMMIT_SOON_MS)
+  }
+
   async close(): Promise<void> {
     this.closed = true
     clearTimeout(this.retryTimer)
+    clearTimeout(this.soonTimer)
     try {
       if (!this.failure) {
         this.queueStaleMiners()
@@ -400,6 +418,9 @@ export class LowdbStore implements Store {
 
   /** Appends and syncs what is queued, then the document if it changed. On failure what is queued stays queued. */
   private async writeOut(): Promise<void> {
+    // This flush takes everything queued: what commitSoon() waited for too.
+    clearTimeout(this.soonTimer)
+    this.soonTimer = undefined
     if (this.undo) await this.cutBack(this.undo)
     // Before writing, not after: a failed checkpoint then fails only writes nobody was told about yet.
     if (this.log.size >= this.checkpointBytes) await this.checkpoint()
