@@ -12,9 +12,9 @@
 // With --profile off the coordinator runs without the profiler (which costs it CPU of its own) and
 // only the CPU times per job are printed. With --syscalls on, `perf stat` counts the coordinator's
 // system calls per job (its fdatasyncs per job are the flushes that group commit could not share).
-// With --compare, this tree's build and another (a checkout of main, built) take turns under the same
-// load for --rounds rounds, unprofiled, and the medians of their CPU per job are printed: on a shared
-// machine only figures taken side by side compare.
+// With --compare, this tree's build and another (a checkout of main, built) run side by side, unprofiled:
+// each is warmed up by one load, then they take turns under it for --rounds rounds, and the medians of
+// their CPU per job are printed. On a shared machine only figures taken side by side compare.
 import {readFileSync} from 'node:fs'
 import {spawn} from 'node:child_process'
 import {copyFile, mkdtemp, readdir, readFile, rm} from 'node:fs/promises'
@@ -68,29 +68,30 @@ interface Run {
   counts?: Map<string, number>
 }
 
-/** One coordinator on a fresh data directory under the load; with `profiles`, profiled into that directory. */
-async function run(bin: string, dir: string, profiles?: string): Promise<Run> {
+/** A coordinator on a fresh data directory; with `profiles`, profiled into that directory. */
+async function startCoordinator(bin: string, dir: string, profiles?: string) {
   const dataDir = await createDataDir(path.join(dir, 'data'), 0)
   const uncapped = ['--max-pending-per-client', '100000000', '--max-queued-prompt-bytes', '64gb']
   const profiler = profiles ? ['--cpu-prof', '--cpu-prof-dir', profiles] : []
   if (perfFile) profiler.push('--perf-basic-prof-only-functions', '--interpreted-frames-native-stack')
   const server = await startServer(process.execPath, [...profiler, bin, 'serve', '--data-dir', dataDir.dir, '--port', '0', '--fsync', fsync, ...uncapped])
-  try {
-    const counting = syscalls ? countSyscalls(server.child.pid!) : undefined
-    const recording = perfFile ? perfRecord(server.child.pid!, perfFile) : undefined
-    const serverBefore = cpuMsOf(server.child.pid!)
-    const loadBefore = process.cpuUsage()
-    const wallBefore = performance.now()
-    const result = await lifecycleLoad(server.url, dataDir.keys, {clients: 16, miners: 4, seconds})
-    const wallMs = performance.now() - wallBefore
-    const serverMs = cpuMsOf(server.child.pid!) - serverBefore
-    const load = process.cpuUsage(loadBefore)
-    const counts = await counting?.()
-    await recording?.()
-    return {jobs: result.jobs, jobsPerSec: result.jobsPerSec, p50Ms: result.p50Ms, serverMs, loadMs: (load.user + load.system) / 1000, wallMs, counts}
-  } finally {
-    await server.stop()
-  }
+  return {server, keys: dataDir.keys}
+}
+
+/** The load once against a running coordinator, with what it cost each side. */
+async function measure({server, keys}: Awaited<ReturnType<typeof startCoordinator>>, loadSeconds = seconds): Promise<Run> {
+  const counting = syscalls ? countSyscalls(server.child.pid!) : undefined
+  const recording = perfFile ? perfRecord(server.child.pid!, perfFile) : undefined
+  const serverBefore = cpuMsOf(server.child.pid!)
+  const loadBefore = process.cpuUsage()
+  const wallBefore = performance.now()
+  const result = await lifecycleLoad(server.url, keys, {clients: 16, miners: 4, seconds: loadSeconds})
+  const wallMs = performance.now() - wallBefore
+  const serverMs = cpuMsOf(server.child.pid!) - serverBefore
+  const load = process.cpuUsage(loadBefore)
+  const counts = await counting?.()
+  await recording?.()
+  return {jobs: result.jobs, jobsPerSec: result.jobsPerSec, p50Ms: result.p50Ms, serverMs, loadMs: (load.user + load.system) / 1000, wallMs, counts}
 }
 
 function report(label: string, result: Run): void {
@@ -105,20 +106,25 @@ function report(label: string, result: Run): void {
 const work = await mkdtemp(path.join(tmpdir(), 'aitbc-profile-'))
 try {
   if (compare) {
-    // Side by side: the two builds take turns (the order flips each round), so a machine that gets
+    // Side by side: both coordinators run at once, each warmed up by one load first (a cold one spends
+    // its first seconds compiling), then take turns (the order flips each round), so a machine that gets
     // busier or quieter during the comparison weighs on both alike.
     const builds = [
       {label: 'this tree', bin: AITBC_BIN, runs: [] as Run[]},
       {label: compare, bin: compare, runs: [] as Run[]},
     ]
-    for (let round = 0; round < rounds; round++) {
-      for (const build of round % 2 ? [...builds].reverse() : builds) {
-        const dir = path.join(work, `${round}-${build.runs.length}-${builds.indexOf(build)}`)
-        const result = await run(build.bin, dir)
-        build.runs.push(result)
-        report(`[${build.label}, round ${round + 1}] `, result)
-        await rm(dir, {recursive: true, force: true})
+    const coordinators = await Promise.all(builds.map((build, i) => startCoordinator(build.bin, path.join(work, String(i)))))
+    try {
+      for (const coordinator of coordinators) await measure(coordinator)
+      for (let round = 0; round < rounds; round++) {
+        for (const i of round % 2 ? [1, 0] : [0, 1]) {
+          const result = await measure(coordinators[i])
+          builds[i].runs.push(result)
+          report(`[${builds[i].label}, round ${round + 1}] `, result)
+        }
       }
+    } finally {
+      await Promise.all(coordinators.map(({server}) => server.stop()))
     }
     for (const {label, runs} of builds) {
       const median = (values: number[]) => values.sort((a, b) => a - b)[values.length >> 1]
@@ -128,7 +134,13 @@ try {
     }
   } else {
     const profiles = path.join(work, 'profiles')
-    const result = await run(AITBC_BIN, work, profiling ? profiles : undefined)
+    const coordinator = await startCoordinator(AITBC_BIN, work, profiling ? profiles : undefined)
+    let result: Run
+    try {
+      result = await measure(coordinator)
+    } finally {
+      await coordinator.server.stop()
+    }
     report('', result)
     if (profiling) {
       const [file] = await readdir(profiles)
