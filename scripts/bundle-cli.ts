@@ -39,8 +39,11 @@ await build({
   platform: 'node',
   target: 'node20',
   tsconfig: path.join(ROOT, 'tsconfig.json'),
-  // Names as written: messages and oclif read class names.
-  keepNames: true,
+  // No keepNames: it wraps every named function in __name(), also each one a function defines as it
+  // runs (koa-compose's dispatch, on-finished's listeners: some 30 µs of each lifecycle job of the
+  // coordinator). Nothing reads a bundled function's name: oclif takes command ids from the manifest
+  // (its class-name fallback is for commands without one), errors name themselves; only stack
+  // traces may show a renamed `name2`.
   external: [
     // Found by path at run time: pg's optional native binding, the /docs page's files.
     'pg',

@@ -110,7 +110,7 @@ export class LeanConnection {
     this.received = undefined
     const waiting = this.waiting
     this.waiting = undefined
-    if (!waiting) return this.fail(new Error('an answer to no request'))
+    if (!waiting) return this.fail(new Error(`an answer to no request: ${head.slice(0, head.indexOf('\r\n'))}, ${bytes.toString('utf8', bodyStart, bodyEnd).slice(0, 200)}`))
     // "HTTP/1.1 201 Created": the status is the three digits after the first space.
     waiting.resolve({status: Number(head.slice(9, 12)), text: bytes.toString('utf8', bodyStart, bodyEnd)})
   }

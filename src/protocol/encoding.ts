@@ -1,5 +1,5 @@
 // Byte encodings used on the wire: base64url without padding for keys and signatures, hex for hashes.
-import {createHash} from 'node:crypto'
+import {hash} from 'node:crypto'
 
 const BASE64URL = /^[A-Za-z0-9_-]*$/
 const BASE64URL_DIGITS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
@@ -28,10 +28,12 @@ export function fromHex(text: string): Uint8Array | undefined {
   return new Uint8Array(Buffer.from(text, 'hex'))
 }
 
+// One-shot hashing (no Hash object per call): a job hashes some eight values on the coordinator's hot
+// path, and this is a few microseconds less each. A string is hashed as its UTF-8.
 export function sha256(data: string | Uint8Array): Uint8Array {
-  return new Uint8Array(createHash('sha256').update(data).digest())
+  return new Uint8Array(hash('sha256', data, 'buffer'))
 }
 
 export function sha256Hex(data: string | Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex')
+  return hash('sha256', data, 'hex')
 }

@@ -1,6 +1,6 @@
 // Ledger hashing: transaction hashes, RFC 6962 Merkle roots and block hashes. The server builds the
 // chain with these functions and `explorer verify` recomputes it with the same ones.
-import {canonicalBytes} from './canonical-json.js'
+import {canonicalJson} from './canonical-json.js'
 import type {Ed25519Signer} from './ed25519.js'
 import {fromHex, sha256, sha256Hex, toHex} from './encoding.js'
 import {checkSignature, signBytes, type SignatureFailure, type SignatureObject} from './signature.js'
@@ -49,7 +49,8 @@ export const GENESIS_PREV_HASH = '0'.repeat(64)
 
 export function transactionHash(body: TransactionBody): string {
   const {seq, type, timestamp, data} = body
-  return sha256Hex(canonicalBytes({seq, type, timestamp, data}))
+  // The canonical text hashed as its UTF-8 (canonicalJson refuses what has none), without a copy as bytes.
+  return sha256Hex(canonicalJson({seq, type, timestamp, data}))
 }
 
 const LEAF_PREFIX = Uint8Array.of(0)
@@ -71,7 +72,7 @@ export function merkleRoot(txHashes: readonly string[]): string {
 
 export function blockHash(header: BlockHeader): string {
   const {height, prev_hash, merkle_root, timestamp, transactions} = header
-  return sha256Hex(canonicalBytes({height, prev_hash, merkle_root, timestamp, transactions}))
+  return sha256Hex(canonicalJson({height, prev_hash, merkle_root, timestamp, transactions}))
 }
 
 /** The hash of a block read from elsewhere, or undefined when its header has no RFC 8785 form. */

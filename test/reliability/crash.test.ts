@@ -91,6 +91,12 @@ it(`SIGKILLed ${KILLS} times under load, the coordinator loses nothing it acknow
       assert.equal(state.jobs.get(jobId)?.receipt_id, receipt.receipt_id)
     }
     for (const jobId of acks.cancels) assert.equal(state.jobs.get(jobId)?.status, 'cancelled', `job ${jobId} was acknowledged as cancelled`)
+    // A claim is answered before it is on disk (and waits for the next flush): one a kill took with it
+    // left the job pending, offered again; the lease it named never comes back.
+    for (const {jobId, minerId, startedAt} of acks.lostLeases) {
+      const job = state.jobs.get(jobId)
+      assert.ok(!(job?.status === 'running' && job.miner_id === minerId && job.started_at === startedAt), `job ${jobId} is held again by a lease refused before`)
+    }
     assertReceiptsMatchJobs(state, trusted)
     // An idempotent retry never made a second job: every prompt is in at most one job.
     const prompts = [...state.jobs.values()].map((job) => job.prompt)
@@ -104,7 +110,7 @@ it(`SIGKILLed ${KILLS} times under load, the coordinator loses nothing it acknow
     t.diagnostic(
       `kills survived: ${kills}; jobs acknowledged: ${acks.jobs.size}, found: ${acks.jobs.size - lost.length}; ` +
         `completions acknowledged: ${acks.completions.size}; receipts stored and verified: ${state.receipts.size}; ` +
-        `cancels acknowledged: ${acks.cancels.size}; claims abandoned: ${acks.abandoned}; results redelivered: ${acks.redelivered}; ` +
+        `cancels acknowledged: ${acks.cancels.size}; claims abandoned: ${acks.abandoned}; leases lost: ${acks.lostLeases.length}; results redelivered: ${acks.redelivered}; ` +
         `blocks verified: ${ledger.blocks}; transactions: ${ledger.transactions.length}`,
     )
   } finally {

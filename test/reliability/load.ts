@@ -30,6 +30,11 @@ export interface Acknowledged {
   abandoned: number
   /** Completes that failed in transit and were sent again after a restart. */
   redelivered: number
+  /**
+   * Claims answered 200 whose complete was then refused 409: the lease was lost (with a crash before the
+   * claim reached the disk, or by running out). The lease they name must never come back.
+   */
+  lostLeases: Array<{jobId: string; minerId: string; startedAt: string}>
 }
 
 /** A small seeded generator (mulberry32), so a failing run can be replayed with its seed. */
@@ -48,7 +53,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 export class Load {
   readonly acks: Acknowledged = {
-    jobs: new Set(), idempotent: new Map(), completions: new Map(), cancels: new Set(), unexpected: [], abandoned: 0, redelivered: 0,
+    jobs: new Set(), idempotent: new Map(), completions: new Map(), cancels: new Set(), unexpected: [], abandoned: 0, redelivered: 0, lostLeases: [],
   }
 
   private running = false
@@ -141,12 +146,14 @@ export class Load {
         continue
       }
       const result = `result of ${jobId} by ${minerId}`
-      if (!(await this.complete(minerId, jobId, result))) undelivered = {jobId, result}
+      const answered = await this.complete(minerId, jobId, result)
+      if (!answered) undelivered = {jobId, result}
+      else if (answered === 409) this.acks.lostLeases.push({jobId, minerId, startedAt: String(claim.body.started_at)})
     }
   }
 
-  /** Sends a result; false when no answer came. */
-  private async complete(minerId: string, jobId: string, result: string): Promise<boolean> {
+  /** Sends a result; false when no answer came, else the answer's status. */
+  private async complete(minerId: string, jobId: string, result: string): Promise<false | number> {
     const res = await this.call<ReceiptBody>(`/v1/jobs/${jobId}/complete`, this.keys.minerKey, 'POST', {miner_id: minerId, result})
     if (!res) return false
     if (res.status === 200) {
@@ -154,7 +161,7 @@ export class Load {
       if (earlier) this.acks.unexpected.push(`job ${jobId} completed twice: receipts ${earlier.receipt_id} and ${res.body.receipt_id}`)
       this.acks.completions.set(jobId, res.body)
     }
-    return true
+    return res.status
   }
 
   private async canceller(): Promise<void> {

@@ -1,6 +1,7 @@
 // Group commit end to end: requests that arrive while a flush is in flight share the next one, for
 // submits, claims and completions through the real HTTP app; and a claim (a lease) is answered without
-// waiting for its flush, while a completion waits and carries the claim with it (embedded-async-store.ts).
+// waiting for its flush and asks for none (it goes with the next one, most often its completion's), while
+// a completion waits and carries the claim with it (embedded-async-store.ts).
 import assert from 'node:assert/strict'
 import path from 'node:path'
 import {it} from 'node:test'
@@ -10,7 +11,7 @@ import {Ledger} from '../../src/server/ledger/ledger.js'
 import {draft} from '../../src/server/ledger/draft.js'
 import {EmbeddedAsyncStore} from '../../src/server/store/embedded-async-store.js'
 import type {StoreFile} from '../../src/server/store/file-layer.js'
-import {LowdbStore, STORE_FILES} from '../../src/server/store/lowdb-store.js'
+import {COMMIT_SOON_MS, LowdbStore, STORE_FILES} from '../../src/server/store/lowdb-store.js'
 import type {JobRecord} from '../../src/server/store/records.js'
 import {startTestServer} from '../helpers/server.js'
 import {CrashFiles} from '../reliability/crash-files.js'
@@ -106,5 +107,42 @@ it('a claim is answered before its flush is on disk; the completion waits, and o
   assert.equal(afterCrash.getJob('job_1')?.status, 'completed')
   assert.deepEqual(afterCrash.recentTransactions(10).map((tx) => tx.type).reverse().slice(-2), ['job_claimed', 'job_completed'])
   await afterCrash.close()
+  await store.close()
+})
+
+it('a claim asks for no flush of its own: its completion writes both in one sync', async () => {
+  const files = new CrashFiles()
+  const {store, lowdb} = await memoryStore(files)
+  await store.submitJob(pendingJob('job_1'), [])
+  const flushes = lowdb.flushCount
+  await store.changeJob('job_1', (job) => ({job: running(job), transactions: [draft('job_claimed', {job_id: 'job_1', miner_id: 'rig'}, NOW)]}))
+  // The completion comes some turns of the event loop later (over the network): a flush the claim had
+  // asked for would be under way by then, and the completion would wait for it and then its own.
+  for (let turn = 0; turn < 3; turn++) await new Promise((resolve) => setImmediate(resolve))
+  await store.changeJob('job_1', (job) => ({job: {...job, status: 'completed', result: 'ok'}, transactions: [draft('job_completed', {job_id: 'job_1'}, NOW)]}))
+  assert.equal(lowdb.flushCount - flushes, 1, 'the claim and the completion in one flush')
+  const reopened = await LowdbStore.open(DIR, {files: new CrashFiles(files.crashImage('lost'))})
+  assert.deepEqual(reopened.recentTransactions(10).map((tx) => tx.type).reverse().slice(-2), ['job_claimed', 'job_completed'])
+  await reopened.close()
+  await store.close()
+})
+
+it(`a claim nothing else is written after reaches the disk on its own, within some ${COMMIT_SOON_MS} ms`, async () => {
+  const files = new CrashFiles()
+  const {store, lowdb} = await memoryStore(files)
+  await store.submitJob(pendingJob('job_1'), [])
+  const flushes = lowdb.flushCount
+  const claimedAt = performance.now()
+  await store.changeJob('job_1', (job) => ({job: running(job), transactions: [draft('job_claimed', {job_id: 'job_1', miner_id: 'rig'}, NOW)]}))
+  assert.equal(lowdb.flushCount, flushes, 'answered before any flush')
+  // A bound, not a timing: the flush comes after COMMIT_SOON_MS, later only on a busy machine.
+  while (lowdb.flushCount === flushes) {
+    assert.ok(performance.now() - claimedAt < 10_000, 'the claim was never flushed')
+    await new Promise((resolve) => setTimeout(resolve, 5))
+  }
+  assert.ok(performance.now() - claimedAt >= COMMIT_SOON_MS - 1, 'it waited for another write first')
+  const reopened = await LowdbStore.open(DIR, {files: new CrashFiles(files.crashImage('lost'))})
+  assert.equal(reopened.getJob('job_1')?.status, 'running')
+  await reopened.close()
   await store.close()
 })

@@ -12,7 +12,7 @@ import {after, before, it} from 'node:test'
 import {Ed25519Signer} from '../../src/protocol/ed25519.js'
 import {Ledger} from '../../src/server/ledger/ledger.js'
 import type {FileLayer, StoreFile} from '../../src/server/store/file-layer.js'
-import {LowdbStore, STORE_FILES} from '../../src/server/store/lowdb-store.js'
+import {LowdbStore, RECENT_JOB_BYTES, RECENT_JOBS, STORE_FILES} from '../../src/server/store/lowdb-store.js'
 import type {JobRecord, MinerRecord} from '../../src/server/store/records.js'
 import {CrashFiles} from '../reliability/crash-files.js'
 
@@ -188,10 +188,13 @@ it('a store made before miners.jsonl (miners in coordinator.json) opens, and its
   assert.equal((await stat(path.join(dir, STORE_FILES.miners))).mode & 0o777, 0o600)
 })
 
-it('pending and running jobs are read back from disk: memory keeps where they are, not their prompts', async () => {
+it('pending and running jobs are read back from disk: memory keeps where they are, not their prompts (but for the few written last)', async () => {
   const {store, files} = await memoryStore()
   store.putJob(job('queued'))
   store.putJob({...job('busy'), status: 'running'})
+  await store.commit()
+  // The versions written last are kept a while (they are read again soon); as many newer ones push these out.
+  for (let i = 0; i < RECENT_JOBS; i++) store.putJob({...job(`later-${i}`), status: 'completed'})
   await store.commit()
   // Change the bytes under the store (same length): a job kept in memory would not show it.
   const jobsFile = files.crashImage('kept').get(path.join(DIR, STORE_FILES.jobs))!
@@ -199,5 +202,19 @@ it('pending and running jobs are read back from disk: memory keeps where they ar
   assert.equal(store.getJob('queued')?.prompt, 'PROMPT of queued')
   assert.equal(store.oldestPendingJob(['m'])?.prompt, 'PROMPT of queued')
   assert.deepEqual(store.runningJobs().map((running) => running.prompt), ['PROMPT of busy'])
+  await store.close()
+})
+
+it('the job versions kept after their write are bounded by bytes too: a large prompt is read back from disk', async () => {
+  const {store, files} = await memoryStore()
+  const large = {...job('large'), prompt: `prompt of large ${'x'.repeat(RECENT_JOB_BYTES)}`}
+  store.putJob(large)
+  store.putJob(job('small'))
+  await store.commit()
+  const jobsFile = files.crashImage('kept').get(path.join(DIR, STORE_FILES.jobs))!
+  for (const id of ['large', 'small']) jobsFile.write('PROMPT', jobsFile.indexOf(`prompt of ${id}`))
+  assert.equal(store.getJob('large')?.prompt.slice(0, 16), 'PROMPT of large ')
+  // The small one, written last, is still the version kept.
+  assert.equal(store.getJob('small')?.prompt, 'prompt of small')
   await store.close()
 })

@@ -2,12 +2,15 @@
 // operation reads, decides and writes without an await in between, which is what makes it atomic in
 // one Node process; then it waits for the commit, and only then tells subscribers.
 //
-// Except a claim (a job moving from pending to running): it is answered once it is queued for the next
-// flush, without waiting for it to be on disk. What a crash can lose is then only a lease, and a lost
-// lease means the job is offered again, which a lease running out already means: the restarted store
-// has the job pending, so the miner that held the lease is refused when it completes or fails (it is
-// not the holder), and the job completes once, with one receipt. A completion still waits for its flush,
-// and flushes reach the disk in order, so a completion on disk always has its claim on disk before it.
+// Except a claim (a job moving from pending to running): it is answered once it is queued, without
+// waiting for it to be on disk, and asks for no flush of its own: it goes with the next flush another
+// write asks for (commitSoon(); on its own after lowdb-store.ts's COMMIT_SOON_MS if none does), most
+// often its miner's completion, which then writes both in one sync. What a crash can lose is then only a
+// lease, and a lost lease means the job is offered again, which a lease running out already means: the
+// restarted store has the job pending, so the miner that held the lease is refused when it completes or
+// fails (it is not the holder), and the job completes once, with one receipt. A completion still waits
+// for its flush, and flushes reach the disk in order, so a completion on disk always has its claim on
+// disk before it (or in the same flush).
 import type {Transaction} from '../../protocol/ledger.js'
 import {AlwaysLeader} from './always-leader.js'
 import type {JobStatus} from '../../protocol/job-states.js'
@@ -242,13 +245,12 @@ export class EmbeddedAsyncStore implements AsyncStore {
     const changed = this.write(job, decided)
     // A change that writes nothing (a refused claim, say) has nothing to wait for: no flush.
     if (!decided.job && !decided.receipt && !decided.transactions?.length) return changed
-    const committed = this.store.commit()
     if (isLeaseGrant(job, decided)) {
-      // Written with the next flush (or, if writing fails, kept queued and retried): see the top of the file.
-      committed.catch(() => undefined)
+      // Written with the next flush, most often the miner's completion's (see the top of the file).
+      this.store.commitSoon()
       return changed
     }
-    await committed
+    await this.store.commit()
     if (changed.job.status === 'pending' && job.status !== 'pending') this.emit({kind: 'job_pending', model: changed.job.model})
     return changed
   }

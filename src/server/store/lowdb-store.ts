@@ -29,6 +29,7 @@ import {decodeHistoryIndex, encodeHistoryIndex, HISTORY_INDEX_FILE, INDEXED, typ
 import {corrupt, JsonLinesAppender, readJsonLines, type FileState, type LineAt, type ReadOptions} from './jsonl-file.js'
 import {LedgerIndex} from './ledger-index.js'
 import {ReceiptIndex} from './receipt-index.js'
+import {RecentRecords} from './recent-records.js'
 import {asBlock, asJob, asMiner, asReceipt, asTransaction} from './record-checks.js'
 import type {ApiKeyRecord, BlockRecord, JobRecord, LedgerTransaction, MinerRecord, ReceiptRecord, StoreMeta} from './records.js'
 import type {JobQuery, Page, ReceiptQuery, Store} from './store.js'
@@ -75,6 +76,20 @@ export const CHECKPOINT_BYTES = 8 * 1024 * 1024
 const PRESYNC_PARTS = 8
 
 const EMPTY = Buffer.alloc(0)
+/**
+ * Job versions kept after their write (recent-records.ts): enough for the versions a busy lifecycle
+ * writes between a job's write and its next read (16 clients' jobs queue behind 4 miners), and at most a
+ * few large prompts' worth of memory.
+ */
+/**
+ * How long writes nobody waits for (claims) wait for a flush someone asks for before they get one of
+ * their own: long enough for the miner's completion to follow its claim (a flush for the claim alone
+ * would hold the completion's flush behind it, one more sync on the miner's path per job), short
+ * enough that a claim is seldom in memory only (a crash then costs the job a new offer, as before).
+ */
+export const COMMIT_SOON_MS = 50
+export const RECENT_JOBS = 256
+export const RECENT_JOB_BYTES = 4 * 1024 * 1024
 
 /** A line waiting for the next flush, and what to tell once it is on disk. */
 interface PendingLine {
@@ -84,6 +99,7 @@ interface PendingLine {
 
 export class LowdbStore implements Store {
   private readonly jobs: JobIndex
+  private readonly recentJobs = new RecentRecords<JobRecord>(RECENT_JOBS, RECENT_JOB_BYTES)
   private readonly receipts: ReceiptIndex
   private readonly ledger: LedgerIndex
   private readonly minerRecords = new Map<string, MinerRecord>()
@@ -97,6 +113,7 @@ export class LowdbStore implements Store {
   /** A failed flush left bytes on disk past these sizes (and the commit log past `log`): cut before retrying. */
   private undo: {sizes: Record<string, number>; log: number} | undefined
   private retryTimer: NodeJS.Timeout | undefined
+  private soonTimer: NodeJS.Timeout | undefined
   private closed = false
   private readonly groupCommit = new GroupCommit(() => this.flush())
   private readonly files: FileLayer
@@ -120,7 +137,7 @@ export class LowdbStore implements Store {
     this.files = options.files ?? new NodeFileLayer()
     this.retryWriteMs = options.retryWriteMs ?? RETRY_WRITE_MS
     this.checkpointBytes = options.checkpointBytes ?? CHECKPOINT_BYTES
-    this.jobs = new JobIndex((at) => asJob(appenders.jobs.read(at)))
+    this.jobs = new JobIndex((at) => this.recentJobs.get(at.offset) ?? asJob(appenders.jobs.read(at)))
     this.receipts = new ReceiptIndex((at) => asReceipt(appenders.receipts.read(at)))
     this.ledger = new LedgerIndex((first, last) => appenders.transactions.readRange(first, last).map(asTransaction))
     doc.api_keys.forEach((key, i) => this.keyPositions.set(key.name, i))
@@ -277,7 +294,10 @@ export class LowdbStore implements Store {
   putJob(job: JobRecord): void {
     this.refuseWhileFailing()
     this.jobs.put(job)
-    this.queue('jobs', job, (at) => this.jobs.written(job, at))
+    this.queue('jobs', job, (at) => {
+      this.jobs.written(job, at)
+      this.recentJobs.add(at.offset, at.length, job)
+    })
   }
 
   getReceipt(receiptId: string): ReceiptRecord | undefined {
@@ -343,9 +363,19 @@ export class LowdbStore implements Store {
     return this.groupCommit.request()
   }
 
+  commitSoon(): void {
+    if (this.soonTimer || this.closed) return
+    this.soonTimer = setTimeout(() => {
+      this.soonTimer = undefined
+      // Failing, the store keeps the lines queued and retries (scheduleRetry).
+      this.commit().catch(() => undefined)
+    }, COMMIT_SOON_MS)
+  }
+
   async close(): Promise<void> {
     this.closed = true
     clearTimeout(this.retryTimer)
+    clearTimeout(this.soonTimer)
     try {
       if (!this.failure) {
         this.queueStaleMiners()
@@ -388,6 +418,9 @@ export class LowdbStore implements Store {
 
   /** Appends and syncs what is queued, then the document if it changed. On failure what is queued stays queued. */
   private async writeOut(): Promise<void> {
+    // This flush takes everything queued: what commitSoon() waited for too.
+    clearTimeout(this.soonTimer)
+    this.soonTimer = undefined
     if (this.undo) await this.cutBack(this.undo)
     // Before writing, not after: a failed checkpoint then fails only writes nobody was told about yet.
     if (this.log.size >= this.checkpointBytes) await this.checkpoint()

@@ -89,6 +89,11 @@ export interface Store {
 
   /** Resolves when every write made before the call is on disk. Concurrent calls share one flush. */
   commit(): Promise<void>
+  /**
+   * For writes nobody waits for: they go to disk with the next flush a commit() asks for, or on their own
+   * shortly after if none does; a failure is that flush's (kept queued, retried, `writeFailure()`).
+   */
+  commitSoon(): void
   /** Flushes what is pending and releases files. */
   close(): Promise<void>
 }
