@@ -76,9 +76,9 @@ export function answerLimits(config: AnswerLimitsConfig, memory: AnswerMemory) {
     }
     const res = ctx.res
     const timer = setTimeout(() => res.destroy(), config.sendTimeoutSeconds * 1000).unref()
-    // 'close' comes a tick after 'finish' (the last byte went to the operating system), or when the
-    // connection ended first: one listener for both.
-    res.once('close', () => {
+    // 'close' comes once: a tick after 'finish' (the last byte went to the operating system), or when
+    // the connection ended first. One listener for both (`once` would add a wrapper per answer).
+    res.on('close', () => {
       clearTimeout(timer)
       memory.give(held)
     })

@@ -56,11 +56,13 @@ export class Operations {
     if (this.defined.has(operationId)) throw new Error(`operation ${operationId} is defined twice`)
     this.defined.add(operationId)
     const validate = this.validator.compile(op)
+    // Koa parses the query string when asked (an object or two per request): only for operations that take one.
+    const takesQuery = op.parameters.some((p) => p.in === 'query')
     // Validates the input, runs the handler and sets the answer: in turn for large reads (answer-turns.ts).
     // Resolves to the answer's bytes, for the turns.
     const answer = async (ctx: Context, principal: Principal | undefined): Promise<number | void> => {
       const body = op.requestBody ? await readJsonBody(ctx.req, this.bodyLimitBytes, this.tooLargeNotes[operationId]) : {present: false, value: undefined}
-      const input = validate({params: ctx.params ?? {}, query: ctx.query, headers: ctx.headers, body: body.value, hasBody: body.present})
+      const input = validate({params: ctx.params ?? {}, query: takesQuery ? ctx.query : {}, headers: ctx.headers, body: body.value, hasBody: body.present})
       // The one place input meets its type: the validator has just checked it against the same contract.
       const reply = await handler({...input, principal, ctx} as unknown as OperationRequest<Op>)
       if ('written' in reply) {
