@@ -1,6 +1,6 @@
-// Registers contract operations and routes requests to them (operation-routes.ts). For each operation the contract decides the method and
-// path, who may call it (`security: []` or `x-aitbc-roles`) and what input is valid; the handler only
-// gets an authenticated principal and validated input. Order per request: key (401), rate (429, per
+// Registers contract operations and routes requests to them (operation-routes.ts). For each operation
+// the contract decides the method and path, who may call it (`security: []` or `x-aitbc-roles`) and
+// what input is valid; the handler only gets an authenticated principal and validated input. Order per request: key (401), rate (429, per
 // principal, or per client address for public operations),
 // role (403), body (413, 400 invalid_json), schema (400), then the handler, so nothing unauthenticated
 // is parsed. Large reads wait for their turn (503 past the queue) after the role check, before the body.
