@@ -1,6 +1,7 @@
-// The baseline for the HTTP rows: the same stack as the coordinator (Koa and @koa/router on Node's http
-// server) with one JSON POST route that reads the body, parses it, and answers 201 with a small JSON
-// document, and nothing else. Whatever the coordinator does beyond this is what the ratio measures.
+// The baseline for the HTTP rows: Koa with @koa/router on Node's http server (the usual Koa stack; the
+// coordinator finds its operations in a table of its own instead, src/server/http/operation-routes.ts)
+// with one JSON POST route that reads the body, parses it, and answers 201 with a small JSON document,
+// and nothing else. Whatever the coordinator does beyond this is what the ratio measures.
 //
 //   node --import tsx bench/bare-koa-server.ts     (prints `listening on http://127.0.0.1:PORT`)
 import {once} from 'node:events'

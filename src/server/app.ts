@@ -1,5 +1,5 @@
-// The Koa app, built apart from listening: error middleware first, one router per resource (each
-// operation's method, path, roles and input schema come from openapi/aitbc.yaml), then 404/405.
+// The Koa app, built apart from listening: error middleware first, the operations (each defined by a
+// file of routes/; its method, path, roles and input schema come from openapi/aitbc.yaml), then 404/405.
 import Koa from 'koa'
 
 import type {Ed25519Signer} from '../protocol/ed25519.js'
@@ -70,19 +70,16 @@ export function createApp(deps: AppDeps): CoordinatorApp {
   app.use(answerLimits(config, answers))
   app.use(openAiErrors())
   app.use(errorMiddleware(log))
-  const routers = [
-    systemRoutes(ops, deps.store),
-    // Before jobRoutes: GET /v1/jobs/available must not be taken for GET /v1/jobs/{job_id}.
-    minerRoutes(ops, coordinator.jobs, coordinator.miners),
-    jobRoutes(ops, coordinator.jobs, coordinator.miners, config.activeMinerSeconds, config.pageBytes),
-    jobOutputRoutes(ops, coordinator.jobs, streams, config.sendTimeoutSeconds),
-    openAiRoutes(ops, coordinator.jobs, streams, deps.store, coordinator.clock, config),
-    receiptRoutes(ops, coordinator.receipts),
-    keyRoutes(ops, coordinator.keys, deps.signer),
-    explorerRoutes(ops, deps.store, config.activeMinerSeconds, coordinator.clock),
-  ]
+  systemRoutes(ops, deps.store)
+  minerRoutes(ops, coordinator.jobs, coordinator.miners)
+  jobRoutes(ops, coordinator.jobs, coordinator.miners, config.activeMinerSeconds, config.pageBytes)
+  jobOutputRoutes(ops, coordinator.jobs, streams, config.sendTimeoutSeconds)
+  openAiRoutes(ops, coordinator.jobs, streams, deps.store, coordinator.clock, config)
+  receiptRoutes(ops, coordinator.receipts)
+  keyRoutes(ops, coordinator.keys, deps.signer)
+  explorerRoutes(ops, deps.store, config.activeMinerSeconds, coordinator.clock)
   ops.assertComplete()
-  for (const router of routers) app.use(router.routes())
+  app.use(ops.routes())
   app.use(unmatchedRequests(contract))
   return app
 }

@@ -1,7 +1,7 @@
 // API keys: 32 random bytes, shown once, stored only as their SHA-256. A presented key is hashed and
 // compared against every stored hash with timingSafeEqual, without stopping at the first match, so
 // the time taken says nothing about which key, or how much of one, matched.
-import {createHash, randomBytes, timingSafeEqual} from 'node:crypto'
+import {createHash, hash as hashOnce, randomBytes, timingSafeEqual} from 'node:crypto'
 
 import type {ApiKeyRecord, Role} from '../store/records.js'
 
@@ -34,7 +34,8 @@ export function knownKeys(keys: readonly ApiKeyRecord[]): KnownKey[] {
 
 export function authenticate(presented: string | undefined, keys: readonly KnownKey[]): AuthResult {
   if (!presented) return {failure: 'missing X-Api-Key header'}
-  const hash = createHash('sha256').update(presented, 'utf8').digest()
+  // One call, not a Hash object: this runs on every request.
+  const hash = hashOnce('sha256', presented, 'buffer')
   let match: ApiKeyRecord | undefined
   for (const key of keys) {
     // A stored hash of another length (not SHA-256 hex) matches nothing, as timingSafeEqual would refuse it.

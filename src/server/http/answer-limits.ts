@@ -76,16 +76,12 @@ export function answerLimits(config: AnswerLimitsConfig, memory: AnswerMemory) {
     }
     const res = ctx.res
     const timer = setTimeout(() => res.destroy(), config.sendTimeoutSeconds * 1000).unref()
-    let done = false
-    const sent = () => {
-      if (done) return
-      done = true
+    // 'close' comes once: a tick after 'finish' (the last byte went to the operating system), or when
+    // the connection ended first. One listener for both (`once` would add a wrapper per answer).
+    res.on('close', () => {
       clearTimeout(timer)
       memory.give(held)
-    }
-    // 'finish': the last byte went to the operating system; 'close': the connection ended first.
-    res.once('finish', sent)
-    res.once('close', sent)
+    })
   }
 }
 

@@ -136,16 +136,11 @@ function rolesOf(operationId: string, op: JsonSchema): readonly Role[] | undefin
   return roles
 }
 
-/** `/v1/jobs/{job_id}` -> `/v1/jobs/:job_id` for @koa/router. */
-export function routerPath(path: string): string {
-  return path.replace(/\{([^}]+)\}/g, ':$1')
-}
-
-/** A regular expression matching the concrete paths of an OpenAPI path template. */
+/** A regular expression matching the concrete paths of an OpenAPI path template, capturing each parameter. */
 export function pathPattern(path: string): RegExp {
   const source = path
     .split(/\{[^}]+\}/)
     .map((part) => part.replace(/[.*+?^$()|[\]\\]/g, '\\$&'))
-    .join('[^/]+')
+    .join('([^/]+)')
   return new RegExp(`^${source}$`)
 }

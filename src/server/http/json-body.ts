@@ -42,11 +42,13 @@ function readBody(req: IncomingMessage, limit: number, tooLargeNote?: string): P
 function readDeclared(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
+    // `on`, not `once`: each of these comes at most once that matters, and `once` costs a wrapper per
+    // listener on the path of every write.
     req.on('data', (chunk: Buffer) => chunks.push(chunk))
-    req.once('end', () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)))
+    req.on('end', () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)))
     // 'close' comes after 'end' too: only a request cut short is refused (after the answer, a no-op).
     const cutOff = () => req.complete || reject(cutShort())
-    req.once('error', cutOff).once('close', cutOff)
+    req.on('error', cutOff).on('close', cutOff)
   })
 }
 

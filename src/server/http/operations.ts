@@ -1,20 +1,20 @@
-// Registers contract operations on koa routers. For each operation the contract decides the method and
-// path, who may call it (`security: []` or `x-aitbc-roles`) and what input is valid; the handler only
-// gets an authenticated principal and validated input. Order per request: key (401), rate (429, per
+// Registers contract operations and routes requests to them (operation-routes.ts). For each operation
+// the contract decides the method and path, who may call it (`security: []` or `x-aitbc-roles`) and
+// what input is valid; the handler only gets an authenticated principal and validated input. Order per request: key (401), rate (429, per
 // principal, or per client address for public operations),
 // role (403), body (413, 400 invalid_json), schema (400), then the handler, so nothing unauthenticated
 // is parsed. Large reads wait for their turn (503 past the queue) after the role check, before the body.
-import type Router from '@koa/router'
-import type {Context} from 'koa'
+import type {Context, Next} from 'koa'
 
 import type {OperationId, OperationInput} from '../../contract/operation-input.js'
 import type {Principal} from '../auth/api-keys.js'
 import type {KeyCache} from '../auth/key-cache.js'
 import {forbidden, unauthorized} from './api-error.js'
-import {routerPath, type Contract, type OperationSpec} from './contract.js'
+import type {Contract, OperationSpec} from './contract.js'
 import {readJsonBody} from './json-body.js'
 import {bodyBytes, type AnswerMemory} from './answer-limits.js'
 import type {AnswerTurns} from './answer-turns.js'
+import {OperationRoutes} from './operation-routes.js'
 import type {RateLimiter} from './rate-limit.js'
 import {RequestValidator} from './request-validator.js'
 
@@ -35,6 +35,7 @@ export type OperationHandler<Op extends OperationId> = (request: OperationReques
 export class Operations {
   private readonly validator: RequestValidator
   private readonly defined = new Set<string>()
+  private readonly routing = new OperationRoutes()
 
   constructor(
     readonly contract: Contract,
@@ -49,17 +50,19 @@ export class Operations {
     this.validator = RequestValidator.for(contract)
   }
 
-  define<Op extends OperationId>(router: Router, operationId: Op, handler: OperationHandler<Op>): void {
+  define<Op extends OperationId>(operationId: Op, handler: OperationHandler<Op>): void {
     const op = this.contract.operations.get(operationId)
     if (!op) throw new Error(`openapi/aitbc.yaml has no operation ${operationId}`)
     if (this.defined.has(operationId)) throw new Error(`operation ${operationId} is defined twice`)
     this.defined.add(operationId)
     const validate = this.validator.compile(op)
+    // Koa parses the query string when asked (an object or two per request): only for operations that take one.
+    const takesQuery = op.parameters.some((p) => p.in === 'query')
     // Validates the input, runs the handler and sets the answer: in turn for large reads (answer-turns.ts).
     // Resolves to the answer's bytes, for the turns.
     const answer = async (ctx: Context, principal: Principal | undefined): Promise<number | void> => {
       const body = op.requestBody ? await readJsonBody(ctx.req, this.bodyLimitBytes, this.tooLargeNotes[operationId]) : {present: false, value: undefined}
-      const input = validate({params: ctx.params ?? {}, query: ctx.query, headers: ctx.headers, body: body.value, hasBody: body.present})
+      const input = validate({params: ctx.params ?? {}, query: takesQuery ? ctx.query : {}, headers: ctx.headers, body: body.value, hasBody: body.present})
       // The one place input meets its type: the validator has just checked it against the same contract.
       const reply = await handler({...input, principal, ctx} as unknown as OperationRequest<Op>)
       if ('written' in reply) {
@@ -81,16 +84,20 @@ export class Operations {
       }
       return bodyBytes(ctx.body)
     }
-    // strict: `/v1/jobs/` (an empty job id spelled into a path) is not `/v1/jobs`, the job list.
-    router.register(routerPath(op.path), [op.method], async (ctx: Context) => {
+    this.routing.add(op.method, op.path, async (ctx: Context) => {
       const principal = await this.authorize(op, ctx.get('x-api-key') || (op.bearer ? bearerToken(ctx.get('authorization')) : undefined), ctx.ip)
       if (op.largeAnswer && this.answers?.full) throw this.answers.refusal()
       if (!op.builtInTurn || !this.turns) return void (await answer(ctx, principal))
       await this.turns.run(() => answer(ctx, principal), () => ctx.req.socket.destroyed)
-    }, {strict: true})
+    })
   }
 
-  /** Throws if the contract has operations no router defined: the server implements all of it. */
+  /** The middleware that runs the operation a request is for (operation-routes.ts), else the next one. */
+  routes(): (ctx: Context, next: Next) => Promise<void> {
+    return this.routing.middleware()
+  }
+
+  /** Throws if the contract has operations nobody defined: the server implements all of it. */
   assertComplete(): void {
     const missing = [...this.contract.operations.keys()].filter((id) => !this.defined.has(id))
     if (missing.length) throw new Error(`operations without a handler: ${missing.join(', ')}`)

@@ -151,6 +151,8 @@ export class RequestValidator {
 
   private checkLocation(op: OperationSpec, where: ParameterLocation, validate: ValidateFunction): (raw: RawInput) => Record<string, unknown> {
     const specs = op.parameters.filter((p) => p.in === where)
+    // Nothing to read or check (the path of POST /v1/jobs, most queries): no schema run per request.
+    if (specs.length === 0) return () => ({})
     const key = (name: string) => parameterKey(where, name)
     const numeric = new Set(specs.filter((p) => this.isNumeric(p.schema)).map((p) => key(p.name)))
     const source = {path: 'params', query: 'query', header: 'headers'} as const

@@ -1,7 +1,5 @@
 // Streamed output: the miner holding a job appends it (appendJobOutput), and whoever may see the job
 // follows it as Server-Sent Events (streamJobOutput). The job's result stays the authority.
-import Router from '@koa/router'
-
 import {ApiError} from '../http/api-error.js'
 import {principalOf, type Operations} from '../http/operations.js'
 import type {JobService} from '../jobs/job-service.js'
@@ -12,10 +10,8 @@ import {followOutput} from '../streams/output-follower.js'
 /** Retry-After for a full stream memory: output is freed as jobs end. */
 const STREAM_MEMORY_RETRY_SECONDS = 5
 
-export function jobOutputRoutes(ops: Operations, jobs: JobService, streams: JobStreams, sendTimeoutSeconds: number): Router {
-  const router = new Router()
-
-  ops.define(router, 'appendJobOutput', async (request) => {
+export function jobOutputRoutes(ops: Operations, jobs: JobService, streams: JobStreams, sendTimeoutSeconds: number): void {
+  ops.define('appendJobOutput', async (request) => {
     const {miner_id: minerId, offset, text} = request.body
     const job = await jobs.heldJob(principalOf(request), request.params.job_id, minerId)
     try {
@@ -28,7 +24,7 @@ export function jobOutputRoutes(ops: Operations, jobs: JobService, streams: JobS
     }
   })
 
-  ops.define(router, 'streamJobOutput', async (request) => {
+  ops.define('streamJobOutput', async (request) => {
     const principal = principalOf(request)
     const job = await jobs.get(principal, request.params.job_id)
     const closed = streams.admitFollower(principal.name)
@@ -51,8 +47,6 @@ export function jobOutputRoutes(ops: Operations, jobs: JobService, streams: JobS
     }
     return {written: true}
   })
-
-  return router
 }
 
 function endOf(job: {job_id: string; status: string; receipt_id?: string; error?: string}) {

@@ -1,15 +1,11 @@
 // Client-facing job operations: submit, list, get, cancel.
-import Router from '@koa/router'
-
 import {jobView} from '../jobs/job-view.js'
 import type {JobService} from '../jobs/job-service.js'
 import {principalOf, type Operations} from '../http/operations.js'
 import type {MinerService} from '../miners/miner-service.js'
 
-export function jobRoutes(ops: Operations, jobs: JobService, miners: MinerService, activeMinerSeconds: number, pageBytes: number): Router {
-  const router = new Router()
-
-  ops.define(router, 'submitJob', async (request) => {
+export function jobRoutes(ops: Operations, jobs: JobService, miners: MinerService, activeMinerSeconds: number, pageBytes: number): void {
+  ops.define('submitJob', async (request) => {
     const key = request.headers['idempotency-key']
     const {job, replayed} = await jobs.submit(principalOf(request), request.body, key)
     // A typo in the model, or no miner up: the job would wait unnoticed, so the answer says so.
@@ -24,7 +20,7 @@ export function jobRoutes(ops: Operations, jobs: JobService, miners: MinerServic
   // a time so that the jobs it leaves out are never read; the event loop is let go between jobs, so that
   // small requests are answered while a page of big jobs is built. Its ids are taken first, at one
   // moment: read by offset job by job, a job submitted meanwhile shifted the page and one job was listed twice.
-  ops.define(router, 'listJobs', async (request) => {
+  ops.define('listJobs', async (request) => {
     const {status, limit, offset} = request.query
     const ids = await jobs.listIds(principalOf(request), {status, limit, offset})
     const items: string[] = []
@@ -41,11 +37,9 @@ export function jobRoutes(ops: Operations, jobs: JobService, miners: MinerServic
     return {content: `[${items.join(',')}]`, type: 'application/json', headers}
   })
 
-  ops.define(router, 'getJob', async (request) => ({body: jobView(await jobs.get(principalOf(request), request.params.job_id))}))
+  ops.define('getJob', async (request) => ({body: jobView(await jobs.get(principalOf(request), request.params.job_id))}))
 
-  ops.define(router, 'cancelJob', async (request) => ({
+  ops.define('cancelJob', async (request) => ({
     body: jobView(await jobs.cancel(principalOf(request), request.params.job_id)),
   }))
-
-  return router
 }

@@ -1,7 +1,6 @@
 // The OpenAI-compatible gateway: POST /v1/chat/completions (plain, or streamed in OpenAI's chunk
 // format) and GET /v1/models. A chat request is an ordinary job of the client's (admission caps,
 // billing, receipt); the answer names the job and its receipt so `aitbc receipts verify` can check it.
-import Router from '@koa/router'
 import type {Context} from 'koa'
 
 import type {Clock} from '../clock.js'
@@ -23,10 +22,8 @@ export interface GatewaySettings {
 }
 
 
-export function openAiRoutes(ops: Operations, jobs: JobService, streams: JobStreams, store: AsyncStore, clock: Clock, settings: GatewaySettings): Router {
-  const router = new Router()
-
-  ops.define(router, 'createChatCompletion', async (request) => {
+export function openAiRoutes(ops: Operations, jobs: JobService, streams: JobStreams, store: AsyncStore, clock: Clock, settings: GatewaySettings): void {
+  ops.define('createChatCompletion', async (request) => {
     const chat = request.body
     const messages = chatMessages(chat.messages)
     const params: Partial<JobParams> = {}
@@ -48,7 +45,7 @@ export function openAiRoutes(ops: Operations, jobs: JobService, streams: JobStre
     }
   })
 
-  ops.define(router, 'listModels', async () => {
+  ops.define('listModels', async () => {
     const since = clock.now() - settings.activeMinerSeconds * 1000
     const models = new Map<string, number>()
     for (const miner of await store.listMiners({})) {
@@ -59,8 +56,6 @@ export function openAiRoutes(ops: Operations, jobs: JobService, streams: JobStre
     const data = [...models].sort(([a], [b]) => (a < b ? -1 : 1)).map(([id, created]) => ({id, object: 'model', created, owned_by: 'aitbc'}))
     return {body: {object: 'list', data}}
   })
-
-  return router
 }
 
 /**
