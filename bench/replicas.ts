@@ -31,7 +31,7 @@ export const REPLICA_SIZES: Record<'full' | 'quick', ReplicaSizes> = {
   full: {replicas: [1, 2], post: {connections: 16, seconds: 10}, lifecycle: {clients: 8, miners: 4, seconds: 10}, warmupSeconds: 1},
   // One run, of two replicas (the load spread as for any number). Counted, not timed: PostgreSQL on a
   // busy machine answers only a few POSTs a second; enough that the coordinator's CPU (in 10 ms ticks) shows.
-  quick: {replicas: [2], post: {connections: 4, seconds: 1, requests: 40}, lifecycle: {clients: 2, miners: 2, seconds: 0.5, jobsPerClient: 4}, warmupSeconds: 0},
+  quick: {replicas: [2], post: {connections: 4, seconds: 1, requests: 60}, lifecycle: {clients: 2, miners: 2, seconds: 0.5, jobsPerClient: 4}, warmupSeconds: 0},
 }
 const UNCAPPED = ['--max-pending-per-client', '100000000', '--max-queued-prompt-bytes', '64gb']
 const JOB_BODY = JSON.stringify({prompt: 'Summarise the plot of a short story in two sentences.', model: 'llama3.2'})

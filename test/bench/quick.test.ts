@@ -43,7 +43,7 @@ let dir: string
 before(async () => (dir = await mkdtemp(path.join(tmpdir(), 'aitbc-bench-test-'))))
 after(() => rm(dir, {recursive: true, force: true}))
 
-// Some 30 CPU-s, most of it starting 20-odd coordinators; the bound leaves room for a machine shared
+// Some 30 CPU-s, two thirds of it starting 20 coordinators; the bound leaves room for a machine shared
 // with other suites.
 const BENCH_TIMEOUT_MS = 540_000
 
