@@ -77,17 +77,17 @@ const PRESYNC_PARTS = 8
 
 const EMPTY = Buffer.alloc(0)
 /**
- * Job versions kept after their write (recent-records.ts): enough for the versions a busy lifecycle
- * writes between a job's write and its next read (16 clients' jobs queue behind 4 miners), and at most a
- * few large prompts' worth of memory.
- */
-/**
  * How long writes nobody waits for (claims) wait for a flush someone asks for before they get one of
  * their own: long enough for the miner's completion to follow its claim (a flush for the claim alone
  * would hold the completion's flush behind it, one more sync on the miner's path per job), short
  * enough that a claim is seldom in memory only (a crash then costs the job a new offer, as before).
  */
 export const COMMIT_SOON_MS = 50
+/**
+ * Job versions kept after their write (recent-records.ts): enough for the versions a busy lifecycle
+ * writes between a job's write and its next read (16 clients' jobs queue behind 4 miners), and at most a
+ * few large prompts' worth of memory.
+ */
 export const RECENT_JOBS = 256
 export const RECENT_JOB_BYTES = 4 * 1024 * 1024
 
