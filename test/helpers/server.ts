@@ -129,12 +129,18 @@ export async function requestJson<T = unknown>(baseUrl: string, pathname: string
     body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body)
     headers['Content-Type'] ??= 'application/json'
   }
-  const response = await fetch(new URL(pathname, baseUrl), {
-    method: options.method ?? (body === undefined ? 'GET' : 'POST'),
-    headers,
-    body,
-    signal: options.signal,
-  })
+  const method = options.method ?? (body === undefined ? 'GET' : 'POST')
+  const send = () => fetch(new URL(pathname, baseUrl), {method, headers, body, signal: options.signal})
+  let response: Response
+  try {
+    response = await send()
+  } catch (error) {
+    // A kept-alive connection the server closed as idle while this process was too busy to notice (a
+    // long synchronous check at load 20+) fails before any answer. A GET is sent again once, on a new
+    // connection, as HTTP clients do for idempotent requests; a server that is gone fails again.
+    if (method !== 'GET' || !isSocketFailure(error)) throw error
+    response = await send()
+  }
   const text = await response.text()
   let parsed: unknown = text
   try {
@@ -143,4 +149,10 @@ export async function requestJson<T = unknown>(baseUrl: string, pathname: string
     // Not JSON: keep the text.
   }
   return {status: response.status, body: parsed as T, headers: response.headers}
+}
+
+/** fetch's "fetch failed" whose cause is the connection, not the request or an abort. */
+function isSocketFailure(error: unknown): boolean {
+  const code = (error as {cause?: {code?: string}})?.cause?.code
+  return error instanceof TypeError && (code === 'UND_ERR_SOCKET' || code === 'ECONNRESET')
 }
