@@ -183,6 +183,10 @@ export class MinerWorker {
         continue
       }
       lost = undefined
+      // Offered again while this miner still holds it (a coordinator crash lost the claim; the result
+      // is being delivered or waits to be): that delivery completes it, running it again would only
+      // redo the work and report it twice.
+      if (this.running.has(claimed.job_id) || this.options.undelivered.has(claimed.job_id)) continue
       this.counts.jobs++
       this.leaseMs = leaseOf(claimed) ?? this.leaseMs
       const done = this.runJob(claimed).finally(() => {
