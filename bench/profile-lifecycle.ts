@@ -184,16 +184,10 @@ function summarise(profile: Profile, jobs: number): void {
  */
 function countSyscalls(pid: number): () => Promise<Map<string, number>> {
   const events = COUNTED.map((name) => `syscalls:sys_enter_${name}`).join(',')
-  const perf = spawn('perf', ['stat', '-x', ',', '-e', events, '-p', String(pid)], {stdio: ['ignore', 'ignore', 'pipe']})
   let output = ''
-  perf.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk))
-  const exited = new Promise<void>((resolve, reject) => {
-    perf.on('error', reject)
-    perf.on('close', () => resolve())
-  })
+  const stop = attachPerf(['stat', '-x', ',', '-e', events, '-p', String(pid)], 'pipe', (chunk) => (output += chunk))
   return async () => {
-    perf.kill('SIGINT')
-    await exited
+    await stop()
     const counts = new Map<string, number>()
     for (const line of output.split('\n')) {
       const [count, , event] = line.split(',')
@@ -210,7 +204,13 @@ function countSyscalls(pid: number): () => Promise<Map<string, number>> {
  * profiler's) with call graphs, until the function it returns is called; `perf report -i FILE` reads it.
  */
 function perfRecord(pid: number, file: string): () => Promise<void> {
-  const perf = spawn('perf', ['record', '-e', 'cpu-clock', '-F', '2000', '-g', '-p', String(pid), '-o', file], {stdio: ['ignore', 'ignore', 'inherit']})
+  return attachPerf(['record', '-e', 'cpu-clock', '-F', '2000', '-g', '-p', String(pid), '-o', file], 'inherit')
+}
+
+/** Runs `perf ARGS` until the function it returns is called: perf stops on SIGINT, writing what it has. */
+function attachPerf(args: string[], stderr: 'pipe' | 'inherit', onStderr?: (chunk: string) => void): () => Promise<void> {
+  const perf = spawn('perf', args, {stdio: ['ignore', 'ignore', stderr]})
+  if (onStderr) perf.stderr?.setEncoding('utf8').on('data', onStderr)
   const exited = new Promise<void>((resolve, reject) => {
     perf.on('error', reject)
     perf.on('close', () => resolve())

@@ -1,8 +1,9 @@
 // API keys: 32 random bytes, shown once, stored only as their SHA-256. A presented key is hashed and
 // compared against every stored hash with timingSafeEqual, without stopping at the first match, so
 // the time taken says nothing about which key, or how much of one, matched.
-import {createHash, hash as hashOnce, randomBytes, timingSafeEqual} from 'node:crypto'
+import {randomBytes, timingSafeEqual} from 'node:crypto'
 
+import {sha256, sha256Hex} from '../../protocol/encoding.js'
 import type {ApiKeyRecord, Role} from '../store/records.js'
 
 export const API_KEY_PREFIX = 'aitbc_'
@@ -17,7 +18,7 @@ export function generateApiKey(): string {
 }
 
 export function hashApiKey(key: string): string {
-  return createHash('sha256').update(key, 'utf8').digest('hex')
+  return sha256Hex(key)
 }
 
 export type AuthResult = {principal: Principal} | {failure: string}
@@ -34,8 +35,7 @@ export function knownKeys(keys: readonly ApiKeyRecord[]): KnownKey[] {
 
 export function authenticate(presented: string | undefined, keys: readonly KnownKey[]): AuthResult {
   if (!presented) return {failure: 'missing X-Api-Key header'}
-  // One call, not a Hash object: this runs on every request.
-  const hash = hashOnce('sha256', presented, 'buffer')
+  const hash = sha256(presented)
   let match: ApiKeyRecord | undefined
   for (const key of keys) {
     // A stored hash of another length (not SHA-256 hex) matches nothing, as timingSafeEqual would refuse it.

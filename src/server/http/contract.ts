@@ -1,10 +1,10 @@
 // openapi/aitbc.yaml, loaded once: the operations with their method, path, roles (`x-aitbc-roles`;
 // `security: []` means public), parameters and request body. Routing, auth and validation all read it,
 // so the contract is what the server enforces.
-import {createHash} from 'node:crypto'
 import {readFileSync, writeFileSync} from 'node:fs'
 import {createRequire} from 'node:module'
 
+import {sha256Hex} from '../../protocol/encoding.js'
 import {packageFile} from '../package-root.js'
 import {ROLES, type Role} from '../store/records.js'
 
@@ -75,14 +75,12 @@ interface ContractJson {
   document: Record<string, unknown>
 }
 
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
-
 /** The contract's document: from the JSON copy while it names this YAML's digest, else from the YAML. */
 export function readContractDocument(yamlFile = CONTRACT_FILE, jsonFile = CONTRACT_JSON_FILE): Record<string, unknown> {
   const yaml = readFileSync(yamlFile, 'utf8')
   try {
     const json = JSON.parse(readFileSync(jsonFile, 'utf8')) as ContractJson
-    if (json.yamlSha256 === sha256(yaml)) return json.document
+    if (json.yamlSha256 === sha256Hex(yaml)) return json.document
   } catch {
     // Not built, or unreadable: the YAML is the source anyway.
   }
@@ -92,7 +90,7 @@ export function readContractDocument(yamlFile = CONTRACT_FILE, jsonFile = CONTRA
 /** Writes CONTRACT_JSON_FILE from the YAML (`npm run build`). */
 export function writeContractJson(yamlFile = CONTRACT_FILE, jsonFile = CONTRACT_JSON_FILE): void {
   const yaml = readFileSync(yamlFile, 'utf8')
-  const json: ContractJson = {yamlSha256: sha256(yaml), document: parse(yaml) as Record<string, unknown>}
+  const json: ContractJson = {yamlSha256: sha256Hex(yaml), document: parse(yaml) as Record<string, unknown>}
   writeFileSync(jsonFile, JSON.stringify(json))
 }
 

@@ -7,11 +7,11 @@
 // scripts/gen-request-validators.ts) to dist/request-validators.cjs under a digest of everything they
 // are compiled from (validatorsKey); a start uses them while that digest matches, and compiles
 // otherwise (an edited contract, a test's own contract, no build).
-import {createHash} from 'node:crypto'
 import {createRequire} from 'node:module'
 
 import type {Ajv, CodeOptions, ErrorObject, ValidateFunction} from 'ajv'
 
+import {sha256Hex} from '../../protocol/encoding.js'
 import {packageFile} from '../package-root.js'
 import {badRequest} from './api-error.js'
 import type {Contract, JsonSchema, OperationSpec, ParameterLocation} from './contract.js'
@@ -51,7 +51,7 @@ export function inputSchemas(op: OperationSpec): Array<{name: string; schema: Js
 /** A digest of everything the validators are compiled from: the generated ones stand in only while it matches. */
 export function validatorsKey(contract: Contract): string {
   const inputs = [...contract.operations.values()].map(inputSchemas)
-  return createHash('sha256').update(JSON.stringify({AJV_OPTIONS, KEYWORDS, schemas: contract.schemas, inputs})).digest('hex')
+  return sha256Hex(JSON.stringify({AJV_OPTIONS, KEYWORDS, schemas: contract.schemas, inputs}))
 }
 
 const validatorName = (op: OperationSpec, where: ParameterLocation | 'body') => `${op.operationId}_${where}`
