@@ -4,9 +4,9 @@
 // command's own code (the server for `serve`, the prompts for `login`) out of the others' start.
 //
 // dist/execute.js is what bin/run.js starts (oclif's execute); dist/commands/**.js are the commands
-// where oclif's manifest finds them, dist/hooks/ the hooks package.json names; dist/chunks/ holds the
-// code they share, @oclif/core included, so the runner and the commands use one copy of it. The
-// plugins in package.json (help, autocomplete) stay packages, loaded only when used. dist/openapi.json
+// where oclif's manifest finds them, dist/hooks/ the hooks and dist/help.js the help class package.json
+// names; dist/chunks/ holds the code they share, @oclif/core included, so the runner and the commands
+// use one copy of it. The plugins in package.json (help, autocomplete) stay packages, loaded only when used. dist/openapi.json
 // is the contract as JSON, which the coordinator reads faster than the YAML (src/server/http/contract.ts);
 // dist/request-validators.cjs its request validators as code, which it need not compile
 // (src/server/http/request-validator.ts).
@@ -29,6 +29,7 @@ await build({
   entryPoints: [
     {in: path.join(SRC, 'cli', 'execute.ts'), out: 'execute'},
     {in: path.join(SRC, 'hooks', 'command-not-found.ts'), out: path.join('hooks', 'command-not-found')},
+    {in: path.join(SRC, 'cli', 'help.ts'), out: 'help'},
     ...commands,
   ],
   outdir: path.join(ROOT, 'dist'),

@@ -42,6 +42,19 @@ describe('a mistyped command', () => {
     assert.match(flag.stderr, /^Error: unknown flag "--versoin" for "aitbc"\n\nDid you mean this\?\n\taitbc --version\n/)
   })
 
+  it('after help: the same words and exit 2 (not oclif\'s "Command jbos not found."); known subjects still get their help', async () => {
+    const result = await runCli(['help', 'jbos', 'list'])
+    assert.equal(result.code, 2, result.stderr)
+    assert.equal(
+      result.stderr,
+      'Error: unknown command "jbos" for "aitbc"\n\nDid you mean this?\n\taitbc jobs list\n\nRun `aitbc --help` for the list of commands.\n',
+    )
+    assert.match((await runCli(['help', 'jobs', 'lst'])).stderr, /^Error: unknown command "lst" for "aitbc jobs"\n\nDid you mean this\?\n\taitbc jobs list\n/)
+    const known = await runCli(['help', 'jobs', 'list'])
+    assert.equal(known.code, 0, known.stderr)
+    assert.match(known.stdout, /^List your jobs, newest first\.\n\nUSAGE\n {2}\$ aitbc jobs list/)
+  })
+
   it('under --json: the error document on stdout, as for any other usage error', async () => {
     const result = await runCli(['jbos', 'list', '--json'])
     assert.equal(result.code, 2)
