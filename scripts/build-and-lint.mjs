@@ -5,9 +5,9 @@
 // and the transpile fit beside them on a second core. On a checkout that ran before each one is quick:
 // tsc and eslint remember what they checked, the bundle is skipped while its inputs are unchanged.
 //
-// The commands are package.json's (`build` split at `&&`, `lint:eslint`), run with node_modules/.bin on
-// the PATH as npm would, without an npm process for each. Each output is printed whole when its command
-// ends, so they do not interleave. Fails when any fails.
+// The commands are package.json's (`build` split at `&&`, so each of its steps must stand alone, and
+// `lint:eslint`), run with node_modules/.bin on the PATH as npm would, without an npm process for each.
+// Each output is printed whole when its command ends, so they do not interleave. Fails when any fails.
 import {spawn} from 'node:child_process'
 import {readFileSync} from 'node:fs'
 import path from 'node:path'
