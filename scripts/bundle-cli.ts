@@ -9,17 +9,58 @@
 // use one copy of it. The plugins in package.json (help, autocomplete) stay packages, loaded only when used. dist/openapi.json
 // is the contract as JSON, which the coordinator reads faster than the YAML (src/server/http/contract.ts);
 // dist/request-validators.cjs its request validators as code, which it need not compile
-// (src/server/http/request-validator.ts).
-import {readdirSync} from 'node:fs'
+// (src/server/http/request-validator.ts). Then oclif.manifest.json, as `oclif manifest` writes it (the
+// same @oclif/core calls, without starting oclif's own CLI and its update check).
+//
+// Skipped when dist/ was built from the same inputs (dist/build-key: a digest of src/, openapi/, this
+// script and what it imports, tsconfig.json, package.json and node_modules/.package-lock.json, which npm
+// rewrites at every install), so `npm test` on an unchanged checkout does not bundle again. Anything
+// else: `rm -rf dist` forces a build.
+import {createHash} from 'node:crypto'
+import {existsSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
-import {build} from 'esbuild'
-
-import {writeContractJson} from '../src/server/http/contract.js'
-import {writeRequestValidators} from './gen-request-validators.js'
+import {build, version as esbuildVersion} from 'esbuild'
 
 const ROOT = path.resolve(import.meta.dirname, '..')
 const SRC = path.join(ROOT, 'src')
+const DIST = path.join(ROOT, 'dist')
+const KEY_FILE = path.join(DIST, 'build-key')
+const MANIFEST = path.join(ROOT, 'oclif.manifest.json')
+
+/** The digest of every file dist/ and the manifest are made from. */
+function buildKey(): string {
+  const hash = createHash('sha256').update(`esbuild ${esbuildVersion}\n`)
+  const files = [
+    ...['src', 'openapi'].flatMap((dir) => readdirSync(path.join(ROOT, dir), {recursive: true, encoding: 'utf8'}).map((file) => path.join(dir, file))),
+    'scripts/bundle-cli.ts',
+    'scripts/gen-request-validators.ts',
+    'tsconfig.json',
+    'package.json',
+    'node_modules/.package-lock.json',
+  ]
+  for (const file of files.sort()) {
+    let content: Buffer
+    try {
+      content = readFileSync(path.join(ROOT, file))
+    } catch (error) {
+      // A directory, or a file npm did not write (a node_modules not installed by npm).
+      if ((error as NodeJS.ErrnoException).code === 'EISDIR' || (error as NodeJS.ErrnoException).code === 'ENOENT') continue
+      throw error
+    }
+    hash.update(`${file}\0${content.length}\0`).update(content)
+  }
+  return hash.digest('hex')
+}
+
+const key = buildKey()
+if (existsSync(MANIFEST) && existsSync(KEY_FILE) && readFileSync(KEY_FILE, 'utf8') === key) {
+  process.stdout.write('dist/ is up to date (dist/build-key); `rm -rf dist` to build it again\n')
+  process.exit(0)
+}
+// What stays of an earlier build would be found: a removed command's file by the manifest, old chunks.
+rmSync(DIST, {recursive: true, force: true})
+rmSync(MANIFEST, {force: true})
 
 const commands = readdirSync(path.join(SRC, 'commands'), {recursive: true, encoding: 'utf8'})
   .filter((file) => file.endsWith('.ts'))
@@ -63,7 +104,19 @@ await build({
   logLevel: 'warning',
 })
 
+// Loaded only now (these, and @oclif/core below), which a build that is skipped need not.
+const {writeContractJson} = await import('../src/server/http/contract.js')
+const {writeRequestValidators} = await import('./gen-request-validators.js')
 // The coordinator reads the contract from this JSON copy while it matches the YAML (see contract.ts).
 writeContractJson()
 // And its request validators, compiled, while they match it (see request-validator.ts).
 writeRequestValidators()
+
+// What `oclif manifest` does (oclif/lib/commands/manifest.js): load the package as a plugin, ignoring any
+// manifest, and write what it found in dist/commands.
+const {Plugin} = await import('@oclif/core')
+const plugin = new Plugin({errorOnManifestCreate: true, ignoreManifest: true, respectNoCacheDefault: true, root: ROOT, type: 'core'})
+await plugin.load()
+writeFileSync(MANIFEST, JSON.stringify(plugin.manifest, null, 2))
+
+writeFileSync(KEY_FILE, key)
