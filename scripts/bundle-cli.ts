@@ -6,10 +6,10 @@
 // dist/execute.js is what bin/run.js starts (oclif's execute); dist/commands/**.js are the commands
 // where oclif's manifest finds them, dist/hooks/ the hooks and dist/help.js the help class package.json
 // names; dist/chunks/ holds the code they share, @oclif/core included, so the runner and the commands
-// use one copy of it. The plugins in package.json (help, autocomplete) stay packages, loaded only when used. dist/openapi.json
-// is the contract as JSON, which the coordinator reads faster than the YAML (src/server/http/contract.ts);
-// dist/request-validators.cjs its request validators as code, which it need not compile
-// (src/server/http/request-validator.ts). Then oclif.manifest.json, as `oclif manifest` writes it (the
+// use one copy of it. The plugins in package.json (help, autocomplete) stay packages, loaded only when
+// used. dist/openapi.json is the contract as JSON, which the coordinator reads faster than the YAML
+// (src/server/http/contract.ts); dist/request-validators.cjs its request validators as code, which it
+// need not compile (src/server/http/request-validator.ts). Then oclif.manifest.json, as `oclif manifest` writes it (the
 // same @oclif/core calls, without starting oclif's own CLI and its update check).
 //
 // Skipped when dist/ was built from the same inputs (dist/build-key: a digest of src/, openapi/, this
