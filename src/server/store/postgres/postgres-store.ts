@@ -260,18 +260,19 @@ export class PostgresStore implements AsyncStore {
   }
 
   async submitJob(job: JobRecord, transactions: readonly TransactionDraft[], admit?: Admission): Promise<{job: JobRecord; replayed: boolean}> {
+    // Every admitting submit takes the admission lock to its commit, so the counts it decides on stay
+    // true until its own job is in: replicas admitting at once cannot overrun a cap. It is taken in the
+    // round trip of BEGIN, and the replay check and the counts share one statement after it (a statement
+    // of its own: its snapshot must be taken once the lock is held), to keep the lock's hold short.
     return this.transaction(async (client) => {
       if (admit) {
-        // Every admitting submit takes this lock to its commit, so the counts it decides on stay true
-        // until its own job is in: replicas admitting at once cannot overrun a cap.
-        await client.query('SELECT pg_advisory_xact_lock($1, $2)', lockKey(this.schema, 'admission'))
-        const earlier = job.idempotency && (await this.byIdempotencyKey(client, job.client, job.idempotency.key))
-        if (earlier) return {job: earlier, replayed: true}
-        const {rows} = await client.query<{pending: number; bytes: number}>(
+        const {rows} = await client.query<{pending: number; bytes: number; earlier: JobRecord | null}>(
           `SELECT (SELECT count(*)::int FROM jobs WHERE client = $1 AND status = 'pending') AS pending,
-                  (SELECT pending_prompt_bytes::float8 FROM queue_totals) AS bytes`,
-          [job.client],
+                  (SELECT pending_prompt_bytes::float8 FROM queue_totals) AS bytes,
+                  (SELECT record FROM jobs WHERE client = $1 AND idempotency_key = $2::text) AS earlier`,
+          [job.client, job.idempotency?.key ?? null],
         )
+        if (job.idempotency && rows[0].earlier) return {job: rows[0].earlier, replayed: true}
         admit({pendingOfClient: rows[0].pending, queuedPromptBytes: rows[0].bytes})
       }
       // A second submit under the same key waits at the insert for the first one's transaction, then
@@ -293,7 +294,7 @@ export class PostgresStore implements AsyncStore {
       if (!rows[0].inserted) return {job: (await this.byIdempotencyKey(client, job.client, job.idempotency!.key))!, replayed: true}
       await this.insertTransactions(client, rows[0].head, transactions)
       return {job, replayed: false}
-    })
+    }, admit && lockKey(this.schema, 'admission'))
   }
 
   private async byIdempotencyKey(client: pg.PoolClient, jobClient: string, key: string): Promise<JobRecord | undefined> {
@@ -554,7 +555,8 @@ export class PostgresStore implements AsyncStore {
     await client.query('SELECT pg_notify($1, $2)', [this.events.channel, JSON.stringify(event)])
   }
 
-  private transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  /** `work` in one transaction; `lock`, a transaction advisory lock taken in BEGIN's round trip. */
+  private transaction<T>(work: (client: pg.PoolClient) => Promise<T>, lock?: readonly [number, number]): Promise<T> {
     return this.reachability.watch(async () => {
       const client = await this.pool.connect()
       let broken: Error | undefined
@@ -563,7 +565,9 @@ export class PostgresStore implements AsyncStore {
       const onError = (error: Error) => (broken = error)
       client.on('error', onError)
       try {
-        await client.query('BEGIN')
+        // Without parameters, a query goes as one simple-protocol message, so both statements cost one
+        // round trip; the key is two integers of lockKey's, not input.
+        await client.query(lock ? `BEGIN; SELECT pg_advisory_xact_lock(${lock[0] | 0}, ${lock[1] | 0})` : 'BEGIN')
         const result = await work(client)
         await client.query('COMMIT')
         return result
