@@ -59,13 +59,18 @@ export class AdvisoryLeadership implements Leadership {
     try {
       const client = this.client ?? (await this.connect())
       // The lease is set in the statement that takes the lock: there is no moment of leading without one.
-      const {rows} = await client.query<{locked: boolean}>(
-        `SELECT locked, CASE WHEN locked THEN set_config('idle_session_timeout', $3, false) END FROM (SELECT pg_try_advisory_lock($1, $2) AS locked) AS try`,
+      // PostgreSQL before 14 has no idle_session_timeout: there the lead is held until the connection ends.
+      const {rows} = await client.query<{locked: boolean; leased: boolean}>(
+        `SELECT locked, leased, CASE WHEN locked AND leased THEN set_config('idle_session_timeout', $3, false) END
+         FROM (SELECT pg_try_advisory_lock($1, $2) AS locked, current_setting('server_version_num')::int >= 140000 AS leased) AS try`,
         [...this.key, String(Math.ceil(this.leaseMs))],
       )
       // Released while connecting or asking: the connection (and any lock it just took) goes now, or
       // it would hold the lock, and keep the process alive, after the release.
       if (this.released) return this.dropClient()
+      if (rows[0].locked && !rows[0].leased) {
+        this.log('block sealing leadership: this PostgreSQL (before 14) cannot end a silent session, so a stopped sealer is replaced only when its connection ends')
+      }
       if (rows[0].locked) return this.lead(client)
     } catch (error) {
       this.log(`block sealing leadership: ${(error as Error).message}; trying again in ${this.retryMs} ms`)
