@@ -8,7 +8,8 @@
 //
 // `--only PART` runs some rows alone, with their baselines, for repeating them: `throughput` (POST
 // /v1/jobs and the lifecycle, against bare Koa), `startup` (`aitbc serve` start, against an empty store),
-// `cold-start`, `verify` (receipts verify throughput and memory) or `streaming`. Such a partial run goes to --out FILE only (it would not be a whole table for
+// `cold-start`, `verify` (receipts verify throughput and memory), `streaming` or `replicas` (PostgreSQL with
+// 1 and 2 replicas beside the embedded store). Such a partial run goes to --out FILE only (it would not be a whole table for
 // the README).
 import {existsSync} from 'node:fs'
 import {mkdtemp, rm} from 'node:fs/promises'
@@ -84,7 +85,7 @@ const RESULTS = outAt === -1 ? DEFAULT_RESULTS : path.resolve(process.argv[outAt
 const quick = process.argv.includes('--quick')
 const onlyAt = process.argv.indexOf('--only')
 const only = onlyAt === -1 ? undefined : process.argv[onlyAt + 1]
-const PARTS = ['throughput', 'startup', 'cold-start', 'verify', 'streaming'] as const
+const PARTS = ['throughput', 'startup', 'cold-start', 'verify', 'streaming', 'replicas'] as const
 type Part = (typeof PARTS)[number]
 if (only !== undefined && !(PARTS as readonly string[]).includes(only)) {
   process.stderr.write(`bench: --only takes ${PARTS.join(', ')}; not ${JSON.stringify(only)}\n`)
@@ -194,6 +195,8 @@ async function partialRun(part: Part): Promise<{rows: Row[]; figures: Record<str
       const streamed = await streaming(await createDataDir(path.join(work, 'empty'), 0), work, sizes.streaming)
       return {rows: onDefault(streamed.rows), figures: {streaming: streamed.figures}}
     }
+    case 'replicas':
+      return {rows: await replicaRows(work, sizes.replicas, progress), figures: {}}
   }
 }
 

@@ -7,6 +7,10 @@ import {usageError} from './errors.js'
 export const DEFAULT_DB_POOL_SIZE = 10
 /** Seconds between a waiting replica's tries to take over block sealing, by default. */
 export const DEFAULT_LEADER_RETRY_SECONDS = 1
+/** Seconds the block sealer may be silent before PostgreSQL ends its session (and its lead), by default. */
+export const DEFAULT_LEADER_LEASE_SECONDS = 5
+/** Seconds a transaction may wait for the replica's next statement before PostgreSQL ends it, by default. */
+export const DEFAULT_DB_TRANSACTION_IDLE_SECONDS = 10
 
 export const databaseUrlFlag = Flags.string({
   summary: 'PostgreSQL URL (postgres://user@host:5432/db) holding the coordinator instead of --data-dir; several replicas may share it.',
@@ -32,6 +36,16 @@ export function replicaFlags() {
     'leader-retry': seconds({
       summary: 'With --database: seconds between tries of a replica that does not seal blocks to take over (a dead sealer is replaced within about this).',
       default: DEFAULT_LEADER_RETRY_SECONDS,
+    }),
+    'leader-lease': seconds({
+      summary:
+        'With --database: seconds the block sealer may go unheard (its process stopped or starved, its host cut off) before PostgreSQL ends its session and another replica takes over.',
+      default: DEFAULT_LEADER_LEASE_SECONDS,
+    }),
+    'db-transaction-idle': seconds({
+      summary:
+        'With --database: seconds a transaction of this replica may wait for its next statement before PostgreSQL ends it, so a stopped replica does not hold locks the others wait for.',
+      default: DEFAULT_DB_TRANSACTION_IDLE_SECONDS,
     }),
   }
 }

@@ -33,6 +33,10 @@ export interface DatabaseStart {
   poolSize?: number
   /** How often a replica that does not seal blocks tries to take over, in ms (--leader-retry). */
   retryMs?: number
+  /** How long the block sealer may go unheard before PostgreSQL ends its lead, in ms (--leader-lease). */
+  leaderLeaseMs?: number
+  /** How long a transaction may wait for the replica's next statement, in ms (--db-transaction-idle). */
+  transactionIdleMs?: number
 }
 
 export interface StartOptions {
@@ -120,9 +124,9 @@ interface OpenedStore {
 
 async function openStore(options: StartOptions, log: Logger): Promise<OpenedStore> {
   if (options.database) {
-    const {url, key, poolSize, retryMs} = options.database
+    const {url, key, poolSize, retryMs, leaderLeaseMs, transactionIdleMs} = options.database
     const {signer, from} = await resolveSigningKey(key)
-    const store = await openCoordinatorDatabase({connectionString: url, poolSize, retryMs, log}, signer, from)
+    const store = await openCoordinatorDatabase({connectionString: url, poolSize, retryMs, leaderLeaseMs, transactionIdleMs, log}, signer, from)
     return {store, signer, release: async () => undefined}
   }
   // One writer: the lock is taken before anything in the directory is read, and held until close.

@@ -159,6 +159,8 @@ export interface DatabaseFlagValues {
   'data-dir'?: string
   'db-pool-size': number
   'leader-retry': number
+  'leader-lease': number
+  'db-transaction-idle': number
 }
 
 /** `serve --database` options from the flags, or undefined for the embedded store; a bad URL is a RangeError. */
@@ -173,6 +175,8 @@ export function databaseStart(flags: DatabaseFlagValues): DatabaseStart | undefi
     key: {keyFile: flags['key-file'], dataDir: flags['data-dir']},
     poolSize: flags['db-pool-size'],
     retryMs: flags['leader-retry'] * 1000,
+    leaderLeaseMs: flags['leader-lease'] * 1000,
+    transactionIdleMs: flags['db-transaction-idle'] * 1000,
   }
 }
 

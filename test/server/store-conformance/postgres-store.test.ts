@@ -3,6 +3,7 @@
 // and events that survive a lost connection.
 import assert from 'node:assert/strict'
 import {spawn} from 'node:child_process'
+import {readFileSync} from 'node:fs'
 import {after, describe, it} from 'node:test'
 
 import pg from 'pg'
@@ -13,7 +14,7 @@ import type {AdvisoryLeadership} from '../../../src/server/store/postgres/adviso
 import {migrate, MIGRATIONS, SchemaVersionError} from '../../../src/server/store/postgres/migrations.js'
 import {DatabaseStateError, PostgresStore} from '../../../src/server/store/postgres/postgres-store.js'
 import type {StoreMeta} from '../../../src/server/store/records.js'
-import {nodeScript} from '../../helpers/process.js'
+import {nodeScript, startProcess, type RunningProcess} from '../../helpers/process.js'
 import {job, signer, tx, until} from './conformance.js'
 import {createTestDatabase, NO_SERVER} from './test-database.js'
 
@@ -140,6 +141,67 @@ describe('PostgreSQL store', {skip: database ? false : NO_SERVER}, () => {
     }
   })
 
+  it('takes over from a sealer frozen (SIGSTOP) past its fencing check, within its lease; continued, the frozen sealer writes nothing', async () => {
+    const opts = options()
+    const store = await PostgresStore.create(opts, meta)
+    const child = startFrozen(opts, ['seal'])
+    try {
+      await child.waitFor(/sealed 0/, 'stdout', 20_000)
+      await store.appendTransactions([tx('job_submitted', {job_id: 'frozen-1'})])
+      child.child.stdin!.write('go\n')
+      await until(() => processState(child.pid) === 'T', 'the child sealer to stop itself inside its seal', 20_000)
+      const contender = store.leadBlockSealing()
+      const started = Date.now()
+      // Its lease is 1 s: PostgreSQL ends the silent leader's connection, and the lock with it.
+      await until(() => contender.isLeader, 'a takeover from the frozen sealer', 10_000)
+      const takeoverMs = Date.now() - started
+      assert.ok(takeoverMs < 5000, `takeover took ${takeoverMs} ms`)
+      // The frozen seal's transaction holds the sealing lock until PostgreSQL ends it too.
+      const block = await store.sealBlock(contender, build)
+      assert.equal(block?.height, 1)
+      assert.deepEqual((await store.blockTransactions(1))!.map((t) => t.seq), [1])
+      child.signal('SIGCONT')
+      const [outcome] = await child.waitFor(/^(written|refused|failed: .*)$/m, 'stdout', 20_000)
+      assert.notEqual(outcome, 'written', 'the frozen sealer wrote its block after another took over')
+      await store.appendTransactions([tx('job_submitted', {job_id: 'frozen-2'})])
+      assert.equal((await store.sealBlock(contender, build))?.height, 2)
+      const chain = await store.listBlocks({limit: 10})
+      assert.deepEqual(chain.map((b) => b.height), [2, 1, 0])
+      assert.equal(chain[0].prev_hash, chain[1].hash)
+      assert.equal(chain[1].prev_hash, chain[2].hash)
+    } finally {
+      child.signal('SIGKILL')
+      await child.result.catch(() => undefined)
+      await store.close()
+    }
+  })
+
+  it('a replica frozen (SIGSTOP) inside a transaction holds its row lock no longer than its idle-transaction limit', async () => {
+    const opts = options()
+    const store = await PostgresStore.create(opts, meta)
+    const pending = job()
+    await store.submitJob(pending, [])
+    const child = startFrozen(opts, ['change', pending.job_id])
+    try {
+      await child.waitFor(/ready/, 'stdout', 20_000)
+      child.child.stdin!.write('go\n')
+      await until(() => processState(child.pid) === 'T', 'the child replica to stop itself inside its change', 20_000)
+      const started = Date.now()
+      const changed = await withinMs(15_000, 'a change of the job the frozen replica holds', store.changeJob(pending.job_id, (current) => ({job: {...current, status: 'cancelled', result: 'here'}})))
+      const waitedMs = Date.now() - started
+      assert.equal(changed?.job.status, 'cancelled')
+      assert.ok(waitedMs < 5000, `the row lock was held ${waitedMs} ms by a frozen replica`)
+      child.signal('SIGCONT')
+      const [outcome] = await child.waitFor(/^(written|refused|failed: .*)$/m, 'stdout', 20_000)
+      assert.notEqual(outcome, 'written', 'the frozen change was written after its connection was ended')
+      assert.equal((await store.getJob(pending.job_id))?.result, 'here')
+    } finally {
+      child.signal('SIGKILL')
+      await child.result.catch(() => undefined)
+      await store.close()
+    }
+  })
+
   it('reconnects its event connection, says events may have been missed, and delivers the next ones', async () => {
     const opts = options()
     const a = await PostgresStore.create(opts, meta)
@@ -158,3 +220,31 @@ describe('PostgreSQL store', {skip: database ? false : NO_SERVER}, () => {
     }
   })
 })
+
+/** The pause-mid-transaction.ts stand-in on this store's schema (leader lease and idle-transaction limit 1 s). */
+function startFrozen(opts: {connectionString: string; schema: string}, args: string[]): RunningProcess {
+  return startProcess(process.execPath, [...nodeScript(new URL('./pause-mid-transaction.ts', import.meta.url)), opts.connectionString, opts.schema, ...args], {
+    keepStdinOpen: true,
+    timeoutMs: 120_000,
+  })
+}
+
+/** The state letter of a process (`T`: stopped), from /proc. */
+function processState(pid: number): string | undefined {
+  try {
+    return /\) (\S)/.exec(readFileSync(`/proc/${pid}/stat`, 'utf8'))?.[1]
+  } catch {
+    return undefined
+  }
+}
+
+/** `promise`, or a rejection naming `what` after `ms` (the promise is left to settle on its own). */
+async function withinMs<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: still waiting after ${ms} ms`)), ms)))
+  try {
+    return await Promise.race([promise, timeout])
+  } finally {
+    clearTimeout(timer)
+  }
+}

@@ -12,6 +12,9 @@ const HOW_TO_GET_ONE =
   'Install and start one (Debian: apt-get install postgresql, trust auth for 127.0.0.1), ' +
   'or point AITBC_TEST_DATABASE_URL at a server where you may create databases.'
 
+/** How long opening the first connection may take before the server counts as absent. */
+const CONNECT_TIMEOUT_MS = 15_000
+
 export const NO_SERVER = `no PostgreSQL server answered at ${SERVER_URL}: PostgreSQL tests skipped. ${HOW_TO_GET_ONE}`
 
 export interface TestDatabase {
@@ -22,7 +25,9 @@ export interface TestDatabase {
 
 /** A new database, or undefined when no server answers (outside CI: there, that throws). */
 export async function createTestDatabase(): Promise<TestDatabase | undefined> {
-  const admin = new pg.Client({connectionString: SERVER_URL, connectionTimeoutMillis: 3000})
+  // No server refuses at once; the time limit is for a server too busy to answer quickly (at load 30,
+  // with a dozen test files connecting at once, 3 s was passed under CI, where that is a failure).
+  const admin = new pg.Client({connectionString: SERVER_URL, connectionTimeoutMillis: CONNECT_TIMEOUT_MS})
   try {
     await admin.connect()
   } catch (error) {

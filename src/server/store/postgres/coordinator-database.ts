@@ -4,7 +4,7 @@
 // data directory's is, so a replica with the wrong key refuses to start rather than sign what no pinned
 // key verifies. The store's code (and pg with it) is imported when a database is used, so that a
 // coordinator on a data directory, which imports this module, does not load it.
-import {access} from 'node:fs/promises'
+import {access, unlink} from 'node:fs/promises'
 import path from 'node:path'
 
 import type {Ed25519Signer} from '../../../protocol/ed25519.js'
@@ -118,9 +118,13 @@ export async function initCoordinatorDatabase(options: PostgresStoreOptions, key
   const now = new Date()
   // The key is made only once the database is known to be reachable and empty.
   await refuseInitialised(options)
-  const keySigner = signer ?? (await createSigningKey(keyFile))
+  const keySigner = signer ?? (await createKeyFile(keyFile))
   const {PostgresStore} = await import('./postgres-store.js')
-  const created = await PostgresStore.create(options, {format: 1, created_at: now.toISOString(), signing_key_id: keySigner.keyId})
+  const created = await PostgresStore.create(options, {format: 1, created_at: now.toISOString(), signing_key_id: keySigner.keyId}).catch(async (error: Error) => {
+    // Refused (another init won the race) or failed: a key file this init made signs nothing; it goes.
+    if (!signer) await unlink(keyFile).catch(() => undefined)
+    throw error
+  })
   try {
     const keys = Object.fromEntries(ROLES.map((role) => [role, generateApiKey()])) as Record<(typeof ROLES)[number], string>
     await created.changeApiKeys(() => ROLES.map((role) => ({name: role, role, key_hash: hashApiKey(keys[role]), created_at: now.toISOString()})))
@@ -177,6 +181,14 @@ async function copyDataDir(dataDir: string, options: PostgresStoreOptions): Prom
   } finally {
     await source.close()
   }
+}
+
+/** A new key file; one that appeared since this init looked is another init's (or the operator's). */
+async function createKeyFile(keyFile: string): Promise<Ed25519Signer> {
+  return createSigningKey(keyFile).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EEXIST') throw error
+    throw new DatabaseStateError(`the key file ${keyFile} appeared while this init ran (another aitbc serve init at once?); nothing was changed`)
+  })
 }
 
 async function refuseInitialised(options: PostgresStoreOptions): Promise<void> {

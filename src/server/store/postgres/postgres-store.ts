@@ -47,6 +47,17 @@ export interface PostgresStoreOptions {
   poolSize?: number
   /** How often a replica that does not lead tries to take the lead, and a lost connection is retried (ms); default 1000. */
   retryMs?: number
+  /**
+   * How long the block sealer's connection may be silent before PostgreSQL ends it and another replica
+   * may take the lead (ms); default 5000. A stopped, starved or cut-off sealer is replaced within about this.
+   */
+  leaderLeaseMs?: number
+  /**
+   * How long a transaction may wait for this replica's next statement before PostgreSQL ends it (ms);
+   * default 10000: a replica that stops mid-transaction does not hold its row locks (or the ledger
+   * head's, which every write takes) for longer.
+   */
+  transactionIdleMs?: number
   /** How often buffered miner liveness is written (ms); default 1000. */
   touchFlushMs?: number
   log?: (message: string) => void
@@ -59,6 +70,8 @@ const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,40}$/
 const DEFAULT_CONNECT_TIMEOUT_SECONDS = 10
 /** Expired leases changed per transaction: a sweep loops until none are left. */
 const SWEEP_BATCH = 100
+export const DEFAULT_LEADER_LEASE_MS = 5000
+export const DEFAULT_TRANSACTION_IDLE_MS = 10_000
 
 type Row<T> = {record: T}
 
@@ -75,7 +88,7 @@ export class PostgresStore implements AsyncStore {
     private readonly clientConfig: pg.ClientConfig,
     private readonly schema: string,
     readonly meta: StoreMeta,
-    private readonly options: Required<Pick<PostgresStoreOptions, 'retryMs' | 'touchFlushMs' | 'log'>>,
+    private readonly options: Required<Pick<PostgresStoreOptions, 'retryMs' | 'leaderLeaseMs' | 'touchFlushMs' | 'log'>>,
   ) {
     this.touchTimer = setInterval(() => void this.flushTouches(), options.touchFlushMs).unref()
     this.reachability = new Reachability(() => pool.query('SELECT 1'), options.retryMs, options.log)
@@ -102,9 +115,12 @@ export class PostgresStore implements AsyncStore {
   private static async connect(options: PostgresStoreOptions, start: (client: pg.PoolClient) => Promise<StoreMeta>): Promise<PostgresStore> {
     const schema = options.schema ?? 'public'
     if (!SCHEMA_NAME.test(schema)) throw new Error(`schema ${JSON.stringify(schema)} is not a lower-case SQL name`)
-    const clientConfig: pg.ClientConfig = {connectionString: withSearchPath(options.connectionString, schema), connectionTimeoutMillis: connectTimeoutMs(options.connectionString)}
+    const connectionTimeoutMillis = connectTimeoutMs(options.connectionString)
+    const clientConfig: pg.ClientConfig = {connectionString: withSettings(options.connectionString, {search_path: schema}), connectionTimeoutMillis}
     const log = options.log ?? (() => undefined)
-    const pool = new pg.Pool({...clientConfig, max: options.poolSize ?? 10})
+    const transactionIdleMs = String(Math.ceil(options.transactionIdleMs ?? DEFAULT_TRANSACTION_IDLE_MS))
+    const poolUrl = withSettings(options.connectionString, {search_path: schema, idle_in_transaction_session_timeout: transactionIdleMs})
+    const pool = new pg.Pool({connectionString: poolUrl, connectionTimeoutMillis, max: options.poolSize ?? 10})
     // An idle connection that fails is dropped by the pool; without a listener the error would crash.
     pool.on('error', (error) => log(`a pooled database connection failed: ${error.message}`))
     try {
@@ -120,7 +136,8 @@ export class PostgresStore implements AsyncStore {
       }
       const retryMs = options.retryMs ?? 1000
       const events = await EventChannel.open(clientConfig, `aitbc_${schema}`, retryMs, log)
-      return new PostgresStore(pool, events, clientConfig, schema, meta, {retryMs, touchFlushMs: options.touchFlushMs ?? 1000, log})
+      const leaderLeaseMs = options.leaderLeaseMs ?? DEFAULT_LEADER_LEASE_MS
+      return new PostgresStore(pool, events, clientConfig, schema, meta, {retryMs, leaderLeaseMs, touchFlushMs: options.touchFlushMs ?? 1000, log})
     } catch (error) {
       await pool.end().catch(() => undefined)
       throw error
@@ -243,18 +260,19 @@ export class PostgresStore implements AsyncStore {
   }
 
   async submitJob(job: JobRecord, transactions: readonly TransactionDraft[], admit?: Admission): Promise<{job: JobRecord; replayed: boolean}> {
+    // Every admitting submit takes the admission lock to its commit, so the counts it decides on stay
+    // true until its own job is in: replicas admitting at once cannot overrun a cap. It is taken in the
+    // round trip of BEGIN, and the replay check and the counts share one statement after it (a statement
+    // of its own: its snapshot must be taken once the lock is held), to keep the lock's hold short.
     return this.transaction(async (client) => {
       if (admit) {
-        // Every admitting submit takes this lock to its commit, so the counts it decides on stay true
-        // until its own job is in: replicas admitting at once cannot overrun a cap.
-        await client.query('SELECT pg_advisory_xact_lock($1, $2)', lockKey(this.schema, 'admission'))
-        const earlier = job.idempotency && (await this.byIdempotencyKey(client, job.client, job.idempotency.key))
-        if (earlier) return {job: earlier, replayed: true}
-        const {rows} = await client.query<{pending: number; bytes: number}>(
+        const {rows} = await client.query<{pending: number; bytes: number; earlier: JobRecord | null}>(
           `SELECT (SELECT count(*)::int FROM jobs WHERE client = $1 AND status = 'pending') AS pending,
-                  (SELECT pending_prompt_bytes::float8 FROM queue_totals) AS bytes`,
-          [job.client],
+                  (SELECT pending_prompt_bytes::float8 FROM queue_totals) AS bytes,
+                  (SELECT record FROM jobs WHERE client = $1 AND idempotency_key = $2::text) AS earlier`,
+          [job.client, job.idempotency?.key ?? null],
         )
+        if (job.idempotency && rows[0].earlier) return {job: rows[0].earlier, replayed: true}
         admit({pendingOfClient: rows[0].pending, queuedPromptBytes: rows[0].bytes})
       }
       // A second submit under the same key waits at the insert for the first one's transaction, then
@@ -276,7 +294,7 @@ export class PostgresStore implements AsyncStore {
       if (!rows[0].inserted) return {job: (await this.byIdempotencyKey(client, job.client, job.idempotency!.key))!, replayed: true}
       await this.insertTransactions(client, rows[0].head, transactions)
       return {job, replayed: false}
-    })
+    }, admit && lockKey(this.schema, 'admission'))
   }
 
   private async byIdempotencyKey(client: pg.PoolClient, jobClient: string, key: string): Promise<JobRecord | undefined> {
@@ -384,7 +402,12 @@ export class PostgresStore implements AsyncStore {
   async sealBlock(leadership: Leadership, build: BlockBuilder, max = 2 ** 31 - 1): Promise<BlockRecord | undefined> {
     if (!(leadership instanceof AdvisoryLeadership) || !leadership.isLeader) return undefined
     return this.transaction(async (client) => {
-      await client.query('SELECT pg_advisory_xact_lock($1, $2)', lockKey(this.schema, 'seal'))
+      // A sealer frozen in here holds the sealing lock: its transaction lives no longer than a lease, so
+      // whoever leads next waits at most that (set before the lock is waited for, in one round trip).
+      await client.query(`SELECT set_config('idle_in_transaction_session_timeout', $3, true), pg_advisory_xact_lock($1, $2)`, [
+        ...lockKey(this.schema, 'seal'),
+        String(Math.ceil(leadership.leaseMs)),
+      ])
       // Fencing: still led from the connection that holds the leader lock, checked where the block is written.
       const [classid, objid] = leadership.key
       const held = await client.query(
@@ -426,7 +449,7 @@ export class PostgresStore implements AsyncStore {
   }
 
   leadBlockSealing(): Leadership {
-    const leadership = new AdvisoryLeadership(this.clientConfig, lockKey(this.schema, 'block_sealer'), this.options.retryMs, this.options.log)
+    const leadership = new AdvisoryLeadership(this.clientConfig, lockKey(this.schema, 'block_sealer'), this.options.retryMs, this.options.log, this.options.leaderLeaseMs)
     this.leaderships.add(leadership)
     return leadership
   }
@@ -532,7 +555,8 @@ export class PostgresStore implements AsyncStore {
     await client.query('SELECT pg_notify($1, $2)', [this.events.channel, JSON.stringify(event)])
   }
 
-  private transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  /** `work` in one transaction; `lock`, a transaction advisory lock taken in BEGIN's round trip. */
+  private transaction<T>(work: (client: pg.PoolClient) => Promise<T>, lock?: readonly [number, number]): Promise<T> {
     return this.reachability.watch(async () => {
       const client = await this.pool.connect()
       let broken: Error | undefined
@@ -541,7 +565,9 @@ export class PostgresStore implements AsyncStore {
       const onError = (error: Error) => (broken = error)
       client.on('error', onError)
       try {
-        await client.query('BEGIN')
+        // Without parameters, a query goes as one simple-protocol message, so both statements cost one
+        // round trip; the key is two integers of lockKey's, not input.
+        await client.query(lock ? `BEGIN; SELECT pg_advisory_xact_lock(${lock[0] | 0}, ${lock[1] | 0})` : 'BEGIN')
         const result = await work(client)
         await client.query('COMMIT')
         return result
@@ -575,13 +601,15 @@ export class PostgresStore implements AsyncStore {
 }
 
 /**
- * Every connection works in the store's schema. Set in the URL's `options` parameter, kept with any the
- * operator gave there (the driver lets the URL's parameters override its other settings).
+ * Session settings (every connection works in the store's schema; the pool's have an idle-transaction
+ * limit). Set in the URL's `options` parameter, after any the operator gave there (the driver lets the
+ * URL's parameters override its other settings).
  */
-function withSearchPath(connectionString: string, schema: string): string {
+function withSettings(connectionString: string, settings: Record<string, string>): string {
   const url = new URL(connectionString)
   const given = url.searchParams.get('options')
-  url.searchParams.set('options', `${given ? `${given} ` : ''}-c search_path=${schema}`)
+  const ours = Object.entries(settings).map(([name, value]) => `-c ${name}=${value}`)
+  url.searchParams.set('options', [...(given ? [given] : []), ...ours].join(' '))
   return url.toString()
 }
 
