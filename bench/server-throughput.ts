@@ -24,6 +24,13 @@ export interface ThroughputSizes {
   runs: number
   /** Of each load, before the measured one; 0 for none. */
   warmupSeconds: number
+  /**
+   * The lifecycle loads on coordinators started afresh on fresh copies (the full run: the POST load leaves
+   * tens of thousands of pending jobs behind), or on the POST load's own coordinators right after it
+   * (`--quick`: its few dozen pending jobs are of another model than the lifecycle's, and three starts
+   * fewer).
+   */
+  freshLifecycleServers: boolean
 }
 
 const JOB_BODY = JSON.stringify({prompt: 'Summarise the plot of a short story in two sentences.', model: 'llama3.2'})
@@ -43,7 +50,8 @@ export interface ThroughputFigures {
 /**
  * `work` is a scratch directory for the copies. Every run starts its servers afresh on fresh copies:
  * POST /v1/jobs leaves tens of thousands of pending jobs behind, which would otherwise pile up in both
- * the "empty" and the "100,000 finished jobs" store from one run to the next.
+ * the "empty" and the "100,000 finished jobs" store from one run to the next (and, unless
+ * `freshLifecycleServers` is off, under the lifecycle load of the same run).
  */
 export async function serverThroughput(empty: DataDir, full: DataDir, work: string, sizes: ThroughputSizes): Promise<ThroughputFigures> {
   // `seconds`: a warm-up of that long; without it, the measured load.
@@ -60,23 +68,25 @@ export async function serverThroughput(empty: DataDir, full: DataDir, work: stri
   const postRuns: LoadResult[][] = [[], [], [], []]
   const lifecycleRuns: LifecycleResult[][] = [[], [], [], [], []]
   for (let run = 0; run < sizes.runs; run++) {
+    const lifecycles = async (coordinators: RunningServer[], dataDirs: DataDir[]) => {
+      if (warm) for (const [i, server] of coordinators.entries()) await lifecycle(server, dataDirs[i], sizes.warmupSeconds)
+      for (const [i, server] of coordinators.entries()) lifecycleRuns[i].push(await lifecycle(server, dataDirs[i]))
+      // The seed routes on the same coordinators (empty, --fsync off), right after: what claim-next saves.
+      for (const [n, i] of [0, 2].entries()) {
+        if (warm) await lifecycle(coordinators[i], dataDirs[i], sizes.warmupSeconds, 'available+claim')
+        lifecycleRuns[3 + n].push(await lifecycle(coordinators[i], dataDirs[i], undefined, 'available+claim'))
+      }
+    }
     const postDirs = await copies('post', run)
     await withServers([startBareKoa(), ...start(postDirs)], async ([bare, ...coordinators]) => {
       if (warm) await post(bare, undefined, sizes.warmupSeconds)
       if (warm) for (const [i, server] of coordinators.entries()) await post(server, postDirs[i], sizes.warmupSeconds)
       postRuns[0].push(await post(bare))
       for (const [i, server] of coordinators.entries()) postRuns[i + 1].push(await post(server, postDirs[i]))
+      if (!sizes.freshLifecycleServers) await lifecycles(coordinators, postDirs)
     })
-    const lifecycleDirs = await copies('lifecycle', run)
-    await withServers(start(lifecycleDirs), async (coordinators) => {
-      if (warm) for (const [i, server] of coordinators.entries()) await lifecycle(server, lifecycleDirs[i], sizes.warmupSeconds)
-      for (const [i, server] of coordinators.entries()) lifecycleRuns[i].push(await lifecycle(server, lifecycleDirs[i]))
-      // The seed routes on the same coordinators (empty, --fsync off), right after: what claim-next saves.
-      for (const [n, i] of [0, 2].entries()) {
-        if (warm) await lifecycle(coordinators[i], lifecycleDirs[i], sizes.warmupSeconds, 'available+claim')
-        lifecycleRuns[3 + n].push(await lifecycle(coordinators[i], lifecycleDirs[i], undefined, 'available+claim'))
-      }
-    })
+    const lifecycleDirs = sizes.freshLifecycleServers ? await copies('lifecycle', run) : []
+    if (sizes.freshLifecycleServers) await withServers(start(lifecycleDirs), (coordinators) => lifecycles(coordinators, lifecycleDirs))
     await Promise.all([...postDirs, ...lifecycleDirs].map((dataDir) => rm(dataDir.dir, {recursive: true, force: true})))
   }
   const postFigures = postRuns.map(medianLoad)

@@ -1,6 +1,8 @@
 // `npm run test:only [-- FILES]`: runs the test files (default: every test/**/*.test.ts) with node's
 // test runner, the slowest first (each in its own process), the others GROUP_SIZE to a process, then
-// checks that no process the suite started is still alive. The files run as plain JavaScript from
+// checks that no process the suite started is still alive. The processes start longest first, by the
+// seconds each file took the last time it passed here (.test-build/timings.json), so that the run does
+// not end with one long process going alone while the other slots sit idle. The files run as plain JavaScript from
 // .test-build/, brought up to date first (scripts/build-tests.mjs: only what changed is transpiled
 // again), so neither the test processes nor the ones they start pay for tsx. Every
 // process started under this run inherits TEST_RUN_MARK (test helpers keep the environment, minus
@@ -16,32 +18,27 @@ import {buildTests, OUT, outputOf, ROOT} from '../scripts/build-tests.mjs'
 const MARK = 'TEST_RUN_MARK'
 const CONCURRENCY = 4
 /**
- * Files that run in a process of their own, started first and longest first (test/helpers/run-files.mjs
- * starts them in the order given), so the run does not end with one of them still going alone while the
- * other slots sit idle. From a measured run; then the ones that must be alone whatever they take.
+ * Files that run in a process of their own: the longest, so that they can start first, and the few that
+ * must be alone whatever they take (said why). Longest first, as measured: the order of a run with no
+ * timings yet (test/helpers/run-files.mjs starts them in the order given).
  */
 const OWN_PROCESS = [
-  'test/bench/quick.test.ts',
-  'test/reliability/crash.test.ts',
-  'test/reliability/crash-harness.test.ts',
-  'test/reliability/limits.test.ts',
-  'test/ecosystem/readme-examples.test.ts',
-  'test/server/database/replicas.test.ts',
-  'test/miner/graceful-restart.test.ts',
-  'test/server/database/serve-database.test.ts',
-  'test/server/serve-start.test.ts',
-  'test/server/job-stream.test.ts',
-  'test/reliability/one-writer.test.ts',
-  'test/reliability/data-dir.test.ts',
-  'test/server/store-flags.test.ts',
-  'test/server/serve-cli.test.ts',
-  'test/e2e/package.test.ts',
-  'test/server/store-durability.test.ts',
-  'test/server/claim-next.test.ts',
-  'test/ecosystem/docs-browser.test.ts',
-  // Measures its own process's memory (RSS), which other files' servers would add to.
+  // Wall seconds of each alone at load 11 (2 cores), from which the order.
+  'test/ecosystem/readme-examples.test.ts', // 103
+  'test/bench/quick.test.ts', // 60
+  'test/e2e/package.test.ts', // 58
+  // Measures its own process's memory (RSS), which other files' servers would add to. 52
   'test/reliability/slow-readers.test.ts',
-  // Replaces globalThis.fetch for a while.
+  'test/server/database/replicas.test.ts', // 42
+  'test/reliability/crash-harness.test.ts', // 32
+  'test/miner/graceful-restart.test.ts', // 30
+  'test/server/database/serve-database.test.ts', // 29
+  'test/ecosystem/docs-browser.test.ts', // 29
+  'test/reliability/limits.test.ts', // 27
+  'test/reliability/crash.test.ts', // 26
+  'test/server/serve-cli.test.ts', // 20
+  'test/server/job-stream.test.ts', // 13
+  // Replaces globalThis.fetch for a while. 13
   'test/e2e/exit-after-answer.test.ts',
 ]
 /**
@@ -89,6 +86,30 @@ function groupModule(dir, files, index) {
   return module
 }
 
+/** Seconds per test file (by its absolute .ts path) from earlier runs (test/helpers/run-files.mjs writes them). */
+const TIMINGS = path.join(OUT, 'timings.json')
+
+function readTimings() {
+  try {
+    return JSON.parse(readFileSync(TIMINGS, 'utf8'))
+  } catch {
+    return {}
+  }
+}
+
+/**
+ * The units (a file, or a group's files) longest first by their files' last timings, so two cores stay
+ * busy to the end. A file not timed yet counts as the median one. With no timings at all (a fresh
+ * checkout) the order stays: OWN_PROCESS's, then the groups in path order.
+ */
+function longestFirst(units, timings) {
+  const known = Object.values(timings).sort((a, b) => a - b)
+  if (known.length === 0) return units
+  const typical = known[Math.floor(known.length / 2)]
+  const estimate = (unit) => unit.reduce((sum, file) => sum + (timings[file] ?? typical), 0)
+  return units.map((unit, index) => ({unit, index, seconds: estimate(unit)})).sort((a, b) => b.seconds - a.seconds || a.index - b.index).map(({unit}) => unit)
+}
+
 const given = process.argv.length > 2 ? process.argv.slice(2) : testFiles('test')
 await buildTests()
 const compiled = (files) => files.map((file) => outputOf(path.relative(ROOT, path.resolve(file))))
@@ -96,11 +117,13 @@ const {own, shared} = partition(given)
 const mark = randomUUID()
 const groupDir = path.join(OUT, 'groups', mark)
 const groups = []
-for (let at = 0; at < shared.length; at += GROUP_SIZE) groups.push(compiled(shared.slice(at, at + GROUP_SIZE)))
-const modules = [...compiled(own), ...groups.map((group, index) => (group.length === 1 ? group[0] : groupModule(groupDir, group, index)))]
+for (let at = 0; at < shared.length; at += GROUP_SIZE) groups.push(shared.slice(at, at + GROUP_SIZE))
+// Timed by their .ts files (the test events' source-mapped locations), run as their compiled ones.
+const units = longestFirst([...own.map((file) => [file]), ...groups].map((unit) => unit.map((file) => path.resolve(file))), readTimings()).map(compiled)
+const modules = units.map((unit, index) => (unit.length === 1 ? unit[0] : groupModule(groupDir, unit, index)))
 // Source maps, so a failure's stack names the .ts line: they cost little (one test file's process takes
 // some 0.05 CPU-s more).
-const runner = spawn(process.execPath, ['--enable-source-maps', path.join(import.meta.dirname, 'helpers', 'run-files.mjs'), String(CONCURRENCY), ...modules], {
+const runner = spawn(process.execPath, ['--enable-source-maps', path.join(import.meta.dirname, 'helpers', 'run-files.mjs'), String(CONCURRENCY), TIMINGS, ...modules], {
   stdio: 'inherit',
   env: {...process.env, [MARK]: mark},
 })

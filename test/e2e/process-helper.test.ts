@@ -21,10 +21,11 @@ async function gone(pid: number): Promise<boolean> {
 }
 
 it('a time limit kills the group and the error says "killed after N s" with the output', async () => {
-  const run = startProcess('bash', ['-c', 'sleep 60 & echo "grandchild $!"; echo "to stderr" >&2; wait'], {timeoutMs: 1_000, name: 'a stuck shell'})
+  // Long enough for bash to print its first line on a machine at load 20 (1 s was not).
+  const run = startProcess('bash', ['-c', 'sleep 60 & echo "grandchild $!"; echo "to stderr" >&2; wait'], {timeoutMs: 5_000, name: 'a stuck shell'})
   const [, grandchild] = await run.waitFor(/grandchild (\d+)\n/)
   await assert.rejects(run.result, (error: Error) => {
-    assert.match(error.message, /^a stuck shell: killed after 1 s/)
+    assert.match(error.message, /^a stuck shell: killed after 5 s/)
     assert.match(error.message, /--- stdout\ngrandchild \d+\n--- stderr\nto stderr\n/)
     return true
   })
