@@ -1,6 +1,7 @@
 // `jobs submit --wait` on a real pseudo-terminal (util-linux `script`), the built binary against a
 // coordinator and a streaming miner whose fake Ollama the test holds after its first token: the token
-// is on the screen while the job still runs, and Ctrl-C then stops following, not the job.
+// is on the screen while the job still runs, and Ctrl-C then stops following, not the job. In a pipe the
+// same binary leaves stdout exactly the result, with or without --stream.
 import assert from 'node:assert/strict'
 import {spawnSync} from 'node:child_process'
 import {after, afterEach, before, describe, it} from 'node:test'
@@ -86,5 +87,16 @@ describe('jobs submit --wait on a terminal, while the miner streams', {skip: !HA
       return job.status === 'completed' ? job : undefined
     })
     assert.equal(done.result, 'llama3.2 says: keep going without me')
+  })
+
+  it('in a pipe, stdout is exactly the result, byte for byte, with --stream and without', async () => {
+    const env: Record<string, string | undefined> = {...process.env, AITBC_CONFIG_DIR: tempConfigDir(), AITBC_URL: server.url, AITBC_API_KEY: server.clientKey}
+    for (const stream of [[], ['--stream']]) {
+      const prompt = `wide ${stream.length ? 'streamed' : 'plain'} é € 😀 characters`
+      const run = startProcess(process.execPath, [BIN, 'jobs', 'submit', '--wait', ...stream, prompt], {env: env as NodeJS.ProcessEnv, timeoutMs: 30_000, name: `aitbc jobs submit --wait ${stream.join(' ')} (in a pipe)`})
+      const {code, stdout, stderr} = await run.result
+      assert.equal(code, 0, stderr)
+      assert.equal(stdout, `llama3.2 says: ${prompt}`)
+    }
   })
 })
