@@ -46,7 +46,11 @@ export async function streaming(empty: DataDir, work: string, sizes: StreamingSi
   try {
     const backendTtftMs: number[] = []
     for (let i = 0; i < sizes.jobs; i++) backendTtftMs.push(await timeToFirstToken(backend.url, {}, MODEL))
+    const mark = backend.streamedMs.length
     const streamed = await throughCoordinator(empty, work, backend.url, sizes.jobs, true)
+    // How long the backend really took to stream each job's answer: on a loaded machine its timers run
+    // late, the generation lasts longer and the miner may send more often, still one send per interval.
+    const generatedMs = backend.streamedMs.slice(mark)
     const plain = await throughCoordinator(empty, work, backend.url, sizes.jobs, false)
     const figures = {
       backendTtftMs,
@@ -55,8 +59,10 @@ export async function streaming(empty: DataDir, work: string, sizes: StreamingSi
       minerRequests: {stream: streamed.requests, noStream: plain.requests},
     }
     const generationMs = sizes.firstTokenMs + (sizes.tokens - 1) * sizes.tokenMs
-    // Batched output: the first piece at once, then one send per interval while the job generates.
-    const outputSends = Math.ceil(generationMs / STREAM_INTERVAL_MS) + 1
+    // Batched output: the first piece at once, then at most one send per interval while the job
+    // generates, for as long as it really generated (the mean over the jobs streamed).
+    const sends = generatedMs.map((ms) => Math.ceil(ms / STREAM_INTERVAL_MS) + 1)
+    const outputSends = Number((sends.reduce((sum, n) => sum + n, 0) / sends.length).toFixed(2))
     const budget = plain.requests.perJob + outputSends
     const rows = [
       row(
@@ -76,8 +82,8 @@ export async function streaming(empty: DataDir, work: string, sizes: StreamingSi
           value: streamed.requests.perJob,
           unit: 'requests',
           baseline: {name: '--no-stream', value: plain.requests.perJob, unit: 'requests'},
-          target: `<= --no-stream + ${outputSends} (one output send per 0.25 s; per token: + ${sizes.tokens})`,
-          detail: `${sizes.tokens} tokens over ${generationMs} ms; streaming: ${describeRoutes(streamed.requests, sizes.jobs)}; --no-stream: ${describeRoutes(plain.requests, sizes.jobs)}`,
+          target: `<= --no-stream + ${outputSends} (one output send per 0.25 s of generation; per token: + ${sizes.tokens})`,
+          detail: `${sizes.tokens} tokens over ${generationMs} ms (the backend took ${Math.round(median(generatedMs))} ms, median); streaming: ${describeRoutes(streamed.requests, sizes.jobs)}; --no-stream: ${describeRoutes(plain.requests, sizes.jobs)}`,
         },
         (_ratio, value) => value <= budget,
       ),

@@ -6,10 +6,13 @@ import type {AddressInfo} from 'node:net'
 
 export interface TokenServer {
   url: string
+  /** Milliseconds each streamed answer took, request read to last byte written, in order. */
+  streamedMs: number[]
   close(): Promise<void>
 }
 
 export async function startTokenServer(model: string, tokens: number, firstTokenMs: number, tokenMs: number): Promise<TokenServer> {
+  const streamedMs: number[] = []
   const server: Server = createServer((request, response) => {
     let raw = ''
     request.setEncoding('utf8').on('data', (chunk: string) => (raw += chunk))
@@ -30,6 +33,7 @@ export async function startTokenServer(model: string, tokens: number, firstToken
         const usage = {prompt_tokens: 1, completion_tokens: tokens, total_tokens: tokens + 1}
         return response.end(JSON.stringify({id: 'c', object: 'chat.completion', created: 0, model, choices: [{index: 0, message: {role: 'assistant', content}, finish_reason: 'stop'}], usage}))
       }
+      const started = performance.now()
       const chunk = (delta: object, finish: string | null) => `data: ${JSON.stringify({id: 'c', object: 'chat.completion.chunk', created: 0, model, choices: [{index: 0, delta, finish_reason: finish}]})}\n\n`
       response.writeHead(200, {'Content-Type': 'text/event-stream'})
       for (let i = 0; i < tokens; i++) {
@@ -40,11 +44,13 @@ export async function startTokenServer(model: string, tokens: number, firstToken
       response.write(chunk({}, 'stop'))
       response.write(`data: ${JSON.stringify({id: 'c', object: 'chat.completion.chunk', created: 0, model, choices: [], usage: {prompt_tokens: 1, completion_tokens: tokens, total_tokens: tokens + 1}})}\n\n`)
       response.end('data: [DONE]\n\n')
+      streamedMs.push(performance.now() - started)
     })
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    streamedMs,
     close: () => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
   }
 }

@@ -6,7 +6,7 @@ import {after, afterEach, before, describe, test} from 'node:test'
 import {OllamaBackend} from '../../src/miner/backends/ollama.js'
 import {type FakeBackend, startFakeOllama} from '../helpers/fake-backends.js'
 import {startTestServer, type TestServer} from '../helpers/server.js'
-import {getJob, type RunningMiner, startMiner, submitJob} from '../miner/worker-helpers.js'
+import {getJob, type RunningMiner, startMiner, submitJob, until} from '../miner/worker-helpers.js'
 import {aitbc, startAitbc} from './aitbc.js'
 
 let server: TestServer
@@ -75,14 +75,12 @@ describe('jobs watch --stream', () => {
   test('a late follower gets what was generated so far, then the rest, then exactly the result', async () => {
     holdAfterFirstToken()
     const id = await submitJob(server, 'watch this later', 'llama3.2')
-    // The first token reached the coordinator before the watcher started.
-    for (let tries = 0; tries < 500; tries++) {
-      const streamed = await server.request(`/v1/jobs/${id}`, {key: server.clientKey})
-      if ((streamed.body as {status: string}).status === 'running' && ollama.requests.length > 0) break
-      await new Promise((resolve) => setImmediate(resolve))
-    }
+    // The first token has reached the coordinator before the watcher starts (the fake holds the rest).
+    await until('the first token at the coordinator', () => server.app.streams.read(id, 0, 100) === 'llama3.2')
     const run = startAitbc(['jobs', 'watch', '--stream', id], {env: env()})
-    await run.waitFor(/^llama3\.2/)
+    // What was generated before it followed, and no more (the fake still holds the rest).
+    await until('the watcher to print the first token', () => run.stdout() === 'llama3.2' || run.ended())
+    assert.equal(run.stdout(), 'llama3.2')
     release()
     const result = await run.result
     assert.equal(result.code, 0, result.stderr)

@@ -3,7 +3,10 @@
 // backend kind: fake Ollama and OpenAI servers that stream in their real formats, and a command.
 import assert from 'node:assert/strict'
 import {once} from 'node:events'
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import net from 'node:net'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
 import {after, before, describe, test} from 'node:test'
 
 import OpenAI from 'openai'
@@ -32,7 +35,13 @@ interface Kind {
 function gate(): {wait: () => Promise<void>; open: () => void} {
   let open!: () => void
   const opened = new Promise<void>((resolve) => (open = resolve))
-  return {wait: () => opened, open}
+  return {
+    wait: () => opened,
+    open: () => {
+      open()
+      writeFileSync(COMMAND_GATE, '')
+    },
+  }
 }
 
 let server: TestServer
@@ -51,10 +60,14 @@ after(async () => {
   await ollama.close()
   await openai.close()
   await server.close()
+  rmSync(path.dirname(COMMAND_GATE), {recursive: true, force: true})
 })
 
-// The command reads the rendered chat on stdin and answers in two pieces, a moment apart.
-const COMMAND = `cat > /dev/null; printf 'hello from'; sleep 0.3; printf ' the command'`
+// The command reads the rendered chat on stdin and answers in two pieces, the second once the gate file
+// exists (the test holds it closed until it has seen the first piece; no sleep to outlast).
+const COMMAND_GATE = path.join(mkdtempSync(path.join(tmpdir(), 'aitbc-gateway-')), 'open')
+writeFileSync(COMMAND_GATE, '')
+const COMMAND = `cat > /dev/null; printf 'hello from'; while [ ! -e '${COMMAND_GATE}' ]; do sleep 0.01; done; printf ' the command'`
 
 const kinds = (): Kind[] => [
   {name: 'ollama', model: 'llama3.2', fake: ollama, backend: new OllamaBackend(ollama.url)},
@@ -119,6 +132,7 @@ for (const index of [0, 1, 2]) {
     test('a streamed chat completion shows tokens while the job runs, then ends with the ids and [DONE]', async () => {
       const held = gate()
       if (kind.fake) kind.fake.pace = (at) => (at === 1 ? held.wait() : Promise.resolve())
+      else rmSync(COMMAND_GATE)
       try {
         const stream = await client.chat.completions.create({
           model: kind.model,

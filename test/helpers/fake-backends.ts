@@ -32,6 +32,11 @@ export interface FakeBackend {
   generator: Generator
   /** Awaited before each streamed token after the first (index from 1); default: no wait. */
   pace?: (index: number) => Promise<void>
+  /**
+   * Writes a stream's bytes this many at a time, a millisecond apart, so that lines and characters
+   * arrive cut across reads, as a real network may deliver them; default: each line in one write.
+   */
+  splitBytes?: number
   close(): Promise<void>
 }
 
@@ -40,11 +45,24 @@ export function tokenPieces(text: string): string[] {
   return text.match(/\s*\S+|\s+$/g) ?? (text ? [text] : [])
 }
 
-async function eachPiece(fake: FakeBackend, text: string, send: (piece: string) => void): Promise<void> {
+async function eachPiece(fake: FakeBackend, text: string, send: (piece: string) => Promise<void>): Promise<void> {
   const pieces = tokenPieces(text)
   for (const [index, piece] of pieces.entries()) {
     if (index > 0 && fake.pace) await fake.pace(index)
-    send(piece)
+    await send(piece)
+  }
+}
+
+/** Writes part of a streamed answer, whole or cut into `fake.splitBytes` pieces. */
+async function streamWrite(fake: FakeBackend, response: ServerResponse, text: string): Promise<void> {
+  if (!fake.splitBytes) {
+    response.write(text)
+    return
+  }
+  const bytes = Buffer.from(text)
+  for (let at = 0; at < bytes.length; at += fake.splitBytes) {
+    response.write(bytes.subarray(at, at + fake.splitBytes))
+    await new Promise((resolve) => setTimeout(resolve, 1))
   }
 }
 
@@ -128,8 +146,9 @@ export function startFakeOllama(models: string[] = ['llama3.2:latest'], options:
       }
       if (stream === false) return sendJson(response, 200, final)
       response.writeHead(200, {'Content-Type': 'application/x-ndjson'})
-      await eachPiece(fake, text, (piece) => response.write(`${JSON.stringify({model, created_at: final.created_at, response: piece, done: false})}\n`))
-      response.end(`${JSON.stringify({...final, response: ''})}\n`)
+      await eachPiece(fake, text, (piece) => streamWrite(fake, response, `${JSON.stringify({model, created_at: final.created_at, response: piece, done: false})}\n`))
+      await streamWrite(fake, response, `${JSON.stringify({...final, response: ''})}\n`)
+      response.end()
       return
     }
     if (request.method === 'POST' && path === '/api/chat') {
@@ -143,8 +162,9 @@ export function startFakeOllama(models: string[] = ['llama3.2:latest'], options:
       const final = {model, created_at, message: {role: 'assistant', content: text}, done: true, done_reason: 'stop', total_duration: 5_000_000, eval_count: tokens}
       if (stream === false) return sendJson(response, 200, final)
       response.writeHead(200, {'Content-Type': 'application/x-ndjson'})
-      await eachPiece(fake, text, (piece) => response.write(`${JSON.stringify({model, created_at, message: {role: 'assistant', content: piece}, done: false})}\n`))
-      response.end(`${JSON.stringify({...final, message: {role: 'assistant', content: ''}})}\n`)
+      await eachPiece(fake, text, (piece) => streamWrite(fake, response, `${JSON.stringify({model, created_at, message: {role: 'assistant', content: piece}, done: false})}\n`))
+      await streamWrite(fake, response, `${JSON.stringify({...final, message: {role: 'assistant', content: ''}})}\n`)
+      response.end()
       return
     }
     sendText(response, 404, '404 page not found')
@@ -186,14 +206,15 @@ export function startFakeOpenAi(models: string[] = ['qwen2.5-7b-instruct'], opti
         const created = Math.floor(Date.now() / 1000)
         const chunk = (delta: object, finish: string | null) => ({id, object: 'chat.completion.chunk', created, model, choices: [{index: 0, delta, finish_reason: finish}]})
         response.writeHead(200, {'Content-Type': 'text/event-stream'})
-        response.write(`data: ${JSON.stringify(chunk({role: 'assistant', content: ''}, null))}\n\n`)
-        await eachPiece(fake, text, (piece) => response.write(`data: ${JSON.stringify(chunk({content: piece}, null))}\n\n`))
-        response.write(`data: ${JSON.stringify(chunk({}, 'stop'))}\n\n`)
+        await streamWrite(fake, response, `data: ${JSON.stringify(chunk({role: 'assistant', content: ''}, null))}\n\n`)
+        await eachPiece(fake, text, (piece) => streamWrite(fake, response, `data: ${JSON.stringify(chunk({content: piece}, null))}\n\n`))
+        await streamWrite(fake, response, `data: ${JSON.stringify(chunk({}, 'stop'))}\n\n`)
         if (streamOptions?.include_usage) {
           const usage = {prompt_tokens: prompt.split(/\s+/).length, completion_tokens: tokens, total_tokens: prompt.split(/\s+/).length + tokens}
-          response.write(`data: ${JSON.stringify({id, object: 'chat.completion.chunk', created, model, choices: [], usage})}\n\n`)
+          await streamWrite(fake, response, `data: ${JSON.stringify({id, object: 'chat.completion.chunk', created, model, choices: [], usage})}\n\n`)
         }
-        response.end('data: [DONE]\n\n')
+        await streamWrite(fake, response, 'data: [DONE]\n\n')
+        response.end()
         return
       }
       return sendJson(response, 200, {

@@ -10,11 +10,32 @@ import {BackendError, type GenerationRequest} from '../../src/miner/backends/bac
 import {CommandBackend} from '../../src/miner/backends/command.js'
 import {OllamaBackend} from '../../src/miner/backends/ollama.js'
 import {OpenAiBackend} from '../../src/miner/backends/openai.js'
-import {type FakeBackend, startFakeOllama, startFakeOpenAi} from '../helpers/fake-backends.js'
+import {echoGenerator, type FakeBackend, startFakeOllama, startFakeOpenAi} from '../helpers/fake-backends.js'
 
 const params = {max_tokens: 64, temperature: 0.2, top_p: 0.8}
 const request = (model: string, prompt = 'tell me a story'): GenerationRequest => ({jobId: 'job_1', model, prompt, params})
 const never = () => new AbortController().signal
+
+/** Text with characters of two, three and four UTF-8 bytes, for streams cut between any two bytes. */
+const WIDE_TEXT = 'héllo wörld, € and 😀 then done'
+
+/** Streams a generation from `fake` cut every 3 bytes; the pieces it gave, and what it returned. */
+async function streamedCut(fake: FakeBackend, generate: (onText: (piece: string) => void) => Promise<{text: string; units?: number}>) {
+  fake.splitBytes = 3
+  fake.generator = () => ({text: WIDE_TEXT, tokens: 7})
+  try {
+    const pieces: string[] = []
+    const generation = await generate((piece) => pieces.push(piece))
+    assert.equal(generation.text, WIDE_TEXT)
+    assert.equal(pieces.join(''), WIDE_TEXT, 'the streamed pieces add up to the text')
+    assert.ok(pieces.length > 3, `${pieces.length} pieces`)
+    assert.equal(generation.units, 7)
+    assert.equal((fake.requests.at(-1)!.body as {stream?: boolean}).stream, true)
+  } finally {
+    fake.splitBytes = undefined
+    fake.generator = echoGenerator
+  }
+}
 
 
 /** Running, not a zombie waiting for its new parent to reap it. */
@@ -61,6 +82,13 @@ describe('ollama backend', () => {
     })
   })
 
+  test('streams /api/generate and /api/chat as NDJSON, read right however the bytes arrive (lines and characters cut)', async () => {
+    const backend = new OllamaBackend(fake.url)
+    await streamedCut(fake, (onText) => backend.generate({...request('llama3.2'), onText}, never()))
+    await streamedCut(fake, (onText) => backend.generate({...request('llama3.2'), messages: [{role: 'user', content: 'hi'}], onText}, never()))
+    assert.equal(fake.requests.at(-1)!.path, '/api/chat')
+  })
+
   test('a server that is not there is unavailable', async () => {
     const url = `http://127.0.0.1:${await freePort()}`
     await assert.rejects(new OllamaBackend(url).listModels(), (error: unknown) => {
@@ -100,6 +128,11 @@ describe('openai backend', () => {
 
   test("a wrong key is a failed call with the server's message", async () => {
     await assert.rejects(new OpenAiBackend(fake.url, 'wrong').listModels(), /answered 401: Incorrect API key provided/)
+  })
+
+  test('streams /v1/chat/completions as Server-Sent Events, read right however the bytes arrive (events and characters cut)', async () => {
+    const backend = new OpenAiBackend(fake.url, 'sk-local')
+    await streamedCut(fake, (onText) => backend.generate({...request('qwen2.5-7b-instruct'), onText}, never()))
   })
 
   test('an unknown model is a failed job', async () => {

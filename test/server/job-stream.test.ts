@@ -4,6 +4,8 @@
 import assert from 'node:assert/strict'
 import {request as httpRequest, type IncomingMessage} from 'node:http'
 import {after, before, describe, test} from 'node:test'
+import v8 from 'node:v8'
+import vm from 'node:vm'
 
 import {startTestServer, type TestServer} from '../helpers/server.js'
 import {assertError} from './fixtures.js'
@@ -167,6 +169,81 @@ describe('GET /v1/jobs/{id}/stream', () => {
     const stranger = follow(server, id, created.body.api_key)
     await stranger.done
     assert.equal(stranger.status(), 404)
+  })
+})
+
+describe('large output', () => {
+  test('comes in pieces of at most 16 Ki characters that never split a character, the result at the end too', async () => {
+    const big = await startTestServer({config: {streamJobBytes: 1024 * 1024, streamMemoryBytes: 4 * 1024 * 1024, bodyLimitBytes: 4 * 1024 * 1024}})
+    try {
+      await big.request('/v1/miners/register', {key: big.minerKey, method: 'POST', body: {miner_id: 'm1', capabilities: ['llama3.2']}})
+      const job = async () => {
+        const id = (await big.request<{job_id: string}>('/v1/jobs', {key: big.clientKey, method: 'POST', body: {prompt: 'large'}})).body.job_id
+        assert.equal((await big.request(`/v1/jobs/${id}/claim`, {key: big.minerKey, method: 'POST', body: {miner_id: 'm1'}})).status, 200)
+        return id
+      }
+      // An emoji (two UTF-16 code units) across the 16 Ki boundary, in the preview and in the rest.
+      const preview = `${'a'.repeat(16 * 1024 - 1)}\u{1F600}${'b'.repeat(100)}`
+      const result = `${preview}${'c'.repeat(3 * 16 * 1024 - 1)}\u{1F680}${'d'.repeat(100)}`
+      const check = (events: SseEvent[], what: string) => {
+        const outputs = events.filter((e) => e.event === 'output').map((e) => String(e.data.text))
+        assert.equal(outputs.join(''), result, what)
+        for (const piece of outputs) {
+          // A lone half of a character does not survive UTF-8.
+          assert.ok(Buffer.from(piece).toString() === piece, `${what}: a piece of ${piece.length} characters splits a character`)
+          assert.ok(piece.length <= 16 * 1024, `${what}: a piece of ${piece.length} characters`)
+        }
+      }
+      const streamed = await job()
+      assert.equal((await big.request(`/v1/jobs/${streamed}/output`, {key: big.minerKey, method: 'POST', body: {miner_id: 'm1', offset: 0, text: preview}})).status, 200)
+      const follower = follow(big, streamed)
+      await follower.until(2)
+      assert.equal((await big.request(`/v1/jobs/${streamed}/complete`, {key: big.minerKey, method: 'POST', body: {miner_id: 'm1', result}})).status, 200)
+      await follower.done
+      check(follower.events, 'a follower of the running job')
+      const ended = await job()
+      assert.equal((await big.request(`/v1/jobs/${ended}/complete`, {key: big.minerKey, method: 'POST', body: {miner_id: 'm1', result}})).status, 200)
+      const late = follow(big, ended)
+      await late.done
+      check(late.events, 'a follower of the ended job')
+    } finally {
+      await big.close()
+    }
+  })
+  test('a follower of many small appends holds no copies of the output (the heap stays flat)', async () => {
+    const small = await startTestServer({config: {streamJobBytes: 1024 * 1024}})
+    v8.setFlagsFromString('--expose-gc')
+    const gc = vm.runInNewContext('gc') as () => void
+    try {
+      await small.request('/v1/miners/register', {key: small.minerKey, method: 'POST', body: {miner_id: 'm1', capabilities: ['llama3.2']}})
+      const id = (await small.request<{job_id: string}>('/v1/jobs', {key: small.clientKey, method: 'POST', body: {prompt: 'many tokens'}})).body.job_id
+      assert.equal((await small.request(`/v1/jobs/${id}/claim`, {key: small.minerKey, method: 'POST', body: {miner_id: 'm1'}})).status, 200)
+      const follower = follow(small, id)
+      // What a miner sends every 0.25 s at ~800 bytes a second.
+      const piece = 'two hundred bytes of tokens, '.repeat(7).padEnd(200, '.')
+      const appends = 800
+      gc()
+      const before = process.memoryUsage().heapUsed
+      for (let i = 0; i < appends; i++) {
+        const answer = await small.request(`/v1/jobs/${id}/output`, {key: small.minerKey, method: 'POST', body: {miner_id: 'm1', offset: i * piece.length, text: piece}})
+        assert.equal(answer.status, 200)
+      }
+      await follower.until(1)
+      for (const started = Date.now(); text(follower.events).length < appends * piece.length; ) {
+        assert.ok(Date.now() - started < 20_000, 'the follower never got the whole output')
+        await new Promise((resolve) => setTimeout(resolve, 10))
+      }
+      gc()
+      const grown = process.memoryUsage().heapUsed - before
+      // 160 KB of output. Before the output was kept in pieces, each read copied the output so far and the
+      // follower's pieces kept every copy: ~64 MB here (quadratic: 800 KB in 20-byte appends filled 4 GB).
+      assert.ok(grown < 16 * 1024 * 1024, `the heap grew by ${(grown / 1024 / 1024).toFixed(1)} MiB for 160 KB of output`)
+      assert.equal((await small.request(`/v1/jobs/${id}/complete`, {key: small.minerKey, method: 'POST', body: {miner_id: 'm1', result: piece.repeat(appends)}})).status, 200)
+      await follower.done
+      assert.equal(text(follower.events), piece.repeat(appends))
+    } finally {
+      await small.close()
+    }
   })
 })
 

@@ -12,10 +12,12 @@ export function chatMessages(raw: Array<{role: string; content?: unknown}>): Cha
     const content = message.content
     if (typeof content === 'string') return {role: message.role, content}
     if (content === null || content === undefined) return {role: message.role, content: ''}
-    if (!Array.isArray(content)) throw badRequest(`body field messages/${index}/content must be a string, null or a list of text parts`)
+    if (!Array.isArray(content)) throw badRequest(`body field messages.${index}.content must be a string, null or a list of text parts`)
     const texts = content.map((part: {type?: unknown; text?: unknown} | null, at) => {
       if (part?.type === 'text' && typeof part.text === 'string') return part.text
-      throw badRequest(`body field messages/${index}/content/${at} is a ${String(part?.type)} part; only text parts are supported`)
+      // Named as the contract's validator names fields (messages.0.role), so errors read alike.
+      const what = typeof part?.type === 'string' ? `a part of type ${JSON.stringify(part.type)}` : 'not a part'
+      throw badRequest(`body field messages.${index}.content.${at} is ${what}; only text parts are supported`)
     })
     return {role: message.role, content: texts.join('')}
   })

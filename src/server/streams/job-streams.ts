@@ -1,6 +1,9 @@
 // The output of running jobs as their miners stream it, held for the clients that follow them. One
 // buffer per running attempt, bounded per job (--stream-job-bytes) and over all jobs (--stream-memory);
-// followers keep only a position in it, so a slow follower costs no memory of its own. A buffer lives
+// followers keep only a position in it, so a slow follower costs no memory of its own. The buffer is a
+// list of pieces, never one growing string: reading a string that `+=` keeps growing copies it whole
+// each time, and a follower's piece of each copy kept them all alive (800 KB in 20-byte appends with
+// one follower filled a 4 GB heap). A buffer lives
 // while its attempt runs: when the attempt ends (requeued, failed, cancelled, expired) followers get a
 // reset or the end, and when the job completes the job's result (the authority, what the receipt
 // hashes) replaces the preview.
@@ -8,7 +11,8 @@ import {isFinal} from '../../protocol/job-states.js'
 import type {JobRecord} from '../store/records.js'
 import {conflict, DomainError, limitReached} from '../domain-errors.js'
 
-export type StreamEvent = {type: 'output'} | {type: 'reset'; reason: string} | {type: 'end'; job: JobRecord} | {type: 'closing'}
+/** `preview`: the output the ended attempt had streamed, to tell whether the result continues it. */
+export type StreamEvent = {type: 'output'} | {type: 'reset'; reason: string} | {type: 'end'; job: JobRecord; preview: string} | {type: 'closing'}
 export type StreamListener = (event: StreamEvent) => void
 
 export interface StreamLimits {
@@ -25,10 +29,17 @@ const FOLLOWERS_RETRY_AFTER_SECONDS = 5
 
 interface JobStream {
   attempt: number
-  text: string
+  /** The output in pieces of up to COALESCE_CHARS (longer appends kept whole). */
+  pieces: string[]
+  /** Where each piece starts, in UTF-16 code units (the unit of `read`). */
+  starts: number[]
+  chars: number
   bytes: number
   listeners: Set<StreamListener>
 }
+
+/** Small appends are joined into pieces of about this size, so a job of tiny appends keeps few pieces. */
+const COALESCE_CHARS = 8 * 1024
 
 export class JobStreams {
   private readonly streams = new Map<string, JobStream>()
@@ -61,22 +72,34 @@ export class JobStreams {
       )
     }
     if (this.held + size > this.limits.totalBytes) throw new StreamMemoryFull(this.held, this.limits.totalBytes)
-    stream.text += text
+    const last = stream.pieces.length - 1
+    if (last >= 0 && stream.pieces[last].length < COALESCE_CHARS) stream.pieces[last] += text
+    else {
+      stream.pieces.push(text)
+      stream.starts.push(stream.chars)
+    }
+    stream.chars += text.length
     stream.bytes += size
     this.held += size
     for (const listener of [...stream.listeners]) listener({type: 'output'})
     return stream.bytes
   }
 
-  /** The output of the job's running attempt from code unit `from` on ('' when there is none). */
+  /**
+   * Up to `maxChars` code units of the output of the job's running attempt from code unit `from` on
+   * ('' when there is none), never ending between the halves of a character.
+   */
   read(jobId: string, from: number, maxChars: number): string {
     const stream = this.streams.get(jobId)
-    return stream ? stream.text.slice(from, from + maxChars) : ''
-  }
-
-  /** Length (in UTF-16 code units, the unit of `read`) of the output held for the job. */
-  length(jobId: string): number {
-    return this.streams.get(jobId)?.text.length ?? 0
+    if (!stream || from >= stream.chars) return ''
+    let index = pieceAt(stream.starts, from)
+    let text = ''
+    while (index < stream.pieces.length && text.length < maxChars) {
+      const start = from + text.length - stream.starts[index]
+      text += stream.pieces[index].slice(start, start + maxChars - text.length)
+      index++
+    }
+    return from + text.length < stream.chars ? withoutSplitEnd(text) : text
   }
 
   /** Shutdown: every follower is told, so open streams end instead of holding the server up. */
@@ -133,7 +156,8 @@ export class JobStreams {
     this.release(job.job_id, stream)
     if (isFinal(job.status)) {
       // The change is already written: whoever hears of the end finds the result (and receipt) stored.
-      for (const listener of listeners) listener({type: 'end', job})
+      const preview = listeners.length > 0 ? stream.pieces.join('') : ''
+      for (const listener of listeners) listener({type: 'end', job, preview})
       return
     }
     const reason = job.error ? `the attempt ended without a result (${job.error}); the job is ${job.status} again` : `the job is ${job.status} again`
@@ -147,12 +171,12 @@ export class JobStreams {
   private streamOf(job: JobRecord): JobStream {
     let stream = this.streams.get(job.job_id)
     if (!stream) {
-      stream = {attempt: job.attempts, text: '', bytes: 0, listeners: new Set()}
+      stream = {attempt: job.attempts, pieces: [], starts: [], chars: 0, bytes: 0, listeners: new Set()}
       this.streams.set(job.job_id, stream)
     } else if (job.status === 'running' && stream.attempt !== job.attempts) {
       // A new attempt whose change this did not hear of (it cannot happen today; cheap to be sure).
       this.held -= stream.bytes
-      Object.assign(stream, {attempt: job.attempts, text: '', bytes: 0})
+      Object.assign(stream, {attempt: job.attempts, pieces: [], starts: [], chars: 0, bytes: 0})
     }
     return stream
   }
@@ -165,6 +189,28 @@ export class JobStreams {
   private dropIfIdle(jobId: string, stream: JobStream): void {
     if (stream.listeners.size === 0 && stream.bytes === 0 && this.streams.get(jobId) === stream) this.streams.delete(jobId)
   }
+}
+
+/** The index of the piece holding code unit `at` (the last piece starting at or before it). */
+function pieceAt(starts: readonly number[], at: number): number {
+  let low = 0
+  let high = starts.length - 1
+  while (low < high) {
+    const middle = (low + high + 1) >> 1
+    if (starts[middle] <= at) low = middle
+    else high = middle - 1
+  }
+  return low
+}
+
+/**
+ * `text` without a last code unit that is the first half of a surrogate pair: a piece handed out on
+ * its own must be whole characters (a lone half is printed as U+FFFD, and the follower's bytes would
+ * no longer add up to the result's).
+ */
+export function withoutSplitEnd(text: string): string {
+  const last = text.charCodeAt(text.length - 1)
+  return text.length > 1 && last >= 0xd800 && last <= 0xdbff ? text.slice(0, -1) : text
 }
 
 /** The stream memory of all jobs is full: the 503 the miner reads as "stop streaming this job". */

@@ -5,7 +5,7 @@
 // result, so that the output events, reset where told, always add up to the result the receipt hashes.
 import {isFinal} from '../../protocol/job-states.js'
 import type {JobRecord} from '../store/records.js'
-import type {JobStreams, StreamEvent} from './job-streams.js'
+import {type JobStreams, type StreamEvent, withoutSplitEnd} from './job-streams.js'
 
 export type FollowEvent = {type: 'text'; text: string} | {type: 'reset'; reason: string} | {type: 'end'; job: JobRecord} | {type: 'closing'}
 
@@ -14,7 +14,7 @@ const PIECE_CHARS = 16 * 1024
 
 export async function* followOutput(streams: JobStreams, job: JobRecord, stop: AbortSignal): AsyncGenerator<FollowEvent> {
   if (isFinal(job.status)) {
-    if (job.status === 'completed' && job.result) yield {type: 'text', text: job.result}
+    if (job.status === 'completed' && job.result) yield* inPieces(job.result, 0)
     yield {type: 'end', job}
     return
   }
@@ -24,14 +24,15 @@ export async function* followOutput(streams: JobStreams, job: JobRecord, stop: A
     if (event.type !== 'output') events.push(event)
     wake?.()
   })
-  // What this follower was given of the running attempt, to continue it with the result at the end.
-  let seen = ''
+  // How much of the running attempt's output (in code units) this follower was given: a number, not the
+  // text, so that it holds nothing of its own. The result continues from there at the end.
+  let seen = 0
   try {
     for (;;) {
       if (stop.aborted) return
       const event = events.shift()
       if (event?.type === 'reset') {
-        seen = ''
+        seen = 0
         yield {type: 'reset', reason: event.reason}
         continue
       }
@@ -42,18 +43,18 @@ export async function* followOutput(streams: JobStreams, job: JobRecord, stop: A
       if (event?.type === 'end') {
         const result = event.job.status === 'completed' ? (event.job.result ?? '') : undefined
         if (result !== undefined) {
-          if (!result.startsWith(seen)) {
+          if (!result.startsWith(event.preview.slice(0, seen))) {
             yield {type: 'reset', reason: 'the result the miner completed the job with differs from the output it streamed'}
-            seen = ''
+            seen = 0
           }
-          if (result.length > seen.length) yield {type: 'text', text: result.slice(seen.length)}
+          yield* inPieces(result, seen)
         }
         yield {type: 'end', job: event.job}
         return
       }
-      const text = streams.read(job.job_id, seen.length, PIECE_CHARS)
+      const text = streams.read(job.job_id, seen, PIECE_CHARS)
       if (text) {
-        seen += text
+        seen += text.length
         yield {type: 'text', text}
         continue
       }
@@ -67,5 +68,14 @@ export async function* followOutput(streams: JobStreams, job: JobRecord, stop: A
     }
   } finally {
     unfollow()
+  }
+}
+
+/** `text` from code unit `from` on, in pieces of whole characters (a large result is not one event). */
+function* inPieces(text: string, from: number): Generator<FollowEvent> {
+  for (let at = from; at < text.length; ) {
+    const piece = at + PIECE_CHARS < text.length ? withoutSplitEnd(text.slice(at, at + PIECE_CHARS)) : text.slice(at)
+    at += piece.length
+    yield {type: 'text', text: piece}
   }
 }
