@@ -3,10 +3,9 @@
 // followers keep only a position in it, so a slow follower costs no memory of its own. The buffer is a
 // list of pieces, never one growing string: reading a string that `+=` keeps growing copies it whole
 // each time, and a follower's piece of each copy kept them all alive (800 KB in 20-byte appends with
-// one follower filled a 4 GB heap). A buffer lives
-// while its attempt runs: when the attempt ends (requeued, failed, cancelled, expired) followers get a
-// reset or the end, and when the job completes the job's result (the authority, what the receipt
-// hashes) replaces the preview.
+// one follower filled a 4 GB heap). A buffer lives while its attempt runs: when the attempt ends
+// (requeued, failed, cancelled, expired) followers get a reset or the end, and when the job completes
+// the job's result (the authority, what the receipt hashes) replaces the preview.
 import {isFinal} from '../../protocol/job-states.js'
 import type {JobRecord} from '../store/records.js'
 import {conflict, DomainError, limitReached} from '../domain-errors.js'
