@@ -3,6 +3,7 @@
 import {type ApiClient, callFetch} from '../client/client.js'
 import {BadAnswerError, UnreachableError} from '../client/errors.js'
 import {BackendError, type BackendKind, type InferenceBackend} from './backends/backend.js'
+import {withDeadline} from './deadline.js'
 
 export type CheckName = 'coordinator' | 'miner key' | 'backend' | 'models' | 'clock'
 export type CheckStatus = 'ok' | 'fail' | 'skip'
@@ -99,14 +100,17 @@ async function checkBackend({backend, models, probeTimeoutMs}: DoctorInput): Pro
   const fix = START_BACKEND[backend.kind]
   if (backend.kind === 'command') {
     const timeoutMs = probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS
-    const signal = AbortSignal.timeout(timeoutMs)
+    // A plain timer (./deadline.ts), as for every job: not AbortSignal.timeout.
+    const deadline = withDeadline(new AbortController().signal, timeoutMs)
     const params = {max_tokens: 16, temperature: 0, top_p: 1}
     try {
-      const {text} = await backend.generate({jobId: 'doctor', model: models?.[0] ?? 'doctor', prompt: PROBE_PROMPT, params}, signal)
+      const {text} = await backend.generate({jobId: 'doctor', model: models?.[0] ?? 'doctor', prompt: PROBE_PROMPT, params}, deadline.signal)
       return {check: ok('backend', `\`${backend.target}\` ran a test prompt and printed ${Buffer.byteLength(text)} bytes`)}
     } catch (error) {
-      const why = signal.aborted ? `did not finish within ${timeoutMs / 1000} s` : (error as Error).message
+      const why = deadline.timedOut() ? `did not finish within ${timeoutMs / 1000} s` : (error as Error).message
       return {check: fail('backend', `\`${backend.target}\` failed a test prompt: ${why}`, fix)}
+    } finally {
+      deadline.clear()
     }
   }
   try {
