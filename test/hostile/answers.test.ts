@@ -57,6 +57,18 @@ describe('redirects', {concurrency: 2}, () => {
     })
   }
 
+  it('a redirect whose Location is not a URL: exit 6 quoting it, not a crash', async () => {
+    await withServer(
+      () => (_req, res) => void res.writeHead(302, {location: `http://[::1${'x'.repeat(5000)}`}).end(),
+      async (server) => {
+        const result = await run(server, ['health'])
+        assertExit(result, 6)
+        assert.ok(result.stderr.includes('redirected GET /health to "http://[::1xxx'), result.stderr)
+        assert.ok(result.stderr.length < 1000, `stderr has ${result.stderr.length} characters`)
+      },
+    )
+  })
+
   it('a redirect within the same origin is not followed either', async () => {
     await withServer(
       (request) => (request.path === '/health' ? (_req, res) => void res.writeHead(302, {location: '/elsewhere'}).end() : jsonAnswer(200, {status: 'ok', version: 'x'})),

@@ -111,7 +111,7 @@ async function readText(response: Response, maxBytes: number, who: string): Prom
 /** An error status (a redirect among them: never followed) as the BackendError that says who and why. */
 function errorAnswer(response: Response, text: string, body: Record<string, unknown> | undefined, who: string): BackendError {
   if (response.status >= 300 && response.status < 400) {
-    const location = response.headers.get('location')
+    const location = response.headers.get('location')?.slice(0, 300)
     return new BackendError(`${who} redirected to ${location ?? 'nowhere'} (HTTP ${response.status}); the miner follows no redirects: point --backend-url at the server itself`, 'failed')
   }
   const reason = errorMessage(body) ?? (text.trim().slice(0, 300) || response.statusText)
