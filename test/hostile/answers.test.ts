@@ -6,7 +6,7 @@ import {writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {after, before, describe, it} from 'node:test'
 
-import {type CliResult, tempConfigDir} from '../helpers/cli.js'
+import {type CliResult, runCli, tempConfigDir} from '../helpers/cli.js'
 import {runCommand} from '../helpers/run-command.js'
 import {answer, type Behaviour, type HostileServer, jsonAnswer, startHostileServer} from './hostile-server.js'
 
@@ -124,6 +124,19 @@ describe('bounded answers', {concurrency: 3}, () => {
         assert.match(result.stderr, /… \(4,999,0\d\d more characters\)/)
         const json = await run(server, ['jobs', 'list', '--json'])
         assert.ok(json.stdout.length < 2000, `--json has ${json.stdout.length} characters`)
+      },
+    )
+  })
+
+  it('a 50 MB error message (within the answer limit) is cut in little memory: the binary in a 200 MB heap', async () => {
+    await withServer(
+      () => jsonAnswer(400, {detail: 'bad '.repeat(12_500_000), error_code: 'validation_failed'}),
+      async (server) => {
+        // Spreading the message into its characters to cut it took 1.5 GB and 20 s.
+        const result = await runCli(['jobs', 'list'], {env: {AITBC_URL: server.url, AITBC_API_KEY: KEY, AITBC_REQUEST_TIMEOUT: '60', NODE_OPTIONS: '--max-old-space-size=200'}})
+        assertExit(result, 2)
+        assert.match(result.stderr, /^Error: bad bad .*… \(49,999,0\d\d more characters\)$/m)
+        assert.ok(result.stderr.length < 2000, `stderr has ${result.stderr.length} characters`)
       },
     )
   })
