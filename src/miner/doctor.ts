@@ -80,7 +80,15 @@ async function checkCoordinator({client, url}: DoctorInput): Promise<{check: Doc
 async function checkMinerKey({client, apiKey, minerId}: DoctorInput): Promise<DoctorCheck> {
   const getMinerKey = 'Ask the operator for a miner key (`aitbc admin keys create --role miner --name NAME`) and pass it with AITBC_API_KEY or --api-key.'
   if (!apiKey) return fail('miner key', 'no API key given', getMinerKey)
-  const {response, error} = await client.GET('/v1/jobs/available', {params: {query: {miner_id: minerId, wait: 0}}})
+  let answer
+  try {
+    answer = await client.GET('/v1/jobs/available', {params: {query: {miner_id: minerId, wait: 0}}})
+  } catch (error) {
+    // It answered /health, then not this (or not as the contract says): a check that fails, not a crash of the others.
+    if (!(error instanceof UnreachableError || error instanceof BadAnswerError)) throw error
+    return fail('miner key', error.message, 'Check --url: is it an aitbc coordinator, reached directly? Try again.')
+  }
+  const {response, error} = answer
   const detail = (error as {detail?: string} | undefined)?.detail ?? `HTTP ${response.status}`
   if (response.ok) return ok('miner key', `the key has the miner role and may act as miner ${minerId}`)
   // A miner id nobody registered yet: the key passed the role check; `miner run` registers it.

@@ -211,6 +211,18 @@ describe('answers that are not the AITBC API', {concurrency: 3}, () => {
     )
   })
 
+  it('miner doctor: a coordinator that answers /health, then not as the contract says, is a FAIL line; the other checks still run', async () => {
+    await withServer(
+      (request) => (request.path === '/health' ? jsonAnswer(200, {status: 'ok', version: '1'}) : jsonAnswer(200, {ok: true})),
+      async (server) => {
+        const result = await run(server, ['miner', 'doctor', '--miner-id', 'm1', '--command', 'cat', '--model', 'x'])
+        assertExit(result, 1)
+        assert.match(result.stdout, /^FAIL +miner key +the server at \S+ does not speak the AITBC API \(GET \/v1\/jobs\/available: /m)
+        assert.match(result.stdout, /^ok +backend /m)
+      },
+    )
+  })
+
   it('an error answer that is not {detail, error_code}', async () => {
     await withServer(
       () => jsonAnswer(404, {message: 'Not Found'}),
