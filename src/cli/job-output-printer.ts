@@ -10,7 +10,7 @@ import {followJob, type FollowOptions, waitTimeoutError} from './job-follower.js
 import {inert} from './inert-text.js'
 
 /** After --timeout cut the stream, the one look at the job that says how it stands gets this long. */
-const LAST_LOOK_MS = 500
+const LAST_LOOK_MS = 1000
 
 export interface StreamingOptions extends FollowOptions {
   connection: Omit<OutputStreamOptions, 'signal'>
