@@ -4,6 +4,7 @@ import {Command, Flags} from '@oclif/core'
 
 import {type ApiClient, type ApiClientOptions, createApiClient, DEFAULT_URL} from '../client/client.js'
 import {ApiError} from '../client/errors.js'
+import type {OutputStreamOptions} from '../client/job-output-stream.js'
 import {DEFAULT_LIMITS} from '../client/retrying-fetch.js'
 import {BaseCommand} from './base-command.js'
 import {CliError} from './errors.js'
@@ -78,6 +79,24 @@ export abstract class ApiCommand<T extends typeof Command> extends BaseCommand<T
       this.clientInstance = createApiClient({baseUrl: url, apiKey, userAgent: `aitbc/${this.config.version}`, ...this.requestLimits()})
     }
     return this.clientInstance
+  }
+
+  /**
+   * Where and how to follow a job's output stream (GET /v1/jobs/{id}/stream), under the limits of every
+   * other request: the connection within --connect-timeout, the answer's headers within
+   * --request-timeout, and no more output than --max-answer-mib.
+   */
+  protected async streamConnection(): Promise<Omit<OutputStreamOptions, 'signal'>> {
+    const {url, apiKey} = await this.connection()
+    const {limits} = this.requestLimits()
+    return {
+      baseUrl: url,
+      apiKey,
+      userAgent: `aitbc/${this.config.version}`,
+      connectMs: limits?.connectTimeoutMs,
+      headersMs: limits?.requestTimeoutMs,
+      maxBytes: limits?.maxAnswerBytes,
+    }
   }
 
   private requestLimits(): Pick<ApiClientOptions, 'limits' | 'limitNames'> {

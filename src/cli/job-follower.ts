@@ -12,6 +12,8 @@ export const POLL_INTERVAL = {initialMs: 200, factor: 1.5, maxMs: 2000} as const
 export interface FollowOptions {
   /** Give up after this many seconds (exit 8); absent waits until the job ends. */
   timeoutSeconds?: number
+  /** When the wait began (Date.now()), if before this call: --timeout counts from then. */
+  startedAt?: number
   /** The job as already known (from submit), which saves the first request. */
   initial?: Job
   /** Called with the first state seen, then each time the status changes; the last call is the final job. */
@@ -25,7 +27,7 @@ export const DEFAULT_UNREACHABLE_TIMEOUT_SECONDS = 60
 
 export async function followJob(client: ApiClient, jobId: string, options: FollowOptions = {}): Promise<Job> {
   const {timeoutSeconds} = options
-  const deadline = timeoutSeconds === undefined ? Number.POSITIVE_INFINITY : Date.now() + timeoutSeconds * 1000
+  const deadline = timeoutSeconds === undefined ? Number.POSITIVE_INFINITY : (options.startedAt ?? Date.now()) + timeoutSeconds * 1000
   const unreachableMs = (options.unreachableTimeoutSeconds ?? DEFAULT_UNREACHABLE_TIMEOUT_SECONDS) * 1000
   let unreachableSince: number | undefined
   const getJob = (requestTimeoutMs?: number) => fetchJob(client, jobId, {requestTimeoutMs})
@@ -86,8 +88,9 @@ function unreachableError(jobId: string, error: unknown, seconds: number): CliEr
   })
 }
 
-function waitTimeoutError(jobId: string, seconds: number, last: Job): CliError {
-  return new CliError(`Timed out after ${seconds} s waiting for job ${jobId} (still ${last.status}).`, {
+/** --timeout passed; `last` is the job as last seen, when it was seen. */
+export function waitTimeoutError(jobId: string, seconds: number, last?: Job): CliError {
+  return new CliError(`Timed out after ${seconds} s waiting for job ${jobId}${last ? ` (still ${last.status})` : ''}.`, {
     exitCode: ExitCode.TIMEOUT,
     code: 'timeout',
     hint: `The job goes on; keep watching with \`aitbc jobs watch ${jobId}\`, then \`aitbc jobs result ${jobId}\`.`,

@@ -2,13 +2,18 @@
 // it, then makes stdout end with exactly the job's result, which stays the authority (the receipt
 // hashes it). Streaming is a preview that may stop early (an old coordinator, a cut connection): the
 // rest of the result is printed from the final job, which the polling follower fetches as before.
+import {getJob} from '../client/calls.js'
 import type {ApiClient, Job} from '../client/client.js'
-import {followJobOutput} from '../client/job-output-stream.js'
-import {followJob, type FollowOptions} from './job-follower.js'
+import {UnreachableError} from '../client/errors.js'
+import {followJobOutput, type OutputStreamOptions} from '../client/job-output-stream.js'
+import {followJob, type FollowOptions, waitTimeoutError} from './job-follower.js'
 import {inert} from './inert-text.js'
 
+/** After --timeout cut the stream, the one look at the job that says how it stands gets this long. */
+const LAST_LOOK_MS = 1000
+
 export interface StreamingOptions extends FollowOptions {
-  connection: {baseUrl: string; apiKey?: string; userAgent: string}
+  connection: Omit<OutputStreamOptions, 'signal'>
   stdoutIsTTY: boolean
   /** Prints data on stdout exactly as given. */
   write: (text: string) => void
@@ -21,13 +26,21 @@ export interface StreamingOptions extends FollowOptions {
 /** Follows the job to its end, printing its output as it comes; returns the final job. */
 export async function followJobPrinting(client: ApiClient, jobId: string, options: StreamingOptions): Promise<{final: Job; printed: string; diverged: boolean}> {
   const stopping = new AbortController()
-  const timer = options.timeoutSeconds === undefined ? undefined : setTimeout(() => stopping.abort(), options.timeoutSeconds * 1000)
+  let timedOut = false
+  const timer =
+    options.timeoutSeconds === undefined
+      ? undefined
+      : setTimeout(() => {
+          timedOut = true
+          stopping.abort()
+        }, options.timeoutSeconds * 1000)
   const started = Date.now()
   let printed = ''
   let diverged = false
   const show = (text: string) => options.write(options.stdoutIsTTY ? inert(text) : text)
+  let end
   try {
-    await followJobOutput(jobId, {...options.connection, signal: stopping.signal}, (event) => {
+    end = await followJobOutput(jobId, {...options.connection, signal: stopping.signal}, (event) => {
       if (event.type === 'output') {
         if (!printed && !diverged) options.onFirstOutput?.()
         printed += event.text
@@ -42,9 +55,21 @@ export async function followJobPrinting(client: ApiClient, jobId: string, option
   } finally {
     clearTimeout(timer)
   }
-  const left = options.timeoutSeconds === undefined ? undefined : Math.max(0.001, options.timeoutSeconds - (Date.now() - started) / 1000)
-  const final = await followJob(client, jobId, {...options, timeoutSeconds: left})
+  // Its output is kept (to compare with the result): a stream past the answer limit is left for the result.
+  if (end === 'too-large') options.note('(the output passed --max-answer-mib; following the job without it)')
+  // --timeout passed while following: one short look says how the job stands, then exit 8 (or its end).
+  const initial = timedOut ? await lastLook(client, jobId, options) : options.initial
+  const final = await followJob(client, jobId, {...options, initial, startedAt: started})
   return {final, printed, diverged}
+}
+
+async function lastLook(client: ApiClient, jobId: string, options: StreamingOptions): Promise<Job> {
+  try {
+    return await getJob(client, jobId, {requestTimeoutMs: LAST_LOOK_MS})
+  } catch (error) {
+    if (error instanceof UnreachableError) throw waitTimeoutError(jobId, options.timeoutSeconds!, options.initial)
+    throw error
+  }
 }
 
 /**

@@ -3,12 +3,30 @@
 /** Longer error texts from a server are cut: a message is for reading, not for carrying data. */
 export const MAX_MESSAGE_CHARS = 1000
 
-/** `text` cut to `max` characters (code points), saying how much was left out. */
+/**
+ * `text` cut to `max` characters (code points), saying how much was left out. Counted in place: an
+ * array of a 50 MB message's characters took 1.5 GB and 20 s.
+ */
 export function cutText(text: string, max = MAX_MESSAGE_CHARS): string {
   if (text.length <= max) return text
-  const chars = [...text]
-  if (chars.length <= max) return text
-  return `${chars.slice(0, max).join('')}… (${(chars.length - max).toLocaleString('en-US')} more characters)`
+  let end = 0
+  for (let kept = 0; kept < max && end < text.length; kept++) end += isPair(text, end) ? 2 : 1
+  if (end >= text.length) return text
+  // The rest in UTF-16 units, less one for each surrogate pair in it.
+  let left = text.length - end
+  SURROGATE_PAIR.lastIndex = end
+  while (SURROGATE_PAIR.exec(text)) left--
+  return `${text.slice(0, end)}… (${left.toLocaleString('en-US')} more characters)`
+}
+
+const SURROGATE_PAIR = /[\uD800-\uDBFF][\uDC00-\uDFFF]/g
+
+/** A surrogate pair (one character in two UTF-16 units) starts at `at`. */
+function isPair(text: string, at: number): boolean {
+  const unit = text.charCodeAt(at)
+  if (unit < 0xd800 || unit > 0xdbff) return false
+  const next = text.charCodeAt(at + 1)
+  return next >= 0xdc00 && next <= 0xdfff
 }
 
 /** The coordinator answered with an error document `{detail, error_code}`. */

@@ -1,8 +1,10 @@
 // Following a job's output as the coordinator fans it out (GET /v1/jobs/{job_id}/stream, Server-Sent
 // Events). A preview for people: the job's result stays the authority, so the caller falls back to it
 // whenever this stops early. Plain timers for every limit (no AbortSignal.any, issue 15): connecting,
-// the first byte, and silence (the coordinator sends a comment every 15 s); no redirect is followed
-// (the key stays with its origin); an event larger than MAX_EVENT_BYTES ends it.
+// the answer's headers (the coordinator sends them at once), and silence (it sends a comment every
+// 15 s); no redirect is followed (the key stays with its origin); an event larger than MAX_EVENT_BYTES,
+// or more output than the answer limit in all, ends it (a stream without end would otherwise fill the
+// memory of a caller that keeps what it printed).
 import {request as httpRequest, type IncomingMessage} from 'node:http'
 
 export type OutputEvent = {type: 'output'; text: string} | {type: 'reset'; reason: string} | {type: 'end'; status: string; receipt_id?: string}
@@ -14,40 +16,44 @@ export interface OutputStreamOptions {
   /** Stops following (Ctrl-C, a --timeout); resolves quietly. */
   signal?: AbortSignal
   connectMs?: number
-  /** Until the answer's headers; then for any silence longer than this. */
+  /** From connecting until the answer's headers. */
+  headersMs?: number
+  /** Then, any silence longer than this. */
   idleMs?: number
+  /** The most output (bytes of the stream) followed; past it the stream is left. */
+  maxBytes?: number
 }
 
 const MAX_EVENT_BYTES = 1024 * 1024
-const DEFAULTS = {connectMs: 10_000, idleMs: 45_000}
+const DEFAULTS = {connectMs: 10_000, headersMs: 30_000, idleMs: 45_000, maxBytes: 64 * 1024 * 1024}
 
-/**
- * Calls `onEvent` for each event until the job's end (resolves true) or until the stream stops
- * otherwise (resolves false: refused, cut, silent too long, stopped); never throws.
- */
-export async function followJobOutput(jobId: string, options: OutputStreamOptions, onEvent: (event: OutputEvent) => void): Promise<boolean> {
+/** How following ended: at the job's end, past maxBytes, or otherwise (refused, cut, silent too long, stopped). */
+export type FollowEnd = 'ended' | 'too-large' | 'stopped'
+
+/** Calls `onEvent` for each event until the stream ends (see FollowEnd); never throws. */
+export async function followJobOutput(jobId: string, options: OutputStreamOptions, onEvent: (event: OutputEvent) => void): Promise<FollowEnd> {
   const url = new URL(`${options.baseUrl.replace(/\/+$/, '')}/v1/jobs/${encodeURIComponent(jobId)}/stream`)
   const send = url.protocol === 'https:' ? (await import('node:https')).request : httpRequest
-  const {connectMs, idleMs} = {...DEFAULTS, ...options}
-  return new Promise<boolean>((resolve) => {
+  const {connectMs, headersMs, idleMs, maxBytes} = {...DEFAULTS, ...withoutUndefined(options)}
+  return new Promise<FollowEnd>((resolve) => {
     const headers: Record<string, string> = {Accept: 'text/event-stream', 'User-Agent': options.userAgent}
     if (options.apiKey) headers['X-Api-Key'] = options.apiKey
     const request = send(url, {method: 'GET', headers})
     let settled = false
     let idle: NodeJS.Timeout | undefined
-    const finish = (ended: boolean) => {
+    const finish = (end: FollowEnd) => {
       if (settled) return
       settled = true
       clearTimeout(connecting)
       clearTimeout(idle)
       options.signal?.removeEventListener('abort', stop)
       request.destroy()
-      resolve(ended)
+      resolve(end)
     }
-    const stop = () => finish(false)
-    const quiet = () => {
+    const stop = () => finish('stopped')
+    const quiet = (ms = idleMs) => {
       clearTimeout(idle)
-      idle = setTimeout(stop, idleMs)
+      idle = setTimeout(stop, ms)
     }
     const connecting = setTimeout(stop, connectMs)
     if (options.signal?.aborted) return stop()
@@ -55,7 +61,7 @@ export async function followJobOutput(jobId: string, options: OutputStreamOption
     request.on('socket', (socket) => {
       const connected = () => {
         clearTimeout(connecting)
-        quiet()
+        quiet(headersMs)
       }
       if (!socket.connecting) connected()
       else socket.once(url.protocol === 'https:' ? 'secureConnect' : 'connect', connected)
@@ -63,10 +69,14 @@ export async function followJobOutput(jobId: string, options: OutputStreamOption
     request.on('error', stop)
     request.on('response', (answer: IncomingMessage) => {
       if (answer.statusCode !== 200 || !String(answer.headers['content-type']).startsWith('text/event-stream')) return stop()
+      quiet()
       answer.setEncoding('utf8')
       let pending = ''
+      let received = 0
       answer.on('data', (chunk: string) => {
         quiet()
+        received += Buffer.byteLength(chunk)
+        if (received > maxBytes) return finish('too-large')
         pending += chunk
         let end: number
         while ((end = pending.indexOf('\n\n')) >= 0) {
@@ -75,7 +85,7 @@ export async function followJobOutput(jobId: string, options: OutputStreamOption
           const event = parseEvent(block)
           if (!event) continue
           onEvent(event)
-          if (event.type === 'end') return finish(true)
+          if (event.type === 'end') return finish('ended')
         }
         if (Buffer.byteLength(pending) > MAX_EVENT_BYTES) stop()
       })
@@ -84,6 +94,10 @@ export async function followJobOutput(jobId: string, options: OutputStreamOption
     })
     request.end()
   })
+}
+
+function withoutUndefined<T extends object>(options: T): Partial<T> {
+  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as Partial<T>
 }
 
 function parseEvent(block: string): OutputEvent | undefined {

@@ -100,8 +100,7 @@ function exchangeWith(send: typeof httpRequest, {url, method, headers, body, sig
       clearTimeout(firstByte)
       const status = answer.statusCode ?? 0
       if (status >= 300 && status < 400) {
-        const location = answer.headers.location
-        const target = location ? new URL(location, url).href : 'nowhere'
+        const target = redirectTarget(answer.headers.location, url)
         return finish(
           new BadAnswerError(where, `redirected ${method} ${url.pathname} to ${target} (HTTP ${status}); aitbc follows no redirects, so the API key was not sent there`),
         )
@@ -123,6 +122,16 @@ function exchangeWith(send: typeof httpRequest, {url, method, headers, body, sig
     request.end(body)
   })
 }
+
+/** Where a redirect pointed, for the error: a Location that is not a URL is quoted (cut), never thrown on. */
+function redirectTarget(location: string | undefined, base: URL): string {
+  if (!location) return 'nowhere'
+  const href = URL.canParse(location, base) ? new URL(location, base).href : JSON.stringify(location)
+  return href.length > MAX_TARGET_CHARS ? `${href.slice(0, MAX_TARGET_CHARS)}…` : href
+}
+
+/** A Location may be as long as a header (16 KiB); the error needs the start of it. */
+const MAX_TARGET_CHARS = 300
 
 function describeSocketError(error: Error & {code?: string}): string {
   return error.code ?? error.message

@@ -6,7 +6,7 @@ import path from 'node:path'
 import {Flags} from '@oclif/core'
 
 import {minerUsageError} from './errors.js'
-import {BACKEND_KINDS, type BackendKind, type BackendSettings, DEFAULT_BACKEND_URLS} from './backends/index.js'
+import {BACKEND_KINDS, type BackendKind, type BackendSettings, DEFAULT_BACKEND_URLS, DEFAULT_MAX_ANSWER_BYTES} from './backends/index.js'
 
 export const minerBackendFlags = {
   'miner-id': Flags.string({
@@ -33,6 +33,15 @@ export const minerBackendFlags = {
     summary: 'A model to serve; repeat for several [default: every model the backend lists].',
     multiple: true,
   }),
+  'backend-max-answer-mib': Flags.custom<number>({
+    summary: `Largest answer accepted from the backend for one call (a JSON answer, a whole stream, a command's output), in MiB [default: ${DEFAULT_MAX_ANSWER_BYTES / 1024 / 1024}].`,
+    env: 'AITBC_BACKEND_MAX_ANSWER_MIB',
+    async parse(input) {
+      const value = input.trim() === '' ? Number.NaN : Number(input)
+      if (!Number.isFinite(value) || value <= 0) throw minerUsageError(`Expected a number greater than 0 but received: ${input}`)
+      return value
+    },
+  })(),
 }
 
 export interface MinerBackendFlagValues {
@@ -42,6 +51,7 @@ export interface MinerBackendFlagValues {
   'backend-api-key'?: string
   command?: string
   model?: string[]
+  'backend-max-answer-mib'?: number
 }
 
 /** The openapi MinerId pattern. */
@@ -57,15 +67,17 @@ export function minerIdFrom(flags: MinerBackendFlagValues): string {
 
 export function backendSettingsFrom(flags: MinerBackendFlagValues): BackendSettings {
   const kind = flags.backend ?? (flags.command ? 'command' : 'ollama')
+  const mib = flags['backend-max-answer-mib']
+  const limits = mib === undefined ? {} : {maxAnswerBytes: Math.max(1, Math.floor(mib * 1024 * 1024))}
   if (kind === 'command') {
     if (!flags.command) throw minerUsageError('--backend command needs --command.', "For example: --command 'ollama run llama3.2' --model llama3.2")
     if (!flags.model?.length) {
       throw minerUsageError('--backend command needs --model: a command cannot list the models it serves.', 'Pass --model NAME for each model name jobs will ask for.')
     }
-    return {kind, command: flags.command}
+    return {kind, command: flags.command, ...limits}
   }
   if (flags.command) throw minerUsageError(`--command is for --backend command, not --backend ${kind}.`)
-  return {kind, url: flags['backend-url'], apiKey: flags['backend-api-key']}
+  return {kind, url: flags['backend-url'], apiKey: flags['backend-api-key'], ...limits}
 }
 
 /** Where `miner run` keeps results the coordinator has not acknowledged yet, one file per miner id. */

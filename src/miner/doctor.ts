@@ -3,6 +3,7 @@
 import {type ApiClient, callFetch} from '../client/client.js'
 import {BadAnswerError, UnreachableError} from '../client/errors.js'
 import {BackendError, type BackendKind, type InferenceBackend} from './backends/backend.js'
+import {withDeadline} from './deadline.js'
 
 export type CheckName = 'coordinator' | 'miner key' | 'backend' | 'models' | 'clock'
 export type CheckStatus = 'ok' | 'fail' | 'skip'
@@ -79,7 +80,15 @@ async function checkCoordinator({client, url}: DoctorInput): Promise<{check: Doc
 async function checkMinerKey({client, apiKey, minerId}: DoctorInput): Promise<DoctorCheck> {
   const getMinerKey = 'Ask the operator for a miner key (`aitbc admin keys create --role miner --name NAME`) and pass it with AITBC_API_KEY or --api-key.'
   if (!apiKey) return fail('miner key', 'no API key given', getMinerKey)
-  const {response, error} = await client.GET('/v1/jobs/available', {params: {query: {miner_id: minerId, wait: 0}}})
+  let answer
+  try {
+    answer = await client.GET('/v1/jobs/available', {params: {query: {miner_id: minerId, wait: 0}}})
+  } catch (error) {
+    // It answered /health, then not this (or not as the contract says): a check that fails, not a crash of the others.
+    if (!(error instanceof UnreachableError || error instanceof BadAnswerError)) throw error
+    return fail('miner key', error.message, 'Check --url: is it an aitbc coordinator, reached directly? Try again.')
+  }
+  const {response, error} = answer
   const detail = (error as {detail?: string} | undefined)?.detail ?? `HTTP ${response.status}`
   if (response.ok) return ok('miner key', `the key has the miner role and may act as miner ${minerId}`)
   // A miner id nobody registered yet: the key passed the role check; `miner run` registers it.
@@ -99,14 +108,17 @@ async function checkBackend({backend, models, probeTimeoutMs}: DoctorInput): Pro
   const fix = START_BACKEND[backend.kind]
   if (backend.kind === 'command') {
     const timeoutMs = probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS
-    const signal = AbortSignal.timeout(timeoutMs)
+    // A plain timer (./deadline.ts), as for every job: not AbortSignal.timeout.
+    const deadline = withDeadline(new AbortController().signal, timeoutMs)
     const params = {max_tokens: 16, temperature: 0, top_p: 1}
     try {
-      const {text} = await backend.generate({jobId: 'doctor', model: models?.[0] ?? 'doctor', prompt: PROBE_PROMPT, params}, signal)
+      const {text} = await backend.generate({jobId: 'doctor', model: models?.[0] ?? 'doctor', prompt: PROBE_PROMPT, params}, deadline.signal)
       return {check: ok('backend', `\`${backend.target}\` ran a test prompt and printed ${Buffer.byteLength(text)} bytes`)}
     } catch (error) {
-      const why = signal.aborted ? `did not finish within ${timeoutMs / 1000} s` : (error as Error).message
+      const why = deadline.timedOut() ? `did not finish within ${timeoutMs / 1000} s` : (error as Error).message
       return {check: fail('backend', `\`${backend.target}\` failed a test prompt: ${why}`, fix)}
+    } finally {
+      deadline.clear()
     }
   }
   try {

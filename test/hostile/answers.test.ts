@@ -6,7 +6,7 @@ import {writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {after, before, describe, it} from 'node:test'
 
-import {type CliResult, tempConfigDir} from '../helpers/cli.js'
+import {type CliResult, runCli, tempConfigDir} from '../helpers/cli.js'
 import {runCommand} from '../helpers/run-command.js'
 import {answer, type Behaviour, type HostileServer, jsonAnswer, startHostileServer} from './hostile-server.js'
 
@@ -56,6 +56,18 @@ describe('redirects', {concurrency: 2}, () => {
       )
     })
   }
+
+  it('a redirect whose Location is not a URL: exit 6 quoting it, not a crash', async () => {
+    await withServer(
+      () => (_req, res) => void res.writeHead(302, {location: `http://[::1${'x'.repeat(5000)}`}).end(),
+      async (server) => {
+        const result = await run(server, ['health'])
+        assertExit(result, 6)
+        assert.ok(result.stderr.includes('redirected GET /health to "http://[::1xxx'), result.stderr)
+        assert.ok(result.stderr.length < 1000, `stderr has ${result.stderr.length} characters`)
+      },
+    )
+  })
 
   it('a redirect within the same origin is not followed either', async () => {
     await withServer(
@@ -112,6 +124,19 @@ describe('bounded answers', {concurrency: 3}, () => {
         assert.match(result.stderr, /… \(4,999,0\d\d more characters\)/)
         const json = await run(server, ['jobs', 'list', '--json'])
         assert.ok(json.stdout.length < 2000, `--json has ${json.stdout.length} characters`)
+      },
+    )
+  })
+
+  it('a 50 MB error message (within the answer limit) is cut in little memory: the binary in a 200 MB heap', async () => {
+    await withServer(
+      () => jsonAnswer(400, {detail: 'bad '.repeat(12_500_000), error_code: 'validation_failed'}),
+      async (server) => {
+        // Spreading the message into its characters to cut it took 1.5 GB and 20 s.
+        const result = await runCli(['jobs', 'list'], {env: {AITBC_URL: server.url, AITBC_API_KEY: KEY, AITBC_REQUEST_TIMEOUT: '60', NODE_OPTIONS: '--max-old-space-size=200'}})
+        assertExit(result, 2)
+        assert.match(result.stderr, /^Error: bad bad .*… \(49,999,0\d\d more characters\)$/m)
+        assert.ok(result.stderr.length < 2000, `stderr has ${result.stderr.length} characters`)
       },
     )
   })
@@ -182,6 +207,18 @@ describe('answers that are not the AITBC API', {concurrency: 3}, () => {
         const result = await run(server, ['jobs', 'get', 'job_1'])
         assertExit(result, 6)
         assert.match(result.stderr, /GET \/v1\/jobs\/\{job_id\}: field status must be equal to one of the allowed values/)
+      },
+    )
+  })
+
+  it('miner doctor: a coordinator that answers /health, then not as the contract says, is a FAIL line; the other checks still run', async () => {
+    await withServer(
+      (request) => (request.path === '/health' ? jsonAnswer(200, {status: 'ok', version: '1'}) : jsonAnswer(200, {ok: true})),
+      async (server) => {
+        const result = await run(server, ['miner', 'doctor', '--miner-id', 'm1', '--command', 'cat', '--model', 'x'])
+        assertExit(result, 1)
+        assert.match(result.stdout, /^FAIL +miner key +the server at \S+ does not speak the AITBC API \(GET \/v1\/jobs\/available: /m)
+        assert.match(result.stdout, /^ok +backend /m)
       },
     )
   })

@@ -18,9 +18,12 @@ import {type Behaviour, type HostileServer, jsonAnswer, startHostileServer} from
 
 const HAS_SCRIPT = spawnSync('script', ['--version']).status === 0
 
-/** Sets the window title, clears the screen, forges a link, erases a line with a C1 CSI and rings the bell. */
-const EVIL = '\u001B]0;pwned\u0007\u001B[2J\u001B]8;;http://evil.example/\u001B\\click\u001B]8;;\u001B\\\u009B2K'
-const RAW = ['\u001B]0;', '\u001B[2J', '\u001B]8;', '\u0007', '\u009B']
+/**
+ * Sets the window title, clears the screen, forges a link, erases a line with a C1 CSI, rings the bell,
+ * and turns what follows right to left (a bidi override: "txt.exe" shows as "exe.txt").
+ */
+const EVIL = '\u001B]0;pwned\u0007\u001B[2J\u001B]8;;http://evil.example/\u001B\\click\u001B]8;;\u001B\\\u009B2K\u202Eexe.txt\u2066'
+const RAW = ['\u001B]0;', '\u001B[2J', '\u001B]8;', '\u0007', '\u009B', '\u202E', '\u2066']
 const SHOWN = '^[]0;pwned^G^[[2J^[]8;;http://evil.example/^[\\click'
 /** A table fits the 80 columns (ids and names cut with an ellipsis), so a cell may show only the start. */
 const SHOWN_IN_A_TABLE = '^[]0;pwned^G'
@@ -160,6 +163,11 @@ describe('server text on a terminal', {concurrency: 4}, () => {
       })
     }
   }
+
+  it('jobs get: a bidi override or isolate is shown by name, so it cannot turn the text after it around', async () => {
+    const result = await onTerminalSwitches('jobs get job_failed', env())
+    assert.ok(result.stdout.includes('^[[2K<U+202E>exe.txt<U+2066>'), result.stdout)
+  })
 
   it('jobs submit --wait into a file: the exact bytes the server sent', {skip: !HAS_SCRIPT && 'util-linux `script` is not installed'}, async () => {
     const out = path.join(mkdtempSync(path.join(tmpdir(), 'aitbc-tty-')), 'out.txt')

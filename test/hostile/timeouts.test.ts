@@ -37,7 +37,8 @@ describe('requests end on hostile servers', {concurrency: 3}, () => {
   after(() => stopCollecting())
   for (const behaviour of ['silent', 'headers-only', 'drip'] as const) {
     for (const [name, args] of COMMANDS) {
-      it(`${name} on a server that is ${behaviour}: exit 6 within the request timeout plus 1 s`, async () => {
+      // A test timeout too, so that timers that never fire fail the test instead of hanging the suite.
+      it(`${name} on a server that is ${behaviour}: exit 6 within the request timeout plus 1 s`, {timeout: 60_000}, async () => {
         const server = await startHostileServer((): Behaviour => behaviour)
         try {
           const result = await timedRun(server, args, {AITBC_REQUEST_TIMEOUT: String(REQUEST_TIMEOUT_S)})

@@ -83,12 +83,11 @@ Every submit carries a fresh Idempotency-Key, so a retry after a dropped connect
 
   /** --stream: the output as it comes, then stdout ends with exactly the result. */
   private async streamResult(job: Awaited<ReturnType<typeof submitJob>>): Promise<void> {
-    const {url, apiKey} = await this.connection()
     const spinner = await this.io.startSpinner(jobState(job), false)
     const write = (text: string) => this.write(text)
     const note = (text: string) => this.note(text)
     const {final, printed} = await followJobPrinting(await this.client(), job.job_id, {
-      connection: {baseUrl: url, apiKey, userAgent: `aitbc/${this.config.version}`},
+      connection: await this.streamConnection(),
       stdoutIsTTY: this.io.stdoutIsTTY,
       write,
       note,

@@ -55,11 +55,10 @@ The exit code tells how it ended: 0 completed, 7 failed or cancelled, 8 when --t
 
   /** --stream: the output as it comes, then stdout ends with exactly the result. */
   private async streamOutput(): Promise<void> {
-    const {url, apiKey} = await this.connection()
     const spinner = await this.io.startSpinner(`Watching ${this.args.job_id}`, false)
     const note = (text: string) => this.note(text)
     const {final, printed} = await followJobPrinting(await this.client(), this.args.job_id, {
-      connection: {baseUrl: url, apiKey, userAgent: `aitbc/${this.config.version}`},
+      connection: await this.streamConnection(),
       stdoutIsTTY: this.io.stdoutIsTTY,
       write: (text) => this.write(text),
       note,

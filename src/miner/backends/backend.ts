@@ -54,6 +54,24 @@ export interface InferenceBackend {
  */
 export type BackendFailureKind = 'unavailable' | 'failed' | 'misconfigured'
 
+/**
+ * The most a backend may send for one call (a JSON answer, a whole stream, a command's output): more is
+ * not a result anyone asked for, and the miner would hold all of it in memory. --backend-max-answer-mib.
+ */
+export const DEFAULT_MAX_ANSWER_BYTES = 16 * 1024 * 1024
+
+export interface BackendLimits {
+  /** Defaults to DEFAULT_MAX_ANSWER_BYTES. */
+  maxAnswerBytes?: number
+}
+
+/** `who` (a server, "the command") sent more than the limit. */
+export function answerTooLarge(who: string, maxBytes: number): BackendError {
+  const mib = maxBytes / 1024 / 1024
+  const size = Number.isInteger(mib) ? `${mib} MiB` : `${maxBytes} bytes`
+  return new BackendError(`${who} sent more than ${size} (--backend-max-answer-mib raises the limit)`, 'failed')
+}
+
 export class BackendError extends Error {
   constructor(
     message: string,

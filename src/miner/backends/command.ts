@@ -6,10 +6,8 @@ import {execFile, spawn} from 'node:child_process'
 import {access, constants, stat} from 'node:fs/promises'
 import {StringDecoder} from 'node:string_decoder'
 
-import {BackendError, type Generation, type GenerationRequest, type InferenceBackend} from './backend.js'
+import {answerTooLarge, type BackendLimits, BackendError, DEFAULT_MAX_ANSWER_BYTES, type Generation, type GenerationRequest, type InferenceBackend} from './backend.js'
 
-/** More output than this is not a result anyone asked for; the command is stopped. */
-export const MAX_COMMAND_OUTPUT_BYTES = 16 * 1024 * 1024
 const STDERR_TAIL_CHARS = 500
 const SECRET_VARIABLES = ['AITBC_API_KEY', 'AITBC_BACKEND_API_KEY']
 /** The shell's exit codes for a command it could not find, or found but could not run. */
@@ -25,8 +23,15 @@ export class CommandBackend implements InferenceBackend {
   readonly kind = 'command'
   /** Set when a job ended in "not found" or "not executable": the model to probe with until it runs again. */
   private brokenFor?: string
+  /** More output than this is not a result anyone asked for; the command is stopped. */
+  private readonly maxBytes: number
 
-  constructor(readonly target: string) {}
+  constructor(
+    readonly target: string,
+    limits: BackendLimits = {},
+  ) {
+    this.maxBytes = limits.maxAnswerBytes ?? DEFAULT_MAX_ANSWER_BYTES
+  }
 
   async listModels(): Promise<undefined> {
     return undefined
@@ -92,8 +97,8 @@ export class CommandBackend implements InferenceBackend {
       const decoder = request.onText ? new StringDecoder('utf8') : undefined
       child.stdout.on('data', (chunk: Buffer) => {
         stdoutBytes += chunk.length
-        if (stdoutBytes > MAX_COMMAND_OUTPUT_BYTES) {
-          stop(new BackendError(`the command printed more than ${MAX_COMMAND_OUTPUT_BYTES / 1024 / 1024} MiB`, 'failed'))
+        if (stdoutBytes > this.maxBytes) {
+          stop(answerTooLarge('the command', this.maxBytes))
           return
         }
         stdout.push(chunk)

@@ -1,7 +1,9 @@
 // One JSON request to an HTTP inference server, with its failures turned into BackendErrors that say
-// who failed and how: no answer at all (unavailable) or an error answer (failed).
+// who failed and how: no answer at all (unavailable) or an error answer (failed). No redirect is
+// followed (a job's prompt and the bearer key go to the server named, nowhere else), and no answer is
+// read past the size limit: it is refused while it streams in, so a server cannot fill the miner's memory.
 import {withDeadline} from '../deadline.js'
-import {BackendError} from './backend.js'
+import {answerTooLarge, BackendError} from './backend.js'
 
 export interface JsonRequest {
   method: 'GET' | 'POST'
@@ -10,6 +12,8 @@ export interface JsonRequest {
   signal: AbortSignal
   /** Gives up after this long, as "did not answer" (the caller's signal still aborts at any time). */
   timeoutMs?: number
+  /** The largest answer (or, streaming, the whole stream) accepted. */
+  maxBytes: number
 }
 
 /** `who` names the server in messages, e.g. "ollama at http://127.0.0.1:11434". */
@@ -19,29 +23,25 @@ export async function requestJson(url: string, request: JsonRequest, who: string
   let text: string
   try {
     response = await send(url, request, deadline.signal, 'application/json')
-    text = await response.text()
+    text = await readText(response, request.maxBytes, who)
   } catch (error) {
+    if (error instanceof BackendError) throw error
     throw noAnswer(error, request, who, deadline.timedOut())
   } finally {
     deadline.clear()
   }
   const body = parseObject(text)
-  if (!response.ok) {
-    const reason = errorMessage(body) ?? (text.trim().slice(0, 300) || response.statusText)
-    throw new BackendError(`${who} answered ${response.status}: ${reason}`, 'failed')
-  }
+  if (!response.ok) throw errorAnswer(response, text, body, who)
   if (!body) throw new BackendError(`${who} answered with something that is not a JSON object`, 'failed')
   return body
 }
 
-/** More streamed text than this is not a result anyone asked for (as MAX_COMMAND_OUTPUT_BYTES). */
-export const MAX_STREAM_BYTES = 16 * 1024 * 1024
 /** One NDJSON line or SSE event larger than this is not a token; the server is not speaking its protocol. */
 const MAX_LINE_BYTES = 1024 * 1024
 
 /**
  * A streaming request (Ollama's NDJSON, OpenAI's Server-Sent Events): each line of the answer goes to
- * `onLine` as it arrives. An error status is read whole (it is small) and thrown as for requestJson.
+ * `onLine` as it arrives. An error answer is read up to MAX_ERROR_BYTES and thrown as for requestJson.
  */
 export async function requestLines(url: string, request: JsonRequest, who: string, accept: string, onLine: (line: string) => void): Promise<void> {
   let response: Response
@@ -51,9 +51,8 @@ export async function requestLines(url: string, request: JsonRequest, who: strin
     throw noAnswer(error, request, who, false)
   }
   if (!response.ok || !response.body) {
-    const text = await response.text().catch(() => '')
-    const reason = errorMessage(parseObject(text)) ?? (text.trim().slice(0, 300) || response.statusText)
-    throw new BackendError(`${who} answered ${response.status}: ${reason}`, 'failed')
+    const text = await readText(response, MAX_ERROR_BYTES, who).catch(() => '')
+    throw errorAnswer(response, text, parseObject(text), who)
   }
   const decoder = new TextDecoder()
   let pending = ''
@@ -61,7 +60,7 @@ export async function requestLines(url: string, request: JsonRequest, who: strin
   try {
     for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
       total += chunk.length
-      if (total > MAX_STREAM_BYTES) throw new BackendError(`${who} streamed more than ${MAX_STREAM_BYTES / 1024 / 1024} MiB`, 'failed')
+      if (total > request.maxBytes) throw answerTooLarge(who, request.maxBytes)
       pending += decoder.decode(chunk, {stream: true})
       let end: number
       while ((end = pending.indexOf('\n')) >= 0) {
@@ -79,13 +78,44 @@ export async function requestLines(url: string, request: JsonRequest, who: strin
   }
 }
 
+/** An error answer is read up to this much (its message is cut shorter still). */
+const MAX_ERROR_BYTES = 64 * 1024
+
 function send(url: string, request: JsonRequest, signal: AbortSignal, accept: string): Promise<Response> {
   return fetch(url, {
     method: request.method,
     headers: {Accept: accept, ...(request.body === undefined ? {} : {'Content-Type': 'application/json'}), ...request.headers},
     body: request.body === undefined ? undefined : JSON.stringify(request.body),
+    redirect: 'manual',
     signal,
   })
+}
+
+/** The answer's text, refused (the connection dropped) as soon as it passes `maxBytes`. */
+async function readText(response: Response, maxBytes: number, who: string): Promise<string> {
+  if (!response.body) return ''
+  if (Number(response.headers.get('content-length')) > maxBytes) {
+    await response.body.cancel().catch(() => undefined)
+    throw answerTooLarge(who, maxBytes)
+  }
+  const chunks: Uint8Array[] = []
+  let total = 0
+  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+    total += chunk.length
+    if (total > maxBytes) throw answerTooLarge(who, maxBytes)
+    chunks.push(chunk)
+  }
+  return new TextDecoder().decode(Buffer.concat(chunks))
+}
+
+/** An error status (a redirect among them: never followed) as the BackendError that says who and why. */
+function errorAnswer(response: Response, text: string, body: Record<string, unknown> | undefined, who: string): BackendError {
+  if (response.status >= 300 && response.status < 400) {
+    const location = response.headers.get('location')?.slice(0, 300)
+    return new BackendError(`${who} redirected to ${location ?? 'nowhere'} (HTTP ${response.status}); the miner follows no redirects: point --backend-url at the server itself`, 'failed')
+  }
+  const reason = errorMessage(body) ?? (text.trim().slice(0, 300) || response.statusText)
+  return new BackendError(`${who} answered ${response.status}: ${reason.slice(0, 1000)}`, 'failed')
 }
 
 function noAnswer(error: unknown, request: JsonRequest, who: string, timedOut: boolean): unknown {

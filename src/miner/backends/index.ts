@@ -14,6 +14,8 @@ export interface BackendSettings {
   apiKey?: string
   /** For command: the shell command line. */
   command?: string
+  /** The most one call may answer (--backend-max-answer-mib). */
+  maxAnswerBytes?: number
 }
 
 export const DEFAULT_BACKEND_URLS = {ollama: OLLAMA_DEFAULT_URL, openai: OPENAI_DEFAULT_URL} as const
@@ -21,11 +23,11 @@ export const DEFAULT_BACKEND_URLS = {ollama: OLLAMA_DEFAULT_URL, openai: OPENAI_
 export function createBackend(settings: BackendSettings): InferenceBackend {
   switch (settings.kind) {
     case 'ollama':
-      return new OllamaBackend(settings.url ?? OLLAMA_DEFAULT_URL)
+      return new OllamaBackend(settings.url ?? OLLAMA_DEFAULT_URL, settings)
     case 'openai':
-      return new OpenAiBackend(settings.url ?? OPENAI_DEFAULT_URL, settings.apiKey)
+      return new OpenAiBackend(settings.url ?? OPENAI_DEFAULT_URL, settings.apiKey, settings)
     case 'command':
       if (!settings.command) throw new Error('the command backend needs a command')
-      return new CommandBackend(settings.command)
+      return new CommandBackend(settings.command, settings)
   }
 }

@@ -1,6 +1,6 @@
 // Ollama's native API: GET /api/tags for the models; per job POST /api/generate (a prompt) or
 // POST /api/chat (a chat job's messages), `stream: false`, or streamed as NDJSON when the miner streams.
-import {BackendError, type Generation, type GenerationRequest, type InferenceBackend} from './backend.js'
+import {type BackendLimits, BackendError, DEFAULT_MAX_ANSWER_BYTES, type Generation, type GenerationRequest, type InferenceBackend} from './backend.js'
 import {baseUrl, errorMessage, LIST_TIMEOUT_MS, parseObject, requestJson, requestLines, tokenCount} from './http-json.js'
 
 export const OLLAMA_DEFAULT_URL = 'http://127.0.0.1:11434'
@@ -10,14 +10,16 @@ export class OllamaBackend implements InferenceBackend {
   readonly kind = 'ollama'
   readonly target: string
   private readonly who: string
+  private readonly maxBytes: number
 
-  constructor(url: string = OLLAMA_DEFAULT_URL) {
+  constructor(url: string = OLLAMA_DEFAULT_URL, limits: BackendLimits = {}) {
     this.target = baseUrl(url)
     this.who = `ollama at ${this.target}`
+    this.maxBytes = limits.maxAnswerBytes ?? DEFAULT_MAX_ANSWER_BYTES
   }
 
   async listModels(signal: AbortSignal = new AbortController().signal): Promise<string[]> {
-    const body = await requestJson(`${this.target}/api/tags`, {method: 'GET', signal, timeoutMs: LIST_TIMEOUT_MS}, this.who)
+    const body = await requestJson(`${this.target}/api/tags`, {method: 'GET', signal, timeoutMs: LIST_TIMEOUT_MS, maxBytes: this.maxBytes}, this.who)
     if (!Array.isArray(body.models)) throw new BackendError(`${this.who} answered /api/tags without a models list`, 'failed')
     const names = new Set<string>()
     for (const entry of body.models as Array<{name?: unknown; model?: unknown}>) {
@@ -42,7 +44,7 @@ export class OllamaBackend implements InferenceBackend {
     /** /api/generate says `response`; /api/chat says `message.content`. */
     const textOf = (body: Record<string, unknown>): unknown => (chat ? (body.message as {content?: unknown} | undefined)?.content : body.response)
     if (!request.onText) {
-      const body = await requestJson(`${this.target}${path}`, {method: 'POST', signal, body: {model: request.model, ...input, stream: false, options}}, this.who)
+      const body = await requestJson(`${this.target}${path}`, {method: 'POST', signal, body: {model: request.model, ...input, stream: false, options}, maxBytes: this.maxBytes}, this.who)
       const text = textOf(body)
       if (typeof text !== 'string') throw new BackendError(`${this.who} answered ${path} without a response text`, 'failed')
       return {text, units: tokenCount(body.eval_count)}
@@ -51,7 +53,7 @@ export class OllamaBackend implements InferenceBackend {
     let text = ''
     let units: number | undefined
     let done = false
-    await requestLines(`${this.target}${path}`, {method: 'POST', signal, body: {model: request.model, ...input, stream: true, options}}, this.who, 'application/x-ndjson', (line) => {
+    await requestLines(`${this.target}${path}`, {method: 'POST', signal, body: {model: request.model, ...input, stream: true, options}, maxBytes: this.maxBytes}, this.who, 'application/x-ndjson', (line) => {
       if (!line.trim()) return
       const body = parseObject(line)
       if (!body) throw new BackendError(`${this.who} streamed a line of ${path} that is not a JSON object`, 'failed')

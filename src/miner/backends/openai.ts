@@ -1,7 +1,7 @@
 // OpenAI-compatible servers (llama.cpp server, vLLM, LM Studio and the like): GET /v1/models for the
 // models, POST /v1/chat/completions per job (the prompt as one user message, or a chat job's messages),
 // `stream: false`, or streamed as Server-Sent Events when the miner streams.
-import {BackendError, type Generation, type GenerationRequest, type InferenceBackend} from './backend.js'
+import {type BackendLimits, BackendError, DEFAULT_MAX_ANSWER_BYTES, type Generation, type GenerationRequest, type InferenceBackend} from './backend.js'
 import {baseUrl, errorMessage, LIST_TIMEOUT_MS, parseObject, requestJson, requestLines, tokenCount} from './http-json.js'
 
 /** llama.cpp's `llama-server` default; vLLM listens on 8000 and LM Studio on 1234. */
@@ -12,16 +12,18 @@ export class OpenAiBackend implements InferenceBackend {
   readonly target: string
   private readonly who: string
   private readonly headers: Record<string, string>
+  private readonly maxBytes: number
 
   /** `url` may be given with or without the trailing `/v1`. */
-  constructor(url: string = OPENAI_DEFAULT_URL, apiKey?: string) {
+  constructor(url: string = OPENAI_DEFAULT_URL, apiKey?: string, limits: BackendLimits = {}) {
     this.target = baseUrl(url, '/v1')
     this.who = `OpenAI-compatible server at ${this.target}`
     this.headers = apiKey ? {Authorization: `Bearer ${apiKey}`} : {}
+    this.maxBytes = limits.maxAnswerBytes ?? DEFAULT_MAX_ANSWER_BYTES
   }
 
   async listModels(signal: AbortSignal = new AbortController().signal): Promise<string[]> {
-    const body = await requestJson(`${this.target}/v1/models`, {method: 'GET', signal, headers: this.headers, timeoutMs: LIST_TIMEOUT_MS}, this.who)
+    const body = await requestJson(`${this.target}/v1/models`, {method: 'GET', signal, headers: this.headers, timeoutMs: LIST_TIMEOUT_MS, maxBytes: this.maxBytes}, this.who)
     if (!Array.isArray(body.data)) throw new BackendError(`${this.who} answered /v1/models without a data list`, 'failed')
     return (body.data as Array<{id?: unknown}>).flatMap((entry) => (typeof entry?.id === 'string' ? [entry.id] : []))
   }
@@ -40,7 +42,7 @@ export class OpenAiBackend implements InferenceBackend {
       top_p: request.params.top_p,
     }
     if (!request.onText) {
-      const answer = await requestJson(url, {method: 'POST', signal, headers: this.headers, body: {...body, stream: false}}, this.who)
+      const answer = await requestJson(url, {method: 'POST', signal, headers: this.headers, body: {...body, stream: false}, maxBytes: this.maxBytes}, this.who)
       const choice = Array.isArray(answer.choices) ? (answer.choices[0] as {message?: {content?: unknown}} | undefined) : undefined
       const text = choice?.message?.content
       if (typeof text !== 'string') throw new BackendError(`${this.who} answered /v1/chat/completions without a message`, 'failed')
@@ -52,7 +54,7 @@ export class OpenAiBackend implements InferenceBackend {
     let units: number | undefined
     let done = false
     const streamed = {...body, stream: true, stream_options: {include_usage: true}}
-    await requestLines(url, {method: 'POST', signal, headers: this.headers, body: streamed}, this.who, 'text/event-stream', (line) => {
+    await requestLines(url, {method: 'POST', signal, headers: this.headers, body: streamed, maxBytes: this.maxBytes}, this.who, 'text/event-stream', (line) => {
       // Server-Sent Events: only `data:` lines carry chunks; comments, ids and blank lines do not.
       if (!line.startsWith('data:')) return
       const data = line.slice(5).trim()

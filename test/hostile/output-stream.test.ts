@@ -1,0 +1,96 @@
+// Following a job's output (`jobs watch --stream`, `jobs submit --wait --stream`: GET /v1/jobs/{id}/stream)
+// is held to the limits of every other request: the stream's headers must come within --request-timeout
+// (not only after the 45 s of silence allowed between events), --timeout ends the wait with exit 8 on
+// time even when the coordinator stops answering, and a stream that pours output without end is left
+// once it passes --max-answer-mib (the output so far is kept in memory to compare with the result).
+import assert from 'node:assert/strict'
+import type {ServerResponse} from 'node:http'
+import {describe, it} from 'node:test'
+
+import {runCommand} from '../helpers/run-command.js'
+import {type Behaviour, type HostileServer, jsonAnswer, startHostileServer} from './hostile-server.js'
+
+const JOB = {job_id: 'job_1', prompt: 'p', model: 'm', params: {max_tokens: 1, temperature: 0, top_p: 1}, client: 'c', attempts: 1, created_at: '2026-01-01T00:00:00Z'}
+const DONE = {...JOB, status: 'completed', result: 'done\n', miner_id: 'm1'}
+const RUNNING = {...JOB, status: 'running', miner_id: 'm1'}
+
+const isStream = (path: string) => path.endsWith('/stream')
+
+/** The stream's headers, then nothing. */
+const streamHeadersOnly: Behaviour = (_req, res) => void res.writeHead(200, {'content-type': 'text/event-stream'}).flushHeaders()
+
+async function timed(server: HostileServer, args: string[], env: Record<string, string> = {}) {
+  const result = await runCommand(args, {env: {AITBC_URL: server.url, AITBC_API_KEY: 'aitbc_not-a-real-key-000000', ...env}})
+  const ended = Date.now()
+  const first = server.seen[0]?.at ?? assert.fail(`the server saw no request\n${result.stderr}`)
+  return {...result, seconds: (ended - first) / 1000}
+}
+
+async function withServer(behave: (request: {method: string; path: string}) => Behaviour, test: (server: HostileServer) => Promise<void>): Promise<void> {
+  const server = await startHostileServer(behave)
+  try {
+    await test(server)
+  } finally {
+    await server.close()
+  }
+}
+
+describe('following a job\'s output on a hostile coordinator', {concurrency: 4}, () => {
+  it('a stream whose headers never come is left after --request-timeout, and the job\'s result follows', async () => {
+    await withServer(
+      (request) => (isStream(request.path) ? 'silent' : jsonAnswer(200, DONE)),
+      async (server) => {
+        const result = await timed(server, ['jobs', 'watch', 'job_1', '--stream'], {AITBC_REQUEST_TIMEOUT: '1'})
+        assert.equal(result.code, 0, result.stderr)
+        assert.equal(result.stdout, 'done\n')
+        assert.ok(result.seconds <= 1 + 2, `took ${result.seconds} s`)
+      },
+    )
+  })
+
+  for (const [what, look] of [
+    ['answers no more', 'silent'],
+    ['says the job still runs', jsonAnswer(200, RUNNING)],
+  ] as const) {
+    // The bound: the timeout, the 1 s last look at the job, and 1 s for a loaded machine (the old code took 31 s).
+    it(`--timeout 1 while the stream is silent and the coordinator ${what}: exit 8 within 2 s of the timeout`, async () => {
+      await withServer(
+        (request) => (isStream(request.path) ? streamHeadersOnly : look),
+        async (server) => {
+          const result = await timed(server, ['jobs', 'watch', 'job_1', '--stream', '--timeout', '1'])
+          assert.equal(result.code, 8, result.stderr)
+          assert.match(result.stderr, look === 'silent' ? /Timed out after 1 s waiting for job job_1\./ : /Timed out after 1 s waiting for job job_1 \(still running\)/)
+          assert.ok(result.seconds <= 1 + 2, `took ${result.seconds} s`)
+        },
+      )
+    })
+  }
+
+  it('jobs submit --wait --stream: output without end is left past --max-answer-mib, and the result follows', async () => {
+    const POURED = 100 * 1024 * 1024
+    const written = {bytes: 0}
+    const pour = (res: ServerResponse) => {
+      res.writeHead(200, {'content-type': 'text/event-stream'})
+      const event = `event: output\ndata: ${JSON.stringify({text: 'x'.repeat(60_000)})}\n\n`
+      const pump = () => {
+        while (!res.destroyed && written.bytes < POURED) {
+          written.bytes += event.length
+          if (!res.write(event)) return void res.once('drain', pump)
+        }
+        if (!res.destroyed) res.end()
+      }
+      pump()
+    }
+    await withServer(
+      (request) => (request.method === 'POST' ? jsonAnswer(201, {...JOB, status: 'pending'}) : isStream(request.path) ? (_req, res) => pour(res) : jsonAnswer(200, DONE)),
+      async (server) => {
+        const result = await timed(server, ['jobs', 'submit', '--wait', '--stream', '--max-answer-mib', '1', 'hi'])
+        assert.equal(result.code, 0, result.stderr)
+        assert.ok(result.stdout.endsWith('done\n'), result.stdout.slice(-100))
+        assert.match(result.stderr, /the output passed --max-answer-mib/)
+        assert.ok(result.stdout.length < 2 * 1024 * 1024, `stdout has ${result.stdout.length} characters`)
+        assert.ok(written.bytes < POURED / 2, `the server wrote ${written.bytes} bytes before the CLI left the stream`)
+      },
+    )
+  })
+})
