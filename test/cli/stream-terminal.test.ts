@@ -4,64 +4,36 @@
 // same binary leaves stdout exactly the result, with or without --stream.
 import assert from 'node:assert/strict'
 import {spawnSync} from 'node:child_process'
-import {after, afterEach, before, describe, it} from 'node:test'
+import {describe, it} from 'node:test'
 
-import {OllamaBackend} from '../../src/miner/backends/ollama.js'
 import {BIN, tempConfigDir} from '../helpers/cli.js'
-import {type FakeBackend, startFakeOllama} from '../helpers/fake-backends.js'
 import {type RunningProcess, startProcess} from '../helpers/process.js'
-import {startTestServer, type TestServer} from '../helpers/server.js'
-import {getJob, type RunningMiner, startMiner, until} from '../miner/worker-helpers.js'
+import type {TestServer} from '../helpers/server.js'
+import {getJob, until} from '../miner/worker-helpers.js'
+import {useStreamingMiner} from './streaming-miner.js'
 
 const HAS_SCRIPT = spawnSync('script', ['--version']).status === 0
 
-let server: TestServer
-let ollama: FakeBackend
-let miner: RunningMiner
-let release: () => void = () => undefined
-
 /** `aitbc ARGS` on an 80x24 pty, its stdin open for the keys the test types. */
-function onTerminal(args: string): RunningProcess {
+function onTerminal(server: TestServer, args: string): RunningProcess {
   const env: Record<string, string | undefined> = {...process.env, AITBC_CONFIG_DIR: tempConfigDir(), TERM: 'xterm', AITBC_URL: server.url, AITBC_API_KEY: server.clientKey}
   for (const name of ['CI', 'NO_COLOR', 'AITBC_PROFILE']) delete env[name]
   const command = `stty cols 80 rows 24; exec '${process.execPath}' '${BIN}' ${args}`
   return startProcess('script', ['-qec', command, '/dev/null'], {env: env as NodeJS.ProcessEnv, keepStdinOpen: true, timeoutMs: 30_000, name: `aitbc ${args} (on a pty)`})
 }
 
-/** The fake streams its first token, then waits until the test releases it. */
-function holdAfterFirstToken(): void {
-  const held = new Promise<void>((resolve) => (release = resolve))
-  ollama.pace = (index) => (index === 1 ? held : Promise.resolve())
-}
-
 describe('jobs submit --wait on a terminal, while the miner streams', {skip: !HAS_SCRIPT && 'util-linux `script` is not installed'}, () => {
-  before(async () => {
-    server = await startTestServer()
-    ollama = await startFakeOllama(['llama3.2:latest'])
-    miner = await startMiner(server, new OllamaBackend(ollama.url), {models: ['llama3.2'], stream: {intervalMs: 20, maxBytes: 65536}})
-  })
-
-  afterEach(() => {
-    release()
-    ollama.pace = undefined
-  })
-
-  after(async () => {
-    miner.worker.stop()
-    await miner.done
-    await ollama.close()
-    await server.close()
-  })
+  const streaming = useStreamingMiner()
 
   it('shows the first token while the job runs, then the rest, and exits 0', async () => {
-    holdAfterFirstToken()
-    const run = onTerminal("jobs submit --wait 'count to three'")
+    streaming.holdAfterFirstToken()
+    const run = onTerminal(streaming.server, "jobs submit --wait 'count to three'")
     // The first token is "llama3.2" (the fake echoes the model, then the prompt).
     await run.waitFor(/llama3\.2(?! says)/)
     const jobId = /(job_[0-9A-Z]+)/.exec(run.stdout())?.[1] ?? assert.fail(run.stdout())
-    assert.equal((await getJob(server, jobId)).status, 'running', 'the token was on the screen before the job ended')
+    assert.equal((await getJob(streaming.server, jobId)).status, 'running', 'the token was on the screen before the job ended')
     assert.doesNotMatch(run.stdout(), /says: count to three/)
-    release()
+    streaming.release()
     const {code, stdout: screen} = await run.result
     assert.equal(code, 0, screen)
     // What is left on the screen once the terminal has applied the escapes (the spinner's cursor moves).
@@ -70,8 +42,8 @@ describe('jobs submit --wait on a terminal, while the miner streams', {skip: !HA
   })
 
   it('Ctrl-C while tokens come stops following with exit 130 within 1 s; the job runs on to its end', async () => {
-    holdAfterFirstToken()
-    const run = onTerminal("jobs submit --wait 'keep going without me'")
+    streaming.holdAfterFirstToken()
+    const run = onTerminal(streaming.server, "jobs submit --wait 'keep going without me'")
     await run.waitFor(/llama3\.2(?! says)/)
     const jobId = /(job_[0-9A-Z]+)/.exec(run.stdout())?.[1] ?? assert.fail(run.stdout())
     const pressed = Date.now()
@@ -80,17 +52,17 @@ describe('jobs submit --wait on a terminal, while the miner streams', {skip: !HA
     const afterMs = Date.now() - pressed
     assert.equal(code, 130, screen)
     assert.ok(afterMs < 1000, `exit ${afterMs} ms after Ctrl-C`)
-    assert.equal((await getJob(server, jobId)).status, 'running', 'Ctrl-C stopped the job, not just the following')
-    release()
+    assert.equal((await getJob(streaming.server, jobId)).status, 'running', 'Ctrl-C stopped the job, not just the following')
+    streaming.release()
     const done = await until('the job to complete', async () => {
-      const job = await getJob(server, jobId)
+      const job = await getJob(streaming.server, jobId)
       return job.status === 'completed' ? job : undefined
     })
     assert.equal(done.result, 'llama3.2 says: keep going without me')
   })
 
   it('in a pipe, stdout is exactly the result, byte for byte, with --stream and without', async () => {
-    const env: Record<string, string | undefined> = {...process.env, AITBC_CONFIG_DIR: tempConfigDir(), AITBC_URL: server.url, AITBC_API_KEY: server.clientKey}
+    const env: Record<string, string | undefined> = {...process.env, AITBC_CONFIG_DIR: tempConfigDir(), AITBC_URL: streaming.server.url, AITBC_API_KEY: streaming.server.clientKey}
     for (const stream of [[], ['--stream']]) {
       const prompt = `wide ${stream.length ? 'streamed' : 'plain'} é € 😀 characters`
       const run = startProcess(process.execPath, [BIN, 'jobs', 'submit', '--wait', ...stream, prompt], {env: env as NodeJS.ProcessEnv, timeoutMs: 30_000, name: `aitbc jobs submit --wait ${stream.join(' ')} (in a pipe)`})

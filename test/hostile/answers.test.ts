@@ -8,7 +8,7 @@ import {after, before, describe, it} from 'node:test'
 
 import {type CliResult, runCli, tempConfigDir} from '../helpers/cli.js'
 import {runCommand} from '../helpers/run-command.js'
-import {answer, type Behaviour, type HostileServer, jsonAnswer, startHostileServer} from './hostile-server.js'
+import {answer, type HostileServer, jsonAnswer, startHostileServer, withServer} from './hostile-server.js'
 
 const KEY = 'aitbc_secret-key-of-the-test-0000000000'
 
@@ -21,16 +21,6 @@ function run(server: HostileServer | string, args: string[], env: Record<string,
 function assertExit(result: CliResult, code: number): void {
   assert.equal(result.code, code, `expected exit ${code}, got ${result.code}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`)
   assert.doesNotMatch(result.stderr, /bug in aitbc/)
-}
-
-/** One server for a test, closed at its end. */
-async function withServer(behave: (request: {method: string; path: string}) => Behaviour, test: (server: HostileServer) => Promise<void>): Promise<void> {
-  const server = await startHostileServer(behave)
-  try {
-    await test(server)
-  } finally {
-    await server.close()
-  }
 }
 
 describe('redirects', {concurrency: 2}, () => {

@@ -22,6 +22,16 @@ export interface HostileServer {
   close(): Promise<void>
 }
 
+/** One server for a test, closed at its end. */
+export async function withServer(behave: (request: {method: string; path: string}) => Behaviour, test: (server: HostileServer) => Promise<void>): Promise<void> {
+  const server = await startHostileServer(behave)
+  try {
+    await test(server)
+  } finally {
+    await server.close()
+  }
+}
+
 export async function startHostileServer(behave: (request: SeenRequest) => Behaviour, forwardTo?: string): Promise<HostileServer> {
   const seen: SeenRequest[] = []
   const sockets = new Set<Socket>()

@@ -8,7 +8,7 @@ import type {ServerResponse} from 'node:http'
 import {describe, it} from 'node:test'
 
 import {runCommand} from '../helpers/run-command.js'
-import {type Behaviour, type HostileServer, jsonAnswer, startHostileServer} from './hostile-server.js'
+import {type Behaviour, type HostileServer, jsonAnswer, withServer} from './hostile-server.js'
 
 const JOB = {job_id: 'job_1', prompt: 'p', model: 'm', params: {max_tokens: 1, temperature: 0, top_p: 1}, client: 'c', attempts: 1, created_at: '2026-01-01T00:00:00Z'}
 const DONE = {...JOB, status: 'completed', result: 'done\n', miner_id: 'm1'}
@@ -24,15 +24,6 @@ async function timed(server: HostileServer, args: string[], env: Record<string, 
   const ended = Date.now()
   const first = server.seen[0]?.at ?? assert.fail(`the server saw no request\n${result.stderr}`)
   return {...result, seconds: (ended - first) / 1000}
-}
-
-async function withServer(behave: (request: {method: string; path: string}) => Behaviour, test: (server: HostileServer) => Promise<void>): Promise<void> {
-  const server = await startHostileServer(behave)
-  try {
-    await test(server)
-  } finally {
-    await server.close()
-  }
 }
 
 describe('following a job\'s output on a hostile coordinator', {concurrency: 4}, () => {
