@@ -100,10 +100,12 @@ export function groupDigits(count: number): string {
   return String(count).replace(/\B(?=(\d{3})+$)/g, ',')
 }
 
-/** "12s", "5m", "3h", "2d" since an ISO time. */
+/** "12s", "5m", "3h", "2d" since an ISO time; "-" for none, "?" for one that is not a time. */
 export function age(iso: string | undefined, now = Date.now()): string {
   if (!iso) return '-'
-  const seconds = Math.max(0, Math.round((now - Date.parse(iso)) / 1000))
+  const then = Date.parse(iso)
+  if (Number.isNaN(then)) return '?'
+  const seconds = Math.max(0, Math.round((now - then) / 1000))
   if (seconds < 60) return `${seconds}s`
   if (seconds < 3600) return `${Math.floor(seconds / 60)}m`
   if (seconds < 86_400) return `${Math.floor(seconds / 3600)}h`
