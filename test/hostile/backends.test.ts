@@ -7,7 +7,6 @@
 // the backends are small servers of the test's own that speak just enough of each protocol.
 import assert from 'node:assert/strict'
 import {mkdtempSync} from 'node:fs'
-import type {ServerResponse} from 'node:http'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {after, before, describe, it} from 'node:test'
@@ -16,7 +15,7 @@ import {collectGarbage} from '../helpers/gc-pressure.js'
 import {runCommand} from '../helpers/run-command.js'
 import {startTestServer, type TestServer} from '../helpers/server.js'
 import {getJob, submitJob} from '../miner/worker-helpers.js'
-import {type Behaviour, jsonAnswer, startHostileServer} from './hostile-server.js'
+import {type Behaviour, jsonAnswer, pour, startHostileServer} from './hostile-server.js'
 
 type Kind = 'ollama' | 'openai'
 
@@ -36,20 +35,6 @@ function endless(kind: Kind, streamed: boolean): {head: string; piece: string} {
   const text = 'x'.repeat(1000)
   if (kind === 'ollama') return streamed ? {head: '', piece: `${JSON.stringify({response: text, done: false})}\n`} : {head: '{"response": "', piece: text}
   return streamed ? {head: '', piece: `data: ${JSON.stringify({choices: [{delta: {content: text}}]})}\n\n`} : {head: '{"choices": [{"message": {"content": "', piece: text}
-}
-
-/** Writes `piece` as fast as the client reads it, up to `maxBytes` (then ends, unfinished); counts what it wrote. */
-function pour(res: ServerResponse, head: string, piece: string, maxBytes: number, written: {bytes: number}): void {
-  res.write(head)
-  const chunk = piece.repeat(Math.max(1, Math.floor(65_536 / piece.length)))
-  const pump = () => {
-    while (!res.destroyed && written.bytes < maxBytes) {
-      written.bytes += chunk.length
-      if (!res.write(chunk)) return void res.once('drain', pump)
-    }
-    if (!res.destroyed) res.end()
-  }
-  pump()
 }
 
 let coordinator: TestServer

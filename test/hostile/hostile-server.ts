@@ -82,3 +82,17 @@ export function answer(status: number, contentType: string, body: string | Buffe
 export function jsonAnswer(status: number, value: unknown): Behaviour {
   return answer(status, 'application/json', JSON.stringify(value))
 }
+
+/** Writes `piece` as fast as the client reads it, up to `maxBytes` (then ends, unfinished); counts what it wrote. */
+export function pour(res: ServerResponse, head: string, piece: string, maxBytes: number, written: {bytes: number}): void {
+  res.write(head)
+  const chunk = piece.repeat(Math.max(1, Math.floor(65_536 / piece.length)))
+  const pump = () => {
+    while (!res.destroyed && written.bytes < maxBytes) {
+      written.bytes += chunk.length
+      if (!res.write(chunk)) return void res.once('drain', pump)
+    }
+    if (!res.destroyed) res.end()
+  }
+  pump()
+}

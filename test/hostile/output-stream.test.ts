@@ -4,11 +4,10 @@
 // time even when the coordinator stops answering, and a stream that pours output without end is left
 // once it passes --max-answer-mib (the output so far is kept in memory to compare with the result).
 import assert from 'node:assert/strict'
-import type {ServerResponse} from 'node:http'
 import {describe, it} from 'node:test'
 
 import {runCommand} from '../helpers/run-command.js'
-import {type Behaviour, type HostileServer, jsonAnswer, withServer} from './hostile-server.js'
+import {type Behaviour, type HostileServer, jsonAnswer, pour, withServer} from './hostile-server.js'
 
 const JOB = {job_id: 'job_1', prompt: 'p', model: 'm', params: {max_tokens: 1, temperature: 0, top_p: 1}, client: 'c', attempts: 1, created_at: '2026-01-01T00:00:00Z'}
 const DONE = {...JOB, status: 'completed', result: 'done\n', miner_id: 'm1'}
@@ -60,20 +59,9 @@ describe('following a job\'s output on a hostile coordinator', {concurrency: 4},
   it('jobs submit --wait --stream: output without end is left past --max-answer-mib, and the result follows', async () => {
     const POURED = 100 * 1024 * 1024
     const written = {bytes: 0}
-    const pour = (res: ServerResponse) => {
-      res.writeHead(200, {'content-type': 'text/event-stream'})
-      const event = `event: output\ndata: ${JSON.stringify({text: 'x'.repeat(60_000)})}\n\n`
-      const pump = () => {
-        while (!res.destroyed && written.bytes < POURED) {
-          written.bytes += event.length
-          if (!res.write(event)) return void res.once('drain', pump)
-        }
-        if (!res.destroyed) res.end()
-      }
-      pump()
-    }
+    const event = `event: output\ndata: ${JSON.stringify({text: 'x'.repeat(60_000)})}\n\n`
     await withServer(
-      (request) => (request.method === 'POST' ? jsonAnswer(201, {...JOB, status: 'pending'}) : isStream(request.path) ? (_req, res) => pour(res) : jsonAnswer(200, DONE)),
+      (request) => (request.method === 'POST' ? jsonAnswer(201, {...JOB, status: 'pending'}) : isStream(request.path) ? (_req, res) => void (res.writeHead(200, {'content-type': 'text/event-stream'}), pour(res, '', event, POURED, written)) : jsonAnswer(200, DONE)),
       async (server) => {
         const result = await timed(server, ['jobs', 'submit', '--wait', '--stream', '--max-answer-mib', '1', 'hi'])
         assert.equal(result.code, 0, result.stderr)
