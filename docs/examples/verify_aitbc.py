@@ -418,6 +418,14 @@ def run_vectors(directory):
     return 0 if not problems else 1
 
 
+def join_key_values(argv):
+    """`--key -abc…` means the key -abc…: a base64url key id may start with '-', which argparse reads as a flag."""
+    out, args = [], iter(argv)
+    for arg in args:
+        out.append("--key=" + next(args, "") if arg == "--key" else arg)
+    return out
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description="Verify aitbc receipts and ledgers (docs/protocol.md).")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -429,7 +437,7 @@ def main(argv=None):
     chain.add_argument("file")
     vectors = sub.add_parser("vectors", help="run the conformance vectors")
     vectors.add_argument("directory")
-    args = parser.parse_args(argv)
+    args = parser.parse_args(join_key_values(sys.argv[1:] if argv is None else argv))
     if args.command == "receipts":
         return run_receipts(args.files, set(args.key))
     if args.command == "chain":

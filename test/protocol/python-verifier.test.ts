@@ -94,6 +94,25 @@ describe('the independent Python verifier (docs/examples/verify_aitbc.py)', {ski
     assert.match(run.stdout, /"problems": 0/)
   })
 
+  it('takes a key id that starts with "-" after --key, as a user types it', async () => {
+    const signer = new Ed25519Signer(new Uint8Array(32).fill(41))
+    assert.ok(signer.keyId.startsWith('-'), signer.keyId)
+    const receipt = signReceipt({
+      receipt_id: 'rcpt_dash', job_id: 'job_dash', provider: 'miner-1', client: 'client', units: 1, unit_type: 'tokens', price: 1, model: 'm',
+      started_at: 1767225601, completed_at: 1767225604, prompt_sha256: 'a'.repeat(64), result_sha256: 'b'.repeat(64),
+      canonicalization: RECEIPT_CANONICALIZATION,
+    }, signer)
+    const dir = await mkdtemp(path.join(tmpdir(), 'aitbc-pyverify-'))
+    try {
+      const file = path.join(dir, 'dash.jsonl')
+      await writeFile(file, JSON.stringify(receipt))
+      const run = await runVerifier(['receipts', '--key', signer.keyId, file])
+      assert.equal(run.code, 0, `${run.stdout}${run.stderr}`)
+    } finally {
+      await rm(dir, {recursive: true, force: true})
+    }
+  })
+
   it('agrees with aitbc on receipts full of random numbers, text and member names', async () => {
     const random = seeded(16)
     const signer = new Ed25519Signer(new Uint8Array(32).fill(16))

@@ -40,6 +40,17 @@ export function explorerVerify(url: string, keyId: string): Promise<RunResult> {
   return runCommand(['explorer', 'verify', '--url', url, '--key', keyId])
 }
 
+/** The height of the block that sealed the latest transaction, once it is `job_id`'s (polled: the sealer runs on its own interval). */
+export async function sealedHeight(url: string, jobId: string, timeoutMs = 30_000): Promise<number> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const [latest] = (await requestJson<{block_height: number | null; data: {job_id?: string}}[]>(url, '/explorer/transactions?limit=1')).body
+    if (latest?.data.job_id === jobId && latest.block_height !== null) return latest.block_height
+    if (Date.now() > deadline) throw new Error(`job ${jobId} was not sealed within ${timeoutMs / 1000} s`)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+}
+
 export function cli(args: string[], timeoutMs = 60_000): Promise<CliResult> {
   return runCli(args, {timeoutMs})
 }

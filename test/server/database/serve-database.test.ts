@@ -12,7 +12,7 @@ import {BIN} from '../../helpers/cli.js'
 import {startProcess, withEnv} from '../../helpers/process.js'
 import {createTestDatabase, NO_SERVER} from '../store-conformance/test-database.js'
 import {assertBuilt} from '../serve-process.js'
-import {cli, explorerVerify, Replicas, tempDir, type DatabaseKeys} from './replicas.js'
+import {cli, explorerVerify, Replicas, sealedHeight, tempDir, type DatabaseKeys} from './replicas.js'
 
 const database = await createTestDatabase()
 
@@ -66,6 +66,8 @@ describe('serve on PostgreSQL', {skip: database ? false : NO_SERVER}, () => {
     assert.equal((await replica.request('/v1/admin/keys/temp', {key: keys.admin_key, method: 'DELETE'})).status, 200)
     assert.equal((await replica.request('/v1/jobs', {key: made.body.api_key})).status, 401)
 
+    // The revocation is not on the ledger: the last transaction is the job's, sealed within a block interval.
+    await sealedHeight(replica.url, offered.body.job_id)
     const verify = await explorerVerify(replica.url, keys.key_id)
     assert.equal(verify.code, 0, verify.stderr)
     assert.match(verify.stdout, /Chain holds: blocks 0 to \d+ .*1 receipt verified/)
