@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict'
 import {test} from 'node:test'
 
-import {runCli} from '../helpers/cli.js'
+import {runCommand} from '../helpers/run-command.js'
 import {startTestServer} from '../helpers/server.js'
 import {type CliProcess, jsonLines, startCli} from './cli-process.js'
 import {getJob, initCoordinatorDir, submitJob, until} from './worker-helpers.js'
@@ -41,8 +41,9 @@ test('serve stops at once with a miner and a waiting client connected; both carr
     serve = await startServe(dataDir, port)
     await miner.waitFor(/"message":"the coordinator answers again"/, 'stdout', 30_000)
 
-    // A miner for the waiting client's model comes along after the restart.
-    const later = await runCli(minerArgs('later', 'later-model', '--once'), {env: minerEnv, timeoutMs: 30_000})
+    // A miner for the waiting client's model comes along after the restart (in this process: the
+    // processes watched are the coordinator, the steady miner and the waiting client).
+    const later = await runCommand(minerArgs('later', 'later-model', '--once'), {env: minerEnv})
     assert.equal(later.code, 0, later.stderr)
     assert.equal(await client.exited, 0, client.stderr())
     assert.equal(client.stdout(), 'across the restart')

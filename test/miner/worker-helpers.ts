@@ -9,8 +9,8 @@ import {createApiClient, type Job} from '../../src/client/client.js'
 import type {InferenceBackend} from '../../src/miner/backends/backend.js'
 import {CoordinatorLink} from '../../src/miner/coordinator-link.js'
 import {UndeliveredResults} from '../../src/miner/undelivered-results.js'
+import {initDataDir} from '../../src/server/data-dir.js'
 import {type MinerEvent, type MinerOptions, type MinerSummary, MinerWorker} from '../../src/miner/worker.js'
-import {runCli} from '../helpers/cli.js'
 import {freePort} from '../helpers/ports.js'
 import {requestJson} from '../helpers/server.js'
 
@@ -86,13 +86,14 @@ export function gate(): {opened: Promise<void>; open: () => void} {
   return {opened, open}
 }
 
-/** A data directory made by `serve init`, and a port kept for it so the coordinator can restart on it. */
+/**
+ * A data directory made as `serve init` makes it (in this process: the `serve` started on it is what the
+ * tests watch), and a port kept for it so the coordinator can restart on it.
+ */
 export async function initCoordinatorDir(prefix: string): Promise<{dir: string; dataDir: string; port: number; coordinator: Coordinator}> {
   const dir = mkdtempSync(path.join(tmpdir(), prefix))
   const dataDir = path.join(dir, 'data')
-  const init = await runCli(['serve', 'init', '--data-dir', dataDir, '--json'])
-  if (init.code !== 0) throw new Error(`serve init exited ${init.code}: ${init.stderr}`)
-  const keys = JSON.parse(init.stdout) as {admin_key: string; client_key: string; miner_key: string}
+  const keys = await initDataDir(dataDir)
   const port = await freePort()
   const coordinator: Coordinator = {url: `http://127.0.0.1:${port}`, adminKey: keys.admin_key, clientKey: keys.client_key, minerKey: keys.miner_key}
   return {dir, dataDir, port, coordinator}

@@ -3,6 +3,7 @@
 // waits for the data directory's holder to say its pid). Each shows its default in --help, refuses a
 // bad value with a clear error, and reaches what it sets.
 import assert from 'node:assert/strict'
+import {existsSync} from 'node:fs'
 import {mkdtemp, rm} from 'node:fs/promises'
 import {createServer} from 'node:net'
 import {tmpdir} from 'node:os'
@@ -12,6 +13,7 @@ import {after, before, it} from 'node:test'
 import {ASK_HOLDER_MS, lockName} from '../../src/server/data-dir-lock.js'
 import {SERVE_DEFAULTS, storeStartFromFlags} from '../../src/server/serve-flags.js'
 import {CHECKPOINT_BYTES, RETRY_WRITE_MS} from '../../src/server/store/lowdb-store.js'
+import {runCommand} from '../helpers/run-command.js'
 import {assertBuilt, spawnCli} from './serve-process.js'
 
 let root: string
@@ -30,13 +32,16 @@ it('serve --help shows the three flags with their defaults', async () => {
   assert.match(text, /--lock-wait=<value>.*\[default: 2\]/)
 })
 
+// In-process: a bad value is a parsing error, which stops the command before its run (and its
+// process-wide settings) begins; the exit code and message are the binary's (the base command's path).
 it('a bad value is refused with a message naming it, before anything starts', async () => {
   for (const args of [['--write-retry', '0'], ['--write-retry', 'soon'], ['--flush-log-bytes', 'lots'], ['--lock-wait', '-1']]) {
-    const serve = spawnCli(['serve', '--data-dir', path.join(root, 'never'), '--port', '0', ...args])
-    assert.notEqual(await serve.exited, 0, args.join(' '))
-    assert.ok(serve.stderr().includes(args[1]) || serve.stderr().includes(args[0]), `${args.join(' ')}: ${serve.stderr()}`)
-    assert.doesNotMatch(serve.stdout(), /listening/)
+    const serve = await runCommand(['serve', '--data-dir', path.join(root, 'never'), '--port', '0', ...args])
+    assert.equal(serve.code, 2, `${args.join(' ')}: ${serve.stderr}`)
+    assert.ok(serve.stderr.includes(args[1]) || serve.stderr.includes(args[0]), `${args.join(' ')}: ${serve.stderr}`)
+    assert.doesNotMatch(serve.stdout, /listening/)
   }
+  assert.equal(existsSync(path.join(root, 'never')), false, 'nothing was created')
 })
 
 it('the flags reach the store and the lock; the defaults are the store\'s', () => {

@@ -1,6 +1,7 @@
-// `aitbc serve init --database` and `aitbc serve --database` as processes on a real PostgreSQL: the
-// coordinator's whole API on the database, signed with the key file every replica shares, checked
-// against the key the database was made with.
+// `aitbc serve --database` as processes on a real PostgreSQL, on a database `aitbc serve init
+// --database` made (that one-shot command in this process: parsing, exit code and output as the
+// binary's): the coordinator's whole API on the database, signed with the key file every replica
+// shares, checked against the key the database was made with.
 import assert from 'node:assert/strict'
 import {readFile, stat} from 'node:fs/promises'
 import path from 'node:path'
@@ -10,11 +11,22 @@ import {verifyReceipt} from '../../../src/protocol/receipt.js'
 import {createSigningKey} from '../../../src/server/signing-key.js'
 import {BIN} from '../../helpers/cli.js'
 import {startProcess, withEnv} from '../../helpers/process.js'
+import {runCommand, type RunResult} from '../../helpers/run-command.js'
 import {createTestDatabase, NO_SERVER} from '../store-conformance/test-database.js'
 import {assertBuilt} from '../serve-process.js'
 import {cli, explorerVerify, Replicas, sealedHeight, tempDir, type DatabaseKeys} from './replicas.js'
 
 const database = await createTestDatabase()
+
+/** `aitbc serve init ARGS` in this process, whose umask it leaves as it was (the command makes new files private, as a serve process should). */
+async function serveInit(args: string[]): Promise<RunResult> {
+  const umask = process.umask()
+  try {
+    return await runCommand(['serve', 'init', ...args])
+  } finally {
+    process.umask(umask)
+  }
+}
 
 describe('serve on PostgreSQL', {skip: database ? false : NO_SERVER}, () => {
   let dir: string
@@ -33,12 +45,12 @@ describe('serve on PostgreSQL', {skip: database ? false : NO_SERVER}, () => {
   })
 
   it('serve init --database creates the schema, keys, genesis block and a private key file; a second init is refused', async () => {
-    const init = await cli(['serve', 'init', '--database', database!.url, '--key-file', keyFile, '--json'])
+    const init = await serveInit(['--database', database!.url, '--key-file', keyFile, '--json'])
     assert.equal(init.code, 0, init.stderr)
     keys = JSON.parse(init.stdout) as DatabaseKeys
     assert.match(keys.admin_key, /^aitbc_/)
     assert.equal((await stat(keyFile)).mode & 0o777, 0o600)
-    const again = await cli(['serve', 'init', '--database', database!.url, '--key-file', path.join(dir, 'other.pem')])
+    const again = await serveInit(['--database', database!.url, '--key-file', path.join(dir, 'other.pem')])
     assert.equal(again.code, 1, again.stderr)
     assert.match(again.stderr, /already holds a coordinator; nothing was changed/)
     await assert.rejects(stat(path.join(dir, 'other.pem')), 'no key file is made for a refused init')
