@@ -57,8 +57,8 @@ interface Run {
   /** How many times the flush log was replaced by a checkpoint. */
   checkpoints: number
   acks: {op: number; ack: Ack}[]
-  /** Every version of every job, in the order they were written. */
-  versions: Map<string, JobRecord[]>
+  /** Every version of every job as JSON, in the order they were written (compared to what a recovery found). */
+  versions: Map<string, string[]>
   points: CrashPoint[]
 }
 
@@ -75,15 +75,18 @@ async function initialImage(): Promise<Image> {
 /** A flush log this small is checkpointed every few flushes. */
 const CHECKPOINT_BYTES = 4096
 
-async function runWorkload(base: Image, honourSync: boolean | ((file: string) => boolean)): Promise<Run> {
+/** The crash images taken after every operation: one of each variant and a second torn one. */
+const ALL_VARIANTS: readonly CrashVariant[] = ['lost', 'torn', 'zeroed', 'kept', 'torn']
+
+/** `variants`: the crash images to take after every operation. */
+async function runWorkload(base: Image, honourSync: boolean | ((file: string) => boolean), variants = ALL_VARIANTS): Promise<Run> {
   const files = new CrashFiles(base, honourSync)
   const run: Run = {checkpoints: 0, acks: [], versions: new Map(), points: []}
   const random = seededRandom(12)
   files.onOp = (last) => {
     if (last.kind === 'rename' && path.basename(last.file) === 'commits.jsonl') run.checkpoints++
     const op = files.ops.length
-    for (const variant of ['lost', 'torn', 'zeroed', 'kept'] as const) run.points.push({op, variant, image: files.crashImage(variant, random)})
-    run.points.push({op, variant: 'torn', image: files.crashImage('torn', random)})
+    for (const variant of variants) run.points.push({op, variant, image: files.crashImage(variant, random)})
   }
   const store = await LowdbStore.open(DIR, {files, checkpointBytes: CHECKPOINT_BYTES})
   const ledger = new Ledger(store, signer)
@@ -97,7 +100,7 @@ async function runWorkload(base: Image, honourSync: boolean | ((file: string) =>
   const putJob = (job: JobRecord): Ack => {
     store.putJob(job)
     const versions = run.versions.get(job.job_id) ?? []
-    run.versions.set(job.job_id, [...versions, job])
+    run.versions.set(job.job_id, [...versions, JSON.stringify(job)])
     return {kind: 'job', id: job.job_id, version: versions.length}
   }
   const record = (type: Transaction['type'], data: Record<string, unknown>): Ack => ({kind: 'tx', tx: ledger.record(type, data, now())})
@@ -173,7 +176,7 @@ async function checkPoint(point: CrashPoint, run: Run): Promise<void> {
       if (ack.kind === 'job') {
         const found = store.getJob(ack.id)
         assert.ok(found, `acknowledged job ${ack.id} is missing`)
-        const version = run.versions.get(ack.id)!.findIndex((job) => JSON.stringify(job) === JSON.stringify(found))
+        const version = run.versions.get(ack.id)!.indexOf(JSON.stringify(found))
         assert.ok(version >= ack.version, `job ${ack.id} went back from version ${ack.version} to ${version}`)
       } else if (ack.kind === 'receipt') assert.deepEqual(store.getReceipt(ack.receipt.receipt_id), ack.receipt)
       else if (ack.kind === 'tx') assert.deepEqual(txs[ack.tx.seq - 1], ack.tx, `acknowledged transaction ${ack.tx.seq} is missing or changed`)
@@ -223,9 +226,13 @@ for (const [what, honourSync] of [
   ['with only the flush log\'s syncs ignored', (file: string) => path.basename(file) !== 'commits.jsonl'],
 ] as const) {
   it(`the harness notices a store that does not sync: ${what}, a crash loses acknowledged records`, {timeout: 600_000}, async () => {
-    const run = await runWorkload(await initialImage(), honourSync)
-    let lost = 0
-    for (const point of distinctImages(run.points.filter((point) => point.variant === 'lost'))) await checkPoint(point, run).catch(() => lost++)
-    assert.ok(lost > 0, 'no crash point lost anything although acknowledged flushes were not synced')
+    // Only what syncs alone keep matters here; the first crash point that loses something is enough.
+    const run = await runWorkload(await initialImage(), honourSync, ['lost'])
+    let lost = false
+    for (const point of distinctImages(run.points)) {
+      lost = await checkPoint(point, run).then(() => false, () => true)
+      if (lost) break
+    }
+    assert.ok(lost, 'no crash point lost anything although acknowledged flushes were not synced')
   })
 }

@@ -50,6 +50,8 @@ export function seededRandom(seed: number): () => number {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+/** The longest a worker waits for a restart before it asks the same URL again (a timeout on a live server). */
+const RETRY_AFTER_MS = 1000
 
 export class Load {
   readonly acks: Acknowledged = {
@@ -80,14 +82,26 @@ export class Load {
 
   /** One request; undefined when it got no answer (refused, reset, timed out): its outcome is unknown. */
   private async call<T>(pathname: string, key: string, method: string, body?: unknown, headers?: Record<string, string>): Promise<TestResponse<T> | undefined> {
+    const url = this.target.url
     try {
-      const res = await requestJson<T>(this.target.url, pathname, {key, method, body, headers, signal: AbortSignal.timeout(5000)})
+      const res = await requestJson<T>(url, pathname, {key, method, body, headers, signal: AbortSignal.timeout(5000)})
       if (res.status >= 500) this.acks.unexpected.push(`${method} ${pathname}: ${res.status} ${JSON.stringify(res.body)}`)
       return res
     } catch {
-      await sleep(20)
+      await this.restarted(url)
       return undefined
     }
+  }
+
+  /**
+   * After a request got no answer: until the coordinator answers on a new URL (the test restarted it), at
+   * most RETRY_AFTER_MS. Its old port refuses at once; asking it again every few milliseconds until the
+   * restart was three requests in four of the load, and most of its CPU.
+   */
+  private async restarted(url: string): Promise<void> {
+    const deadline = Date.now() + RETRY_AFTER_MS
+    await sleep(20)
+    while (this.running && this.target.url === url && Date.now() < deadline) await sleep(20)
   }
 
   private async submitter(index: number): Promise<void> {
