@@ -138,8 +138,8 @@ export async function requestJson<T = unknown>(baseUrl: string, pathname: string
     // A kept-alive connection the server closed as idle while this process was too busy to notice (a
     // long synchronous check at load 20+) fails before any answer. A GET is sent again once, on a new
     // connection, as HTTP clients do for idempotent requests; a server that is gone fails again.
-    if (method !== 'GET' || !isSocketFailure(error)) throw error
-    response = await send()
+    if (method !== 'GET' || !isSocketFailure(error)) throw named(error, method, pathname)
+    response = await send().catch((again: unknown) => Promise.reject(named(again, method, pathname)))
   }
   const text = await response.text()
   let parsed: unknown = text
@@ -149,6 +149,13 @@ export async function requestJson<T = unknown>(baseUrl: string, pathname: string
     // Not JSON: keep the text.
   }
   return {status: response.status, body: parsed as T, headers: response.headers}
+}
+
+/** fetch's bare "fetch failed" with the request and its cause in the message, so a failure says which and why. */
+function named(error: unknown, method: string, pathname: string): unknown {
+  if (!(error instanceof TypeError)) return error
+  const cause = (error as {cause?: {code?: string; message?: string}}).cause
+  return new TypeError(`${method} ${pathname}: ${error.message}${cause ? ` (${cause.code ?? ''} ${cause.message ?? ''})` : ''}`, {cause})
 }
 
 /** fetch's "fetch failed" whose cause is the connection, not the request or an abort. */
