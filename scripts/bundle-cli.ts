@@ -16,6 +16,7 @@
 // script and what it imports, tsconfig.json, package.json and node_modules/.package-lock.json, which npm
 // rewrites at every install), so `npm test` on an unchanged checkout does not bundle again. Anything
 // else: `rm -rf dist` forces a build.
+import {execFileSync} from 'node:child_process'
 import {createHash} from 'node:crypto'
 import {existsSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
@@ -113,10 +114,17 @@ writeContractJson()
 writeRequestValidators()
 
 // What `oclif manifest` does (oclif/lib/commands/manifest.js): load the package as a plugin, ignoring any
-// manifest, and write what it found in dist/commands.
-const {Plugin} = await import('@oclif/core')
-const plugin = new Plugin({errorOnManifestCreate: true, ignoreManifest: true, respectNoCacheDefault: true, root: ROOT, type: 'core'})
+// manifest, and write what it found in dist/commands. In a plain node process: in this one every module
+// @oclif/core and the commands load would go through tsx's loader hooks, which doubled the step's CPU
+// (1.5 CPU-s instead of 0.7).
+const MANIFEST_SCRIPT = `
+import {writeFileSync} from 'node:fs'
+import {Plugin} from '@oclif/core'
+const [root, manifest] = process.argv.slice(1)
+const plugin = new Plugin({errorOnManifestCreate: true, ignoreManifest: true, respectNoCacheDefault: true, root, type: 'core'})
 await plugin.load()
-writeFileSync(MANIFEST, JSON.stringify(plugin.manifest, null, 2))
+writeFileSync(manifest, JSON.stringify(plugin.manifest, null, 2))
+`
+execFileSync(process.execPath, ['--input-type=module', '-e', MANIFEST_SCRIPT, ROOT, MANIFEST], {cwd: ROOT, stdio: 'inherit'})
 
 writeFileSync(KEY_FILE, key)

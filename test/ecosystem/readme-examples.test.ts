@@ -1,7 +1,7 @@
 // The README cannot drift from the tool: every ```sh block in README.md runs here, in order, in one bash
 // session with `aitbc` on PATH (a shim to the built bin/run.js), against a coordinator this test starts,
-// with a miner serving `llama3.2` through the demo backend (demo/echo-model.js) so `jobs submit --wait`
-// ends. The blocks run in a scratch directory that holds a link to the repository's demo/, with HOME
+// with a miner serving `llama3.2` from a fake Ollama (test/helpers/fake-backends.ts) so `jobs submit
+// --wait` ends. The blocks run in a scratch directory that holds a link to the repository's demo/, with HOME
 // there too, so nothing of the user's is read or written. The convention for blocks that need special
 // handling is in readme-blocks.ts; the README's exit code table, environment variables and set-up
 // commands are checked against the code.
@@ -125,9 +125,10 @@ describe('README examples', () => {
   before(async () => {
     // Blocks every 2 s, as by default: `explorer verify` in the README checks each one.
     server = await startTestServer({config: {blockIntervalSeconds: 2}})
-    // The network the README's reader joins: a miner serving the default model.
-    miner = spawnCli(['miner', 'run', '--miner-id', 'readme-test-miner', '--command', `node '${path.join(REPO_ROOT, 'demo', 'echo-model.js')}'`, '--model', 'llama3.2'], {
-      env: {AITBC_URL: server.url, AITBC_API_KEY: server.minerKey, AITBC_MINER_STATE_DIR: mkdtempSync(path.join(tmpdir(), 'aitbc-readme-miner-'))},
+    // The network the README's reader joins: a miner serving the default model, on the fake Ollama the
+    // `fake ollama` blocks use (in this process: no model process per job, as the command backend starts).
+    miner = spawnCli(['miner', 'run', '--miner-id', 'readme-test-miner', '--model', 'llama3.2'], {
+      env: {AITBC_URL: server.url, AITBC_API_KEY: server.minerKey, AITBC_BACKEND_URL: await fakeUrl('ollama'), AITBC_MINER_STATE_DIR: mkdtempSync(path.join(tmpdir(), 'aitbc-readme-miner-'))},
       // It serves every block of the README, which takes minutes on a busy machine; `after` stops it.
       timeoutMs: 600_000,
     })
