@@ -38,7 +38,9 @@ it('npm pack builds dist/ (prepack); the installed package runs --version and re
   const checkout = path.join(work, 'checkout')
   cloneLike(checkout)
   assert.ok(!existsSync(path.join(checkout, 'dist')), 'the copy starts without dist/')
-  const env = withEnv({npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false'})
+  // The certificates the suite's processes go without (test/run-suite.mjs), for npm's way to the registry.
+  const certificates = process.env.EXTRA_CA_CERTS_FOR_NPM ?? process.env.NODE_EXTRA_CA_CERTS
+  const env = withEnv({npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false', NODE_EXTRA_CA_CERTS: certificates})
 
   const packed = await runProcess('npm', ['pack', '--pack-destination', work], {cwd: checkout, env, timeoutMs: 300_000})
   assert.equal(packed.code, 0, packed.output)
