@@ -39,9 +39,11 @@ const OWN_FILES = [SIGNING_KEY_FILE, ...Object.values(STORE_FILES)]
 /**
  * For the `serve` processes: every file they create is private to the user. The store's document is
  * rewritten through a temporary file that would otherwise get the default mode (0644) on every write.
+ * Returns what puts the umask back, for a command's way out.
  */
-export function keepNewFilesPrivate(): void {
-  process.umask(0o077)
+export function keepNewFilesPrivate(): () => void {
+  const previous = process.umask(0o077)
+  return () => void process.umask(previous)
 }
 
 export async function isInitialised(dir: string): Promise<boolean> {
