@@ -13,7 +13,7 @@ import {after, before, describe, it} from 'node:test'
 import {REPO_ROOT} from '../helpers/cli.js'
 import {runCommand} from '../helpers/run-command.js'
 import {requestJson} from '../helpers/server.js'
-import {initDataDir} from '../../src/server/data-dir.js'
+import {initDataDir, keepNewFilesPrivate} from '../../src/server/data-dir.js'
 import {SIGNING_KEY_FILE} from '../../src/server/signing-key.js'
 import {STORE_FILES} from '../../src/server/store/lowdb-store.js'
 import {assertBuilt, startServe} from './serve-process.js'
@@ -31,8 +31,7 @@ after(() => rm(root, {recursive: true, force: true}))
 const init = (dir: string) => initDataDir(dir)
 const mode = async (file: string) => (await stat(file)).mode & 0o777
 
-// In-process runs one after another: the umask a run sets and puts back is the whole process's.
-describe('aitbc serve init', () => {
+describe('aitbc serve init', {concurrency: true}, () => {
   it('--json prints exactly one object with the keys; the signing key is 0600', async () => {
     const dir = newDir()
     const run = await runCommand(['serve', 'init', '--data-dir', dir, '--json'])
@@ -81,6 +80,18 @@ describe('a run leaves its process as it found it: umask and signal handlers', (
     const dir = newDir()
     assert.deepEqual(await leftBehind(async () => assert.equal((await runCommand(['serve', 'init', '--data-dir', dir])).code, 0)), asFound)
     assert.deepEqual(await leftBehind(async () => assert.equal((await runCommand(['serve', 'init', '--data-dir', dir])).code, 1)), asFound)
+  })
+
+  it('runs that overlap (tests run commands at once): the umask comes back once the last is out, whatever the order', async () => {
+    for (const order of [[0, 1], [1, 0]]) {
+      assert.deepEqual(
+        await leftBehind(async () => {
+          const restore = [keepNewFilesPrivate(), keepNewFilesPrivate()]
+          for (const i of order) restore[i]()
+        }),
+        asFound,
+      )
+    }
   })
 
   it('serve, after a refusal and after a stop by SIGTERM', async () => {
@@ -169,8 +180,7 @@ describe('aitbc serve', {concurrency: true}, () => {
   })
 })
 
-// In-process, one after another (the umask is the whole process's).
-describe('aitbc serve refuses', () => {
+describe('aitbc serve refuses', {concurrency: true}, () => {
   it('refuses corrupt data with a message naming the file, and changes nothing', async () => {
     const dir = newDir()
     await init(dir)

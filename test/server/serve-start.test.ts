@@ -23,10 +23,10 @@ before(async () => {
 })
 after(() => rm(root, {recursive: true, force: true}))
 
-// In-process (the refusal, its exit code and message are the command's), one after another: the umask
-// a run sets and puts back is the whole process's. Except under /proc, where Node 20's own recursive
-// mkdir spins for ever in a thread of the process: only a process of its own can be cut off if it does.
-describe('a data directory that cannot be created', () => {
+// In-process (the refusal, its exit code and message are the command's), except under /proc, where
+// Node 20's own recursive mkdir spins for ever in a thread of the process: only a process of its own
+// can be cut off if it does.
+describe('a data directory that cannot be created', {concurrency: true}, () => {
   const cases: Array<[string, () => Promise<string>, RegExp]> = [
     // A name of its own: the directory's lock is machine-wide, and the other command (or another run of
     // the suite) may be trying the same moment.
@@ -106,9 +106,8 @@ describe('Ctrl-C during the first initialisation', {concurrency: true}, () => {
   })
 })
 
-// In-process: oclif's parsing and the base command's error path are the same as the binary's. One after
-// another: a run that gets past its flags sets the whole process's umask while it runs.
-describe('serve flags', () => {
+// In-process: oclif's parsing and the base command's error path are the same as the binary's.
+describe('serve flags', {concurrency: true}, () => {
   it('a bad value is a usage error (exit 2) in the format of every other command, before touching the data directory', async () => {
     const other = await runCommand(['jobs', 'submit', '--temperature', '9', 'x'])
     assert.equal(other.code, 2)
