@@ -16,7 +16,7 @@ import {requestJson} from '../helpers/server.js'
 import {initDataDir, keepNewFilesPrivate} from '../../src/server/data-dir.js'
 import {SIGNING_KEY_FILE} from '../../src/server/signing-key.js'
 import {STORE_FILES} from '../../src/server/store/lowdb-store.js'
-import {assertBuilt, startServe} from './serve-process.js'
+import {assertBuilt, refusedRun, startServe} from './serve-process.js'
 
 let root: string
 let n = 0
@@ -98,7 +98,7 @@ describe('a run leaves its process as it found it: umask and signal handlers', (
     const dir = newDir()
     await init(dir)
     await chmod(path.join(dir, SIGNING_KEY_FILE), 0o640)
-    assert.deepEqual(await leftBehind(async () => assert.equal((await runCommand(['serve', '--data-dir', dir, '--port', '0'])).code, 1)), asFound)
+    assert.deepEqual(await leftBehind(async () => assert.equal((await refusedRun(['serve', '--data-dir', dir, '--port', '0'])).code, 1)), asFound)
     await chmod(path.join(dir, SIGNING_KEY_FILE), 0o600)
     assert.deepEqual(
       await leftBehind(async () => {
@@ -187,7 +187,7 @@ describe('aitbc serve refuses', {concurrency: true}, () => {
     const jobs = path.join(dir, 'jobs.jsonl')
     await writeFile(jobs, '{"job_id": "job_1", "status": "pending"}\n{broken\n')
     const before = await readFile(jobs, 'utf8')
-    const run = await runCommand(['serve', '--data-dir', dir, '--port', '0'])
+    const run = await refusedRun(['serve', '--data-dir', dir, '--port', '0'])
     assert.equal(run.code, 1)
     // Bytes the commit log does not account for are refused before any line is read (commit-log.ts).
     assert.match(run.stderr, /jobs\.jsonl is 49 bytes, more than the 0 bytes commits\.jsonl accounts for/)
@@ -200,7 +200,7 @@ describe('aitbc serve refuses', {concurrency: true}, () => {
     await init(dir)
     const keyFile = path.join(dir, 'signing-key.pem')
     await chmod(keyFile, 0o640)
-    const run = await runCommand(['serve', '--data-dir', dir, '--port', '0'])
+    const run = await refusedRun(['serve', '--data-dir', dir, '--port', '0'])
     assert.equal(run.code, 1)
     assert.ok(run.stderr.includes(`run: chmod 600 ${keyFile}\n`), run.stderr)
   })

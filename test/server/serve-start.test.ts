@@ -11,7 +11,7 @@ import {after, before, describe, it} from 'node:test'
 
 import {runCli} from '../helpers/cli.js'
 import {runCommand} from '../helpers/run-command.js'
-import {assertBuilt, spawnCli, startServe} from './serve-process.js'
+import {assertBuilt, refusedRun, spawnCli, startServe} from './serve-process.js'
 
 let root: string
 let n = 0
@@ -42,7 +42,7 @@ describe('a data directory that cannot be created', {concurrency: true}, () => {
       const underProc = what.includes('/proc')
       it(`${command.join(' ')}: ${what}: exit 1 at once, saying why`, {skip: underProc && !existsSync('/proc/self')}, async () => {
         const args = [...command, '--data-dir', await make(), '--port', '0'].slice(0, command.length === 2 ? 4 : 5)
-        const result = underProc ? await runCli(args, {timeoutMs: 20_000}) : await runCommand(args)
+        const result = underProc ? await runCli(args, {timeoutMs: 20_000}) : await refusedRun(args)
         assert.equal(result.code, 1, result.stderr)
         assert.match(result.stderr, new RegExp(`^Error: ${message.source}\\n$`))
       })
@@ -129,7 +129,7 @@ describe('serve flags', {concurrency: true}, () => {
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve))
     try {
       const {port} = blocker.address() as {port: number}
-      const result = await runCommand(['serve', '--data-dir', newDir(), '--port', String(port)])
+      const result = await refusedRun(['serve', '--data-dir', newDir(), '--port', String(port)])
       assert.equal(result.code, 1, result.stderr)
       assert.match(result.stderr, new RegExp(`^Error: cannot listen on 127\\.0\\.0\\.1:${port}: EADDRINUSE\\n.*another coordinator.*--port`, 'i'))
     } finally {

@@ -13,7 +13,7 @@ import {BIN} from '../../helpers/cli.js'
 import {startProcess, withEnv} from '../../helpers/process.js'
 import {runCommand} from '../../helpers/run-command.js'
 import {createTestDatabase, NO_SERVER} from '../store-conformance/test-database.js'
-import {assertBuilt} from '../serve-process.js'
+import {assertBuilt, refusedRun} from '../serve-process.js'
 import {explorerVerify, Replicas, sealedHeight, tempDir, type DatabaseKeys} from './replicas.js'
 
 const database = await createTestDatabase()
@@ -79,16 +79,16 @@ describe('serve on PostgreSQL', {skip: database ? false : NO_SERVER}, () => {
   it('refuses to start with another key, or with none, saying which', async () => {
     const other = path.join(dir, 'stranger.pem')
     await createSigningKey(other)
-    const wrong = await runCommand(['serve', '--database', database!.url, '--key-file', other, '--port', '0'])
+    const wrong = await refusedRun(['serve', '--database', database!.url, '--key-file', other, '--port', '0'])
     assert.equal(wrong.code, 1)
     assert.match(wrong.stderr, /is not the key this database was created with \(key id /)
-    const none = await runCommand(['serve', '--database', database!.url, '--port', '0'])
+    const none = await refusedRun(['serve', '--database', database!.url, '--port', '0'])
     assert.equal(none.code, 1)
     assert.match(none.stderr, /needs its signing key: --key-file FILE, the key in AITBC_SIGNING_KEY, or --data-dir/)
-    const badUrl = await runCommand(['serve', '--database', 'mysql://x@y/z', '--key-file', keyFile, '--port', '0'])
+    const badUrl = await refusedRun(['serve', '--database', 'mysql://x@y/z', '--key-file', keyFile, '--port', '0'])
     assert.equal(badUrl.code, 2)
     assert.match(badUrl.stderr, /postgres:\/\/ or postgresql:\/\/ URL/)
-    const unreachable = await runCommand(['serve', '--database', 'postgres://nobody:secret@127.0.0.1:1/none', '--key-file', keyFile, '--port', '0'])
+    const unreachable = await refusedRun(['serve', '--database', 'postgres://nobody:secret@127.0.0.1:1/none', '--key-file', keyFile, '--port', '0'])
     assert.equal(unreachable.code, 1)
     assert.match(unreachable.stderr, /cannot use the database at postgres:\/\/nobody:\*\*\*@127\.0\.0\.1:1\/none/)
     assert.doesNotMatch(unreachable.stderr, /secret/)
