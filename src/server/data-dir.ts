@@ -36,12 +36,23 @@ export interface InitResult {
 
 const OWN_FILES = [SIGNING_KEY_FILE, ...Object.values(STORE_FILES)]
 
+/** Runs (commands in one process, as in tests) under keepNewFilesPrivate now, and the umask before the first. */
+let privateRuns = 0
+let umaskBefore = 0
+
 /**
  * For the `serve` processes: every file they create is private to the user. The store's document is
  * rewritten through a temporary file that would otherwise get the default mode (0644) on every write.
+ * Returns what puts the umask back, for a command's way out: once the last of overlapping runs is out.
  */
-export function keepNewFilesPrivate(): void {
-  process.umask(0o077)
+export function keepNewFilesPrivate(): () => void {
+  if (privateRuns++ === 0) umaskBefore = process.umask(0o077)
+  let restored = false
+  return () => {
+    if (restored) return
+    restored = true
+    if (--privateRuns === 0) process.umask(umaskBefore)
+  }
 }
 
 export async function isInitialised(dir: string): Promise<boolean> {

@@ -195,14 +195,30 @@ async function shutdown(server: Server, app: CoordinatorApp, store: {close(): Pr
   await store.close()
 }
 
-/** Resolves with the first SIGINT or SIGTERM; a second one exits at once. */
-export function shutdownSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const onSignal = (signal: NodeJS.Signals) => {
+export interface ShutdownSignal {
+  /** The first SIGINT or SIGTERM; a second one exits at once. */
+  received: Promise<NodeJS.Signals>
+  /**
+   * Removes the handlers, whichever are installed: the command's way out, so that it leaves its process
+   * as it found it (a test runs it in-process; a real process exits anyway).
+   */
+  dispose(): void
+}
+
+/** Catches SIGINT and SIGTERM until disposed. */
+export function shutdownSignal(): ShutdownSignal {
+  const exitAtOnce = (signal: NodeJS.Signals) => process.exit(signal === 'SIGINT' ? 130 : 143)
+  let onSignal!: (signal: NodeJS.Signals) => void
+  const received = new Promise<NodeJS.Signals>((resolve) => {
+    onSignal = (signal) => {
       process.off('SIGINT', onSignal).off('SIGTERM', onSignal)
-      process.once('SIGINT', () => process.exit(130)).once('SIGTERM', () => process.exit(143))
+      process.once('SIGINT', exitAtOnce).once('SIGTERM', exitAtOnce)
       resolve(signal)
     }
-    process.on('SIGINT', onSignal).on('SIGTERM', onSignal)
   })
+  process.on('SIGINT', onSignal).on('SIGTERM', onSignal)
+  return {
+    received,
+    dispose: () => void process.off('SIGINT', onSignal).off('SIGTERM', onSignal).off('SIGINT', exitAtOnce).off('SIGTERM', exitAtOnce),
+  }
 }

@@ -2,8 +2,8 @@
 // CLI in a subprocess): a directory or store file writable by others or owned by another user ("another
 // user" is uid 65534: these tests run as root), or a store file that is a symlink, stops the start with
 // the path and the fix, a non-zero exit, and nothing changed. The cases run the coordinator's start (what
-// `aitbc serve` runs) in this process, but one refused directory and `serve init`, which go through the
-// binary for its exit. A symlink planted at the document's temporary file while the coordinator runs is
+// `aitbc serve` runs) in this process, and one refused directory and `serve init` the whole command (its
+// exit code and stderr), in this process too. A symlink planted at the document's temporary file while the coordinator runs is
 // never written through.
 import assert from 'node:assert/strict'
 import {chmod, chown, cp, mkdir, mkdtemp, readFile, readdir, rename, rm, symlink, writeFile} from 'node:fs/promises'
@@ -15,7 +15,7 @@ import {initDataDir} from '../../src/server/data-dir.js'
 import {startServer} from '../../src/server/run-server.js'
 import {STORE_FILES} from '../../src/server/store/lowdb-store.js'
 import {requestJson} from '../helpers/server.js'
-import {assertBuilt, spawnCli} from '../server/serve-process.js'
+import {assertBuilt, refusedRun} from '../server/serve-process.js'
 
 const OTHER_UID = 65534
 const asRoot = process.getuid?.() === 0
@@ -44,15 +44,13 @@ async function snapshot(dir: string): Promise<Map<string, string>> {
   return new Map(await Promise.all(names.map(async (name) => [name, (await readFile(path.join(dir, name)).catch(() => Buffer.from('?'))).toString('base64')] as const)))
 }
 
-/** `aitbc serve` (or `args`) on `dir` must exit non-zero without listening and change nothing; returns stderr. */
+/** `aitbc serve` (or `args`) on `dir` must exit 1 without listening and change nothing; returns stderr. */
 async function refusal(dir: string, args = ['serve', '--data-dir', dir, '--port', '0']): Promise<string> {
   const before = await snapshot(dir)
-  const proc = spawnCli(args, 60_000)
-  const code = await proc.exited
-  assert.doesNotMatch(proc.stdout(), /listening/, `started on ${dir}`)
-  assert.notEqual(code, 0, proc.stderr())
+  const run = await refusedRun(args)
+  assert.equal(run.code, 1, run.stderr)
   assert.deepEqual(await snapshot(dir), before, 'the refused start changed the directory')
-  return proc.stderr()
+  return run.stderr
 }
 
 const startInProcess = (dir: string) => startServer({dataDir: dir, host: '127.0.0.1', port: 0, log: () => undefined})
@@ -75,12 +73,12 @@ const escaped = (text: string) => text.replaceAll(/[.*+?^${}()|[\]\\/]/g, '\\$&'
 
 describe('a data directory others control is refused', {concurrency: 4}, () => {
   for (const mode of [0o777, 0o775, 0o757]) {
-    // One through the binary, for its exit and stderr.
-    const throughBinary = mode === 0o777
-    it(`the directory with mode ${mode.toString(8)}${throughBinary ? ' (aitbc serve)' : ''}: refused with the chmod that fixes it, which works`, async () => {
+    // One through the whole command, for its exit and stderr.
+    const throughCommand = mode === 0o777
+    it(`the directory with mode ${mode.toString(8)}${throughCommand ? ' (aitbc serve)' : ''}: refused with the chmod that fixes it, which works`, async () => {
       const dir = await copy()
       await chmod(dir, mode)
-      const message = throughBinary ? await refusal(dir) : await refusalInProcess(dir)
+      const message = throughCommand ? await refusal(dir) : await refusalInProcess(dir)
       assert.match(message, new RegExp(`${escaped(dir)} is writable by .*Fix: chmod go-w ${escaped(dir)}`, 's'))
       await chmod(dir, 0o700)
       await (await startInProcess(dir)).close()

@@ -1,8 +1,8 @@
-// The data directory under `aitbc serve` (the built CLI in a subprocess): every store file, truncated or
-// corrupted, stops the start with a message naming it and the file left byte for byte as it was (each
-// file and damage through the coordinator's start in this process, each damage once through the real
-// binary for its non-zero exit); a signing key others can read is refused with the chmod that fixes
-// it (in this process; test/server/serve-cli.test.ts refuses one through the binary); no file holds a
+// The data directory under `aitbc serve`: every store file, truncated or corrupted, stops the start with
+// a message naming it and the file left byte for byte as it was (each file and damage through the
+// coordinator's start in this process, each damage once through the whole command, in this process too,
+// for its exit code); a signing key others can read is refused with the chmod that fixes it (in this
+// process; test/server/serve-cli.test.ts refuses one through the command); no file holds a
 // raw API key, and every file is private to its owner.
 import assert from 'node:assert/strict'
 import {chmod, cp, mkdtemp, readFile, readdir, rm, stat, writeFile} from 'node:fs/promises'
@@ -14,7 +14,7 @@ import {initDataDir} from '../../src/server/data-dir.js'
 import {startServer} from '../../src/server/run-server.js'
 import {STORE_FILES} from '../../src/server/store/lowdb-store.js'
 import {requestJson} from '../helpers/server.js'
-import {assertBuilt, spawnCli, startServe} from '../server/serve-process.js'
+import {assertBuilt, refusedRun, startServe} from '../server/serve-process.js'
 
 let root: string
 /** A data directory with history in every file, written by a real `aitbc serve` and stopped cleanly. */
@@ -58,18 +58,11 @@ async function snapshot(dir: string): Promise<Map<string, Buffer>> {
   return new Map(await Promise.all(names.map(async (name) => [name, await readFile(path.join(dir, name))] as const)))
 }
 
-/** Runs `aitbc serve` on `dir` and expects it to refuse: a non-zero exit without listening. Returns stderr. */
+/** Runs `aitbc serve` on `dir` (the whole command, in this process) and expects it to refuse: exit 1 without listening. Returns stderr. */
 async function refusal(dir: string): Promise<string> {
-  const proc = spawnCli(['serve', '--data-dir', dir, '--port', '0'])
-  const started = new Promise<void>((resolve) => proc.child.stdout!.on('data', () => /listening/.test(proc.stdout()) && resolve()))
-  const outcome = await Promise.race([proc.exited, started.then(() => 'listening' as const)])
-  if (outcome === 'listening') {
-    proc.child.kill('SIGKILL')
-    await proc.exited
-    assert.fail(`serve started on ${dir}: ${proc.stdout()}`)
-  }
-  assert.notEqual(outcome, 0, proc.stderr())
-  return proc.stderr()
+  const run = await refusedRun(['serve', '--data-dir', dir, '--port', '0'])
+  assert.equal(run.code, 1, run.stderr)
+  return run.stderr
 }
 
 /** The coordinator's start (what `aitbc serve` runs) in this process must refuse `dir`; returns its message. */
@@ -101,14 +94,14 @@ describe('a damaged store file stops `aitbc serve`, and nothing is changed', {co
       // The commit log's older lines are not data: only its end is read, so corruption in its middle is
       // harmless; and a last line cut short is what a crash while writing it leaves (torn-flush.test.ts).
       if (file === STORE_FILES.commits && what !== 'truncated to half') continue
-      // Each damage once through the built CLI (its exit code and stderr), every file in this process.
-      const throughBinary = file === STORE_FILES.jobs
-      it(`${file} ${what}${throughBinary ? ' (aitbc serve)' : ''}`, async () => {
+      // Each damage once through the whole command (its exit code and stderr), every file through the start.
+      const throughCommand = file === STORE_FILES.jobs
+      it(`${file} ${what}${throughCommand ? ' (aitbc serve)' : ''}`, async () => {
         const dir = await copyOfPristine()
         const target = path.join(dir, file)
         await writeFile(target, damage(await readFile(target)))
         const before = await snapshot(dir)
-        const stderr = throughBinary ? await refusal(dir) : await refusalInProcess(dir)
+        const stderr = throughCommand ? await refusal(dir) : await refusalInProcess(dir)
         assert.ok(stderr.includes(dir), `the message names the data: ${stderr}`)
         assert.match(stderr, /Nothing was changed|was not changed|truncated|changed or replaced/, stderr)
         assert.deepEqual(await snapshot(dir), before, 'every file is byte for byte as it was')

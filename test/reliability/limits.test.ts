@@ -10,11 +10,9 @@ import {after, before, describe, it} from 'node:test'
 
 import {initDataDir} from '../../src/server/data-dir.js'
 import {RateLimiter} from '../../src/server/http/rate-limit.js'
-import {runCli} from '../helpers/cli.js'
-import {runCommand} from '../helpers/run-command.js'
 import {requestJson, startTestServer, type TestServer} from '../helpers/server.js'
 import {assertError, register} from '../server/fixtures.js'
-import {assertBuilt, startServe} from '../server/serve-process.js'
+import {assertBuilt, refusedRun, startServe} from '../server/serve-process.js'
 import {exchange, rawRequest, requestBytes, type RawResponse} from './raw-http.js'
 
 /** How long a slow client may hold a connection here before the test calls it a failure (a bound, not a timing). */
@@ -202,10 +200,9 @@ describe('the same limits as `aitbc serve` flags', () => {
       [['--max-prompt-bytes', 'lots'], /not a size/],
     ]
     for (const [args, message] of cases) {
-      // Values oclif refuses stop the command before it runs: in this process. Flags refused only
-      // together, once the command runs, through the binary.
-      const together = args.length > 2
-      const {code, stderr} = together ? await runCli(['serve', '--data-dir', dir, '--port', '0', ...args]) : await runCommand(['serve', '--data-dir', dir, '--port', '0', ...args])
+      // In this process: values oclif refuses stop the command before it runs; flags refused only
+      // together, once it runs (which puts back what it changes of the process).
+      const {code, stderr} = await refusedRun(['serve', '--data-dir', dir, '--port', '0', ...args])
       assert.equal(code, 2, `${args.join(' ')}: ${stderr}`)
       assert.match(stderr, message, args.join(' '))
     }

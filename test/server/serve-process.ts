@@ -5,6 +5,7 @@ import path from 'node:path'
 
 import {BIN, REPO_ROOT} from '../helpers/cli.js'
 import {type RunningProcess, startProcess, withEnv} from '../helpers/process.js'
+import {runCommand, type RunResult} from '../helpers/run-command.js'
 
 export function assertBuilt(): void {
   const built = path.join(REPO_ROOT, 'dist', 'commands', 'serve', 'index.js')
@@ -25,6 +26,24 @@ export function spawnCli(args: string[], timeoutMs = 120_000): ServeProcess {
     () => null,
   )
   return {...running, exited}
+}
+
+/**
+ * `aitbc serve ARGS` (or `serve init`) in this process, where the test expects a refusal. Should it
+ * start serving instead, it is stopped with a SIGINT to this process (its own handler takes it) and
+ * the test fails, rather than hanging on a coordinator nobody stops.
+ */
+export async function refusedRun(args: string[]): Promise<RunResult> {
+  let started = false
+  const result = await runCommand(args, {
+    onOutput: (stream, text) => {
+      if (stream !== 'stdout' || started || !text.includes('listening on')) return
+      started = true
+      process.kill(process.pid, 'SIGINT')
+    },
+  })
+  assert.ok(!started, `aitbc ${args.join(' ')} started instead of refusing: ${result.stdout}${result.stderr}`)
+  return result
 }
 
 /** Starts `aitbc serve` and resolves once it printed its listening line (and whatever follows at once). */

@@ -14,7 +14,7 @@ import {ASK_HOLDER_MS, lockName} from '../../src/server/data-dir-lock.js'
 import {SERVE_DEFAULTS, storeStartFromFlags} from '../../src/server/serve-flags.js'
 import {CHECKPOINT_BYTES, RETRY_WRITE_MS} from '../../src/server/store/lowdb-store.js'
 import {runCommand} from '../helpers/run-command.js'
-import {assertBuilt, spawnCli} from './serve-process.js'
+import {assertBuilt, refusedRun, spawnCli} from './serve-process.js'
 
 let root: string
 before(async () => {
@@ -57,9 +57,9 @@ it('--lock-wait: a holder that does not say its pid is waited for that long, and
   const socketName = await lockName(dir)
   await new Promise<void>((resolve) => silent.listen({path: socketName}, resolve))
   try {
-    const serve = spawnCli(['serve', '--data-dir', dir, '--port', '0', '--lock-wait', '1'])
-    assert.notEqual(await serve.exited, 0)
-    assert.match(serve.stderr(), /is in use by another process \(it did not say its pid within 1 s, --lock-wait\)/)
+    const serve = await refusedRun(['serve', '--data-dir', dir, '--port', '0', '--lock-wait', '1'])
+    assert.equal(serve.code, 1, serve.stderr)
+    assert.match(serve.stderr, /is in use by another process \(it did not say its pid within 1 s, --lock-wait\)/)
   } finally {
     silent.close()
   }

@@ -167,13 +167,24 @@ export default class Serve extends AitbcCommand<typeof Serve> {
   }
 
   async run(): Promise<void> {
-    const {flags} = this
-    const dataDir = flags['data-dir'] ?? this.config.dataDir
-    keepNewFilesPrivate()
+    // What the run changes of its process (umask, signal handlers) it puts back on every way out.
+    const restoreUmask = keepNewFilesPrivate()
     // Handlers first: Ctrl-C during a first initialisation must not leave keys nobody saw, and a
     // supervisor may send SIGTERM as soon as it reads the first line.
+    const shutdown = shutdownSignal()
+    try {
+      await this.serve(shutdown.received)
+    } finally {
+      shutdown.dispose()
+      restoreUmask()
+    }
+  }
+
+  private async serve(received: Promise<NodeJS.Signals>): Promise<void> {
+    const {flags} = this
+    const dataDir = flags['data-dir'] ?? this.config.dataDir
     const interrupt = new AbortController()
-    const stopping = shutdownSignal().then((signal) => {
+    const stopping = received.then((signal) => {
       interrupt.abort()
       return signal
     })

@@ -39,10 +39,21 @@ export default class ServeInit extends AitbcCommand<typeof ServeInit> {
   async run(): Promise<InitResult | DatabaseInitResult> {
     if (this.flags.database !== undefined) return this.initDatabase(this.flags.database)
     if (this.flags['key-file'] !== undefined) throw usageError('--key-file is for --database; a data directory keeps its own key')
+    // What the run changes of its process (umask, signal handlers) it puts back on every way out.
+    const restoreUmask = keepNewFilesPrivate()
+    const shutdown = shutdownSignal()
+    try {
+      return await this.initDirectory(shutdown.received)
+    } finally {
+      shutdown.dispose()
+      restoreUmask()
+    }
+  }
+
+  private async initDirectory(received: Promise<NodeJS.Signals>): Promise<InitResult> {
     const dataDir = this.flags['data-dir'] ?? this.config.dataDir
-    keepNewFilesPrivate()
     const interrupt = new AbortController()
-    void shutdownSignal().then(() => interrupt.abort())
+    void received.then(() => interrupt.abort())
     let result: InitResult
     try {
       const lock = await lockDataDir(dataDir, this.flags['lock-wait'] * 1000)
@@ -69,13 +80,15 @@ export default class ServeInit extends AitbcCommand<typeof ServeInit> {
     } catch (error) {
       throw usageError((error as Error).message)
     }
-    keepNewFilesPrivate()
+    const restoreUmask = keepNewFilesPrivate()
     let result: DatabaseInitResult
     try {
       result = await initCoordinatorDatabase({connectionString: url}, keyFile)
     } catch (error) {
       if (startFailure(error)) throw new CliError((error as Error).message, {code: 'init_failed'})
       throw error
+    } finally {
+      restoreUmask()
     }
     this.line(`Initialised ${result.database}`)
     this.line(`Signing key: ${result.key_file}`)

@@ -1,7 +1,7 @@
 // `aitbc serve --database` as processes on a real PostgreSQL, on a database `aitbc serve init
-// --database` made (that one-shot command in this process: parsing, exit code and output as the
-// binary's): the coordinator's whole API on the database, signed with the key file every replica
-// shares, checked against the key the database was made with.
+// --database` made: the coordinator's whole API on the database, signed with the key file every replica
+// shares, checked against the key the database was made with. The one-shot runs (that init, and the
+// refusals to start) run in this process: parsing, exit code and output as the binary's.
 import assert from 'node:assert/strict'
 import {readFile, stat} from 'node:fs/promises'
 import path from 'node:path'
@@ -11,22 +11,12 @@ import {verifyReceipt} from '../../../src/protocol/receipt.js'
 import {createSigningKey} from '../../../src/server/signing-key.js'
 import {BIN} from '../../helpers/cli.js'
 import {startProcess, withEnv} from '../../helpers/process.js'
-import {runCommand, type RunResult} from '../../helpers/run-command.js'
+import {runCommand} from '../../helpers/run-command.js'
 import {createTestDatabase, NO_SERVER} from '../store-conformance/test-database.js'
-import {assertBuilt} from '../serve-process.js'
-import {cli, explorerVerify, Replicas, sealedHeight, tempDir, type DatabaseKeys} from './replicas.js'
+import {assertBuilt, refusedRun} from '../serve-process.js'
+import {explorerVerify, Replicas, sealedHeight, tempDir, type DatabaseKeys} from './replicas.js'
 
 const database = await createTestDatabase()
-
-/** `aitbc serve init ARGS` in this process, whose umask it leaves as it was (the command makes new files private, as a serve process should). */
-async function serveInit(args: string[]): Promise<RunResult> {
-  const umask = process.umask()
-  try {
-    return await runCommand(['serve', 'init', ...args])
-  } finally {
-    process.umask(umask)
-  }
-}
 
 describe('serve on PostgreSQL', {skip: database ? false : NO_SERVER}, () => {
   let dir: string
@@ -45,12 +35,12 @@ describe('serve on PostgreSQL', {skip: database ? false : NO_SERVER}, () => {
   })
 
   it('serve init --database creates the schema, keys, genesis block and a private key file; a second init is refused', async () => {
-    const init = await serveInit(['--database', database!.url, '--key-file', keyFile, '--json'])
+    const init = await runCommand(['serve', 'init', '--database', database!.url, '--key-file', keyFile, '--json'])
     assert.equal(init.code, 0, init.stderr)
     keys = JSON.parse(init.stdout) as DatabaseKeys
     assert.match(keys.admin_key, /^aitbc_/)
     assert.equal((await stat(keyFile)).mode & 0o777, 0o600)
-    const again = await serveInit(['--database', database!.url, '--key-file', path.join(dir, 'other.pem')])
+    const again = await runCommand(['serve', 'init', '--database', database!.url, '--key-file', path.join(dir, 'other.pem')])
     assert.equal(again.code, 1, again.stderr)
     assert.match(again.stderr, /already holds a coordinator; nothing was changed/)
     await assert.rejects(stat(path.join(dir, 'other.pem')), 'no key file is made for a refused init')
@@ -89,16 +79,16 @@ describe('serve on PostgreSQL', {skip: database ? false : NO_SERVER}, () => {
   it('refuses to start with another key, or with none, saying which', async () => {
     const other = path.join(dir, 'stranger.pem')
     await createSigningKey(other)
-    const wrong = await cli(['serve', '--database', database!.url, '--key-file', other, '--port', '0'])
+    const wrong = await refusedRun(['serve', '--database', database!.url, '--key-file', other, '--port', '0'])
     assert.equal(wrong.code, 1)
     assert.match(wrong.stderr, /is not the key this database was created with \(key id /)
-    const none = await cli(['serve', '--database', database!.url, '--port', '0'])
+    const none = await refusedRun(['serve', '--database', database!.url, '--port', '0'])
     assert.equal(none.code, 1)
     assert.match(none.stderr, /needs its signing key: --key-file FILE, the key in AITBC_SIGNING_KEY, or --data-dir/)
-    const badUrl = await cli(['serve', '--database', 'mysql://x@y/z', '--key-file', keyFile, '--port', '0'])
+    const badUrl = await refusedRun(['serve', '--database', 'mysql://x@y/z', '--key-file', keyFile, '--port', '0'])
     assert.equal(badUrl.code, 2)
     assert.match(badUrl.stderr, /postgres:\/\/ or postgresql:\/\/ URL/)
-    const unreachable = await cli(['serve', '--database', 'postgres://nobody:secret@127.0.0.1:1/none', '--key-file', keyFile, '--port', '0'])
+    const unreachable = await refusedRun(['serve', '--database', 'postgres://nobody:secret@127.0.0.1:1/none', '--key-file', keyFile, '--port', '0'])
     assert.equal(unreachable.code, 1)
     assert.match(unreachable.stderr, /cannot use the database at postgres:\/\/nobody:\*\*\*@127\.0\.0\.1:1\/none/)
     assert.doesNotMatch(unreachable.stderr, /secret/)
