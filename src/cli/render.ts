@@ -78,13 +78,16 @@ function fitToWidth(specs: {head: string; shorten?: 'middle' | 'end'}[], cells: 
 /** An id's kind (`rcpt_`, `job_`): kept whole when an id is shortened, with the rest from its end. */
 const ID_KIND = /^[a-z]+_/
 
+/** What stands for the text a shortened cell lost (an id pasted back with it is refused: id-args.ts). */
+export const ELLIPSIS = '…'
+
 function shorten(text: string, width: number, how: 'middle' | 'end' | undefined): string {
   const chars = [...text]
   if (!how || chars.length <= width) return text
-  if (how === 'end') return `${chars.slice(0, width - 1).join('')}…`
+  if (how === 'end') return `${chars.slice(0, width - 1).join('')}${ELLIPSIS}`
   const kind = ID_KIND.exec(text)?.[0] ?? ''
   const tail = kind && kind.length + 5 <= width ? width - kind.length - 1 : Math.floor((width - 1) / 2)
-  return `${chars.slice(0, width - 1 - tail).join('')}…${chars.slice(chars.length - tail).join('')}`
+  return `${chars.slice(0, width - 1 - tail).join('')}${ELLIPSIS}${chars.slice(chars.length - tail).join('')}`
 }
 
 /** "1 block", "3 blocks". */

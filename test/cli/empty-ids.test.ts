@@ -1,6 +1,7 @@
 // An empty id (what `JOB=$(aitbc jobs submit ...)` holds when the submit failed) is a usage error
 // (exit 2) that says so, for every command that takes one; and the coordinator does not read
-// `/v1/jobs/` (the empty id spelled into a path) as the job list.
+// `/v1/jobs/` (the empty id spelled into a path) as the job list. An id a table shortened to fit the
+// terminal and pasted back is a usage error too, before any request.
 import assert from 'node:assert/strict'
 import {after, before, describe, it} from 'node:test'
 
@@ -41,6 +42,19 @@ describe('empty ids', {concurrency: 4}, () => {
         assert.equal(result.stdout, '')
       })
     }
+  }
+
+  // What a table on a narrow terminal prints (src/cli/render.ts), pasted back.
+  for (const {args, role, what} of COMMANDS) {
+    const shown = args.map((arg) => (arg === '' ? 'job_01J…8BV31959' : arg)).join(' ')
+    it(`aitbc ${shown} is a usage error that says the id is shortened`, async () => {
+      const result = await aitbc(args.map((arg) => (arg === '' ? 'job_01J…8BV31959' : arg)), {env: coord.env(role)})
+      assertExit(result, 2)
+      assert.match(result.stderr, /Error: The \w+ (id|name) "job_01J…8BV31959" is shortened/)
+      assert.match(result.stderr, what)
+      assert.match(result.stderr, /--json|\| cat/)
+      assert.equal(result.stdout, '')
+    })
   }
 
   it('under --json the error document says the same', async () => {
