@@ -4,7 +4,7 @@ import {Command, Flags} from '@oclif/core'
 
 import {type ApiClient, type ApiClientOptions, createApiClient, DEFAULT_URL} from '../client/client.js'
 import {ApiError} from '../client/errors.js'
-import type {OutputStreamOptions} from '../client/job-output-stream.js'
+import {DEFAULT_STREAM_IDLE_MS, type OutputStreamOptions} from '../client/job-output-stream.js'
 import {DEFAULT_LIMITS} from '../client/retrying-fetch.js'
 import {BaseCommand} from './base-command.js'
 import {CliError} from './errors.js'
@@ -15,6 +15,17 @@ import {coordinatorUrl} from './profile-settings.js'
 export interface Connection {
   url: string
   apiKey?: string
+}
+
+/**
+ * `--stream-idle-timeout` of the commands that follow a job's output stream (`jobs submit --wait`,
+ * `jobs watch --stream`); `dependsOn` is the flag that makes them follow it, `prefix` says so in help.
+ */
+export function streamIdleTimeoutFlag(prefix: string, dependsOn: string) {
+  return numberFlag({min: 0, minInclusive: false})({
+    summary: `${prefix}seconds the output stream may stay silent (the coordinator sends a keep-alive every 15 s) before the job is followed without it [default: ${DEFAULT_STREAM_IDLE_MS / 1000}].`,
+    dependsOn: [dependsOn],
+  })
 }
 
 export abstract class ApiCommand<T extends typeof Command> extends BaseCommand<T> {
@@ -84,11 +95,13 @@ export abstract class ApiCommand<T extends typeof Command> extends BaseCommand<T
   /**
    * Where and how to follow a job's output stream (GET /v1/jobs/{id}/stream), under the limits of every
    * other request: the connection within --connect-timeout, the answer's headers within
-   * --request-timeout, and no more output than --max-answer-mib.
+   * --request-timeout, and no more output than --max-answer-mib; then no silence longer than
+   * --stream-idle-timeout (a flag of the commands that stream).
    */
   protected async streamConnection(): Promise<Omit<OutputStreamOptions, 'signal'>> {
     const {url, apiKey} = await this.connection()
     const {limits} = this.requestLimits()
+    const idleSeconds = (this.flags as {'stream-idle-timeout'?: number})['stream-idle-timeout']
     return {
       baseUrl: url,
       apiKey,
@@ -96,6 +109,7 @@ export abstract class ApiCommand<T extends typeof Command> extends BaseCommand<T
       connectMs: limits?.connectTimeoutMs,
       headersMs: limits?.requestTimeoutMs,
       maxBytes: limits?.maxAnswerBytes,
+      idleMs: idleSeconds === undefined ? undefined : idleSeconds * 1000,
     }
   }
 
