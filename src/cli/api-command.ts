@@ -6,6 +6,7 @@ import {type ApiClient, type ApiClientOptions, createApiClient, DEFAULT_URL} fro
 import {ApiError} from '../client/errors.js'
 import {DEFAULT_STREAM_IDLE_MS, type OutputStreamOptions} from '../client/job-output-stream.js'
 import {DEFAULT_LIMITS} from '../client/retrying-fetch.js'
+import {MAX_TIMER_SECONDS} from '../client/timers.js'
 import {BaseCommand} from './base-command.js'
 import {CliError} from './errors.js'
 import {ExitCode} from './exit-codes.js'
@@ -22,7 +23,7 @@ export interface Connection {
  * `jobs watch --stream`); `dependsOn` is the flag that makes them follow it, `prefix` says so in help.
  */
 export function streamIdleTimeoutFlag(prefix: string, dependsOn: string) {
-  return numberFlag({min: 0, minInclusive: false})({
+  return numberFlag({min: 0, minInclusive: false, max: MAX_TIMER_SECONDS})({
     summary: `${prefix}seconds the output stream may stay silent (the coordinator sends a keep-alive every 15 s) before the job is followed without it [default: ${DEFAULT_STREAM_IDLE_MS / 1000}].`,
     dependsOn: [dependsOn],
   })

@@ -13,7 +13,7 @@ interface Range {
 }
 
 function describeRange({min, max, minInclusive = true}: Range): string {
-  if (max !== undefined) return `a number from ${min} to ${max}`
+  if (max !== undefined) return minInclusive ? `a number from ${min} to ${max}` : `a number greater than ${min} and at most ${max}`
   return minInclusive ? `a number of at least ${min}` : `a number greater than ${min}`
 }
 

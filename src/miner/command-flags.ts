@@ -5,6 +5,7 @@ import path from 'node:path'
 
 import {Flags} from '@oclif/core'
 
+import {MAX_TIMER_SECONDS} from '../client/timers.js'
 import {minerUsageError} from './errors.js'
 import {
   BACKEND_KINDS,
@@ -18,16 +19,22 @@ import {
 } from './backends/index.js'
 
 /**
- * A number greater than 0 (seconds, MiB), else a usage error naming what is expected: cli's numberFlag,
- * which src/miner may not import.
+ * A number greater than 0 and at most `max`, else a usage error naming what is expected: cli's
+ * numberFlag, which src/miner may not import.
  */
-const positiveNumberFlag = Flags.custom<number>({
-  async parse(input) {
-    const value = input.trim() === '' ? Number.NaN : Number(input)
-    if (!Number.isFinite(value) || value <= 0) throw minerUsageError(`Expected a number greater than 0 but received: ${input}`)
-    return value
-  },
-})
+function positiveNumberFlag(max = Number.POSITIVE_INFINITY) {
+  const expected = Number.isFinite(max) ? `a number greater than 0 and at most ${max}` : 'a number greater than 0'
+  return Flags.custom<number>({
+    async parse(input) {
+      const value = input.trim() === '' ? Number.NaN : Number(input)
+      if (!Number.isFinite(value) || value <= 0 || value > max) throw minerUsageError(`Expected ${expected} but received: ${input}`)
+      return value
+    },
+  })
+}
+
+/** Seconds on a timer (see MAX_TIMER_SECONDS). */
+const secondsFlag = positiveNumberFlag(MAX_TIMER_SECONDS)
 
 export const minerBackendFlags = {
   'miner-id': Flags.string({
@@ -54,14 +61,14 @@ export const minerBackendFlags = {
     summary: 'A model to serve; repeat for several [default: every model the backend lists].',
     multiple: true,
   }),
-  'backend-max-answer-mib': positiveNumberFlag({
+  'backend-max-answer-mib': positiveNumberFlag()({
     summary: `Largest answer accepted from the backend for one call (a JSON answer, a whole stream or one line of it, a command's output), in MiB [default: ${DEFAULT_MAX_ANSWER_BYTES / 1024 / 1024}].`,
     env: 'AITBC_BACKEND_MAX_ANSWER_MIB',
   }),
-  'backend-list-timeout': positiveNumberFlag({
+  'backend-list-timeout': secondsFlag({
     summary: `For ollama and openai: seconds the backend may take to list its models (at start, in miner doctor, and to see whether it is back) [default: ${DEFAULT_LIST_TIMEOUT_MS / 1000}].`,
   }),
-  'probe-timeout': positiveNumberFlag({
+  'probe-timeout': secondsFlag({
     summary: `For --backend command: seconds its test prompt may run (miner doctor fails a slower command; miner run, checking that a command is found again, takes one still running as found) [default: ${DEFAULT_PROBE_TIMEOUT_MS / 1000}].`,
   }),
 }

@@ -1,5 +1,6 @@
 // The limits of following a job's output (`jobs submit --wait`, `jobs watch --stream`) have flags:
-// --stream-idle-timeout (silence) shows its default in help, refuses a bad value, and stays well above
+// --stream-idle-timeout (silence) shows its default in help, refuses a bad value (0, negative, not a
+// number, more than a timer can wait), and stays well above
 // the coordinator's keep-alive; one event is bounded by --max-answer-mib (see job-output-stream.ts),
 // which takes the text splitter's linear time to hold. What happens when a limit is hit is in
 // test/hostile/output-stream.test.ts.
@@ -8,6 +9,7 @@ import {describe, it} from 'node:test'
 
 import {DEFAULT_STREAM_IDLE_MS} from '../../src/client/job-output-stream.js'
 import {TextSplitter} from '../../src/client/text-splitter.js'
+import {MAX_TIMER_SECONDS} from '../../src/client/timers.js'
 import {KEEP_ALIVE_MS} from '../../src/server/streams/event-stream.js'
 import {helpText} from '../helpers/help-text.js'
 import {runCommand} from '../helpers/run-command.js'
@@ -30,11 +32,13 @@ describe('--stream-idle-timeout', () => {
     [['jobs', 'watch', 'job_1', '--stream'], '-1'],
     [['jobs', 'submit', '--wait', 'hi'], 'soon'],
     [['jobs', 'submit', '--wait', 'hi'], ''],
+    // Past what a timer can wait, it would fire at once: the stream left at its first silence.
+    [['jobs', 'watch', 'job_1', '--stream'], String(MAX_TIMER_SECONDS + 1)],
   ] as const) {
     it(`${args.slice(0, 2).join(' ')} --stream-idle-timeout '${value}': exit 2 naming the flag`, async () => {
       const result = await runCommand([...args, '--stream-idle-timeout', value], {env: {AITBC_URL: 'http://127.0.0.1:9', AITBC_API_KEY: 'aitbc_not-a-real-key-000000'}})
       assert.equal(result.code, 2, result.stderr)
-      assert.match(result.stderr, new RegExp(`--stream-idle-timeout\\s+Expected a number greater than 0 but received: ${value}`))
+      assert.match(result.stderr, new RegExp(`--stream-idle-timeout\\s+Expected a number greater than 0 and at most ${MAX_TIMER_SECONDS} but received: ${value}`))
     })
   }
 

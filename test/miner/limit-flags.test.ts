@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 
+import {MAX_TIMER_SECONDS} from '../../src/client/timers.js'
 import {DEFAULT_LIST_TIMEOUT_MS, DEFAULT_PROBE_TIMEOUT_MS} from '../../src/miner/backends/backend.js'
 import {helpText} from '../helpers/help-text.js'
 import {freePort} from '../helpers/ports.js'
@@ -31,11 +32,12 @@ describe('the miner\'s limit flags', () => {
     ['--backend-list-timeout', 'soon'],
     ['--probe-timeout', '-1'],
     ['--probe-timeout', ''],
+    ['--probe-timeout', String(MAX_TIMER_SECONDS + 1)],
   ]) {
     it(`${flag} '${value}': exit 2 naming what is expected`, async () => {
       const result = await doctor(['--backend', flag === '--probe-timeout' ? 'command' : 'ollama', flag, value])
       assert.equal(result.code, 2, result.stdout + result.stderr)
-      assert.match(result.stderr, new RegExp(`${flag}\\s+Expected a number greater than 0 but received: ${value}`))
+      assert.match(result.stderr, new RegExp(`${flag}\\s+Expected a number greater than 0 and at most ${MAX_TIMER_SECONDS} but received: ${value}`))
     })
   }
 
