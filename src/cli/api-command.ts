@@ -6,11 +6,10 @@ import {type ApiClient, type ApiClientOptions, createApiClient, DEFAULT_URL} fro
 import {ApiError} from '../client/errors.js'
 import {DEFAULT_STREAM_IDLE_MS, type OutputStreamOptions} from '../client/job-output-stream.js'
 import {DEFAULT_LIMITS} from '../client/retrying-fetch.js'
-import {MAX_TIMER_SECONDS} from '../client/timers.js'
 import {BaseCommand} from './base-command.js'
 import {CliError} from './errors.js'
 import {ExitCode} from './exit-codes.js'
-import {numberFlag} from './number-flags.js'
+import {numberFlag, secondsFlag} from './number-flags.js'
 import {coordinatorUrl} from './profile-settings.js'
 
 export interface Connection {
@@ -23,7 +22,7 @@ export interface Connection {
  * `jobs watch --stream`); `dependsOn` is the flag that makes them follow it, `prefix` says so in help.
  */
 export function streamIdleTimeoutFlag(prefix: string, dependsOn: string) {
-  return numberFlag({min: 0, minInclusive: false, max: MAX_TIMER_SECONDS})({
+  return secondsFlag({
     summary: `${prefix}seconds the output stream may stay silent (the coordinator sends a keep-alive every 15 s) before the job is followed without it [default: ${DEFAULT_STREAM_IDLE_MS / 1000}].`,
     dependsOn: [dependsOn],
   })
@@ -42,12 +41,12 @@ export abstract class ApiCommand<T extends typeof Command> extends BaseCommand<T
       env: 'AITBC_API_KEY',
       helpGroup: 'GLOBAL',
     }),
-    'connect-timeout': numberFlag({min: 0, minInclusive: false})({
+    'connect-timeout': secondsFlag({
       summary: `Seconds to wait for a connection to the coordinator [default: ${DEFAULT_LIMITS.connectTimeoutMs / 1000}].`,
       env: 'AITBC_CONNECT_TIMEOUT',
       helpGroup: 'GLOBAL',
     }),
-    'request-timeout': numberFlag({min: 0, minInclusive: false})({
+    'request-timeout': secondsFlag({
       summary: `Seconds a request may take to the last byte of its answer, retries included (a long poll gets its wait on top) [default: ${DEFAULT_LIMITS.requestTimeoutMs / 1000}].`,
       env: 'AITBC_REQUEST_TIMEOUT',
       helpGroup: 'GLOBAL',
