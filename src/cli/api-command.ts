@@ -4,17 +4,28 @@ import {Command, Flags} from '@oclif/core'
 
 import {type ApiClient, type ApiClientOptions, createApiClient, DEFAULT_URL} from '../client/client.js'
 import {ApiError} from '../client/errors.js'
-import type {OutputStreamOptions} from '../client/job-output-stream.js'
+import {DEFAULT_STREAM_IDLE_MS, type OutputStreamOptions} from '../client/job-output-stream.js'
 import {DEFAULT_LIMITS} from '../client/retrying-fetch.js'
 import {BaseCommand} from './base-command.js'
 import {CliError} from './errors.js'
 import {ExitCode} from './exit-codes.js'
-import {numberFlag} from './number-flags.js'
+import {numberFlag, secondsFlag} from './number-flags.js'
 import {coordinatorUrl} from './profile-settings.js'
 
 export interface Connection {
   url: string
   apiKey?: string
+}
+
+/**
+ * `--stream-idle-timeout` of the commands that follow a job's output stream (`jobs submit --wait`,
+ * `jobs watch --stream`); `dependsOn` is the flag that makes them follow it, `prefix` says so in help.
+ */
+export function streamIdleTimeoutFlag(prefix: string, dependsOn: string) {
+  return secondsFlag({
+    summary: `${prefix}seconds the output stream may stay silent (the coordinator sends a keep-alive every 15 s) before the job is followed without it [default: ${DEFAULT_STREAM_IDLE_MS / 1000}].`,
+    dependsOn: [dependsOn],
+  })
 }
 
 export abstract class ApiCommand<T extends typeof Command> extends BaseCommand<T> {
@@ -30,12 +41,12 @@ export abstract class ApiCommand<T extends typeof Command> extends BaseCommand<T
       env: 'AITBC_API_KEY',
       helpGroup: 'GLOBAL',
     }),
-    'connect-timeout': numberFlag({min: 0, minInclusive: false})({
+    'connect-timeout': secondsFlag({
       summary: `Seconds to wait for a connection to the coordinator [default: ${DEFAULT_LIMITS.connectTimeoutMs / 1000}].`,
       env: 'AITBC_CONNECT_TIMEOUT',
       helpGroup: 'GLOBAL',
     }),
-    'request-timeout': numberFlag({min: 0, minInclusive: false})({
+    'request-timeout': secondsFlag({
       summary: `Seconds a request may take to the last byte of its answer, retries included (a long poll gets its wait on top) [default: ${DEFAULT_LIMITS.requestTimeoutMs / 1000}].`,
       env: 'AITBC_REQUEST_TIMEOUT',
       helpGroup: 'GLOBAL',
@@ -84,11 +95,13 @@ export abstract class ApiCommand<T extends typeof Command> extends BaseCommand<T
   /**
    * Where and how to follow a job's output stream (GET /v1/jobs/{id}/stream), under the limits of every
    * other request: the connection within --connect-timeout, the answer's headers within
-   * --request-timeout, and no more output than --max-answer-mib.
+   * --request-timeout, and no more output than --max-answer-mib; then no silence longer than
+   * --stream-idle-timeout (a flag of the commands that stream).
    */
   protected async streamConnection(): Promise<Omit<OutputStreamOptions, 'signal'>> {
     const {url, apiKey} = await this.connection()
     const {limits} = this.requestLimits()
+    const idleSeconds = (this.flags as {'stream-idle-timeout'?: number})['stream-idle-timeout']
     return {
       baseUrl: url,
       apiKey,
@@ -96,6 +109,7 @@ export abstract class ApiCommand<T extends typeof Command> extends BaseCommand<T
       connectMs: limits?.connectTimeoutMs,
       headersMs: limits?.requestTimeoutMs,
       maxBytes: limits?.maxAnswerBytes,
+      idleMs: idleSeconds === undefined ? undefined : idleSeconds * 1000,
     }
   }
 

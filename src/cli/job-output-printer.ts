@@ -5,7 +5,7 @@
 import {getJob} from '../client/calls.js'
 import type {ApiClient, Job} from '../client/client.js'
 import {UnreachableError} from '../client/errors.js'
-import {followJobOutput, type OutputStreamOptions} from '../client/job-output-stream.js'
+import {DEFAULT_STREAM_IDLE_MS, followJobOutput, type OutputStreamOptions} from '../client/job-output-stream.js'
 import {followJob, type FollowOptions, waitTimeoutError} from './job-follower.js'
 import {inert} from './inert-text.js'
 
@@ -57,10 +57,15 @@ export async function followJobPrinting(client: ApiClient, jobId: string, option
   }
   // Its output is kept (to compare with the result): a stream past the answer limit is left for the result.
   if (end === 'too-large') options.note('(the output passed --max-answer-mib; following the job without it)')
+  if (end === 'silent') options.note(`(the output stream was silent for ${idleSeconds(options)} s, --stream-idle-timeout; following the job without it)`)
   // --timeout passed while following: one short look says how the job stands, then exit 8 (or its end).
   const initial = timedOut ? await lastLook(client, jobId, options) : options.initial
   const final = await followJob(client, jobId, {...options, initial, startedAt: started})
   return {final, printed, diverged}
+}
+
+function idleSeconds({connection}: StreamingOptions): number {
+  return (connection.idleMs ?? DEFAULT_STREAM_IDLE_MS) / 1000
 }
 
 async function lastLook(client: ApiClient, jobId: string, options: StreamingOptions): Promise<Job> {

@@ -3,6 +3,7 @@
 // (oclif's own integer argument fails with a plain Error, which would read as a bug).
 import {Args, Flags} from '@oclif/core'
 
+import {MAX_TIMER_SECONDS} from '../client/timers.js'
 import {usageError} from './errors.js'
 
 interface Range {
@@ -13,7 +14,7 @@ interface Range {
 }
 
 function describeRange({min, max, minInclusive = true}: Range): string {
-  if (max !== undefined) return `a number from ${min} to ${max}`
+  if (max !== undefined) return minInclusive ? `a number from ${min} to ${max}` : `a number greater than ${min} and at most ${max}`
   return minInclusive ? `a number of at least ${min}` : `a number greater than ${min}`
 }
 
@@ -30,11 +31,14 @@ export function numberFlag(range: Range) {
   })
 }
 
+/** Seconds on a timer: more than 0, and no more than a timer can wait (a longer one would fire at once). */
+export const secondsFlag = numberFlag({min: 0, minInclusive: false, max: MAX_TIMER_SECONDS})
+
 /** `--timeout SECONDS`: how long to wait for a job before giving up (exit 8). */
-export const timeoutFlag = numberFlag({min: 0, minInclusive: false})
+export const timeoutFlag = secondsFlag
 
 /** `--unreachable-timeout SECONDS`: how long a waiting command keeps trying while the coordinator is away. */
-export const unreachableTimeoutFlag = numberFlag({min: 0, minInclusive: false})
+export const unreachableTimeoutFlag = secondsFlag
 
 /** An integer argument of at least `min`, e.g. a block height. */
 export function integerArg(min: number) {

@@ -1,11 +1,14 @@
 // Following a job's output as the coordinator fans it out (GET /v1/jobs/{job_id}/stream, Server-Sent
 // Events). A preview for people: the job's result stays the authority, so the caller falls back to it
 // whenever this stops early. Plain timers for every limit (no AbortSignal.any, issue 15): connecting,
-// the answer's headers (the coordinator sends them at once), and silence (it sends a comment every
-// 15 s); no redirect is followed (the key stays with its origin); an event larger than MAX_EVENT_BYTES,
-// or more output than the answer limit in all, ends it (a stream without end would otherwise fill the
-// memory of a caller that keeps what it printed).
+// the answer's headers (the coordinator sends them at once), and silence (idleMs, --stream-idle-timeout:
+// the coordinator sends a comment every 15 s, so only a dead connection is silent that long); no
+// redirect is followed (the key stays with its origin); more output than the answer limit in all ends it
+// (a stream without end would otherwise fill the memory of a caller that keeps what it printed).
 import {request as httpRequest, type IncomingMessage} from 'node:http'
+
+import {DEFAULT_LIMITS} from './retrying-fetch.js'
+import {TextSplitter} from './text-splitter.js'
 
 export type OutputEvent = {type: 'output'; text: string} | {type: 'reset'; reason: string} | {type: 'end'; status: string; receipt_id?: string}
 
@@ -18,17 +21,25 @@ export interface OutputStreamOptions {
   connectMs?: number
   /** From connecting until the answer's headers. */
   headersMs?: number
-  /** Then, any silence longer than this. */
+  /** Then, any silence longer than this (neither an event nor a keep-alive comment). */
   idleMs?: number
-  /** The most output (bytes of the stream) followed; past it the stream is left. */
+  /**
+   * The most output (bytes of the stream) followed; past it the stream is left. It also bounds one
+   * event, which needs no limit of its own: an event is part of the stream, so it can never be larger
+   * than all of it, and what is held of an unfinished event is never more than was received.
+   */
   maxBytes?: number
 }
 
-const MAX_EVENT_BYTES = 1024 * 1024
-const DEFAULTS = {connectMs: 10_000, headersMs: 30_000, idleMs: 45_000, maxBytes: 64 * 1024 * 1024}
+/** Three of the coordinator's 15 s keep-alives missed in a row (test/cli/stream-limits.test.ts keeps it well above). */
+export const DEFAULT_STREAM_IDLE_MS = 45_000
+const DEFAULTS = {connectMs: DEFAULT_LIMITS.connectTimeoutMs, headersMs: DEFAULT_LIMITS.requestTimeoutMs, idleMs: DEFAULT_STREAM_IDLE_MS, maxBytes: DEFAULT_LIMITS.maxAnswerBytes}
 
-/** How following ended: at the job's end, past maxBytes, or otherwise (refused, cut, silent too long, stopped). */
-export type FollowEnd = 'ended' | 'too-large' | 'stopped'
+/**
+ * How following ended: at the job's end, past maxBytes, silent past idleMs, or otherwise (refused, cut,
+ * no headers in time, stopped).
+ */
+export type FollowEnd = 'ended' | 'too-large' | 'silent' | 'stopped'
 
 /** Calls `onEvent` for each event until the stream ends (see FollowEnd); never throws. */
 export async function followJobOutput(jobId: string, options: OutputStreamOptions, onEvent: (event: OutputEvent) => void): Promise<FollowEnd> {
@@ -51,9 +62,10 @@ export async function followJobOutput(jobId: string, options: OutputStreamOption
       resolve(end)
     }
     const stop = () => finish('stopped')
-    const quiet = (ms = idleMs) => {
+    /** Until the headers come, a silence is --request-timeout's (a stop); after them, idleMs's. */
+    const quiet = (ms = idleMs, end: FollowEnd = 'silent') => {
       clearTimeout(idle)
-      idle = setTimeout(stop, ms)
+      idle = setTimeout(() => finish(end), ms)
     }
     const connecting = setTimeout(stop, connectMs)
     if (options.signal?.aborted) return stop()
@@ -61,7 +73,7 @@ export async function followJobOutput(jobId: string, options: OutputStreamOption
     request.on('socket', (socket) => {
       const connected = () => {
         clearTimeout(connecting)
-        quiet(headersMs)
+        quiet(headersMs, 'stopped')
       }
       if (!socket.connecting) connected()
       else socket.once(url.protocol === 'https:' ? 'secureConnect' : 'connect', connected)
@@ -71,23 +83,18 @@ export async function followJobOutput(jobId: string, options: OutputStreamOption
       if (answer.statusCode !== 200 || !String(answer.headers['content-type']).startsWith('text/event-stream')) return stop()
       quiet()
       answer.setEncoding('utf8')
-      let pending = ''
+      const events = new TextSplitter('\n\n')
       let received = 0
       answer.on('data', (chunk: string) => {
         quiet()
         received += Buffer.byteLength(chunk)
         if (received > maxBytes) return finish('too-large')
-        pending += chunk
-        let end: number
-        while ((end = pending.indexOf('\n\n')) >= 0) {
-          const block = pending.slice(0, end)
-          pending = pending.slice(end + 2)
+        for (const block of events.push(chunk)) {
           const event = parseEvent(block)
           if (!event) continue
           onEvent(event)
           if (event.type === 'end') return finish('ended')
         }
-        if (Buffer.byteLength(pending) > MAX_EVENT_BYTES) stop()
       })
       answer.on('error', stop)
       answer.on('end', stop)

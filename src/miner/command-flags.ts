@@ -5,8 +5,36 @@ import path from 'node:path'
 
 import {Flags} from '@oclif/core'
 
+import {MAX_TIMER_SECONDS} from '../client/timers.js'
 import {minerUsageError} from './errors.js'
-import {BACKEND_KINDS, type BackendKind, type BackendSettings, DEFAULT_BACKEND_URLS, DEFAULT_MAX_ANSWER_BYTES} from './backends/index.js'
+import {
+  BACKEND_KINDS,
+  type BackendKind,
+  type BackendLimits,
+  type BackendSettings,
+  DEFAULT_BACKEND_URLS,
+  DEFAULT_LIST_TIMEOUT_MS,
+  DEFAULT_MAX_ANSWER_BYTES,
+  DEFAULT_PROBE_TIMEOUT_MS,
+} from './backends/index.js'
+
+/**
+ * A number greater than 0 and at most `max`, else a usage error naming what is expected: cli's
+ * numberFlag, which src/miner may not import.
+ */
+function positiveNumberFlag(max = Number.POSITIVE_INFINITY) {
+  const expected = Number.isFinite(max) ? `a number greater than 0 and at most ${max}` : 'a number greater than 0'
+  return Flags.custom<number>({
+    async parse(input) {
+      const value = input.trim() === '' ? Number.NaN : Number(input)
+      if (!Number.isFinite(value) || value <= 0 || value > max) throw minerUsageError(`Expected ${expected} but received: ${input}`)
+      return value
+    },
+  })
+}
+
+/** Seconds on a timer (see MAX_TIMER_SECONDS). */
+const secondsFlag = positiveNumberFlag(MAX_TIMER_SECONDS)
 
 export const minerBackendFlags = {
   'miner-id': Flags.string({
@@ -33,15 +61,16 @@ export const minerBackendFlags = {
     summary: 'A model to serve; repeat for several [default: every model the backend lists].',
     multiple: true,
   }),
-  'backend-max-answer-mib': Flags.custom<number>({
-    summary: `Largest answer accepted from the backend for one call (a JSON answer, a whole stream, a command's output), in MiB [default: ${DEFAULT_MAX_ANSWER_BYTES / 1024 / 1024}].`,
+  'backend-max-answer-mib': positiveNumberFlag()({
+    summary: `Largest answer accepted from the backend for one call (a JSON answer, a whole stream or one line of it, a command's output), in MiB [default: ${DEFAULT_MAX_ANSWER_BYTES / 1024 / 1024}].`,
     env: 'AITBC_BACKEND_MAX_ANSWER_MIB',
-    async parse(input) {
-      const value = input.trim() === '' ? Number.NaN : Number(input)
-      if (!Number.isFinite(value) || value <= 0) throw minerUsageError(`Expected a number greater than 0 but received: ${input}`)
-      return value
-    },
-  })(),
+  }),
+  'backend-list-timeout': secondsFlag({
+    summary: `For ollama and openai: seconds the backend may take to list its models (at start, in miner doctor, and to see whether it is back) [default: ${DEFAULT_LIST_TIMEOUT_MS / 1000}].`,
+  }),
+  'probe-timeout': secondsFlag({
+    summary: `For --backend command: seconds its test prompt may run (miner doctor fails a slower command; miner run, checking that a command is found again, takes one still running as found) [default: ${DEFAULT_PROBE_TIMEOUT_MS / 1000}].`,
+  }),
 }
 
 export interface MinerBackendFlagValues {
@@ -52,6 +81,8 @@ export interface MinerBackendFlagValues {
   command?: string
   model?: string[]
   'backend-max-answer-mib'?: number
+  'backend-list-timeout'?: number
+  'probe-timeout'?: number
 }
 
 /** The openapi MinerId pattern. */
@@ -67,8 +98,9 @@ export function minerIdFrom(flags: MinerBackendFlagValues): string {
 
 export function backendSettingsFrom(flags: MinerBackendFlagValues): BackendSettings {
   const kind = flags.backend ?? (flags.command ? 'command' : 'ollama')
-  const mib = flags['backend-max-answer-mib']
-  const limits = mib === undefined ? {} : {maxAnswerBytes: Math.max(1, Math.floor(mib * 1024 * 1024))}
+  const limits = backendLimitsFrom(flags)
+  if (kind !== 'command' && limits.probeTimeoutMs !== undefined) throw minerUsageError(`--probe-timeout is for --backend command, not --backend ${kind}.`)
+  if (kind === 'command' && limits.listTimeoutMs !== undefined) throw minerUsageError('--backend-list-timeout is for --backend ollama and openai: a command lists no models.')
   if (kind === 'command') {
     if (!flags.command) throw minerUsageError('--backend command needs --command.', "For example: --command 'ollama run llama3.2' --model llama3.2")
     if (!flags.model?.length) {
@@ -78,6 +110,18 @@ export function backendSettingsFrom(flags: MinerBackendFlagValues): BackendSetti
   }
   if (flags.command) throw minerUsageError(`--command is for --backend command, not --backend ${kind}.`)
   return {kind, url: flags['backend-url'], apiKey: flags['backend-api-key'], ...limits}
+}
+
+/** The limits the flags set; a flag not given is left out, for the backend's default. */
+function backendLimitsFrom(flags: MinerBackendFlagValues): BackendLimits {
+  const mib = flags['backend-max-answer-mib']
+  const seconds = (value: number | undefined) => (value === undefined ? undefined : value * 1000)
+  const limits: BackendLimits = {
+    maxAnswerBytes: mib === undefined ? undefined : Math.max(1, Math.floor(mib * 1024 * 1024)),
+    listTimeoutMs: seconds(flags['backend-list-timeout']),
+    probeTimeoutMs: seconds(flags['probe-timeout']),
+  }
+  return Object.fromEntries(Object.entries(limits).filter(([, value]) => value !== undefined))
 }
 
 /** Where `miner run` keeps results the coordinator has not acknowledged yet, one file per miner id. */

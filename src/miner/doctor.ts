@@ -2,7 +2,7 @@
 // what to do about it. Nothing here changes state on the coordinator.
 import {type ApiClient, callFetch} from '../client/client.js'
 import {BadAnswerError, UnreachableError} from '../client/errors.js'
-import {BackendError, type BackendKind, type InferenceBackend} from './backends/backend.js'
+import {BackendError, type BackendKind, DEFAULT_PROBE_TIMEOUT_MS, type InferenceBackend} from './backends/backend.js'
 import {withDeadline} from './deadline.js'
 
 export type CheckName = 'coordinator' | 'miner key' | 'backend' | 'models' | 'clock'
@@ -24,14 +24,12 @@ export interface DoctorInput {
   backend: InferenceBackend
   /** The models asked for with --model; none means "whatever the backend lists". */
   models?: string[]
-  /** How long a command backend may take to answer the probe. */
+  /** How long a command backend may take to answer the test prompt (--probe-timeout). */
   probeTimeoutMs?: number
 }
 
 /** More than this between the two clocks is a problem worth fixing. */
 export const MAX_CLOCK_SKEW_SECONDS = 5
-const COORDINATOR_TIMEOUT_MS = 10_000
-const DEFAULT_PROBE_TIMEOUT_MS = 30_000
 const PROBE_PROMPT = 'Say hello. (aitbc miner doctor checking that this backend answers)'
 
 const START_BACKEND: Record<BackendKind, string> = {
@@ -63,7 +61,8 @@ async function checkCoordinator({client, url}: DoctorInput): Promise<{check: Doc
   const sentAt = Date.now()
   let timing: Timing = {sentAt, receivedAt: sentAt, date: null}
   try {
-    const {data, response} = await client.GET('/health', {fetch: callFetch(client, {retries: 0, requestTimeoutMs: COORDINATOR_TIMEOUT_MS})})
+    // One try, within --request-timeout as every request (a wait for an answer has that flag already).
+    const {data, response} = await client.GET('/health', {fetch: callFetch(client, {retries: 0})})
     timing = {sentAt, receivedAt: Date.now(), date: response.headers.get('date')}
     if (response.ok && data?.status === 'ok') return {check: ok('coordinator', `${url} answers (coordinator ${data.version})`), timing}
     return {
@@ -115,7 +114,7 @@ async function checkBackend({backend, models, probeTimeoutMs}: DoctorInput): Pro
       const {text} = await backend.generate({jobId: 'doctor', model: models?.[0] ?? 'doctor', prompt: PROBE_PROMPT, params}, deadline.signal)
       return {check: ok('backend', `\`${backend.target}\` ran a test prompt and printed ${Buffer.byteLength(text)} bytes`)}
     } catch (error) {
-      const why = deadline.timedOut() ? `did not finish within ${timeoutMs / 1000} s` : (error as Error).message
+      const why = deadline.timedOut() ? `did not finish within ${timeoutMs / 1000} s (--probe-timeout raises the limit)` : (error as Error).message
       return {check: fail('backend', `\`${backend.target}\` failed a test prompt: ${why}`, fix)}
     } finally {
       deadline.clear()

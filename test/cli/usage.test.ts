@@ -15,6 +15,12 @@ describe('usage errors (exit 2)', {concurrency: 4}, () => {
     [['jobs', 'submit', '--max-tokens', '40000', 'hi'], /--max-tokens[\s\S]*32768/],
     [['jobs', 'submit', '--timeout', '5', 'hi'], /--wait/],
     [['jobs', 'submit', '--wait', '--timeout', '0', 'hi'], /--timeout[\s\S]*greater than 0/],
+    // More seconds than a timer can wait: it would fire at once (exit 8 straight away), so it is refused.
+    [['jobs', 'watch', 'job_1', '--stream', '--timeout', '3000000'], /--timeout[\s\S]*greater than 0 and at most 2147483/],
+    [['jobs', 'watch', 'job_1', '--unreachable-timeout', '3000000'], /--unreachable-timeout[\s\S]*at most 2147483/],
+    [['health', '--connect-timeout', '3000000'], /--connect-timeout[\s\S]*at most 2147483/],
+    [['health', '--request-timeout', '1e400'], /--request-timeout[\s\S]*at most 2147483/],
+    [['miner', 'run', '--job-timeout', '3000000'], /--job-timeout[\s\S]*2147483/],
     [['jobs', 'list', '--all', '--limit', '5'], /--all/],
     [['jobs', 'list', '--status', 'done'], /--status/],
     [['jobs', 'watch'], /job_id/i],

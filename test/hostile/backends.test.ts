@@ -1,8 +1,9 @@
 // A miner survives a hostile inference backend as it survives a hostile coordinator: an Ollama or
 // OpenAI-compatible server that never answers, sends headers and then nothing, or drips its answer
 // costs the job its --job-timeout (under forced garbage collections) and the miner carries on; one
-// that answers without end is refused once it passes --backend-max-answer-mib, streamed or not, so it
-// cannot fill the miner's memory; a redirect is not followed (the prompt and the bearer key go to the
+// that answers without end is refused once it passes --backend-max-answer-mib, streamed or not (one
+// streamed line without end too), so it cannot fill the miner's memory; a long error answer is cut, not
+// lost; a redirect is not followed (the prompt and the bearer key go to the
 // server named and nowhere else). `aitbc miner run --once` runs in-process against a real coordinator;
 // the backends are small servers of the test's own that speak just enough of each protocol.
 import assert from 'node:assert/strict'
@@ -107,6 +108,36 @@ describe('an endless answer is refused at --backend-max-answer-mib', {concurrenc
       })
     }
   }
+
+  for (const kind of ['ollama', 'openai'] as const) {
+    it(`${kind}, streamed: one line without end is refused past 1 MiB too, naming the flag`, async () => {
+      const model = `long-line-${kind}`
+      const written = {bytes: 0}
+      const head = kind === 'ollama' ? '{"response": "' : 'data: {"choices": [{"delta": {"content": "'
+      const contentType = kind === 'ollama' ? 'application/x-ndjson' : 'text/event-stream'
+      const server = await startHostileServer(backend(kind, model, (_req, res) => void (res.writeHead(200, {'content-type': contentType}), pour(res, head, 'x'.repeat(1000), POURED, written))))
+      try {
+        const {run, job} = await mine(kind, model, server.url, ['--backend-max-answer-mib', '1', '--job-timeout', '60', '--stream'])
+        assert.equal(run.code, 0, run.stderr)
+        assert.match(job.error ?? '', /sent more than 1 MiB \(--backend-max-answer-mib raises the limit\)/)
+        assert.ok(written.bytes < POURED / 2, `the backend wrote ${written.bytes} bytes before the miner stopped reading`)
+      } finally {
+        await server.close()
+      }
+    })
+  }
+
+  it('a streamed request\'s error answer longer than the 64 KiB read of it is cut, not lost: the job\'s error has its start', async () => {
+    const model = 'long-error'
+    const server = await startHostileServer(backend('ollama', model, (_req, res) => void res.writeHead(500, {'content-type': 'text/plain'}).end(`model exploded: ${'x'.repeat(200_000)}`)))
+    try {
+      const {run, job} = await mine('ollama', model, server.url, ['--stream'])
+      assert.equal(run.code, 0, run.stderr)
+      assert.match(job.error ?? '', /answered 500: model exploded: x+/)
+    } finally {
+      await server.close()
+    }
+  })
 
   it('the command backend: output past the limit stops the command', async () => {
     const model = 'big-command'

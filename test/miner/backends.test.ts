@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import {existsSync, mkdtempSync, readFileSync} from 'node:fs'
+import {existsSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {setTimeout as delay} from 'node:timers/promises'
@@ -196,5 +196,18 @@ describe('command backend', () => {
       alive = isRunning(pid)
     }
     assert.equal(alive, false, 'the sleep started by the command is gone')
+  })
+  test('checking that a command is found again: a test prompt still running after --probe-timeout counts as found', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'aitbc-cmd-'))
+    const fixed = path.join(dir, 'fixed')
+    // Missing until `fixed` exists; then a model that takes its time.
+    const backend = new CommandBackend(`if [ -f ${fixed} ]; then sleep 30; else missing-model-binary-limits; fi`, {probeTimeoutMs: 200})
+    await assert.rejects(backend.generate(request('demo'), never()), (error: unknown) => error instanceof BackendError && error.kind === 'unavailable')
+    writeFileSync(fixed, '')
+    const started = performance.now()
+    await backend.check(never())
+    const seconds = (performance.now() - started) / 1000
+    // 0.2 s and the shell's start, not the default 30 s.
+    assert.ok(seconds < 5, `the check took ${seconds} s`)
   })
 })

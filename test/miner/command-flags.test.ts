@@ -18,6 +18,13 @@ test('flags that do not fit together are usage errors naming the flag', () => {
   assert.throws(() => backendSettingsFrom({backend: 'ollama', command: 'cat'}), usage(/--command is for --backend command/))
 })
 
+test('the limits of the backend flags reach its settings; a flag for another kind of backend is a usage error', () => {
+  assert.deepEqual(backendSettingsFrom({'backend-list-timeout': 0.5, 'backend-max-answer-mib': 2}), {kind: 'ollama', url: undefined, apiKey: undefined, listTimeoutMs: 500, maxAnswerBytes: 2 * 1024 * 1024})
+  assert.deepEqual(backendSettingsFrom({command: 'cat', model: ['m'], 'probe-timeout': 1.5}), {kind: 'command', command: 'cat', probeTimeoutMs: 1500})
+  assert.throws(() => backendSettingsFrom({backend: 'openai', 'probe-timeout': 5}), usage(/--probe-timeout is for --backend command, not --backend openai/))
+  assert.throws(() => backendSettingsFrom({command: 'cat', model: ['m'], 'backend-list-timeout': 5}), usage(/--backend-list-timeout is for --backend ollama and openai/))
+})
+
 test('the miner id: the flag, else the host name made valid; an invalid flag is a usage error', () => {
   assert.equal(minerIdFrom({'miner-id': 'gpu-1.rack:2'}), 'gpu-1.rack:2')
   assert.match(minerIdFrom({}), /^[A-Za-z0-9][A-Za-z0-9._:-]*$/)

@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 
-import {ApiCommand} from '../../cli/api-command.js'
+import {ApiCommand, streamIdleTimeoutFlag} from '../../cli/api-command.js'
 import {jobRequest, jobRequestFlags} from '../../cli/job-flags.js'
 import {DEFAULT_UNREACHABLE_TIMEOUT_SECONDS, followJob} from '../../cli/job-follower.js'
 import {jobUnsuccessfulError} from '../../cli/job-outcome.js'
@@ -42,6 +42,7 @@ Every submit carries a fresh Idempotency-Key, so a retry after a dropped connect
       allowNo: true,
       dependsOn: ['wait'],
     }),
+    'stream-idle-timeout': streamIdleTimeoutFlag('With --wait: ', 'wait'),
     timeout: timeoutFlag({summary: 'With --wait: give up after this many seconds (exit 8).', dependsOn: ['wait']}),
     'unreachable-timeout': unreachableTimeoutFlag({
       summary: 'With --wait: keep waiting this many seconds while the coordinator does not answer (a restart), then exit 6.',

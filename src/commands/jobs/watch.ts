@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 
-import {ApiCommand} from '../../cli/api-command.js'
+import {ApiCommand, streamIdleTimeoutFlag} from '../../cli/api-command.js'
 import {DEFAULT_UNREACHABLE_TIMEOUT_SECONDS, followJob} from '../../cli/job-follower.js'
 import {jobUnsuccessfulError} from '../../cli/job-outcome.js'
 import {finishResult, followJobPrinting} from '../../cli/job-output-printer.js'
@@ -28,6 +28,7 @@ The exit code tells how it ended: 0 completed, 7 failed or cancelled, 8 when --t
 
   static flags = {
     stream: Flags.boolean({summary: "Print the job's output on stdout as the miner generates it, ending with exactly its result.", exclusive: ['json']}),
+    'stream-idle-timeout': streamIdleTimeoutFlag('With --stream: ', 'stream'),
     timeout: timeoutFlag({summary: 'Give up after this many seconds (exit 8).'}),
     'unreachable-timeout': unreachableTimeoutFlag({
       summary: 'Keep waiting this many seconds while the coordinator does not answer (a restart), then exit 6.',

@@ -25,9 +25,10 @@ Exits 0 only when every check passes, else 1. With --json: {ok, checks: [{check,
 
   async run() {
     const {flags} = this
-    const backend = createBackend(backendSettingsFrom(flags))
+    const settings = backendSettingsFrom(flags)
+    const backend = createBackend(settings)
     const {url, apiKey} = await this.connection()
-    const checks = await diagnose({client: await this.client(), url, apiKey, minerId: minerIdFrom(flags), backend, models: flags.model})
+    const checks = await diagnose({client: await this.client(), url, apiKey, minerId: minerIdFrom(flags), backend, models: flags.model, probeTimeoutMs: settings.probeTimeoutMs})
     const passed = allPassed(checks)
     for (const check of checks) this.line(describeCheck(check))
     if (!passed) {

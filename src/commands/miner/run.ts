@@ -8,6 +8,7 @@ import {ExitCode} from '../../cli/exit-codes.js'
 import {DEFAULT_UNREACHABLE_TIMEOUT_SECONDS} from '../../cli/job-follower.js'
 import {numberFlag, unreachableTimeoutFlag} from '../../cli/number-flags.js'
 import {inert} from '../../cli/inert-text.js'
+import {MAX_TIMER_SECONDS} from '../../client/timers.js'
 import {createBackend} from '../../miner/backends/index.js'
 import {backendSettingsFrom, minerBackendFlags, minerIdFrom, undeliveredFile} from '../../miner/command-flags.js'
 import {CoordinatorLink} from '../../miner/coordinator-link.js'
@@ -47,6 +48,7 @@ Needs a miner key (AITBC_API_KEY, --api-key or a profile). Check the setup first
     'job-timeout': Flags.integer({
       summary: "Seconds a job may run on the backend before it counts as failed [default: the job's lease, less a few seconds to deliver].",
       min: 1,
+      max: MAX_TIMER_SECONDS,
     }),
     'unreachable-timeout': unreachableTimeoutFlag({
       summary: 'Give up (exit 6) when the coordinator has not answered for this many seconds [default: 60 with --once, else never].',

@@ -60,9 +60,23 @@ export type BackendFailureKind = 'unavailable' | 'failed' | 'misconfigured'
  */
 export const DEFAULT_MAX_ANSWER_BYTES = 16 * 1024 * 1024
 
+/** Listing models is quick on every server; one that takes longer is not answering. */
+export const DEFAULT_LIST_TIMEOUT_MS = 10_000
+export const LIST_TIMEOUT_FLAG = '--backend-list-timeout'
+
+/**
+ * How long a command backend's test prompt may run: `miner doctor` fails a command slower than this, and
+ * `miner run`, checking that a command is found again, takes one still running this long as found. --probe-timeout.
+ */
+export const DEFAULT_PROBE_TIMEOUT_MS = 30_000
+
 export interface BackendLimits {
   /** Defaults to DEFAULT_MAX_ANSWER_BYTES. */
   maxAnswerBytes?: number
+  /** ollama and openai: defaults to DEFAULT_LIST_TIMEOUT_MS. */
+  listTimeoutMs?: number
+  /** command: defaults to DEFAULT_PROBE_TIMEOUT_MS. */
+  probeTimeoutMs?: number
 }
 
 /** `who` (a server, "the command") sent more than the limit. */

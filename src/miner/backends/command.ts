@@ -6,7 +6,7 @@ import {execFile, spawn} from 'node:child_process'
 import {access, constants, stat} from 'node:fs/promises'
 import {StringDecoder} from 'node:string_decoder'
 
-import {answerTooLarge, type BackendLimits, BackendError, DEFAULT_MAX_ANSWER_BYTES, type Generation, type GenerationRequest, type InferenceBackend} from './backend.js'
+import {answerTooLarge, type BackendLimits, BackendError, DEFAULT_MAX_ANSWER_BYTES, DEFAULT_PROBE_TIMEOUT_MS, type Generation, type GenerationRequest, type InferenceBackend} from './backend.js'
 
 const STDERR_TAIL_CHARS = 500
 const SECRET_VARIABLES = ['AITBC_API_KEY', 'AITBC_BACKEND_API_KEY']
@@ -14,8 +14,6 @@ const SECRET_VARIABLES = ['AITBC_API_KEY', 'AITBC_BACKEND_API_KEY']
 const NOT_FOUND = 127
 const NOT_EXECUTABLE = 126
 const PROBE_PROMPT = 'Say hello. (aitbc miner checking that its command works again)'
-/** A test prompt that runs this long has found its command: the check stops it and passes. */
-const PROBE_TIMEOUT_MS = 30_000
 /** A first word the start-up check can look up: a name or a path, not an assignment or shell syntax. */
 const FIRST_WORD = /^\s*([\w./+@%:-]+)(?=\s|$)/
 
@@ -25,12 +23,15 @@ export class CommandBackend implements InferenceBackend {
   private brokenFor?: string
   /** More output than this is not a result anyone asked for; the command is stopped. */
   private readonly maxBytes: number
+  /** A test prompt that runs this long has found its command: the check stops it and passes (--probe-timeout). */
+  private readonly probeTimeoutMs: number
 
   constructor(
     readonly target: string,
     limits: BackendLimits = {},
   ) {
     this.maxBytes = limits.maxAnswerBytes ?? DEFAULT_MAX_ANSWER_BYTES
+    this.probeTimeoutMs = limits.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS
   }
 
   async listModels(): Promise<undefined> {
@@ -45,7 +46,7 @@ export class CommandBackend implements InferenceBackend {
     const model = this.brokenFor
     if (model === undefined) return this.checkFirstWord()
     const probe = new AbortController()
-    const timer = setTimeout(() => probe.abort(), PROBE_TIMEOUT_MS)
+    const timer = setTimeout(() => probe.abort(), this.probeTimeoutMs)
     const onAbort = () => probe.abort(signal.reason)
     signal.addEventListener('abort', onAbort, {once: true})
     try {

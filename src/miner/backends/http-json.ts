@@ -2,6 +2,7 @@
 // who failed and how: no answer at all (unavailable) or an error answer (failed). No redirect is
 // followed (a job's prompt and the bearer key go to the server named, nowhere else), and no answer is
 // read past the size limit: it is refused while it streams in, so a server cannot fill the miner's memory.
+import {TextSplitter} from '../../client/text-splitter.js'
 import {withDeadline} from '../deadline.js'
 import {answerTooLarge, BackendError} from './backend.js'
 
@@ -12,6 +13,8 @@ export interface JsonRequest {
   signal: AbortSignal
   /** Gives up after this long, as "did not answer" (the caller's signal still aborts at any time). */
   timeoutMs?: number
+  /** The flag that sets timeoutMs, named when it passes. */
+  timeoutFlag?: string
   /** The largest answer (or, streaming, the whole stream) accepted. */
   maxBytes: number
 }
@@ -36,12 +39,12 @@ export async function requestJson(url: string, request: JsonRequest, who: string
   return body
 }
 
-/** One NDJSON line or SSE event larger than this is not a token; the server is not speaking its protocol. */
-const MAX_LINE_BYTES = 1024 * 1024
-
 /**
  * A streaming request (Ollama's NDJSON, OpenAI's Server-Sent Events): each line of the answer goes to
  * `onLine` as it arrives. An error answer is read up to MAX_ERROR_BYTES and thrown as for requestJson.
+ * One line is bounded by `maxBytes` (--backend-max-answer-mib), as the whole stream is: a line is part of
+ * the stream, so it can never be larger than all of it, and what is held of an unfinished line is never
+ * more than was received.
  */
 export async function requestLines(url: string, request: JsonRequest, who: string, accept: string, onLine: (line: string) => void): Promise<void> {
   let response: Response
@@ -51,26 +54,20 @@ export async function requestLines(url: string, request: JsonRequest, who: strin
     throw noAnswer(error, request, who, false)
   }
   if (!response.ok || !response.body) {
-    const text = await readText(response, MAX_ERROR_BYTES, who).catch(() => '')
+    const text = await readErrorText(response)
     throw errorAnswer(response, text, parseObject(text), who)
   }
   const decoder = new TextDecoder()
-  let pending = ''
+  const lines = new TextSplitter('\n')
   let total = 0
   try {
     for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
       total += chunk.length
       if (total > request.maxBytes) throw answerTooLarge(who, request.maxBytes)
-      pending += decoder.decode(chunk, {stream: true})
-      let end: number
-      while ((end = pending.indexOf('\n')) >= 0) {
-        onLine(pending.slice(0, end).replace(/\r$/, ''))
-        pending = pending.slice(end + 1)
-      }
-      if (pending.length > MAX_LINE_BYTES) throw new BackendError(`${who} sent a line longer than ${MAX_LINE_BYTES} bytes in its stream`, 'failed')
+      for (const line of lines.push(decoder.decode(chunk, {stream: true}))) onLine(line.replace(/\r$/, ''))
     }
-    pending += decoder.decode()
-    if (pending) onLine(pending)
+    const rest = lines.rest() + decoder.decode()
+    if (rest) onLine(rest)
   } catch (error) {
     if (error instanceof BackendError) throw error
     if (request.signal.aborted) throw request.signal.reason
@@ -78,7 +75,10 @@ export async function requestLines(url: string, request: JsonRequest, who: strin
   }
 }
 
-/** An error answer is read up to this much (its message is cut shorter still). */
+/**
+ * Of a stream's error answer, only this much is read: the rest is left unread, and the message is cut shorter
+ * still. A cut, never a failure (no flag for it): a longer error answer is still the error it says.
+ */
 const MAX_ERROR_BYTES = 64 * 1024
 
 function send(url: string, request: JsonRequest, signal: AbortSignal, accept: string): Promise<Response> {
@@ -108,6 +108,23 @@ async function readText(response: Response, maxBytes: number, who: string): Prom
   return new TextDecoder().decode(Buffer.concat(chunks))
 }
 
+/** The start of an error answer, up to MAX_ERROR_BYTES; '' when it cannot be read. */
+async function readErrorText(response: Response): Promise<string> {
+  if (!response.body) return ''
+  const chunks: Uint8Array[] = []
+  let total = 0
+  try {
+    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+      chunks.push(chunk)
+      total += chunk.length
+      if (total >= MAX_ERROR_BYTES) break
+    }
+  } catch {
+    // Cut off while it was read: what came is still worth showing.
+  }
+  return new TextDecoder().decode(Buffer.concat(chunks).subarray(0, MAX_ERROR_BYTES))
+}
+
 /** An error status (a redirect among them: never followed) as the BackendError that says who and why. */
 function errorAnswer(response: Response, text: string, body: Record<string, unknown> | undefined, who: string): BackendError {
   if (response.status >= 300 && response.status < 400) {
@@ -122,7 +139,8 @@ function noAnswer(error: unknown, request: JsonRequest, who: string, timedOut: b
   // The caller's own abort (job timeout, miner stopping) is not the backend's failure.
   if (request.signal.aborted) return request.signal.reason
   if (timedOut) {
-    return new BackendError(`${who} did not answer within ${(request.timeoutMs ?? 0) / 1000} s`, 'unavailable')
+    const raise = request.timeoutFlag ? ` (${request.timeoutFlag} raises the limit)` : ''
+    return new BackendError(`${who} did not answer within ${(request.timeoutMs ?? 0) / 1000} s${raise}`, 'unavailable')
   }
   const cause = (error as {cause?: {code?: string; message?: string}}).cause
   const reason = cause?.code ?? cause?.message ?? (error as Error).message
@@ -159,6 +177,3 @@ export function baseUrl(url: string, suffix?: string): string {
   if (suffix && base.endsWith(suffix)) base = base.slice(0, -suffix.length)
   return base
 }
-
-/** Listing models is quick on every server; one that takes longer is not answering. */
-export const LIST_TIMEOUT_MS = 10_000

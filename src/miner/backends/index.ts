@@ -1,12 +1,12 @@
 // Builds the backend a miner was told to use.
-import {type BackendKind, type InferenceBackend} from './backend.js'
+import {type BackendKind, type BackendLimits, type InferenceBackend} from './backend.js'
 import {CommandBackend} from './command.js'
 import {OLLAMA_DEFAULT_URL, OllamaBackend} from './ollama.js'
 import {OPENAI_DEFAULT_URL, OpenAiBackend} from './openai.js'
 
 export * from './backend.js'
 
-export interface BackendSettings {
+export interface BackendSettings extends BackendLimits {
   kind: BackendKind
   /** For ollama and openai; each has its usual local default. */
   url?: string
@@ -14,8 +14,6 @@ export interface BackendSettings {
   apiKey?: string
   /** For command: the shell command line. */
   command?: string
-  /** The most one call may answer (--backend-max-answer-mib). */
-  maxAnswerBytes?: number
 }
 
 export const DEFAULT_BACKEND_URLS = {ollama: OLLAMA_DEFAULT_URL, openai: OPENAI_DEFAULT_URL} as const

@@ -1,7 +1,7 @@
 // Ollama's native API: GET /api/tags for the models; per job POST /api/generate (a prompt) or
 // POST /api/chat (a chat job's messages), `stream: false`, or streamed as NDJSON when the miner streams.
-import {type BackendLimits, BackendError, DEFAULT_MAX_ANSWER_BYTES, type Generation, type GenerationRequest, type InferenceBackend} from './backend.js'
-import {baseUrl, errorMessage, LIST_TIMEOUT_MS, parseObject, requestJson, requestLines, tokenCount} from './http-json.js'
+import {type BackendLimits, BackendError, DEFAULT_LIST_TIMEOUT_MS, DEFAULT_MAX_ANSWER_BYTES, type Generation, type GenerationRequest, type InferenceBackend, LIST_TIMEOUT_FLAG} from './backend.js'
+import {baseUrl, errorMessage, parseObject, requestJson, requestLines, tokenCount} from './http-json.js'
 
 export const OLLAMA_DEFAULT_URL = 'http://127.0.0.1:11434'
 const LATEST = ':latest'
@@ -11,15 +11,17 @@ export class OllamaBackend implements InferenceBackend {
   readonly target: string
   private readonly who: string
   private readonly maxBytes: number
+  private readonly listTimeoutMs: number
 
   constructor(url: string = OLLAMA_DEFAULT_URL, limits: BackendLimits = {}) {
     this.target = baseUrl(url)
     this.who = `ollama at ${this.target}`
     this.maxBytes = limits.maxAnswerBytes ?? DEFAULT_MAX_ANSWER_BYTES
+    this.listTimeoutMs = limits.listTimeoutMs ?? DEFAULT_LIST_TIMEOUT_MS
   }
 
   async listModels(signal: AbortSignal = new AbortController().signal): Promise<string[]> {
-    const body = await requestJson(`${this.target}/api/tags`, {method: 'GET', signal, timeoutMs: LIST_TIMEOUT_MS, maxBytes: this.maxBytes}, this.who)
+    const body = await requestJson(`${this.target}/api/tags`, {method: 'GET', signal, timeoutMs: this.listTimeoutMs, timeoutFlag: LIST_TIMEOUT_FLAG, maxBytes: this.maxBytes}, this.who)
     if (!Array.isArray(body.models)) throw new BackendError(`${this.who} answered /api/tags without a models list`, 'failed')
     const names = new Set<string>()
     for (const entry of body.models as Array<{name?: unknown; model?: unknown}>) {

@@ -1,8 +1,8 @@
 // OpenAI-compatible servers (llama.cpp server, vLLM, LM Studio and the like): GET /v1/models for the
 // models, POST /v1/chat/completions per job (the prompt as one user message, or a chat job's messages),
 // `stream: false`, or streamed as Server-Sent Events when the miner streams.
-import {type BackendLimits, BackendError, DEFAULT_MAX_ANSWER_BYTES, type Generation, type GenerationRequest, type InferenceBackend} from './backend.js'
-import {baseUrl, errorMessage, LIST_TIMEOUT_MS, parseObject, requestJson, requestLines, tokenCount} from './http-json.js'
+import {type BackendLimits, BackendError, DEFAULT_LIST_TIMEOUT_MS, DEFAULT_MAX_ANSWER_BYTES, type Generation, type GenerationRequest, type InferenceBackend, LIST_TIMEOUT_FLAG} from './backend.js'
+import {baseUrl, errorMessage, parseObject, requestJson, requestLines, tokenCount} from './http-json.js'
 
 /** llama.cpp's `llama-server` default; vLLM listens on 8000 and LM Studio on 1234. */
 export const OPENAI_DEFAULT_URL = 'http://127.0.0.1:8080'
@@ -13,6 +13,7 @@ export class OpenAiBackend implements InferenceBackend {
   private readonly who: string
   private readonly headers: Record<string, string>
   private readonly maxBytes: number
+  private readonly listTimeoutMs: number
 
   /** `url` may be given with or without the trailing `/v1`. */
   constructor(url: string = OPENAI_DEFAULT_URL, apiKey?: string, limits: BackendLimits = {}) {
@@ -20,10 +21,11 @@ export class OpenAiBackend implements InferenceBackend {
     this.who = `OpenAI-compatible server at ${this.target}`
     this.headers = apiKey ? {Authorization: `Bearer ${apiKey}`} : {}
     this.maxBytes = limits.maxAnswerBytes ?? DEFAULT_MAX_ANSWER_BYTES
+    this.listTimeoutMs = limits.listTimeoutMs ?? DEFAULT_LIST_TIMEOUT_MS
   }
 
   async listModels(signal: AbortSignal = new AbortController().signal): Promise<string[]> {
-    const body = await requestJson(`${this.target}/v1/models`, {method: 'GET', signal, headers: this.headers, timeoutMs: LIST_TIMEOUT_MS, maxBytes: this.maxBytes}, this.who)
+    const body = await requestJson(`${this.target}/v1/models`, {method: 'GET', signal, headers: this.headers, timeoutMs: this.listTimeoutMs, timeoutFlag: LIST_TIMEOUT_FLAG, maxBytes: this.maxBytes}, this.who)
     if (!Array.isArray(body.data)) throw new BackendError(`${this.who} answered /v1/models without a data list`, 'failed')
     return (body.data as Array<{id?: unknown}>).flatMap((entry) => (typeof entry?.id === 'string' ? [entry.id] : []))
   }

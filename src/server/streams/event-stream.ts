@@ -4,7 +4,7 @@
 // from closing a quiet stream.
 import type {ServerResponse} from 'node:http'
 
-const KEEP_ALIVE_MS = 15_000
+export const KEEP_ALIVE_MS = 15_000
 
 export class EventStream {
   private readonly closing = new AbortController()

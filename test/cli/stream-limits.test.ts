@@ -1,0 +1,79 @@
+// The limits of following a job's output (`jobs submit --wait`, `jobs watch --stream`) have flags:
+// --stream-idle-timeout (silence) shows its default in help, refuses a bad value (0, negative, not a
+// number, more than a timer can wait), and stays well above
+// the coordinator's keep-alive; one event is bounded by --max-answer-mib (see job-output-stream.ts),
+// which takes the text splitter's linear time to hold. What happens when a limit is hit is in
+// test/hostile/output-stream.test.ts.
+import assert from 'node:assert/strict'
+import {describe, it} from 'node:test'
+
+import {DEFAULT_STREAM_IDLE_MS} from '../../src/client/job-output-stream.js'
+import {TextSplitter} from '../../src/client/text-splitter.js'
+import {MAX_TIMER_SECONDS} from '../../src/client/timers.js'
+import {KEEP_ALIVE_MS} from '../../src/server/streams/event-stream.js'
+import {helpText} from '../helpers/help-text.js'
+import {runCommand} from '../helpers/run-command.js'
+
+describe('--stream-idle-timeout', () => {
+  for (const command of ['jobs submit', 'jobs watch']) {
+    it(`${command} --help shows it with its default and the keep-alive it must stay above`, async () => {
+      const help = await helpText(command.replace(' ', ':'))
+      assert.match(help, new RegExp(`--stream-idle-timeout=<value> .*the coordinator sends a keep-alive every ${KEEP_ALIVE_MS / 1000} s.*\\[default: ${DEFAULT_STREAM_IDLE_MS / 1000}\\]`))
+    })
+  }
+
+  it('the default lets two keep-alives go missing before the stream is left', () => {
+    assert.ok(DEFAULT_STREAM_IDLE_MS >= 3 * KEEP_ALIVE_MS, `${DEFAULT_STREAM_IDLE_MS} ms idle against a keep-alive every ${KEEP_ALIVE_MS} ms`)
+  })
+
+  // A parsing error: refused before any request (the URL answers nothing).
+  for (const [args, value] of [
+    [['jobs', 'watch', 'job_1', '--stream'], '0'],
+    [['jobs', 'watch', 'job_1', '--stream'], '-1'],
+    [['jobs', 'submit', '--wait', 'hi'], 'soon'],
+    [['jobs', 'submit', '--wait', 'hi'], ''],
+    // Past what a timer can wait, it would fire at once: the stream left at its first silence.
+    [['jobs', 'watch', 'job_1', '--stream'], String(MAX_TIMER_SECONDS + 1)],
+  ] as const) {
+    it(`${args.slice(0, 2).join(' ')} --stream-idle-timeout '${value}': exit 2 naming the flag`, async () => {
+      const result = await runCommand([...args, '--stream-idle-timeout', value], {env: {AITBC_URL: 'http://127.0.0.1:9', AITBC_API_KEY: 'aitbc_not-a-real-key-000000'}})
+      assert.equal(result.code, 2, result.stderr)
+      assert.match(result.stderr, new RegExp(`--stream-idle-timeout\\s+Expected a number greater than 0 and at most ${MAX_TIMER_SECONDS} but received: ${value}`))
+    })
+  }
+
+  it('is for the commands that follow the stream: jobs watch without --stream refuses it', async () => {
+    const result = await runCommand(['jobs', 'watch', 'job_1', '--stream-idle-timeout', '5'], {env: {AITBC_URL: 'http://127.0.0.1:9'}})
+    assert.equal(result.code, 2, result.stderr)
+    assert.match(result.stderr, /--stream/)
+  })
+})
+
+describe('TextSplitter', () => {
+  const splitInPieces = (text: string, separator: string, size: number) => {
+    const splitter = new TextSplitter(separator)
+    const parts: string[] = []
+    for (let at = 0; at < text.length; at += size) parts.push(...splitter.push(text.slice(at, at + size)))
+    return {parts, rest: splitter.rest()}
+  }
+
+  it('cuts text as split() does, however the chunks fall, a separator across two of them included', () => {
+    const text = 'event: a\ndata: 1\n\n: keep-alive\n\n\n\ndata: 2\n\nx\n\n\nlast'
+    for (const separator of ['\n', '\n\n']) {
+      const whole = text.split(separator)
+      for (const size of [1, 2, 3, 7, text.length]) {
+        assert.deepEqual(splitInPieces(text, separator, size), {parts: whole.slice(0, -1), rest: whole.at(-1)}, `${JSON.stringify(separator)} in chunks of ${size}`)
+      }
+    }
+  })
+
+  it('holds one long part in linear time (a quadratic search would take minutes)', () => {
+    const started = performance.now()
+    const {parts, rest} = splitInPieces(`${'x'.repeat(16 * 1024 * 1024)}\n\n`, '\n\n', 4096)
+    const seconds = (performance.now() - started) / 1000
+    assert.equal(parts.length, 1)
+    assert.equal(parts[0].length, 16 * 1024 * 1024)
+    assert.equal(rest, '')
+    assert.ok(seconds < 5, `took ${seconds} s`)
+  })
+})
