@@ -32,7 +32,17 @@ export const listSigningKeys = (client: ApiClient): Promise<Schemas['SigningKey'
 
 // Jobs
 
-export const listJobs = (client: ApiClient, query: Query<'listJobs'> = {}): Promise<Job[]> => unwrap(client.GET('/v1/jobs', {params: {query}}))
+/** A page of jobs, and the `before` of the next page when more jobs follow (the answer's X-Next-Before). */
+export interface JobPage {
+  jobs: Job[]
+  next?: string
+}
+
+export async function listJobs(client: ApiClient, query: Query<'listJobs'> = {}): Promise<JobPage> {
+  const answer = client.GET('/v1/jobs', {params: {query}})
+  const jobs = await unwrap(answer)
+  return {jobs, next: (await answer).response.headers.get('x-next-before') ?? undefined}
+}
 
 export const getJob = (client: ApiClient, jobId: string, options: CallOptions = {}): Promise<Job> =>
   unwrap(client.GET('/v1/jobs/{job_id}', {params: {path: {job_id: jobId}}, ...transport(client, options)}))

@@ -1,6 +1,7 @@
 // Job calls that are more than one request: a submit that is safe to retry, and paging through lists.
 import {randomUUID} from 'node:crypto'
 
+import {listJobs} from './calls.js'
 import {type ApiClient, type Job, MAX_PAGE_SIZE, type Schemas, unwrap} from './client.js'
 
 /** A job request: `model` and each param may be left out for the coordinator's default. */
@@ -23,17 +24,33 @@ export interface AllJobs {
   truncated: boolean
 }
 
+/** A coordinator listed a job twice while paging by `before`: one older than `before`, which it ignores. */
+export class RepeatedJobError extends Error {
+  constructor(readonly jobId: string) {
+    super(`the coordinator listed job ${jobId} twice while paging`)
+    this.name = 'RepeatedJobError'
+  }
+}
+
 /**
- * Every job the key may see, newest first, following offset pages. Jobs submitted while paging shift
- * later pages, so a job seen twice is kept once.
+ * Every job the key may see, newest first, each page starting before the last job of the one before
+ * (`before`): jobs submitted while paging are newer than every such cursor, so none shifts a page and
+ * none is listed twice (paging by offset listed one job twice per job submitted meanwhile).
  */
 export async function listAllJobs(client: ApiClient, status?: Schemas['JobStatus']): Promise<AllJobs> {
-  const seen = new Map<string, Job>()
+  const jobs: Job[] = []
+  const seen = new Set<string>()
+  let before: string | undefined
   for (let page = 0; page < MAX_PAGES; page++) {
-    const query = {limit: MAX_PAGE_SIZE, offset: page * MAX_PAGE_SIZE, ...(status ? {status} : {})}
-    const jobs = await unwrap(client.GET('/v1/jobs', {params: {query}}))
-    for (const job of jobs) if (!seen.has(job.job_id)) seen.set(job.job_id, job)
-    if (jobs.length < MAX_PAGE_SIZE) return {jobs: [...seen.values()], truncated: false}
+    const answer = await listJobs(client, {limit: MAX_PAGE_SIZE, ...(status ? {status} : {}), ...(before ? {before} : {})})
+    for (const job of answer.jobs) {
+      if (seen.has(job.job_id)) throw new RepeatedJobError(job.job_id)
+      seen.add(job.job_id)
+      jobs.push(job)
+    }
+    // Without X-Next-Before (a coordinator older than it), a full page may have more after it.
+    before = answer.next ?? (answer.jobs.length === MAX_PAGE_SIZE ? answer.jobs.at(-1)!.job_id : undefined)
+    if (before === undefined) return {jobs, truncated: false}
   }
-  return {jobs: [...seen.values()], truncated: true}
+  return {jobs, truncated: true}
 }

@@ -82,9 +82,18 @@ export interface paths {
         };
         /**
          * List jobs
-         * @description The caller's own jobs (all jobs for admin), newest first. A page holds at most `limit` jobs and
-         *     stops early once it passes the coordinator's page size in bytes (`serve --page-bytes`, 1 MiB by
-         *     default; always at least one job): then the header `X-Next-Offset` says where the next page starts.
+         * @description The caller's own jobs (all jobs for admin), newest first (in the order they were submitted). A
+         *     page holds at most `limit` jobs and stops early once it passes the coordinator's page size in
+         *     bytes (`serve --page-bytes`, 1 MiB by default; always at least one job).
+         *
+         *     To page, pass the `job_id` of the last job of a page as `before`: the header `X-Next-Before`
+         *     gives it whenever more jobs follow (and only then). Every job listed when the first page was
+         *     asked for is then listed once, however many jobs are submitted, or change status, while the
+         *     pages are read (a job submitted meanwhile, being newer, is not; a job that moves into or out of
+         *     `status` meanwhile may or may not be). `offset` pages too, for compatibility, but a job submitted
+         *     between two pages shifts the later ones, so one job is listed twice; or skipped, when a job
+         *     leaves `status`. When a page stops early for its size, `X-Next-Offset` says where the next
+         *     starts by offset.
          */
         get: operations["listJobs"];
         put?: never;
@@ -1122,7 +1131,14 @@ export interface operations {
             query?: {
                 status?: components["schemas"]["JobStatus"];
                 limit?: number;
+                /** @description Skip this many jobs (counted from `before` when given). Prefer `before` to page. */
                 offset?: number;
+                /**
+                 * @description Only jobs submitted before this job (the `job_id` of the last job of the previous page),
+                 *     whatever its status now. It must be one of the jobs this list may hold, else 400: one that
+                 *     does not exist and another client's are answered alike.
+                 */
+                before?: string;
             };
             header?: never;
             path?: never;
@@ -1133,6 +1149,10 @@ export interface operations {
             /** @description List of jobs */
             200: {
                 headers: {
+                    /** @description Set when more jobs follow this page; the `before` of the next page (the last job's id). */
+                    "X-Next-Before"?: string;
+                    /** @description Set when the page stopped early for its size; the `offset` of the next page. */
+                    "X-Next-Offset"?: number;
                     [name: string]: unknown;
                 };
                 content: {

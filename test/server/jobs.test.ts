@@ -113,6 +113,38 @@ describe('GET /v1/jobs', () => {
     assert.ok(pending.length > 0 && pending.every((j) => j.status === 'pending'))
   })
 
+  it('pages by before: X-Next-Before names the next cursor while more follow, and jobs submitted between pages are not listed again', async () => {
+    const {body: listedAtStart} = await server.request<JobBody[]>('/v1/jobs?limit=100', {key: otherClientKey})
+    const mine = [await submit(server, {prompt: 'p1'}, otherClientKey), await submit(server, {prompt: 'p2'}, otherClientKey), await submit(server, {prompt: 'p3'}, otherClientKey)]
+    const expected = [...mine.reverse().map((j) => j.job_id), ...listedAtStart.map((j) => j.job_id)]
+    const seen: string[] = []
+    let path = '/v1/jobs?limit=2'
+    for (;;) {
+      const page = await server.request<JobBody[]>(path, {key: otherClientKey})
+      assert.equal(page.status, 200)
+      seen.push(...page.body.map((j) => j.job_id))
+      const next = page.headers.get('x-next-before')
+      if (!next) break
+      assert.equal(next, page.body.at(-1)!.job_id)
+      await submit(server, {prompt: 'between pages'}, otherClientKey)
+      path = `/v1/jobs?limit=2&before=${next}`
+    }
+    assert.deepEqual(seen, expected)
+  })
+
+  it('answers a cursor that is not a job of the list with 400, alike whether the job exists', async () => {
+    const theirs = await submit(server, {prompt: 'not yours'}, otherClientKey)
+    const unknown = 'job_01KBQ4Y0Z8G6W3T0M7N5C2H1XA'
+    const answers = [theirs.job_id, unknown].map((id) => server.request<{detail: string}>(`/v1/jobs?before=${id}`, {key: server.clientKey}))
+    const [foreign, missing] = await Promise.all(answers)
+    assertError(foreign, 400, 'validation_failed', /^query parameter before: job_\w+ is not a job of this list; pass the job_id of the last job of a page$/)
+    assertError(missing, 400, 'validation_failed')
+    assert.equal(foreign.body.detail.replace(theirs.job_id, unknown), missing.body.detail)
+    assert.equal((await server.request(`/v1/jobs?before=${theirs.job_id}`, {key: server.adminKey})).status, 200)
+    assertError(await server.request('/v1/jobs?before=', {key: server.clientKey}), 400, 'validation_failed', /before/)
+    assertError(await server.request(`/v1/jobs?before=${'j'.repeat(201)}`, {key: server.clientKey}), 400, 'validation_failed', /before/)
+  })
+
   it('rejects limit over 100, bad numbers and unknown statuses with 400', async () => {
     assertError(await server.request('/v1/jobs?limit=101', {key: server.clientKey}), 400, 'validation_failed', /query parameter limit must be <= 100/)
     assertError(await server.request('/v1/jobs?limit=0', {key: server.clientKey}), 400, 'validation_failed', /limit/)

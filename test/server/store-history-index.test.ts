@@ -83,6 +83,8 @@ function observe(store: LowdbStore): unknown {
     jobs,
     counts: ['alice', 'bob', undefined].flatMap((client) => ['pending', 'running', 'completed', undefined].map((status) => store.countJobs({client, status: status as JobRecord['status']}))),
     byClientStatus: store.listJobs({...all, client: 'alice', status: 'pending'}).map((j) => j.job_id),
+    // Pages from a cursor: its place in submit order is found again however the entries were loaded.
+    fromCursors: [jobs[2], jobs.at(-3)].flatMap((cursor) => [{}, {client: cursor?.client}, {client: 'alice'}, {status: 'completed' as const}].map((query) => store.listJobIds({...all, limit: 5, ...query, before: cursor?.job_id ?? 'none'}))),
     pending: [store.oldestPendingJob(['m1'])?.job_id, store.oldestPendingJob(['m2'])?.job_id, store.oldestPendingJob(['m1', 'm2'], (id) => id === 'job-1')?.job_id],
     running: store.runningJobs().map((j) => j.job_id),
     pendingPromptBytes: store.pendingPromptBytes(),

@@ -144,7 +144,7 @@ export default class Serve extends AitbcCommand<typeof Serve> {
       summary: 'Seconds a coordinator refused because another holds --data-dir waits for that one to say its pid, to name it in the refusal.',
       default: SERVE_DEFAULTS.lockWait,
     }),
-    'page-bytes': Flags.string({summary: 'Largest page of a job list in bytes, e.g. 1mb (at least one job); the header X-Next-Offset continues it.', default: SERVE_DEFAULTS.pageBytes, parse: checked(parseByteSize)}),
+    'page-bytes': Flags.string({summary: 'Largest page of a job list in bytes, e.g. 1mb (at least one job); the header X-Next-Before continues it.', default: SERVE_DEFAULTS.pageBytes, parse: checked(parseByteSize)}),
     'stream-job-bytes': Flags.string({
       summary: 'Bytes of streamed output kept for one running job, e.g. 1mb; past it the miner stops streaming it (its result still completes it).',
       default: SERVE_DEFAULTS.streamJobBytes,

@@ -5,7 +5,6 @@
 import {canonicalJson} from '../../protocol/canonical-json.js'
 import type {Ed25519Signer} from '../../protocol/ed25519.js'
 import {sha256Hex} from '../../protocol/encoding.js'
-import type {JobStatus} from '../../protocol/job-states.js'
 import type {Receipt} from '../../protocol/receipt.js'
 import type {components} from '../../contract/api-schema.js'
 import type {Principal} from '../auth/api-keys.js'
@@ -18,6 +17,7 @@ import {MinerHealth} from '../miners/miner-health.js'
 import {issueReceipt, newReceiptId} from '../receipts/receipt-issuer.js'
 import type {AsyncStore, QueueCounts, TransactionDraft} from '../store/async-store.js'
 import type {ChatMessage, JobParams, JobRecord, MinerRecord, ReceiptRecord} from '../store/records.js'
+import type {JobIdQuery} from '../store/store.js'
 import type {JobDefaults} from './job-defaults.js'
 import * as machine from './job-machine.js'
 import {JobOffers} from './job-offers.js'
@@ -127,8 +127,12 @@ export class JobService {
     }
   }
 
-  /** A page of the jobs the principal may see, newest first, as ids taken at one moment: read them with `listed`. */
-  listIds(principal: Principal, query: {status?: JobStatus; limit: number; offset: number}): Promise<string[]> {
+  /**
+   * A page of the jobs the principal may list, newest first, as ids taken at one moment: read them with
+   * `listed`. Undefined when `before` is not a job of that list: one that does not exist and another
+   * client's are not told apart.
+   */
+  listIds(principal: Principal, query: Omit<JobIdQuery, 'client'>): Promise<string[] | undefined> {
     return this.store.listJobIds(principal.role === 'admin' ? query : {...query, client: principal.name})
   }
 

@@ -7,7 +7,7 @@
 import type {JobStatus} from '../../protocol/job-states.js'
 import type {TransactionType, Transaction} from '../../protocol/ledger.js'
 import type {ApiKeyRecord, BlockRecord, JobRecord, LedgerTransaction, MinerRecord, ReceiptRecord, StoreMeta} from './records.js'
-import type {JobQuery, ReceiptQuery} from './store.js'
+import type {JobIdQuery, JobQuery, ReceiptQuery} from './store.js'
 
 /** A ledger record as a service writes it; the store gives it its seq and hash when it is appended. */
 export interface TransactionDraft {
@@ -112,9 +112,10 @@ export interface AsyncStore {
   listJobs(query: JobQuery): Promise<JobRecord[]>
   /**
    * The ids listJobs would list, as they are at one moment, without reading the jobs: a page read job
-   * by job from them is not shifted by jobs submitted (or changing status) while it is read.
+   * by job from them is not shifted by jobs submitted (or changing status) while it is read. Undefined
+   * when `before` names no job of the query's client (one that does not exist, or another client's).
    */
-  listJobIds(query: JobQuery): Promise<string[]>
+  listJobIds(query: JobIdQuery): Promise<string[] | undefined>
   jobCount(): Promise<number>
   /** Jobs matching the query (without paging). */
   countJobs(query: {client?: string; status?: JobStatus}): Promise<number>

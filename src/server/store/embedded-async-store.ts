@@ -27,7 +27,7 @@ import type {
 } from './async-store.js'
 import {numberTransactions} from './numbered-transactions.js'
 import type {ApiKeyRecord, BlockRecord, JobRecord, LedgerTransaction, MinerRecord, ReceiptRecord, StoreMeta} from './records.js'
-import type {JobQuery, ReceiptQuery, Store} from './store.js'
+import type {JobIdQuery, JobQuery, ReceiptQuery, Store} from './store.js'
 
 export class EmbeddedAsyncStore implements AsyncStore {
   private readonly listeners = new Set<(event: StoreEvent) => void>()
@@ -102,7 +102,7 @@ export class EmbeddedAsyncStore implements AsyncStore {
     return this.store.listJobs(query)
   }
 
-  async listJobIds(query: JobQuery): Promise<string[]> {
+  async listJobIds(query: JobIdQuery): Promise<string[] | undefined> {
     return this.store.listJobIds(query)
   }
 

@@ -40,10 +40,11 @@ export class SortedIds {
     return this.ids
   }
 
-  /** Ids from the highest key down, skipping `offset`, at most `limit`. */
-  newestFirst(offset: number, limit: number): string[] {
+  /** Ids from the highest key down (from the highest below `below`, if given), skipping `offset`, at most `limit`. */
+  newestFirst(offset: number, limit: number, below?: number): string[] {
     const out: string[] = []
-    for (let i = this.ids.length - 1 - offset; i >= 0 && out.length < limit; i--) out.push(this.ids[i])
+    const start = below === undefined ? this.ids.length : this.lowerBound(below)
+    for (let i = start - 1 - offset; i >= 0 && out.length < limit; i--) out.push(this.ids[i])
     return out
   }
 

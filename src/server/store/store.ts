@@ -23,6 +23,16 @@ export interface JobQuery extends Page {
   status?: JobStatus
 }
 
+/** A page of job ids, which may start from a cursor instead of (or before) an offset. */
+export interface JobIdQuery extends JobQuery {
+  /**
+   * Only jobs submitted before this one (by submit order, not id or time: ids made in the same
+   * millisecond are not in submit order), whatever its status now; `offset` then counts from it. It must
+   * be a job of `client` when the query names one.
+   */
+  before?: string
+}
+
 export interface ReceiptQuery extends Page {
   client?: string
   /** A miner_id. */
@@ -49,8 +59,8 @@ export interface Store {
   jobByIdempotencyKey(client: string, key: string): JobRecord | undefined
   /** Newest first. */
   listJobs(query: JobQuery): JobRecord[]
-  /** The ids listJobs would list, without reading the jobs. */
-  listJobIds(query: JobQuery): string[]
+  /** The ids listJobs would list, without reading the jobs; undefined when `before` names no job of the query's client. */
+  listJobIds(query: JobIdQuery): string[] | undefined
   /** The pending job submitted first among the given models, passing over those `skip` rejects. */
   oldestPendingJob(models: Iterable<string>, skip?: (jobId: string) => boolean): JobRecord | undefined
   runningJobs(): JobRecord[]

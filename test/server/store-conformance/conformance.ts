@@ -193,6 +193,47 @@ export function storeConformance(subject: StoreSubject): void {
       for (const query of queries) assert.deepEqual(await b.listJobIds(query), ids(await a.listJobs(query)), JSON.stringify(query))
     })
 
+    it('pages job ids from a cursor: in submit order, never repeating while jobs are submitted, whatever the status filter', async () => {
+      // One created_at and ids out of submit order, as ULIDs made in one millisecond may be: the order,
+      // and so "before", must be the submit order, not the ids' or the times'.
+      const at = new Date().toISOString()
+      const submitted = ['m', 'c', 'x', 'a', 'q', 'e', 'k'].map((suffix) => job({job_id: `job_cursor_${suffix}`, client: 'pager', created_at: at}))
+      for (const [i, next] of submitted.entries()) await (i % 2 ? a : b).submitJob(next, [])
+      const newest = submitted.map((j) => j.job_id).reverse()
+      const page = (query: {before?: string; offset?: number; status?: JobRecord['status']; limit?: number}) =>
+        b.listJobIds({client: 'pager', limit: 3, offset: 0, ...query})
+      // A page boundary in the middle of the same-millisecond jobs, on either replica.
+      assert.deepEqual(await page({before: newest[2]}), newest.slice(3, 6))
+      assert.deepEqual(await a.listJobIds({client: 'pager', limit: 3, offset: 0, before: newest[2]}), newest.slice(3, 6))
+      assert.deepEqual(await page({before: newest[2], offset: 2}), newest.slice(5))
+      assert.deepEqual(await page({before: newest.at(-1)}), [], 'nothing older: an empty page, not an unknown cursor')
+
+      // Following the cursor with a job submitted between every two pages lists each job of the start once.
+      const listed: string[] = []
+      for (let ids = await page({}); ids!.length > 0; ids = await page({before: listed.at(-1)})) {
+        listed.push(...ids!)
+        await a.submitJob(job({client: 'pager', created_at: at}), [])
+      }
+      assert.deepEqual(listed, newest)
+
+      // With a status filter, a cursor that has left the status since still places the next page.
+      await a.changeJob(newest[1], claimBy('m-pager'))
+      assert.deepEqual(await page({status: 'pending', before: newest[1]}), newest.slice(2, 5))
+      assert.deepEqual(await page({status: 'running', before: newest[0]}), [newest[1]])
+      assert.deepEqual(await page({status: 'running', before: newest[1]}), [])
+
+      // A cursor the query's client does not have is no cursor, whether it exists or not; a list of
+      // every client's jobs (an admin's) takes any.
+      const foreign = job({client: 'not-pager'})
+      await b.submitJob(foreign, [])
+      assert.equal(await page({before: 'job_missing'}), undefined)
+      assert.equal(await page({before: foreign.job_id}), undefined)
+      assert.equal(await page({status: 'pending', before: foreign.job_id}), undefined)
+      assert.equal(await a.listJobIds({client: 'pager', status: 'failed', limit: 1, offset: 0, before: 'job_missing'}), undefined)
+      assert.deepEqual(await a.listJobIds({limit: 1, offset: 0, before: foreign.job_id}), await page({limit: 1}))
+      assert.deepEqual(await a.listJobIds({limit: 1, offset: 0, before: 'job_missing'}), undefined)
+    })
+
     it('answers a retried submit with the first job, once, however many replicas race with the key', async () => {
       const first = job({client: 'erin', idempotency: {key: 'k-1', request_sha256: 'aa'}})
       const submits = Array.from({length: 12}, (_, i) =>

@@ -27,7 +27,7 @@ import type {
 } from '../async-store.js'
 import {numberTransactions} from '../numbered-transactions.js'
 import type {ApiKeyRecord, BlockRecord, JobRecord, LedgerTransaction, MinerRecord, ReceiptRecord, StoreMeta} from '../records.js'
-import type {JobQuery, ReceiptQuery} from '../store.js'
+import type {JobIdQuery, JobQuery, ReceiptQuery} from '../store.js'
 import {StoreCorruptError} from '../store-errors.js'
 import {AdvisoryLeadership} from './advisory-leadership.js'
 import {DatabaseStateError} from './errors.js'
@@ -242,8 +242,15 @@ export class PostgresStore implements AsyncStore {
     return this.records<JobRecord>(...jobPage('record', query))
   }
 
-  async listJobIds(query: JobQuery): Promise<string[]> {
-    return (await this.query<{job_id: string}>(...jobPage('job_id', query))).rows.map((row) => row.job_id)
+  async listJobIds(query: JobIdQuery): Promise<string[] | undefined> {
+    const ids = (await this.query<{job_id: string}>(...jobPage('job_id', query))).rows.map((row) => row.job_id)
+    // An unknown cursor lists nothing too: only an empty page needs a second look to tell the two apart
+    // (a job is never deleted, nor given to another client, so the look cannot disagree with the page).
+    if (ids.length === 0 && query.before !== undefined) {
+      const cursor = filters({job_id: query.before, client: query.client})
+      if ((await this.query(`SELECT 1 FROM jobs ${cursor.sql}`, cursor.values)).rowCount === 0) return undefined
+    }
+    return ids
   }
 
   async jobCount(): Promise<number> {
@@ -618,14 +625,14 @@ function jobColumns(job: JobRecord): unknown[] {
   return [job.job_id, job.status, job.client, job.model, job.lease_expires_at ?? null]
 }
 
-/** A WHERE clause of equalities over the defined filters, with its numbered parameters. */
-function filters(columns: Record<string, string | undefined>): {sql: string; values: unknown[]} {
+/** A WHERE clause of equalities over the defined filters, with its parameters numbered after `numbered` others. */
+function filters(columns: Record<string, string | undefined>, numbered = 0): {sql: string; values: unknown[]} {
   const values: unknown[] = []
   const clauses: string[] = []
   for (const [column, value] of Object.entries(columns)) {
     if (value === undefined) continue
     values.push(value)
-    clauses.push(`${column} = $${values.length}`)
+    clauses.push(`${column} = $${numbered + values.length}`)
   }
   return {sql: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', values}
 }
@@ -637,8 +644,18 @@ function connectTimeoutMs(connectionString: string): number {
 }
 
 /** The statement of a page of jobs, newest first: one for whole jobs and for their ids, so both list alike. */
-function jobPage(column: 'record' | 'job_id', query: JobQuery): [string, unknown[]] {
+function jobPage(column: 'record' | 'job_id', query: JobIdQuery): [string, unknown[]] {
   const where = filters({client: query.client, status: query.status})
-  const sql = `SELECT ${column} FROM jobs ${where.sql} ORDER BY submit_order DESC LIMIT $${where.values.length + 1} OFFSET $${where.values.length + 2}`
-  return [sql, [...where.values, query.limit, query.offset]]
+  const values = [...where.values]
+  let conditions = where.sql
+  if (query.before !== undefined) {
+    // The cursor's place in submit order, looked up among the query's client's jobs only: another
+    // client's job (or none) gives no place, so nothing is listed and nothing is told about it.
+    const cursor = filters({job_id: query.before, client: query.client}, values.length)
+    values.push(...cursor.values)
+    const older = `submit_order < (SELECT submit_order FROM jobs ${cursor.sql})`
+    conditions = conditions ? `${conditions} AND ${older}` : `WHERE ${older}`
+  }
+  values.push(query.limit, query.offset)
+  return [`SELECT ${column} FROM jobs ${conditions} ORDER BY submit_order DESC LIMIT $${values.length - 1} OFFSET $${values.length}`, values]
 }
