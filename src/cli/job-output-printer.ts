@@ -2,14 +2,15 @@
 // it, then makes stdout end with exactly the job's result, which stays the authority (the receipt
 // hashes it). Streaming is a preview that may stop early (an old coordinator, a cut connection): the
 // rest of the result is printed from the final job, which the polling follower fetches as before.
-import {getJob} from '../client/calls.js'
 import type {ApiClient, Job} from '../client/client.js'
-import {UnreachableError} from '../client/errors.js'
 import {followJobOutput, type OutputStreamOptions} from '../client/job-output-stream.js'
-import {followJob, type FollowOptions, waitTimeoutError} from './job-follower.js'
+import {followJob, type FollowOptions} from './job-follower.js'
 import {inert} from './inert-text.js'
 
-/** After --timeout cut the stream, the one look at the job that says how it stands gets this long. */
+/**
+ * With --timeout, the stream is left this long before it passes (half the timeout when shorter), so
+ * that one look at the job can say how it stands (or find it ended) and the command still ends on time.
+ */
 const LAST_LOOK_MS = 1000
 
 export interface StreamingOptions extends FollowOptions {
@@ -27,13 +28,17 @@ export interface StreamingOptions extends FollowOptions {
 export async function followJobPrinting(client: ApiClient, jobId: string, options: StreamingOptions): Promise<{final: Job; printed: string; diverged: boolean}> {
   const stopping = new AbortController()
   let timedOut = false
+  const timeoutMs = options.timeoutSeconds === undefined ? undefined : options.timeoutSeconds * 1000
   const timer =
-    options.timeoutSeconds === undefined
+    timeoutMs === undefined
       ? undefined
-      : setTimeout(() => {
-          timedOut = true
-          stopping.abort()
-        }, options.timeoutSeconds * 1000)
+      : setTimeout(
+          () => {
+            timedOut = true
+            stopping.abort()
+          },
+          timeoutMs - Math.min(LAST_LOOK_MS, timeoutMs / 2),
+        )
   const started = Date.now()
   let printed = ''
   let diverged = false
@@ -57,19 +62,10 @@ export async function followJobPrinting(client: ApiClient, jobId: string, option
   }
   // Its output is kept (to compare with the result): a stream past the answer limit is left for the result.
   if (end === 'too-large') options.note('(the output passed --max-answer-mib; following the job without it)')
-  // --timeout passed while following: one short look says how the job stands, then exit 8 (or its end).
-  const initial = timedOut ? await lastLook(client, jobId, options) : options.initial
-  const final = await followJob(client, jobId, {...options, initial, startedAt: started})
+  // The follower takes over under the same --timeout. When the stream was left for it, the job as
+  // known (from submit) is stale: the follower looks at once.
+  const final = await followJob(client, jobId, {...options, lookFirst: timedOut, startedAt: started})
   return {final, printed, diverged}
-}
-
-async function lastLook(client: ApiClient, jobId: string, options: StreamingOptions): Promise<Job> {
-  try {
-    return await getJob(client, jobId, {requestTimeoutMs: LAST_LOOK_MS})
-  } catch (error) {
-    if (error instanceof UnreachableError) throw waitTimeoutError(jobId, options.timeoutSeconds!, options.initial)
-    throw error
-  }
 }
 
 /**
