@@ -16,8 +16,6 @@ export interface FollowOptions {
   startedAt?: number
   /** The job as already known (from submit), which saves the first request. */
   initial?: Job
-  /** Look at the job at once even so: `initial` may be stale (a stream cut by --timeout). */
-  lookFirst?: boolean
   /** Called with the first state seen, then each time the status changes; the last call is the final job. */
   onChange?: (job: Job) => void
   /** How long to keep looking while the coordinator does not answer (a restart; from the first look on) before exit 6. */
@@ -76,8 +74,8 @@ export async function followJob(client: ApiClient, jobId: string, options: Follo
 
   if (job) options.onChange?.(job)
   let interval: number = POLL_INTERVAL.initialMs
-  // Without a job known (or with `lookFirst`), the first look is at once; then a pause before each.
-  let pause = job !== undefined && !options.lookFirst
+  // Without a job known, the first look is at once; then a pause before each.
+  let pause = job !== undefined
   while (job === undefined || !isFinal(job.status)) {
     if (pause) {
       giveUpIfDue()

@@ -27,18 +27,8 @@ export interface StreamingOptions extends FollowOptions {
 /** Follows the job to its end, printing its output as it comes; returns the final job. */
 export async function followJobPrinting(client: ApiClient, jobId: string, options: StreamingOptions): Promise<{final: Job; printed: string; diverged: boolean}> {
   const stopping = new AbortController()
-  let timedOut = false
   const timeoutMs = options.timeoutSeconds === undefined ? undefined : options.timeoutSeconds * 1000
-  const timer =
-    timeoutMs === undefined
-      ? undefined
-      : setTimeout(
-          () => {
-            timedOut = true
-            stopping.abort()
-          },
-          timeoutMs - Math.min(LAST_LOOK_MS, timeoutMs / 2),
-        )
+  const timer = timeoutMs === undefined ? undefined : setTimeout(() => stopping.abort(), timeoutMs - Math.min(LAST_LOOK_MS, timeoutMs / 2))
   const started = Date.now()
   let printed = ''
   let diverged = false
@@ -62,9 +52,8 @@ export async function followJobPrinting(client: ApiClient, jobId: string, option
   }
   // Its output is kept (to compare with the result): a stream past the answer limit is left for the result.
   if (end === 'too-large') options.note('(the output passed --max-answer-mib; following the job without it)')
-  // The follower takes over under the same --timeout. When the stream was left for it, the job as
-  // known (from submit) is stale: the follower looks at once.
-  const final = await followJob(client, jobId, {...options, lookFirst: timedOut, startedAt: started})
+  // The follower takes over under the same --timeout, in the time the stream left it.
+  const final = await followJob(client, jobId, {...options, startedAt: started})
   return {final, printed, diverged}
 }
 
