@@ -58,7 +58,9 @@ export async function followJob(client: ApiClient, jobId: string, options: Follo
     const limit = Math.min(deadline, givingUp) - started
     try {
       // The request's own timer, not an AbortSignal.timeout: garbage collection can silence those on Node 20.
-      const found = await fetchJob(client, jobId, {requestTimeoutMs: Number.isFinite(limit) ? Math.max(1, limit) : undefined})
+      // No retries inside a look: the follower backs off itself, and a failure keeps its own reason
+      // (ECONNREFUSED) rather than a retry's cut short by the limit.
+      const found = await fetchJob(client, jobId, {requestTimeoutMs: Number.isFinite(limit) ? Math.max(1, limit) : undefined, retries: 0})
       away = undefined
       return found
     } catch (error) {
