@@ -43,15 +43,15 @@ describe('following a job\'s output on a hostile coordinator', {concurrency: 4},
     ['answers no more', 'silent'],
     ['says the job still runs', jsonAnswer(200, RUNNING)],
   ] as const) {
-    // The bound: the timeout (the stream is left early for the last look at the job) and 1 s for a loaded machine (the old code took 31 s).
-    it(`--timeout 1 while the stream is silent and the coordinator ${what}: exit 8 within 1 s of the timeout`, async () => {
+    // The bound: the timeout (the stream is left early for the last look at the job) and 2 s for a loaded machine (the old code took 31 s).
+    it(`--timeout 1 while the stream is silent and the coordinator ${what}: exit 8 within 2 s of the timeout`, async () => {
       await withServer(
         (request) => (isStream(request.path) ? streamHeadersOnly : look),
         async (server) => {
           const result = await timed(server, ['jobs', 'watch', 'job_1', '--stream', '--timeout', '1'])
           assert.equal(result.code, 8, result.stderr)
           assert.match(result.stderr, look === 'silent' ? /Timed out after 1 s waiting for job job_1; the coordinator at \S+ was not answering \(no answer\)\./ : /Timed out after 1 s waiting for job job_1 \(still running\)\./)
-          assert.ok(result.seconds <= 1 + 1, `took ${result.seconds} s`)
+          assert.ok(result.seconds <= 1 + 2, `took ${result.seconds} s`)
         },
       )
     })
