@@ -26,7 +26,7 @@ function ownStdin(args: Interfaces.ArgInput | undefined): Interfaces.ArgInput {
 function withFlagSuggestion(failure: Failure, command: typeof AitbcCommand): Failure {
   const typed = /Nonexistent flags?: (--?[\w-]+)/.exec(failure.message)?.[1]?.replace(/^-+/, '')
   if (!typed) return failure
-  const [best] = closeNames(typed, [...Object.keys({...command.baseFlags, ...command.flags}), 'json', 'help'])
+  const [best] = closeNames(typed, [...Object.keys({...command.baseFlags, ...command.flags}), ...(command.enableJsonFlag ? ['json'] : []), 'help'])
   if (!best) return failure
   return {...failure, hint: `Did you mean --${best}?${failure.hint ? ` ${failure.hint}` : ''}`}
 }

@@ -18,53 +18,87 @@ export interface FollowOptions {
   initial?: Job
   /** Called with the first state seen, then each time the status changes; the last call is the final job. */
   onChange?: (job: Job) => void
-  /** How long to keep polling while the coordinator does not answer (a restart) before exit 6. */
+  /** How long to keep looking while the coordinator does not answer (a restart) before exit 6. */
   unreachableTimeoutSeconds?: number
+  /** The coordinator already answered this wait (the output stream's headers; `initial` says so too). */
+  answered?: boolean
 }
 
 /** A restart of the coordinator loses nothing: waiting commands poll through one this long by default. */
 export const DEFAULT_UNREACHABLE_TIMEOUT_SECONDS = 60
 
+/** Since when, and why, the coordinator has not answered. */
+interface Away {
+  since: number
+  error: Error
+  /** The last look was cut by the follower's own deadline, not by an error of its own. */
+  cut: boolean
+}
+
+/**
+ * Both limits are promises: the wait ends when --timeout passes (exit 8), or once the coordinator has
+ * not answered for --unreachable-timeout (exit 6), whichever comes first, whatever the follower is
+ * doing at the time (a look that waits on a silent server is cut short). A coordinator that refuses the
+ * wait's first look fails it at once (exit 6), as with any other command.
+ */
 export async function followJob(client: ApiClient, jobId: string, options: FollowOptions = {}): Promise<Job> {
   const {timeoutSeconds} = options
   const deadline = timeoutSeconds === undefined ? Number.POSITIVE_INFINITY : (options.startedAt ?? Date.now()) + timeoutSeconds * 1000
   const unreachableMs = (options.unreachableTimeoutSeconds ?? DEFAULT_UNREACHABLE_TIMEOUT_SECONDS) * 1000
-  let unreachableSince: number | undefined
-  const getJob = (requestTimeoutMs?: number) => fetchJob(client, jobId, {requestTimeoutMs})
-  /**
-   * A poll that the deadline cuts short (a slow answer must not keep the user past --timeout); null
-   * while the coordinator is away, until --unreachable-timeout.
-   */
-  const poll = async (last: Job): Promise<Job | null> => {
-    const remaining = deadline - Date.now()
+  let job = options.initial
+  let away: Away | undefined
+  let answered = options.answered || job !== undefined
+  /** Whichever limit passed first ends the wait: --timeout (exit 8), or --unreachable-timeout while away (exit 6). */
+  const giveUpIfDue = () => {
+    const now = Date.now()
+    const givingUp = away ? away.since + unreachableMs : Number.POSITIVE_INFINITY
+    if (now >= deadline && deadline <= givingUp) throw waitTimeoutError(jobId, timeoutSeconds!, job, away)
+    if (now >= givingUp) throw unreachableError(jobId, away!, unreachableMs / 1000)
+  }
+  /** A look at the job; undefined while the coordinator is away, until --unreachable-timeout. */
+  const look = async (): Promise<Job | undefined> => {
+    const started = Date.now()
+    const givingUp = (away?.since ?? started) + unreachableMs
+    const limit = Math.min(deadline, givingUp) - started
     try {
       // The request's own timer, not an AbortSignal.timeout: garbage collection can silence those on Node 20.
-      const job = await getJob(Number.isFinite(remaining) ? Math.max(1, remaining) : undefined)
-      unreachableSince = undefined
-      return job
+      // No retries inside a look: the follower backs off itself, and a failure keeps its own reason
+      // (ECONNREFUSED) rather than a retry's cut short by the limit.
+      const found = await fetchJob(client, jobId, {requestTimeoutMs: Number.isFinite(limit) ? Math.max(1, limit) : undefined, retries: 0})
+      away = undefined
+      answered = true
+      return found
     } catch (error) {
-      if (timeoutSeconds !== undefined && Date.now() >= deadline) throw waitTimeoutError(jobId, timeoutSeconds, last)
+      // An answer such as a 404 is the job's news, whatever the time.
       if (!isAway(error)) throw error
-      unreachableSince ??= Date.now()
-      if (Date.now() - unreachableSince < unreachableMs) return null
-      throw unreachableError(jobId, error, unreachableMs / 1000)
+      // A look cut short by a limit says less than the error before it (ECONNREFUSED): keep that one.
+      const cut = Date.now() - started >= limit
+      // A coordinator that never answered this wait (a wrong --url, one not started) fails it at once, as
+      // it fails any command; only one that answered and went (a restart) is waited for.
+      if (!answered && !cut) throw error
+      if (!(away && cut)) away = {since: away?.since ?? started, error: error as Error, cut}
+      giveUpIfDue()
+      return undefined
     }
   }
 
-  // The first look is not cut short, so even a short --timeout reports the job's state (or a 404).
-  let job = options.initial ?? (await getJob())
-  options.onChange?.(job)
+  if (job) options.onChange?.(job)
   let interval: number = POLL_INTERVAL.initialMs
-  while (!isFinal(job.status)) {
-    const remaining = deadline - Date.now()
-    if (remaining <= 0) throw waitTimeoutError(jobId, timeoutSeconds!, job)
-    await sleep(Math.min(interval, remaining))
-    const next = await poll(job)
-    if (next === null) {
+  // Without a job known, the first look is at once; then a pause before each.
+  let pause = job !== undefined
+  while (job === undefined || !isFinal(job.status)) {
+    if (pause) {
+      giveUpIfDue()
+      await sleep(Math.min(interval, deadline - Date.now(), away ? away.since + unreachableMs - Date.now() : interval))
+      giveUpIfDue()
+    }
+    pause = true
+    const next = await look()
+    if (next === undefined) {
       interval = POLL_INTERVAL.maxMs
       continue
     }
-    if (next.status === job.status) {
+    if (job && next.status === job.status) {
       interval = Math.min(POLL_INTERVAL.maxMs, interval * POLL_INTERVAL.factor)
     } else {
       interval = POLL_INTERVAL.initialMs
@@ -80,17 +114,29 @@ function isAway(error: unknown): boolean {
   return error instanceof UnreachableError || (error instanceof ApiError && [502, 503, 504].includes(error.status))
 }
 
-function unreachableError(jobId: string, error: unknown, seconds: number): CliError {
-  return new CliError(`${(error as Error).message}; gave up after ${seconds} s without an answer (--unreachable-timeout).`, {
+/** Who did not answer, and why: what went wrong, or "no answer" when the follower's own deadline cut the look. */
+function awayWords(away: Away): {who: string; why: string} {
+  const {error, cut} = away
+  if (error instanceof UnreachableError) return {who: `the coordinator at ${error.url}`, why: cut ? 'no answer' : error.reason}
+  const status = error instanceof ApiError ? `${error.status} ` : ''
+  return {who: 'the coordinator', why: `${status}${error.message}`}
+}
+
+function unreachableError(jobId: string, away: Away, seconds: number): CliError {
+  const {who, why} = awayWords(away)
+  return new CliError(`cannot reach ${who}: ${why}; gave up after ${seconds} s without an answer (--unreachable-timeout).`, {
     exitCode: ExitCode.UNREACHABLE,
     code: 'unreachable',
     hint: `The job goes on if the coordinator comes back; follow it with \`aitbc jobs watch ${jobId}\`.`,
   })
 }
 
-/** --timeout passed; `last` is the job as last seen, when it was seen. */
-export function waitTimeoutError(jobId: string, seconds: number, last?: Job): CliError {
-  return new CliError(`Timed out after ${seconds} s waiting for job ${jobId}${last ? ` (still ${last.status})` : ''}.`, {
+/** --timeout passed; `last` is the job as last seen, `away` says the coordinator was not answering at the time. */
+function waitTimeoutError(jobId: string, seconds: number, last?: Job, away?: Away): CliError {
+  const state = last ? ` (still ${last.status})` : ''
+  const words = away && awayWords(away)
+  const why = words ? `; ${words.who} was not answering (${words.why})` : ''
+  return new CliError(`Timed out after ${seconds} s waiting for job ${jobId}${state}${why}.`, {
     exitCode: ExitCode.TIMEOUT,
     code: 'timeout',
     hint: `The job goes on; keep watching with \`aitbc jobs watch ${jobId}\`, then \`aitbc jobs result ${jobId}\`.`,

@@ -2,14 +2,15 @@
 // it, then makes stdout end with exactly the job's result, which stays the authority (the receipt
 // hashes it). Streaming is a preview that may stop early (an old coordinator, a cut connection): the
 // rest of the result is printed from the final job, which the polling follower fetches as before.
-import {getJob} from '../client/calls.js'
 import type {ApiClient, Job} from '../client/client.js'
-import {UnreachableError} from '../client/errors.js'
 import {DEFAULT_STREAM_IDLE_MS, followJobOutput, type OutputStreamOptions} from '../client/job-output-stream.js'
-import {followJob, type FollowOptions, waitTimeoutError} from './job-follower.js'
+import {followJob, type FollowOptions} from './job-follower.js'
 import {inert} from './inert-text.js'
 
-/** After --timeout cut the stream, the one look at the job that says how it stands gets this long. */
+/**
+ * With --timeout, the stream is left this long before it passes (half the timeout when shorter), so
+ * that one look at the job can say how it stands (or find it ended) and the command still ends on time.
+ */
 const LAST_LOOK_MS = 1000
 
 export interface StreamingOptions extends FollowOptions {
@@ -26,14 +27,8 @@ export interface StreamingOptions extends FollowOptions {
 /** Follows the job to its end, printing its output as it comes; returns the final job. */
 export async function followJobPrinting(client: ApiClient, jobId: string, options: StreamingOptions): Promise<{final: Job; printed: string; diverged: boolean}> {
   const stopping = new AbortController()
-  let timedOut = false
-  const timer =
-    options.timeoutSeconds === undefined
-      ? undefined
-      : setTimeout(() => {
-          timedOut = true
-          stopping.abort()
-        }, options.timeoutSeconds * 1000)
+  const timeoutMs = options.timeoutSeconds === undefined ? undefined : options.timeoutSeconds * 1000
+  const timer = timeoutMs === undefined ? undefined : setTimeout(() => stopping.abort(), timeoutMs - Math.min(LAST_LOOK_MS, timeoutMs / 2))
   const started = Date.now()
   let printed = ''
   let diverged = false
@@ -58,23 +53,13 @@ export async function followJobPrinting(client: ApiClient, jobId: string, option
   // Its output is kept (to compare with the result): a stream past the answer limit is left for the result.
   if (end === 'too-large') options.note('(the output passed --max-answer-mib; following the job without it)')
   if (end === 'silent') options.note(`(the output stream was silent for ${idleSeconds(options)} s, --stream-idle-timeout; following the job without it)`)
-  // --timeout passed while following: one short look says how the job stands, then exit 8 (or its end).
-  const initial = timedOut ? await lastLook(client, jobId, options) : options.initial
-  const final = await followJob(client, jobId, {...options, initial, startedAt: started})
+  // The follower takes over under the same --timeout, in the time the stream left it.
+  const final = await followJob(client, jobId, {...options, startedAt: started, answered: options.answered || end !== 'unanswered'})
   return {final, printed, diverged}
 }
 
 function idleSeconds({connection}: StreamingOptions): number {
   return (connection.idleMs ?? DEFAULT_STREAM_IDLE_MS) / 1000
-}
-
-async function lastLook(client: ApiClient, jobId: string, options: StreamingOptions): Promise<Job> {
-  try {
-    return await getJob(client, jobId, {requestTimeoutMs: LAST_LOOK_MS})
-  } catch (error) {
-    if (error instanceof UnreachableError) throw waitTimeoutError(jobId, options.timeoutSeconds!, options.initial)
-    throw error
-  }
 }
 
 /**

@@ -36,10 +36,11 @@ export const DEFAULT_STREAM_IDLE_MS = 45_000
 const DEFAULTS = {connectMs: DEFAULT_LIMITS.connectTimeoutMs, headersMs: DEFAULT_LIMITS.requestTimeoutMs, idleMs: DEFAULT_STREAM_IDLE_MS, maxBytes: DEFAULT_LIMITS.maxAnswerBytes}
 
 /**
- * How following ended: at the job's end, past maxBytes, silent past idleMs, or otherwise (refused, cut,
- * no headers in time, stopped).
+ * How following ended: at the job's end, past maxBytes, silent past idleMs, stopped after the coordinator
+ * answered (cut, stopped, an answer that is not a stream), or unanswered (refused, no connection or no
+ * headers in time, stopped before an answer).
  */
-export type FollowEnd = 'ended' | 'too-large' | 'silent' | 'stopped'
+export type FollowEnd = 'ended' | 'too-large' | 'silent' | 'stopped' | 'unanswered'
 
 /** Calls `onEvent` for each event until the stream ends (see FollowEnd); never throws. */
 export async function followJobOutput(jobId: string, options: OutputStreamOptions, onEvent: (event: OutputEvent) => void): Promise<FollowEnd> {
@@ -51,10 +52,12 @@ export async function followJobOutput(jobId: string, options: OutputStreamOption
     if (options.apiKey) headers['X-Api-Key'] = options.apiKey
     const request = send(url, {method: 'GET', headers})
     let settled = false
+    let answered = false
     let idle: NodeJS.Timeout | undefined
     const finish = (end: FollowEnd) => {
       if (settled) return
       settled = true
+      if (end === 'stopped' && !answered) end = 'unanswered'
       clearTimeout(connecting)
       clearTimeout(idle)
       options.signal?.removeEventListener('abort', stop)
@@ -80,6 +83,7 @@ export async function followJobOutput(jobId: string, options: OutputStreamOption
     })
     request.on('error', stop)
     request.on('response', (answer: IncomingMessage) => {
+      answered = true
       if (answer.statusCode !== 200 || !String(answer.headers['content-type']).startsWith('text/event-stream')) return stop()
       quiet()
       answer.setEncoding('utf8')
