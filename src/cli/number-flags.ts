@@ -3,7 +3,7 @@
 // (oclif's own integer argument fails with a plain Error, which would read as a bug).
 import {Args, Flags} from '@oclif/core'
 
-import {MAX_TIMER_SECONDS} from '../client/timers.js'
+import {MAX_TIMER_SECONDS} from '../protocol/timers.js'
 import {usageError} from './errors.js'
 
 interface Range {

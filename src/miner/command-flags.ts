@@ -5,7 +5,7 @@ import path from 'node:path'
 
 import {Flags} from '@oclif/core'
 
-import {MAX_TIMER_SECONDS} from '../client/timers.js'
+import {MAX_TIMER_SECONDS} from '../protocol/timers.js'
 import {minerUsageError} from './errors.js'
 import {
   BACKEND_KINDS,

@@ -97,12 +97,10 @@ export function configFromFlags(flags: ServeFlagValues, host: string): Partial<S
   }
 }
 
-/** For a numeric flag: a plain non-negative decimal, optionally required to be above zero. */
-export function parseFlagNumber(input: string, positive: boolean): number {
+/** For a numeric flag that is not seconds (a price, a rate): a plain non-negative decimal. */
+export function parseFlagNumber(input: string): number {
   const value = parseNonNegativeNumber(input)
-  if (value === undefined || (positive && value === 0)) {
-    throw new RangeError(`Expected a number ${positive ? 'greater than 0' : 'of at least 0'} but received: ${input}`)
-  }
+  if (value === undefined) throw new RangeError(`Expected a number of at least 0 but received: ${input}`)
   return value
 }
 

@@ -9,7 +9,7 @@ import {describe, it} from 'node:test'
 
 import {DEFAULT_STREAM_IDLE_MS} from '../../src/client/job-output-stream.js'
 import {TextSplitter} from '../../src/client/text-splitter.js'
-import {MAX_TIMER_SECONDS} from '../../src/client/timers.js'
+import {MAX_TIMER_SECONDS} from '../../src/protocol/timers.js'
 import {KEEP_ALIVE_MS} from '../../src/server/streams/event-stream.js'
 import {helpText} from '../helpers/help-text.js'
 import {runCommand} from '../helpers/run-command.js'

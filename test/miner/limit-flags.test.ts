@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 
-import {MAX_TIMER_SECONDS} from '../../src/client/timers.js'
+import {MAX_TIMER_SECONDS} from '../../src/protocol/timers.js'
 import {DEFAULT_LIST_TIMEOUT_MS, DEFAULT_PROBE_TIMEOUT_MS} from '../../src/miner/backends/backend.js'
 import {helpText} from '../helpers/help-text.js'
 import {freePort} from '../helpers/ports.js'

@@ -4,6 +4,7 @@ import {AitbcCommand} from '../../cli/base-command.js'
 import {databaseUrlFlag, keyFileFlag, replicaFlags} from '../../cli/database-flags.js'
 import {CliError, usageError} from '../../cli/errors.js'
 import {ExitCode} from '../../cli/exit-codes.js'
+import {secondsFlag} from '../../cli/number-flags.js'
 import {parseByteSize, parseModelPrices} from '../../server/config.js'
 import {DataDirError, keepNewFilesPrivate} from '../../server/data-dir.js'
 import {formatInitReport} from '../../server/init-report.js'
@@ -19,7 +20,8 @@ function asUsage<T>(parse: () => T): T {
   }
 }
 
-const number = (positive: boolean) => Flags.custom<number>({parse: async (input) => asUsage(() => parseFlagNumber(input, positive))})
+/** A number of at least 0 that is not seconds (a price, a rate); seconds are `secondsFlag`, which caps them at what a timer can wait. */
+const nonNegative = Flags.custom<number>({parse: async (input) => asUsage(() => parseFlagNumber(input))})
 /** For values configFromFlags parses later (sizes, MODEL=PRICE): checked now, kept as typed. */
 const checked = (parse: (text: string) => unknown) => async (input: string) => asUsage(() => (parse(input), input))
 
@@ -49,16 +51,16 @@ export default class Serve extends AitbcCommand<typeof Serve> {
     ...replicaFlags(),
     host: Flags.string({summary: 'Address to listen on.', default: DEFAULT_HOST}),
     port: Flags.integer({summary: 'Port to listen on; 0 picks a free one.', default: DEFAULT_PORT, min: 0, max: 65535}),
-    'lease-seconds': number(true)({
+    'lease-seconds': secondsFlag({
       summary: 'Seconds a claimed job may run before it goes back to pending.',
       default: SERVE_DEFAULTS.leaseSeconds,
     }),
     'max-attempts': Flags.integer({summary: 'Different miners that may fail a job before it fails for good (a miner is not given a job it failed).', default: SERVE_DEFAULTS.maxAttempts, min: 1}),
-    'block-interval': number(true)({
+    'block-interval': secondsFlag({
       summary: 'Seconds between sealing pending ledger transactions into a block.',
       default: SERVE_DEFAULTS.blockIntervalSeconds,
     }),
-    price: number(false)({summary: 'Price per 1,000 tokens for models without --model-price.', default: SERVE_DEFAULTS.price}),
+    price: nonNegative({summary: 'Price per 1,000 tokens for models without --model-price.', default: SERVE_DEFAULTS.price}),
     'model-price': Flags.string({
       summary: 'Price per 1,000 tokens for one model, as MODEL=PRICE. Repeatable.',
       multiple: true,
@@ -74,24 +76,24 @@ export default class Serve extends AitbcCommand<typeof Serve> {
       default: SERVE_DEFAULTS.maxPromptBytes,
       parse: checked(parseByteSize),
     }),
-    'rate-limit': number(false)({
+    'rate-limit': nonNegative({
       summary: 'Requests per second allowed per API key principal, and per client address on public endpoints; over it is a 429 with Retry-After. 0 turns it off.',
       description: `Default: off on a loopback --host, ${EXPOSED_RATE_LIMIT} on any other address (serve says so at start).`,
     }),
     'rate-limit-burst': Flags.integer({summary: 'Requests a principal may send at once before --rate-limit applies (default: twice the rate).', min: 1}),
-    'headers-timeout': number(true)({
+    'headers-timeout': secondsFlag({
       summary: 'Seconds a client has to send its request headers before the connection is closed.',
       default: SERVE_DEFAULTS.headersTimeout,
     }),
-    'request-timeout': number(true)({
+    'request-timeout': secondsFlag({
       summary: 'Seconds a client has to send its whole request (headers and body) before the connection is closed.',
       default: SERVE_DEFAULTS.requestTimeout,
     }),
-    'keep-alive-timeout': number(true)({
+    'keep-alive-timeout': secondsFlag({
       summary: 'Seconds an idle keep-alive connection stays open.',
       default: SERVE_DEFAULTS.keepAliveTimeout,
     }),
-    'pending-ttl': number(true)({
+    'pending-ttl': secondsFlag({
       summary: 'Seconds a job may stay pending; then it ends as expired (24 h by default).',
       default: SERVE_DEFAULTS.pendingTtl,
     }),
@@ -105,14 +107,14 @@ export default class Serve extends AitbcCommand<typeof Serve> {
       default: SERVE_DEFAULTS.minerFailureLimit,
       min: 1,
     }),
-    'miner-failure-window': number(true)({summary: 'Seconds in which a miner\'s failures are counted.', default: SERVE_DEFAULTS.minerFailureWindow}),
-    'miner-cooldown': number(true)({summary: 'Seconds a miner that failed too often gets no jobs; its polls say why.', default: SERVE_DEFAULTS.minerCooldown}),
+    'miner-failure-window': secondsFlag({summary: 'Seconds in which a miner\'s failures are counted.', default: SERVE_DEFAULTS.minerFailureWindow}),
+    'miner-cooldown': secondsFlag({summary: 'Seconds a miner that failed too often gets no jobs; its polls say why.', default: SERVE_DEFAULTS.minerCooldown}),
     'answer-memory': Flags.string({
       summary: 'Bytes of large answers not yet read by their clients, over all connections, e.g. 64mb; past it large answers get 503.',
       default: SERVE_DEFAULTS.answerMemory,
       parse: checked(parseByteSize),
     }),
-    'send-timeout': number(true)({
+    'send-timeout': secondsFlag({
       summary: 'Seconds a client has to read an answer before its connection is closed.',
       default: SERVE_DEFAULTS.sendTimeout,
     }),
@@ -131,7 +133,7 @@ export default class Serve extends AitbcCommand<typeof Serve> {
       options: ['on', 'off'],
       default: 'on',
     }),
-    'write-retry': number(true)({
+    'write-retry': secondsFlag({
       summary: 'Seconds between tries to write again after a write failed (disk full, I/O error); meanwhile writes answer 503 and /health says why.',
       default: SERVE_DEFAULTS.writeRetry,
     }),
@@ -140,7 +142,7 @@ export default class Serve extends AitbcCommand<typeof Serve> {
       default: SERVE_DEFAULTS.flushLogBytes,
       parse: checked(parseByteSize),
     }),
-    'lock-wait': number(true)({
+    'lock-wait': secondsFlag({
       summary: 'Seconds a coordinator refused because another holds --data-dir waits for that one to say its pid, to name it in the refusal.',
       default: SERVE_DEFAULTS.lockWait,
     }),
@@ -160,7 +162,7 @@ export default class Serve extends AitbcCommand<typeof Serve> {
       default: SERVE_DEFAULTS.maxStreamsPerKey,
       min: 1,
     }),
-    'gateway-timeout': number(true)({
+    'gateway-timeout': secondsFlag({
       summary: 'Seconds a chat completion (POST /v1/chat/completions) waits for its job before answering 504; the job goes on.',
       default: SERVE_DEFAULTS.gatewayTimeout,
     }),

@@ -4,6 +4,7 @@ import {AitbcCommand} from '../../cli/base-command.js'
 import {databaseUrlFlag, keyFileFlag} from '../../cli/database-flags.js'
 import {CliError, usageError} from '../../cli/errors.js'
 import {ExitCode} from '../../cli/exit-codes.js'
+import {secondsFlag} from '../../cli/number-flags.js'
 import {DataDirError, initDataDir, keepNewFilesPrivate, type InitResult} from '../../server/data-dir.js'
 import {lockDataDir} from '../../server/data-dir-lock.js'
 import {formatInitReport} from '../../server/init-report.js'
@@ -29,10 +30,9 @@ export default class ServeInit extends AitbcCommand<typeof ServeInit> {
     'data-dir': Flags.string({summary: 'Directory to create (default: the aitbc data directory).'}),
     database: databaseUrlFlag,
     'key-file': keyFileFlag,
-    'lock-wait': Flags.integer({
+    'lock-wait': secondsFlag({
       summary: 'Seconds a refusal because another process holds --data-dir waits for that one to say its pid, to name it.',
       default: SERVE_DEFAULTS.lockWait,
-      min: 1,
     }),
   }
 

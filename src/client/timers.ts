@@ -1,3 +1,0 @@
-// Node's timers take at most 2^31-1 ms (24.8 days): a longer one fires at once (a TimeoutOverflowWarning),
-// so a timeout flag above this would end its wait at once instead of after it; such flags refuse it.
-export const MAX_TIMER_SECONDS = Math.floor((2 ** 31 - 1) / 1000)
