@@ -42,10 +42,33 @@ describe('--stream-idle-timeout', () => {
     })
   }
 
-  it('is for the commands that follow the stream: jobs watch without --stream refuses it', async () => {
-    const result = await runCommand(['jobs', 'watch', 'job_1', '--stream-idle-timeout', '5'], {env: {AITBC_URL: 'http://127.0.0.1:9'}})
-    assert.equal(result.code, 2, result.stderr)
-    assert.match(result.stderr, /--stream/)
+  // A flag the run would ignore is refused before anything is read or sent (the URL answers nothing,
+  // and the prompt would come from stdin: neither is touched).
+  const env = {AITBC_URL: 'http://127.0.0.1:9', AITBC_API_KEY: 'aitbc_not-a-real-key-000000'}
+  for (const [args, why, tty] of [
+    [['jobs', 'watch', 'job_1', '--stream-idle-timeout', '5'], /--stream-idle-timeout[\s\S]*--stream/, false],
+    [['jobs', 'watch', 'job_1', '--stream', '--json'], /--json.*cannot also be provided when using --stream/, false],
+    [['jobs', 'submit', 'hi', '--stream-idle-timeout', '5'], /--stream-idle-timeout[\s\S]*--wait/, false],
+    [['jobs', 'submit', 'hi', '--wait', '--no-stream', '--stream-idle-timeout', '5'], /--stream-idle-timeout is for the output stream, which this run does not follow: --no-stream was given/, true],
+    [['jobs', 'submit', 'hi', '--wait', '--stream-idle-timeout', '5'], /does not follow: stdout is not a terminal[\s\S]*Add --stream/, false],
+    [['jobs', 'submit', 'hi', '--wait', '--json', '--stream-idle-timeout', '5'], /does not follow: --json prints the final job/, true],
+    [['jobs', 'submit', 'hi', '--wait', '--json', '--stream'], /--stream cannot be used with --json/, false],
+    [['jobs', 'submit', 'hi', '--stream'], /--stream[\s\S]*--wait/, false],
+    [['jobs', 'submit', 'hi', '--timeout', '5'], /--timeout[\s\S]*--wait/, false],
+    [['jobs', 'submit', 'hi', '--unreachable-timeout', '5'], /--unreachable-timeout[\s\S]*--wait/, false],
+  ] as const) {
+    it(`${args.join(' ')}${tty ? ' (on a terminal)' : ''}: a flag it would ignore, exit 2 saying why`, async () => {
+      const result = await runCommand([...args], {env, input: 'never read', tty: {stdout: tty}})
+      // Under --json the error is a JSON document on stdout.
+      const said = `${result.stderr}${result.stdout}`
+      assert.equal(result.code, 2, said)
+      assert.match(said.replaceAll(/\s+/g, ' '), why)
+      assert.doesNotMatch(said, /cannot reach|ECONNREFUSED/)
+    })
+  }
+
+  it('jobs submit --help still shows --unreachable-timeout\'s default', async () => {
+    assert.match(await helpText('jobs:submit'), /--unreachable-timeout=<value> .*\[default: 60\]/)
   })
 })
 

@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {ApiCommand, streamIdleTimeoutFlag} from '../../cli/api-command.js'
+import {usageError} from '../../cli/errors.js'
 import {jobRequest, jobRequestFlags} from '../../cli/job-flags.js'
 import {DEFAULT_UNREACHABLE_TIMEOUT_SECONDS, followJob} from '../../cli/job-follower.js'
 import {jobUnsuccessfulError} from '../../cli/job-outcome.js'
@@ -44,14 +45,17 @@ Every submit carries a fresh Idempotency-Key, so a retry after a dropped connect
     }),
     'stream-idle-timeout': streamIdleTimeoutFlag('With --wait: ', 'wait'),
     timeout: timeoutFlag({summary: 'With --wait: give up after this many seconds (exit 8).', dependsOn: ['wait']}),
+    // No oclif default: a defaulted flag always "is given", and dependsOn would refuse every submit without --wait.
     'unreachable-timeout': unreachableTimeoutFlag({
-      summary: 'With --wait: keep waiting this many seconds while the coordinator does not answer (a restart), then exit 6.',
-      default: DEFAULT_UNREACHABLE_TIMEOUT_SECONDS,
+      summary: `With --wait: keep waiting this many seconds while the coordinator does not answer (a restart), then exit 6 [default: ${DEFAULT_UNREACHABLE_TIMEOUT_SECONDS}].`,
+      dependsOn: ['wait'],
     }),
   }
 
   async run() {
     const json = this.jsonEnabled()
+    // Before the prompt is read or the job sent: a flag this run would ignore is a mistake to point out.
+    this.refuseIgnoredStreamFlags(json)
     const prompt = await readPromptInput(this.io, this.args.prompt, {json, note: (text) => this.note(text)})
     const client = await this.client()
     const job = await submitJob(client, jobRequest(prompt, this.flags))
@@ -63,7 +67,7 @@ Every submit carries a fresh Idempotency-Key, so a retry after a dropped connect
     }
 
     this.note(`Submitted ${job.job_id}; waiting for it to end (Ctrl-C stops waiting, not the job).`)
-    if (!json && (this.flags.stream ?? this.io.stdoutIsTTY)) return this.streamResult(job)
+    if (this.streams(json)) return this.streamResult(job)
     const spinner = await this.io.startSpinner(jobState(job), json)
     const final = await followJob(client, job.job_id, {
       initial: job,
@@ -80,6 +84,19 @@ Every submit carries a fresh Idempotency-Key, so a retry after a dropped connect
     }
     if (failure) throw failure
     this.write(textForStdout(final.result ?? '', this.io.stdoutIsTTY))
+  }
+
+  /** Whether --wait follows the output stream: asked for (--stream), or by default on a terminal; never under --json. */
+  private streams(json: boolean): boolean {
+    return !json && (this.flags.stream ?? this.io.stdoutIsTTY)
+  }
+
+  /** --stream and --stream-idle-timeout given where the output is not streamed (their dependsOn covers a missing --wait). */
+  private refuseIgnoredStreamFlags(json: boolean): void {
+    if (json && this.flags.stream) throw usageError('--stream cannot be used with --json: --json prints the final job, not the output as it comes.')
+    if (this.flags['stream-idle-timeout'] === undefined || this.streams(json)) return
+    const why = json ? '--json prints the final job' : this.flags.stream === false ? '--no-stream was given' : 'stdout is not a terminal, so only the final result is printed'
+    throw usageError(`--stream-idle-timeout is for the output stream, which this run does not follow: ${why}.`, json ? undefined : 'Add --stream to follow the output as it comes.')
   }
 
   /** --stream: the output as it comes, then stdout ends with exactly the result. */
