@@ -22,13 +22,18 @@ export interface FollowOptions {
   unreachableTimeoutSeconds?: number
   /** The coordinator already answered this wait (the output stream's headers; `initial` says so too). */
   answered?: boolean
+  /**
+   * The coordinator has not answered this wait since then (the output stream got no answer):
+   * --unreachable-timeout counts from `away.since`, not from the follower's first look.
+   */
+  away?: Away
 }
 
 /** A restart of the coordinator loses nothing: waiting commands poll through one this long by default. */
 export const DEFAULT_UNREACHABLE_TIMEOUT_SECONDS = 60
 
 /** Since when, and why, the coordinator has not answered. */
-interface Away {
+export interface Away {
   since: number
   error: Error
   /** The last look was cut by the follower's own deadline, not by an error of its own. */
@@ -46,7 +51,7 @@ export async function followJob(client: ApiClient, jobId: string, options: Follo
   const deadline = timeoutSeconds === undefined ? Number.POSITIVE_INFINITY : (options.startedAt ?? Date.now()) + timeoutSeconds * 1000
   const unreachableMs = (options.unreachableTimeoutSeconds ?? DEFAULT_UNREACHABLE_TIMEOUT_SECONDS) * 1000
   let job = options.initial
-  let away: Away | undefined
+  let away: Away | undefined = options.away
   let answered = options.answered || job !== undefined
   /** Whichever limit passed first ends the wait: --timeout (exit 8), or --unreachable-timeout while away (exit 6). */
   const giveUpIfDue = () => {

@@ -4,7 +4,8 @@
 // rest of the result is printed from the final job, which the polling follower fetches as before.
 import type {ApiClient, Job} from '../client/client.js'
 import {DEFAULT_STREAM_IDLE_MS, followJobOutput, type OutputStreamOptions} from '../client/job-output-stream.js'
-import {followJob, type FollowOptions} from './job-follower.js'
+import {UnreachableError} from '../client/errors.js'
+import {DEFAULT_UNREACHABLE_TIMEOUT_SECONDS, followJob, type FollowOptions} from './job-follower.js'
 import {inert} from './inert-text.js'
 
 /**
@@ -30,12 +31,15 @@ export async function followJobPrinting(client: ApiClient, jobId: string, option
   const timeoutMs = options.timeoutSeconds === undefined ? undefined : options.timeoutSeconds * 1000
   const timer = timeoutMs === undefined ? undefined : setTimeout(() => stopping.abort(), timeoutMs - Math.min(LAST_LOOK_MS, timeoutMs / 2))
   const started = Date.now()
+  // --unreachable-timeout is a promise from the stream's start: a coordinator that never answers the
+  // stream is not waited for longer (a --request-timeout of 30 s would hold it past a shorter one).
+  const unreachableMs = (options.unreachableTimeoutSeconds ?? DEFAULT_UNREACHABLE_TIMEOUT_SECONDS) * 1000
   let printed = ''
   let diverged = false
   const show = (text: string) => options.write(options.stdoutIsTTY ? inert(text) : text)
   let end
   try {
-    end = await followJobOutput(jobId, {...options.connection, signal: stopping.signal}, (event) => {
+    end = await followJobOutput(jobId, {...options.connection, answerMs: unreachableMs, signal: stopping.signal}, (event) => {
       if (event.type === 'output') {
         if (!printed && !diverged) options.onFirstOutput?.()
         printed += event.text
@@ -53,8 +57,11 @@ export async function followJobPrinting(client: ApiClient, jobId: string, option
   // Its output is kept (to compare with the result): a stream past the answer limit is left for the result.
   if (end === 'too-large') options.note('(the output passed --max-answer-mib; following the job without it)')
   if (end === 'silent') options.note(`(the output stream was silent for ${idleSeconds(options)} s, --stream-idle-timeout; following the job without it)`)
-  // The follower takes over under the same --timeout, in the time the stream left it.
-  const final = await followJob(client, jobId, {...options, startedAt: started, answered: options.answered || end !== 'unanswered'})
+  // The follower takes over under the same --timeout, in the time the stream left it; and, when the
+  // stream got no answer, under what is left of --unreachable-timeout, which counts from the stream's start.
+  const unanswered = end === 'unanswered'
+  const away = unanswered ? {since: started, error: new UnreachableError(new URL(options.connection.baseUrl).origin, 'no answer'), cut: true} : undefined
+  const final = await followJob(client, jobId, {...options, startedAt: started, answered: options.answered || !unanswered, away})
   return {final, printed, diverged}
 }
 

@@ -1,7 +1,7 @@
 // Following a job's output as the coordinator fans it out (GET /v1/jobs/{job_id}/stream, Server-Sent
 // Events). A preview for people: the job's result stays the authority, so the caller falls back to it
 // whenever this stops early. Plain timers for every limit (no AbortSignal.any, issue 15): connecting,
-// the answer's headers (the coordinator sends them at once), and silence (idleMs, --stream-idle-timeout:
+// the answer's headers (the coordinator sends them at once), both together (answerMs), and silence (idleMs, --stream-idle-timeout:
 // the coordinator sends a comment every 15 s, so only a dead connection is silent that long); no
 // redirect is followed (the key stays with its origin); more output than the answer limit in all ends it
 // (a stream without end would otherwise fill the memory of a caller that keeps what it printed).
@@ -21,6 +21,11 @@ export interface OutputStreamOptions {
   connectMs?: number
   /** From connecting until the answer's headers. */
   headersMs?: number
+  /**
+   * From the start until the answer's headers, connecting included, at most: a waiting command's
+   * --unreachable-timeout, which the stream must not outlast when the coordinator never answers it.
+   */
+  answerMs?: number
   /** Then, any silence longer than this (neither an event nor a keep-alive comment). */
   idleMs?: number
   /**
@@ -59,6 +64,7 @@ export async function followJobOutput(jobId: string, options: OutputStreamOption
       settled = true
       if (end === 'stopped' && !answered) end = 'unanswered'
       clearTimeout(connecting)
+      clearTimeout(answering)
       clearTimeout(idle)
       options.signal?.removeEventListener('abort', stop)
       request.destroy()
@@ -71,6 +77,7 @@ export async function followJobOutput(jobId: string, options: OutputStreamOption
       idle = setTimeout(() => finish(end), ms)
     }
     const connecting = setTimeout(stop, connectMs)
+    const answering = options.answerMs === undefined ? undefined : setTimeout(stop, options.answerMs)
     if (options.signal?.aborted) return stop()
     options.signal?.addEventListener('abort', stop, {once: true})
     request.on('socket', (socket) => {
@@ -84,6 +91,7 @@ export async function followJobOutput(jobId: string, options: OutputStreamOption
     request.on('error', stop)
     request.on('response', (answer: IncomingMessage) => {
       answered = true
+      clearTimeout(answering)
       if (answer.statusCode !== 200 || !String(answer.headers['content-type']).startsWith('text/event-stream')) return stop()
       quiet()
       answer.setEncoding('utf8')

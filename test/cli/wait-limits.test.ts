@@ -102,6 +102,25 @@ describe('waiting for a job while the coordinator does not answer', {concurrency
     assert.ok(result.seconds < 0.3 + SLACK_S, `took ${result.seconds} s`)
   })
 
+  // The stream waits for its headers no longer than --unreachable-timeout, and the follower after it only
+  // what is left of it: 3 s in all, not the 30 s --request-timeout and then 3 s more (nor 3 + 3).
+  it('jobs watch --stream --unreachable-timeout 3, the coordinator silent from the start: exit 6 when it passes, counted from the stream\'s start', async (t) => {
+    const silent = await fallingSilent(0, t)
+    const result = await timed(['jobs', 'watch', downJob, '--stream', '--unreachable-timeout', '3'], {...down, AITBC_URL: silent.url}, silent)
+    assertExit(result, 6)
+    assert.match(result.stderr, new RegExp(`cannot reach the coordinator at ${silent.url}: no answer; gave up after 3 s without an answer \\(--unreachable-timeout\\)`))
+    assert.ok(result.seconds >= 2.9 && result.seconds < 3 + SLACK_S, `took ${result.seconds} s`)
+  })
+
+  it('jobs submit --wait --stream --request-timeout 0.3 --unreachable-timeout 0.5, the coordinator silent after the submit: exit 6 on time', async (t) => {
+    const silent = await fallingSilent(1, t)
+    const args = ['jobs', 'submit', '--wait', '--stream', '--request-timeout', '0.3', '--unreachable-timeout', '0.5', '--model', 'absent-model', 'nobody serves this']
+    const result = await timed(args, {...live.env(), AITBC_URL: silent.url}, silent)
+    assertExit(result, 6)
+    assert.match(result.stderr, /cannot reach the coordinator at \S+: no answer; gave up after 0\.5 s without an answer \(--unreachable-timeout\)/)
+    assert.ok(result.seconds >= 0.4 && result.seconds < 0.5 + SLACK_S, `took ${result.seconds} s`)
+  })
+
   it('jobs submit --wait --timeout 0.5, the coordinator silent after the submit: exit 8 on time, the last state and why', async (t) => {
     const silent = await fallingSilent(1, t)
     const result = await timed(['jobs', 'submit', '--wait', '--timeout', '0.5', '--model', 'absent-model', 'nobody serves this'], {...live.env(), AITBC_URL: silent.url}, silent)
