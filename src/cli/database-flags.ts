@@ -21,23 +21,44 @@ export const keyFileFlag = Flags.string({
   summary: 'With --database: the signing key file (PKCS#8 PEM, mode 0600) every replica shares; or put the PEM in AITBC_SIGNING_KEY, or give --data-dir.',
 })
 
-/** What only a running replica needs. */
+const REPLICA_DEFAULTS = {
+  'db-pool-size': DEFAULT_DB_POOL_SIZE,
+  'leader-retry': DEFAULT_LEADER_RETRY_SECONDS,
+  'leader-lease': DEFAULT_LEADER_LEASE_SECONDS,
+  'db-transaction-idle': DEFAULT_DB_TRANSACTION_IDLE_SECONDS,
+}
+
+/**
+ * What only a running replica needs. Meaningless without --database, so refused without it (dependsOn);
+ * hence no oclif default (a defaulted flag always counts as given): `withReplicaDefaults` fills them in.
+ */
 export function replicaFlags() {
+  const onDatabase = {dependsOn: ['database']}
+  const withDefault = (summary: string, name: keyof typeof REPLICA_DEFAULTS) => `With --database: ${summary} [default: ${REPLICA_DEFAULTS[name]}].`
   return {
-    'db-pool-size': Flags.integer({summary: 'With --database: connections this replica keeps open for requests.', default: DEFAULT_DB_POOL_SIZE, min: 1, max: 1000}),
+    'db-pool-size': Flags.integer({summary: withDefault('connections this replica keeps open for requests.', 'db-pool-size'), min: 1, max: 1000, ...onDatabase}),
     'leader-retry': secondsFlag({
-      summary: 'With --database: seconds between tries of a replica that does not seal blocks to take over (a dead sealer is replaced within about this).',
-      default: DEFAULT_LEADER_RETRY_SECONDS,
+      summary: withDefault('seconds between tries of a replica that does not seal blocks to take over (a dead sealer is replaced within about this).', 'leader-retry'),
+      ...onDatabase,
     }),
     'leader-lease': secondsFlag({
-      summary:
-        'With --database: seconds the block sealer may go unheard (its process stopped or starved, its host cut off) before PostgreSQL ends its session and another replica takes over.',
-      default: DEFAULT_LEADER_LEASE_SECONDS,
+      summary: withDefault(
+        'seconds the block sealer may go unheard (its process stopped or starved, its host cut off) before PostgreSQL ends its session and another replica takes over.',
+        'leader-lease',
+      ),
+      ...onDatabase,
     }),
     'db-transaction-idle': secondsFlag({
-      summary:
-        'With --database: seconds a transaction of this replica may wait for its next statement before PostgreSQL ends it, so a stopped replica does not hold locks the others wait for.',
-      default: DEFAULT_DB_TRANSACTION_IDLE_SECONDS,
+      summary: withDefault(
+        'seconds a transaction of this replica may wait for its next statement before PostgreSQL ends it, so a stopped replica does not hold locks the others wait for.',
+        'db-transaction-idle',
+      ),
+      ...onDatabase,
     }),
   }
+}
+
+/** The replica flags as given, the defaults where not. */
+export function withReplicaDefaults<T extends Partial<Record<keyof typeof REPLICA_DEFAULTS, number>>>(flags: T): T & typeof REPLICA_DEFAULTS {
+  return {...flags, ...Object.fromEntries(Object.entries(REPLICA_DEFAULTS).map(([name, value]) => [name, flags[name as keyof typeof REPLICA_DEFAULTS] ?? value]))} as T & typeof REPLICA_DEFAULTS
 }

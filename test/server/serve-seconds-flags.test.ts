@@ -10,6 +10,7 @@ import {describe, it} from 'node:test'
 
 import Serve from '../../src/commands/serve/index.js'
 import ServeInit from '../../src/commands/serve/init.js'
+import {withReplicaDefaults} from '../../src/cli/database-flags.js'
 import {MAX_TIMER_SECONDS} from '../../src/protocol/timers.js'
 import {refusedRun} from './serve-process.js'
 
@@ -49,4 +50,24 @@ describe('serve flags in seconds', () => {
       })
     }
   }
+})
+
+// The replica flags mean something only with --database (or AITBC_DATABASE_URL): without it they would
+// be ignored, so they are refused; their defaults still show in help and reach the store.
+describe('serve flags of a replica', () => {
+  for (const [name, value] of [['leader-retry', '2'], ['leader-lease', '2'], ['db-transaction-idle', '2'], ['db-pool-size', '3'], ['key-file', 'key.pem']]) {
+    it(`serve --${name} without --database: exit 2 saying it needs --database, nothing created`, async () => {
+      const dir = path.join(tmpdir(), `aitbc-never-${process.pid}-${name}`)
+      const result = await refusedRun(['serve', '--data-dir', dir, '--port', '0', `--${name}`, value])
+      assert.equal(result.code, 2, result.stderr)
+      assert.match(result.stderr.replaceAll(/\s+/g, ' '), new RegExp(`--${name}.*--database|--database.*--${name}`))
+      assert.equal(existsSync(dir), false)
+    })
+  }
+
+  it('the defaults show in help and fill in what was not given', () => {
+    const flags = commands.serve
+    for (const [name, value] of Object.entries(withReplicaDefaults({}))) assert.match(flags[name].summary ?? '', new RegExp(`\\[default: ${value}\\]\\.$`), name)
+    assert.deepEqual(withReplicaDefaults({'leader-retry': 0.2}), {'db-pool-size': 10, 'leader-retry': 0.2, 'leader-lease': 5, 'db-transaction-idle': 10})
+  })
 })

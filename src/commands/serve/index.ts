@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {AitbcCommand} from '../../cli/base-command.js'
-import {databaseUrlFlag, keyFileFlag, replicaFlags} from '../../cli/database-flags.js'
+import {databaseUrlFlag, keyFileFlag, replicaFlags, withReplicaDefaults} from '../../cli/database-flags.js'
 import {CliError, usageError} from '../../cli/errors.js'
 import {ExitCode} from '../../cli/exit-codes.js'
 import {secondsFlag} from '../../cli/number-flags.js'
@@ -192,7 +192,7 @@ export default class Serve extends AitbcCommand<typeof Serve> {
     })
     let server
     try {
-      const database = asUsage(() => databaseStart(flags))
+      const database = asUsage(() => databaseStart(withReplicaDefaults(flags)))
       server = await startServer({dataDir, database, host: flags.host, port: flags.port, config: configFromFlags(flags, flags.host), signal: interrupt.signal, fsync: flags.fsync === 'on', ...storeStartFromFlags(flags)})
     } catch (error) {
       if (interrupt.signal.aborted && !flags.database) throw new CliError(`Interrupted while initialising ${dataDir}; nothing was created.`, {exitCode: ExitCode.INTERRUPTED, code: 'interrupted'})
