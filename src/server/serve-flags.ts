@@ -132,23 +132,32 @@ export const SERVE_DEFAULTS = {
   streamMemory: '64mb',
   maxStreamsPerKey: DEFAULT_CONFIG.maxStreamsPerKey,
   gatewayTimeout: DEFAULT_CONFIG.gatewayTimeoutSeconds,
+  fsync: 'on',
   writeRetry: RETRY_WRITE_MS / 1000,
   lockWait: ASK_HOLDER_MS / 1000,
   flushLogBytes: `${CHECKPOINT_BYTES / 1024 / 1024}mb`,
 }
 
+/** The data directory's store's flags; undefined when not given (a coordinator on --database refuses them). */
 export interface StoreFlagValues {
-  'write-retry': number
-  'lock-wait': number
-  'flush-log-bytes': string
+  fsync?: string
+  'write-retry'?: number
+  'lock-wait'?: number
+  'flush-log-bytes'?: string
 }
 
-/** The embedded store's settings from serve's flags (the PostgreSQL store has its own). */
-export function storeStartFromFlags(flags: StoreFlagValues): {store: {retryWriteMs: number; checkpointBytes: number}; lockWaitMs: number} {
+/** The embedded store's settings from serve's flags, the defaults where not given (the PostgreSQL store has its own). */
+export function storeStartFromFlags(flags: StoreFlagValues): {store: {retryWriteMs: number; checkpointBytes: number}; lockWaitMs: number; fsync: boolean} {
   return {
-    store: {retryWriteMs: flags['write-retry'] * 1000, checkpointBytes: parseByteSize(flags['flush-log-bytes'])},
-    lockWaitMs: flags['lock-wait'] * 1000,
+    store: {retryWriteMs: (flags['write-retry'] ?? SERVE_DEFAULTS.writeRetry) * 1000, checkpointBytes: parseByteSize(flags['flush-log-bytes'] ?? SERVE_DEFAULTS.flushLogBytes)},
+    lockWaitMs: (flags['lock-wait'] ?? SERVE_DEFAULTS.lockWait) * 1000,
+    fsync: (flags.fsync ?? SERVE_DEFAULTS.fsync) === 'on',
   }
+}
+
+/** The flags a coordinator on --database would ignore (its store is PostgreSQL), as given. */
+export function dataDirStoreFlagsGiven(flags: StoreFlagValues): string[] {
+  return (['fsync', 'write-retry', 'flush-log-bytes', 'lock-wait'] as const).filter((name) => flags[name] !== undefined).map((name) => `--${name}`)
 }
 
 export interface DatabaseFlagValues {
@@ -161,12 +170,17 @@ export interface DatabaseFlagValues {
   'db-transaction-idle': number
 }
 
-/** `serve --database` options from the flags, or undefined for the embedded store; a bad URL is a RangeError. */
-export function databaseStart(flags: DatabaseFlagValues): DatabaseStart | undefined {
+/**
+ * `serve --database` options from the flags, or undefined for the embedded store; a bad URL, or a flag
+ * of the other store (which would be ignored), is a RangeError.
+ */
+export function databaseStart(flags: DatabaseFlagValues & StoreFlagValues): DatabaseStart | undefined {
   if (flags.database === undefined) {
     if (flags['key-file'] !== undefined) throw new RangeError('--key-file is for --database; a data directory keeps its own key')
     return undefined
   }
+  const ignored = dataDirStoreFlagsGiven(flags)
+  if (ignored.length > 0) throw new RangeError(`${ignored.join(', ')} ${ignored.length === 1 ? 'is' : 'are'} for the data directory's own store; a coordinator on --database (PostgreSQL) does not use ${ignored.length === 1 ? 'it' : 'them'}`)
   checkDatabaseUrl(flags.database)
   return {
     url: flags.database,

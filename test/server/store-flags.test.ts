@@ -44,10 +44,23 @@ it('a bad value is refused with a message naming it, before anything starts', as
   assert.equal(existsSync(path.join(root, 'never')), false, 'nothing was created')
 })
 
-it('the flags reach the store and the lock; the defaults are the store\'s', () => {
-  assert.deepEqual(storeStartFromFlags({'write-retry': 0.5, 'flush-log-bytes': '1mb', 'lock-wait': 3}), {store: {retryWriteMs: 500, checkpointBytes: 1024 * 1024}, lockWaitMs: 3000})
-  const defaults = storeStartFromFlags({'write-retry': SERVE_DEFAULTS.writeRetry, 'flush-log-bytes': SERVE_DEFAULTS.flushLogBytes, 'lock-wait': SERVE_DEFAULTS.lockWait})
-  assert.deepEqual(defaults, {store: {retryWriteMs: RETRY_WRITE_MS, checkpointBytes: CHECKPOINT_BYTES}, lockWaitMs: ASK_HOLDER_MS})
+it('the flags reach the store and the lock; the defaults, where none is given, are the store\'s', () => {
+  assert.deepEqual(storeStartFromFlags({'write-retry': 0.5, 'flush-log-bytes': '1mb', 'lock-wait': 3, fsync: 'off'}), {store: {retryWriteMs: 500, checkpointBytes: 1024 * 1024}, lockWaitMs: 3000, fsync: false})
+  assert.deepEqual(storeStartFromFlags({}), {store: {retryWriteMs: RETRY_WRITE_MS, checkpointBytes: CHECKPOINT_BYTES}, lockWaitMs: ASK_HOLDER_MS, fsync: true})
+  assert.equal(SERVE_DEFAULTS.lockWait * 1000, ASK_HOLDER_MS)
+})
+
+// A coordinator on PostgreSQL has no data directory store to tune: these flags would be ignored, so
+// they are refused, before any connection (the URL leads nowhere).
+it('with --database, the data directory store\'s flags are refused, saying why', async () => {
+  const database = 'postgres://nobody@127.0.0.1:1/none'
+  for (const args of [['serve', '--fsync', 'off'], ['serve', '--write-retry', '1', '--lock-wait', '1'], ['serve', '--flush-log-bytes', '1mb'], ['serve', 'init', '--lock-wait', '1']]) {
+    const flags = args.filter((arg) => arg.startsWith('--'))
+    const run = await refusedRun([...args, '--database', database, ...(args[1] === 'init' ? [] : ['--port', '0'])])
+    assert.equal(run.code, 2, `${args.join(' ')}: ${run.stderr}`)
+    assert.match(run.stderr.replaceAll(/\s+/g, ' '), new RegExp(`${flags.join(', ')} (is|are) for (the data directory's own store|a data directory); a coordinator on --database \\(PostgreSQL\\)`), args.join(' '))
+    assert.doesNotMatch(run.stderr, /ECONNREFUSED|nobody/)
+  }
 })
 
 it('--lock-wait: a holder that does not say its pid is waited for that long, and the refusal says so', async () => {

@@ -128,23 +128,21 @@ export default class Serve extends AitbcCommand<typeof Serve> {
       default: SERVE_DEFAULTS.answerQueue,
       min: 0,
     }),
+    // The data directory's store only: refused with --database (databaseStart), so no oclif default (a
+    // defaulted flag always counts as given); storeStartFromFlags fills the defaults in.
     fsync: Flags.string({
-      summary: 'on: every write is fdatasynced before it is acknowledged (writes arriving together share one sync). off: faster, but a power cut may lose acknowledged writes.',
+      summary: `on: every write is fdatasynced before it is acknowledged (writes arriving together share one sync). off: faster, but a power cut may lose acknowledged writes [default: ${SERVE_DEFAULTS.fsync}].`,
       options: ['on', 'off'],
-      default: 'on',
     }),
     'write-retry': secondsFlag({
-      summary: 'Seconds between tries to write again after a write failed (disk full, I/O error); meanwhile writes answer 503 and /health says why.',
-      default: SERVE_DEFAULTS.writeRetry,
+      summary: `Seconds between tries to write again after a write failed (disk full, I/O error); meanwhile writes answer 503 and /health says why [default: ${SERVE_DEFAULTS.writeRetry}].`,
     }),
     'flush-log-bytes': Flags.string({
-      summary: 'Size of the flush log (commits.jsonl), e.g. 8mb, past which the store syncs its history files and empties it; larger: fewer of those pauses, a longer replay after a crash.',
-      default: SERVE_DEFAULTS.flushLogBytes,
+      summary: `Size of the flush log (commits.jsonl), e.g. 8mb, past which the store syncs its history files and empties it; larger: fewer of those pauses, a longer replay after a crash [default: ${SERVE_DEFAULTS.flushLogBytes}].`,
       parse: checked(parseByteSize),
     }),
     'lock-wait': secondsFlag({
-      summary: 'Seconds a coordinator refused because another holds --data-dir waits for that one to say its pid, to name it in the refusal.',
-      default: SERVE_DEFAULTS.lockWait,
+      summary: `Seconds a coordinator refused because another holds --data-dir waits for that one to say its pid, to name it in the refusal [default: ${SERVE_DEFAULTS.lockWait}].`,
     }),
     'page-bytes': Flags.string({summary: 'Largest page of a job list in bytes, e.g. 1mb (at least one job); the header X-Next-Before continues it.', default: SERVE_DEFAULTS.pageBytes, parse: checked(parseByteSize)}),
     'stream-job-bytes': Flags.string({
@@ -193,7 +191,7 @@ export default class Serve extends AitbcCommand<typeof Serve> {
     let server
     try {
       const database = asUsage(() => databaseStart(withReplicaDefaults(flags)))
-      server = await startServer({dataDir, database, host: flags.host, port: flags.port, config: configFromFlags(flags, flags.host), signal: interrupt.signal, fsync: flags.fsync === 'on', ...storeStartFromFlags(flags)})
+      server = await startServer({dataDir, database, host: flags.host, port: flags.port, config: configFromFlags(flags, flags.host), signal: interrupt.signal, ...storeStartFromFlags(flags)})
     } catch (error) {
       if (interrupt.signal.aborted && !flags.database) throw new CliError(`Interrupted while initialising ${dataDir}; nothing was created.`, {exitCode: ExitCode.INTERRUPTED, code: 'interrupted'})
       if (error instanceof CliError) throw error

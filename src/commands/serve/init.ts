@@ -9,7 +9,7 @@ import {DataDirError, initDataDir, keepNewFilesPrivate, type InitResult} from '.
 import {lockDataDir} from '../../server/data-dir-lock.js'
 import {formatInitReport} from '../../server/init-report.js'
 import {shutdownSignal} from '../../server/run-server.js'
-import {SERVE_DEFAULTS, startFailure} from '../../server/serve-flags.js'
+import {SERVE_DEFAULTS, startFailure, storeStartFromFlags} from '../../server/serve-flags.js'
 import {checkDatabaseUrl, initCoordinatorDatabase, type DatabaseInitResult} from '../../server/store/postgres/coordinator-database.js'
 
 export default class ServeInit extends AitbcCommand<typeof ServeInit> {
@@ -30,14 +30,17 @@ export default class ServeInit extends AitbcCommand<typeof ServeInit> {
     'data-dir': Flags.string({summary: 'Directory to create (default: the aitbc data directory).'}),
     database: databaseUrlFlag,
     'key-file': keyFileFlag,
+    // Not with --database (no directory is locked there), so no oclif default: a defaulted flag always counts as given.
     'lock-wait': secondsFlag({
-      summary: 'Seconds a refusal because another process holds --data-dir waits for that one to say its pid, to name it.',
-      default: SERVE_DEFAULTS.lockWait,
+      summary: `Seconds a refusal because another process holds --data-dir waits for that one to say its pid, to name it [default: ${SERVE_DEFAULTS.lockWait}].`,
     }),
   }
 
   async run(): Promise<InitResult | DatabaseInitResult> {
-    if (this.flags.database !== undefined) return this.initDatabase(this.flags.database)
+    if (this.flags.database !== undefined) {
+      if (this.flags['lock-wait'] !== undefined) throw usageError('--lock-wait is for a data directory; a coordinator on --database (PostgreSQL) takes no lock on one')
+      return this.initDatabase(this.flags.database)
+    }
     if (this.flags['key-file'] !== undefined) throw usageError('--key-file is for --database; a data directory keeps its own key')
     // What the run changes of its process (umask, signal handlers) it puts back on every way out.
     const restoreUmask = keepNewFilesPrivate()
@@ -56,7 +59,7 @@ export default class ServeInit extends AitbcCommand<typeof ServeInit> {
     void received.then(() => interrupt.abort())
     let result: InitResult
     try {
-      const lock = await lockDataDir(dataDir, this.flags['lock-wait'] * 1000)
+      const lock = await lockDataDir(dataDir, storeStartFromFlags(this.flags).lockWaitMs)
       try {
         result = await initDataDir(dataDir, interrupt.signal)
       } finally {
