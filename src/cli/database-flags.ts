@@ -59,6 +59,8 @@ export function replicaFlags() {
 }
 
 /** The replica flags as given, the defaults where not. */
-export function withReplicaDefaults<T extends Partial<Record<keyof typeof REPLICA_DEFAULTS, number>>>(flags: T): T & typeof REPLICA_DEFAULTS {
-  return {...flags, ...Object.fromEntries(Object.entries(REPLICA_DEFAULTS).map(([name, value]) => [name, flags[name as keyof typeof REPLICA_DEFAULTS] ?? value]))} as T & typeof REPLICA_DEFAULTS
+export function withReplicaDefaults<T extends Partial<typeof REPLICA_DEFAULTS>>(flags: T): T & typeof REPLICA_DEFAULTS {
+  const filled = {...REPLICA_DEFAULTS}
+  for (const name of Object.keys(REPLICA_DEFAULTS) as (keyof typeof REPLICA_DEFAULTS)[]) filled[name] = flags[name] ?? REPLICA_DEFAULTS[name]
+  return {...flags, ...filled}
 }

@@ -1,10 +1,11 @@
 // Following a job's output as the coordinator fans it out (GET /v1/jobs/{job_id}/stream, Server-Sent
 // Events). A preview for people: the job's result stays the authority, so the caller falls back to it
 // whenever this stops early. Plain timers for every limit (no AbortSignal.any, issue 15): connecting,
-// the answer's headers (the coordinator sends them at once), both together (answerMs), and silence (idleMs, --stream-idle-timeout:
-// the coordinator sends a comment every 15 s, so only a dead connection is silent that long); no
-// redirect is followed (the key stays with its origin); more output than the answer limit in all ends it
-// (a stream without end would otherwise fill the memory of a caller that keeps what it printed).
+// the answer's headers (the coordinator sends them at once), both together (answerMs), and silence
+// (idleMs, --stream-idle-timeout: the coordinator sends a comment every 15 s, so only a dead connection
+// is silent that long); no redirect is followed (the key stays with its origin); more output than the
+// answer limit in all ends it (a stream without end would otherwise fill the memory of a caller that
+// keeps what it printed).
 import {request as httpRequest, type IncomingMessage} from 'node:http'
 
 import {DEFAULT_LIMITS} from './retrying-fetch.js'
