@@ -17,7 +17,7 @@ import {MinerHealth} from '../miners/miner-health.js'
 import {issueReceipt, newReceiptId} from '../receipts/receipt-issuer.js'
 import type {AsyncStore, QueueCounts, TransactionDraft} from '../store/async-store.js'
 import type {ChatMessage, JobParams, JobRecord, MinerRecord, ReceiptRecord} from '../store/records.js'
-import type {JobIdQuery} from '../store/store.js'
+import type {JobQuery} from '../store/store.js'
 import type {JobDefaults} from './job-defaults.js'
 import * as machine from './job-machine.js'
 import {JobOffers} from './job-offers.js'
@@ -132,7 +132,7 @@ export class JobService {
    * `listed`. Undefined when `before` is not a job of that list: one that does not exist and another
    * client's are not told apart.
    */
-  listIds(principal: Principal, query: Omit<JobIdQuery, 'client'>): Promise<string[] | undefined> {
+  listIds(principal: Principal, query: Omit<JobQuery, 'client'>): Promise<string[] | undefined> {
     return this.store.listJobIds(principal.role === 'admin' ? query : {...query, client: principal.name})
   }
 
