@@ -107,6 +107,7 @@ describe('GET /v1/receipts paged by before', () => {
     assert.equal((await server.request(`/v1/receipts?before=${theirs}`, {key: server.adminKey})).status, 200)
     assertError(await server.request('/v1/receipts?before=', {key: keys.alice}), 400, 'validation_failed', /before/)
     assertError(await server.request(`/v1/receipts?before=${'r'.repeat(201)}`, {key: keys.alice}), 400, 'validation_failed', /before/)
+    assertError(await server.request(`/v1/receipts?before=${theirs}&before=${unknown}`, {key: keys.alice}), 400, 'validation_failed', /before/)
   })
 })
 
