@@ -1,7 +1,7 @@
 // Pages of a table newest first by its identity column, from a cursor: the statements behind
 // GET /v1/jobs and GET /v1/receipts, written once so both lists page alike.
 
-/** The clauses of a WHERE, with their parameters; conditions made `after` another number theirs after its. */
+/** The clauses of a WHERE, with their parameters; given another's values (a subquery's), they number theirs after its. */
 export class Conditions {
   private readonly clauses: string[] = []
 
