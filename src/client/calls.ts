@@ -1,9 +1,9 @@
 // One typed function per coordinator operation the CLI and the miner use, so commands never spell a
 // route: `getJob(client, id)` rather than `client.GET('/v1/jobs/{job_id}', …)`. Each returns the
 // operation's success body or throws ApiError / UnreachableError (client/errors.ts). Multi-request
-// flows (a retry-safe submit, paging) are in jobs.ts.
+// flows are in jobs.ts (a retry-safe submit) and pages.ts (every page of a list).
 import type {operations} from '../contract/api-schema.js'
-import {type ApiClient, type Block, type BlockDetail, callFetch, type Job, type Miner, type Receipt, type Schemas, unwrap} from './client.js'
+import {type ApiClient, type Block, type BlockDetail, callFetch, type FetchResult, type Job, type Miner, type Receipt, type Schemas, unwrap} from './client.js'
 
 /** The query parameters of a contract operation, by its operationId. */
 type Query<Operation extends keyof operations> = NonNullable<operations[Operation]['parameters']['query']>
@@ -19,6 +19,18 @@ export interface CallOptions {
   requestTimeoutMs?: number
 }
 
+/** A page of a list paged by a cursor, and the `before` of the next page while more follow. */
+export interface Page<T> {
+  items: T[]
+  next?: string
+}
+
+/** The page an answer holds; X-Next-Before names the next (pages.ts follows them). */
+async function cursorPage<T>(pending: Promise<FetchResult<T[]>>): Promise<Page<T>> {
+  const items = await unwrap(pending)
+  return {items, next: (await pending).response.headers.get('x-next-before') ?? undefined}
+}
+
 function transport(client: ApiClient, {signal, ...change}: CallOptions) {
   const changed = change.waitSeconds !== undefined || change.retries !== undefined || change.requestTimeoutMs !== undefined
   return {signal, ...(changed ? {fetch: callFetch(client, change)} : {})}
@@ -32,17 +44,7 @@ export const listSigningKeys = (client: ApiClient): Promise<Schemas['SigningKey'
 
 // Jobs
 
-/** A page of jobs, and the `before` of the next page when more jobs follow (the answer's X-Next-Before). */
-export interface JobPage {
-  jobs: Job[]
-  next?: string
-}
-
-export async function listJobs(client: ApiClient, query: Query<'listJobs'> = {}): Promise<JobPage> {
-  const answer = client.GET('/v1/jobs', {params: {query}})
-  const jobs = await unwrap(answer)
-  return {jobs, next: (await answer).response.headers.get('x-next-before') ?? undefined}
-}
+export const listJobs = (client: ApiClient, query: Query<'listJobs'> = {}): Promise<Page<Job>> => cursorPage(client.GET('/v1/jobs', {params: {query}}))
 
 export const getJob = (client: ApiClient, jobId: string, options: CallOptions = {}): Promise<Job> =>
   unwrap(client.GET('/v1/jobs/{job_id}', {params: {path: {job_id: jobId}}, ...transport(client, options)}))
@@ -82,7 +84,8 @@ export const failJob = (client: ApiClient, jobId: string, failure: Schemas['JobF
 
 // Receipts and the ledger
 
-export const listReceipts = (client: ApiClient, query: Query<'listReceipts'> = {}): Promise<Receipt[]> => unwrap(client.GET('/v1/receipts', {params: {query}}))
+export const listReceipts = (client: ApiClient, query: Query<'listReceipts'> = {}): Promise<Page<Receipt>> =>
+  cursorPage(client.GET('/v1/receipts', {params: {query}}))
 
 export const getReceipt = (client: ApiClient, receiptId: string): Promise<Receipt> =>
   unwrap(client.GET('/v1/receipts/{receipt_id}', {params: {path: {receipt_id: receiptId}}}))

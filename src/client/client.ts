@@ -157,7 +157,7 @@ export function callFetch(client: ApiClient, change: {waitSeconds?: number; retr
   })
 }
 
-interface FetchResult<D> {
+export interface FetchResult<D> {
   data?: D
   error?: unknown
   response: AnswerInfo

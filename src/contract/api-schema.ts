@@ -395,7 +395,15 @@ export interface paths {
         };
         /**
          * List receipts
-         * @description Clients see receipts for their own jobs, miners those they provided, admin all.
+         * @description Clients see receipts for their own jobs, miners those they provided, admin all; newest first (in
+         *     the order they were issued, exact where ids and times made in one millisecond are not). `client`
+         *     and `provider` narrow that; they never widen it.
+         *
+         *     To page, pass the `receipt_id` of the last receipt of a page as `before`: the header
+         *     `X-Next-Before` gives it whenever more receipts follow (and only then). Every receipt listed when
+         *     the first page was asked for is then listed once, however many receipts are issued while the
+         *     pages are read (a receipt issued meanwhile, being newer, is not). `offset` pages too, for
+         *     compatibility, but a receipt issued between two pages shifts the later ones, so one is listed twice.
          */
         get: operations["listReceipts"];
         put?: never;
@@ -1574,7 +1582,14 @@ export interface operations {
                 client?: string;
                 provider?: string;
                 limit?: number;
+                /** @description Skip this many receipts (counted from `before` when given). Prefer `before` to page. */
                 offset?: number;
+                /**
+                 * @description Only receipts issued before this one (the `receipt_id` of the last receipt of the previous
+                 *     page). It must be one of the receipts this list holds (the same `client` and `provider`),
+                 *     else 400: one that does not exist and another's are answered alike.
+                 */
+                before?: string;
             };
             header?: never;
             path?: never;
@@ -1585,6 +1600,8 @@ export interface operations {
             /** @description List of receipts, newest first */
             200: {
                 headers: {
+                    /** @description Set when more receipts follow this page; the `before` of the next page (the last receipt's id). */
+                    "X-Next-Before"?: string;
                     [name: string]: unknown;
                 };
                 content: {

@@ -161,6 +161,49 @@ describe('a revoked key', () => {
   })
 })
 
+describe('a revoked key whose miners hold jobs among many running ones', () => {
+  let server: TestServer
+  before(async () => (server = await startTestServer()))
+  after(() => server.close())
+
+  it('has every job its miners held requeued at once, while other jobs finish in the middle of the scan', async () => {
+    const {jobs, store} = server.app.coordinator
+    const key = await createKey(server, 'miner', 'revoked-mid-scan')
+    await register(server, 'doomed-2', ['scan-model'], key)
+    await register(server, 'finisher', ['scan-model'])
+    // Newest first, in pages of 2: [finisher's 2, finisher's 1], [doomed's 1, finisher's 0], [doomed's 0].
+    const owners = ['doomed-2', 'finisher', 'doomed-2', 'finisher', 'finisher']
+    const held: string[] = []
+    const others: string[] = []
+    for (const owner of owners) {
+      const job = await submit(server, {prompt: `held by ${owner}`, model: 'scan-model'})
+      await claim(server, job.job_id, owner, owner === 'finisher' ? server.minerKey : key)
+      ;(owner === 'finisher' ? others : held).push(job.job_id)
+    }
+    // The first page's jobs finish once it is read: by offset, the next page skipped two jobs, one of them doomed's.
+    const listJobs = store.listJobs
+    let pages = 0
+    store.listJobs = async (query) => {
+      const page = await listJobs.call(store, query)
+      if (query.status === 'running' && ++pages === 1) {
+        for (const job of page) if (job.miner_id === 'finisher') await complete(server, job.job_id, 'done', 'finisher')
+      }
+      return page
+    }
+    jobs.revokeScanPage = 2
+    try {
+      assert.equal((await server.request('/v1/admin/keys/revoked-mid-scan', {key: server.adminKey, method: 'DELETE'})).status, 200)
+    } finally {
+      store.listJobs = listJobs
+    }
+    for (const jobId of held) {
+      const job = (await server.request<JobBody>(`/v1/jobs/${jobId}`, {key: server.clientKey})).body
+      assert.equal(job.status, 'pending', `${jobId} went back to the queue`)
+    }
+    assert.ok(pages >= 3, `${pages} pages`)
+  })
+})
+
 describe('a principal holding every poll it may', () => {
   const MAX_POLLS = 40
   let server: TestServer

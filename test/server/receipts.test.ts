@@ -67,6 +67,50 @@ describe('GET /v1/receipts', () => {
   })
 })
 
+describe('GET /v1/receipts paged by before', () => {
+  it('lists older receipts from a cursor; X-Next-Before names the next while more follow, and receipts issued between pages are not listed again', async () => {
+    const {body: atStart} = await server.request<ReceiptBody[]>('/v1/receipts', {key: server.adminKey})
+    const seen: string[] = []
+    let path = '/v1/receipts?limit=1'
+    for (;;) {
+      const page = await server.request<ReceiptBody[]>(path, {key: server.adminKey})
+      assert.equal(page.status, 200)
+      seen.push(...ids(page.body))
+      const next = page.headers.get('x-next-before')
+      if (!next) break
+      assert.equal(next, page.body.at(-1)!.receipt_id)
+      const job = await submit(server, {prompt: 'between pages'}, keys.bob)
+      await claim(server, job.job_id, 'rig-a', server.minerKey)
+      await server.request(`/v1/jobs/${job.job_id}/complete`, {key: server.minerKey, method: 'POST', body: {miner_id: 'rig-a', result: 'later'}})
+      path = `/v1/receipts?limit=1&before=${next}`
+    }
+    assert.deepEqual(seen, ids(atStart))
+    // A client's own pages: the filters and the cursor together.
+    const first = await server.request<ReceiptBody[]>('/v1/receipts?limit=1&client=alice', {key: keys.alice})
+    assert.equal(first.headers.get('x-next-before'), receipts['alice-b'].receipt_id)
+    const last = await server.request<ReceiptBody[]>(`/v1/receipts?limit=1&before=${receipts['alice-b'].receipt_id}`, {key: keys.alice})
+    assert.deepEqual(ids(last.body), [receipts['alice-a'].receipt_id])
+    assert.equal(last.headers.get('x-next-before'), null)
+  })
+
+  it('answers a cursor that is not one of the receipts listed with 400, alike whether it exists', async () => {
+    const unknown = 'rcpt_01KBQ4Y0Z8G6W3T0M7N5C2H1XA'
+    const theirs = receipts['bob-a'].receipt_id
+    const [foreign, missing] = await Promise.all([theirs, unknown].map((id) => server.request<{detail: string}>(`/v1/receipts?before=${id}`, {key: keys.alice})))
+    assertError(foreign, 400, 'validation_failed', /^query parameter before: rcpt_\w+ is not a receipt of this list; pass the receipt_id of the last receipt of a page$/)
+    assertError(missing, 400, 'validation_failed')
+    assert.equal(foreign.body.detail.replace(theirs, unknown), missing.body.detail)
+    // A miner's principal: receipts its miners did not provide; with a filter, one the filter leaves out.
+    assertError(await server.request(`/v1/receipts?before=${receipts['alice-b'].receipt_id}`, {key: server.minerKey}), 400, 'validation_failed')
+    assertError(await server.request(`/v1/receipts?provider=rig-b&before=${theirs}`, {key: server.adminKey}), 400, 'validation_failed')
+    assertError(await server.request(`/v1/receipts?client=bob&before=${receipts['alice-a'].receipt_id}`, {key: keys.alice}), 400, 'validation_failed')
+    assert.equal((await server.request(`/v1/receipts?before=${theirs}`, {key: server.adminKey})).status, 200)
+    assertError(await server.request('/v1/receipts?before=', {key: keys.alice}), 400, 'validation_failed', /before/)
+    assertError(await server.request(`/v1/receipts?before=${'r'.repeat(201)}`, {key: keys.alice}), 400, 'validation_failed', /before/)
+    assertError(await server.request(`/v1/receipts?before=${theirs}&before=${unknown}`, {key: keys.alice}), 400, 'validation_failed', /before/)
+  })
+})
+
 describe('GET /v1/receipts/{id}', () => {
   it('is visible to its client, its provider’s principal and admin; 404 otherwise', async () => {
     const path = `/v1/receipts/${receipts['alice-a'].receipt_id}`

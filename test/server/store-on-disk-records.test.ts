@@ -70,7 +70,7 @@ describe('records read back from disk', () => {
       if (n % 3 === 2) await store.commit()
     }
     const inMemory = view(store)
-    assert.equal(inMemory.receipts.length, receipts.length)
+    assert.equal(inMemory.receipts?.length, receipts.length)
     await store.commit()
     assert.deepEqual(view(store), inMemory, 'after the flush')
     ledger.sealPending(new Date())

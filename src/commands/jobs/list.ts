@@ -1,11 +1,11 @@
 import {Flags} from '@oclif/core'
 
 import {ApiCommand} from '../../cli/api-command.js'
-import {CliError} from '../../cli/errors.js'
 import {jobTable} from '../../cli/job-render.js'
+import {allPages, beforeFlag, nextPageNote} from '../../cli/pages.js'
 import {MAX_PAGE_SIZE} from '../../client/client.js'
 import {listJobs} from '../../client/calls.js'
-import {listAllJobs, MAX_PAGES, RepeatedJobError} from '../../client/jobs.js'
+import {listAllJobs, MAX_PAGES} from '../../client/pages.js'
 import {JOB_STATUSES} from '../../protocol/job-states.js'
 
 export default class JobsList extends ApiCommand<typeof JobsList> {
@@ -26,7 +26,7 @@ With --json: an array of job objects.`
   static flags = {
     status: Flags.option({options: JOB_STATUSES, summary: 'Only jobs in this state.'})(),
     limit: Flags.integer({summary: 'Jobs per page (1-100) [default: 20].', min: 1, max: MAX_PAGE_SIZE}),
-    before: Flags.string({summary: 'Only jobs submitted before this job: the last id of the previous page.'}),
+    before: beforeFlag('job', 'submitted'),
     offset: Flags.integer({summary: 'Skip this many jobs (after --before, if given) [default: 0].', min: 0}),
     // Exclusive on this side only: oclif's usage line prints a group once, so declaring it on both
     // sides left an empty `[--offset <value> | ]`.
@@ -38,25 +38,14 @@ With --json: an array of job objects.`
     const client = await this.client()
     let jobs
     let next: string | undefined
-    if (all) {
-      const listed = await listAllJobs(client, status).catch((error: unknown) => {
-        if (!(error instanceof RepeatedJobError)) throw error
-        throw new CliError(`The coordinator listed job ${error.jobId} twice: it does not page by --before (it is older than this aitbc).`, {
-          hint: 'Page with --limit and --offset instead.',
-        })
-      })
-      if (listed.truncated) this.note(`Stopped after ${MAX_PAGES} pages (${listed.jobs.length} jobs); narrow it with --status.`)
-      jobs = listed.jobs
-    } else {
-      const page = await listJobs(client, {status, limit, before, offset})
-      ;({jobs, next} = page)
-    }
+    if (all) jobs = await allPages(listAllJobs(client, status), 'job', '--status', (text) => this.note(text))
+    else ({items: jobs, next} = await listJobs(client, {status, limit, before, offset}))
     if (jobs.length === 0) this.note(status ? `No ${status} jobs.` : 'No jobs.')
     else {
       const {head, rows} = jobTable(jobs)
       this.line(await this.table(head, rows))
     }
-    if (next) this.note(`More jobs follow: the next page is --before ${next}.`)
+    if (next) this.note(nextPageNote('job', next))
     return jobs
   }
 }

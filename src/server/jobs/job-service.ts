@@ -17,7 +17,7 @@ import {MinerHealth} from '../miners/miner-health.js'
 import {issueReceipt, newReceiptId} from '../receipts/receipt-issuer.js'
 import type {AsyncStore, QueueCounts, TransactionDraft} from '../store/async-store.js'
 import type {ChatMessage, JobParams, JobRecord, MinerRecord, ReceiptRecord} from '../store/records.js'
-import type {JobIdQuery} from '../store/store.js'
+import type {JobQuery} from '../store/store.js'
 import type {JobDefaults} from './job-defaults.js'
 import * as machine from './job-machine.js'
 import {JobOffers} from './job-offers.js'
@@ -69,6 +69,8 @@ export class JobService {
   private readonly failedBy = new Map<string, FailedBy>()
   /** Set by the coordinator: the stream fan-out (streams/job-streams.ts). */
   onJobChange?: JobChangeListener
+  /** Running jobs read per page when a revoked key's jobs are looked for (a test makes it small). */
+  revokeScanPage = SCAN_PAGE
 
   constructor(
     private readonly store: AsyncStore,
@@ -132,7 +134,7 @@ export class JobService {
    * `listed`. Undefined when `before` is not a job of that list: one that does not exist and another
    * client's are not told apart.
    */
-  listIds(principal: Principal, query: Omit<JobIdQuery, 'client'>): Promise<string[] | undefined> {
+  listIds(principal: Principal, query: Omit<JobQuery, 'client'>): Promise<string[] | undefined> {
     return this.store.listJobIds(principal.role === 'admin' ? query : {...query, client: principal.name})
   }
 
@@ -448,11 +450,14 @@ export class JobService {
     this.waiters.wakePrincipal(name)
     const minerIds = new Set((await this.store.listMiners({principal: name})).map((miner) => miner.miner_id))
     const owned = (job: JobRecord) => job.status === 'running' && job.miner_id !== undefined && minerIds.has(job.miner_id)
+    // Paged from the last job of each page, not by offset: a job finishing mid-scan moved every later
+    // one up a place, so one was passed over (and kept its lease till it ran out).
     const held: JobRecord[] = []
-    for (let offset = 0; ; offset += SCAN_PAGE) {
-      const page = await this.store.listJobs({status: 'running', limit: SCAN_PAGE, offset})
+    for (let before: string | undefined; ; ) {
+      const page = await this.store.listJobs({status: 'running', limit: this.revokeScanPage, offset: 0, before})
       held.push(...page.filter(owned))
-      if (page.length < SCAN_PAGE) break
+      if (page.length < this.revokeScanPage) break
+      before = page.at(-1)!.job_id
     }
     const now = new Date(this.clock.now())
     for (const job of held) {

@@ -9,9 +9,15 @@ import type {ReceiptQuery} from '../store/store.js'
 export class ReceiptService {
   constructor(private readonly store: AsyncStore) {}
 
-  async list(principal: Principal, query: ReceiptQuery): Promise<ReceiptRecord[]> {
+  /**
+   * A page of the receipts the principal may see, newest first (in the order they were issued). Undefined
+   * when `before` is not one of the receipts the query selects: one that does not exist and another's are
+   * not told apart.
+   */
+  async list(principal: Principal, query: ReceiptQuery): Promise<ReceiptRecord[] | undefined> {
     if (principal.role === 'client') {
-      if (query.client !== undefined && query.client !== principal.name) return []
+      // Another client's receipts: none to list, and so no cursor among them.
+      if (query.client !== undefined && query.client !== principal.name) return query.before === undefined ? [] : undefined
       return this.store.listReceipts({...query, client: principal.name})
     }
     if (principal.role === 'miner') return this.store.listReceipts({...query, providerPrincipal: principal.name})

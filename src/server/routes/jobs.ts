@@ -1,5 +1,5 @@
 // Client-facing job operations: submit, list, get, cancel.
-import {badRequest} from '../http/api-error.js'
+import {nextBefore, pageFromCursor} from '../http/cursor-page.js'
 import {jobView} from '../jobs/job-view.js'
 import type {JobService} from '../jobs/job-service.js'
 import {principalOf, type Operations} from '../http/operations.js'
@@ -21,12 +21,10 @@ export function jobRoutes(ops: Operations, jobs: JobService, miners: MinerServic
   // a time so that the jobs it leaves out are never read; the event loop is let go between jobs, so that
   // small requests are answered while a page of big jobs is built. Its ids are taken first, at one
   // moment: read by offset job by job, a job submitted meanwhile shifted the page and one job was listed twice.
-  // One id past the page tells whether more follow (X-Next-Before), without a count.
   ops.define('listJobs', async (request) => {
-    const {status, limit, offset, before} = request.query
-    const listed = await jobs.listIds(principalOf(request), {status, limit: limit + 1, offset, before})
-    if (!listed) throw badRequest(`query parameter before: ${before} is not a job of this list; pass the job_id of the last job of a page`)
-    const ids = listed.slice(0, limit)
+    const {status, offset, before} = request.query
+    const page = await pageFromCursor(request.query, 'job', (limit) => jobs.listIds(principalOf(request), {status, limit, offset, before}))
+    const ids = page.items
     const items: string[] = []
     let bytes = 0
     for (const jobId of ids) {
@@ -37,9 +35,8 @@ export function jobRoutes(ops: Operations, jobs: JobService, miners: MinerServic
       items.push(item)
       bytes += Buffer.byteLength(item)
     }
-    const headers: Record<string, string> = {}
-    if (items.length < ids.length) headers['X-Next-Offset'] = String(offset + items.length)
-    if (items.length < listed.length) headers['X-Next-Before'] = ids[items.length - 1]
+    const cut = items.length < ids.length
+    const headers = {...nextBefore(cut || page.more ? ids[items.length - 1] : undefined), ...(cut ? {'X-Next-Offset': String(offset + items.length)} : {})}
     return {content: `[${items.join(',')}]`, type: 'application/json', headers}
   })
 

@@ -7,7 +7,7 @@
 import type {JobStatus} from '../../protocol/job-states.js'
 import type {TransactionType, Transaction} from '../../protocol/ledger.js'
 import type {ApiKeyRecord, BlockRecord, JobRecord, LedgerTransaction, MinerRecord, ReceiptRecord, StoreMeta} from './records.js'
-import type {JobIdQuery, JobQuery, ReceiptQuery} from './store.js'
+import type {JobQuery, ReceiptQuery} from './store.js'
 
 /** A ledger record as a service writes it; the store gives it its seq and hash when it is appended. */
 export interface TransactionDraft {
@@ -108,14 +108,14 @@ export interface AsyncStore {
   countActiveMiners(since: string): Promise<number>
 
   getJob(jobId: string): Promise<JobRecord | undefined>
-  /** Newest first. */
+  /** Newest first, from `before` as listJobIds pages (nothing when it names no job of the query's client). */
   listJobs(query: JobQuery): Promise<JobRecord[]>
   /**
    * The ids listJobs would list, as they are at one moment, without reading the jobs: a page read job
    * by job from them is not shifted by jobs submitted (or changing status) while it is read. Undefined
    * when `before` names no job of the query's client (one that does not exist, or another client's).
    */
-  listJobIds(query: JobIdQuery): Promise<string[] | undefined>
+  listJobIds(query: JobQuery): Promise<string[] | undefined>
   jobCount(): Promise<number>
   /** Jobs matching the query (without paging). */
   countJobs(query: {client?: string; status?: JobStatus}): Promise<number>
@@ -145,8 +145,11 @@ export interface AsyncStore {
   sweepLeases(now: Date, change: JobChanger): Promise<number>
 
   getReceipt(receiptId: string): Promise<ReceiptRecord | undefined>
-  /** Newest first. */
-  listReceipts(query: ReceiptQuery): Promise<ReceiptRecord[]>
+  /**
+   * Newest first (issue order). Undefined when `before` names no receipt the query's filters select
+   * (one that does not exist, or another client's, provider's or principal's): not told apart.
+   */
+  listReceipts(query: ReceiptQuery): Promise<ReceiptRecord[] | undefined>
   receiptCount(): Promise<number>
 
   /** Appends ledger records with the next seqs, without gaps or repeats across replicas. */

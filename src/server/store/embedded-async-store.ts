@@ -27,7 +27,7 @@ import type {
 } from './async-store.js'
 import {numberTransactions} from './numbered-transactions.js'
 import type {ApiKeyRecord, BlockRecord, JobRecord, LedgerTransaction, MinerRecord, ReceiptRecord, StoreMeta} from './records.js'
-import type {JobIdQuery, JobQuery, ReceiptQuery, Store} from './store.js'
+import type {JobQuery, ReceiptQuery, Store} from './store.js'
 
 export class EmbeddedAsyncStore implements AsyncStore {
   private readonly listeners = new Set<(event: StoreEvent) => void>()
@@ -102,7 +102,7 @@ export class EmbeddedAsyncStore implements AsyncStore {
     return this.store.listJobs(query)
   }
 
-  async listJobIds(query: JobIdQuery): Promise<string[] | undefined> {
+  async listJobIds(query: JobQuery): Promise<string[] | undefined> {
     return this.store.listJobIds(query)
   }
 
@@ -163,7 +163,7 @@ export class EmbeddedAsyncStore implements AsyncStore {
     return this.store.getReceipt(receiptId)
   }
 
-  async listReceipts(query: ReceiptQuery): Promise<ReceiptRecord[]> {
+  async listReceipts(query: ReceiptQuery): Promise<ReceiptRecord[] | undefined> {
     return this.store.listReceipts(query)
   }
 

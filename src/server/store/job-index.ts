@@ -14,7 +14,7 @@ import type {LineAt} from './jsonl-file.js'
 import {NamePool} from './name-pool.js'
 import type {JobRecord} from './records.js'
 import {SortedIds} from './sorted-ids.js'
-import type {JobIdQuery, JobQuery} from './store.js'
+import type {JobQuery} from './store.js'
 
 interface Entry {
   /** Submit order: the key every index sorts by. */
@@ -148,10 +148,10 @@ export class JobIndex {
   }
 
   list(query: JobQuery): JobRecord[] {
-    return this.listIndex(query.client, query.status)?.newestFirst(query.offset, query.limit).map((id) => this.get(id)!) ?? []
+    return (this.listIds(query) ?? []).map((id) => this.get(id)!)
   }
 
-  listIds(query: JobIdQuery): string[] | undefined {
+  listIds(query: JobQuery): string[] | undefined {
     let below: number | undefined
     if (query.before !== undefined) {
       const cursor = this.entries.get(query.before)

@@ -32,7 +32,7 @@ import {ReceiptIndex} from './receipt-index.js'
 import {RecentRecords} from './recent-records.js'
 import {asBlock, asJob, asMiner, asReceipt, asTransaction} from './record-checks.js'
 import type {ApiKeyRecord, BlockRecord, JobRecord, LedgerTransaction, MinerRecord, ReceiptRecord, StoreMeta} from './records.js'
-import type {JobIdQuery, JobQuery, Page, ReceiptQuery, Store} from './store.js'
+import type {JobQuery, Page, ReceiptQuery, Store} from './store.js'
 import {StoreCorruptError, StoreUnavailableError} from './store-errors.js'
 import {GroupCommit} from './group-commit.js'
 
@@ -267,7 +267,7 @@ export class LowdbStore implements Store {
     return this.jobs.list(query)
   }
 
-  listJobIds(query: JobIdQuery): string[] | undefined {
+  listJobIds(query: JobQuery): string[] | undefined {
     return this.jobs.listIds(query)
   }
 
@@ -304,7 +304,7 @@ export class LowdbStore implements Store {
     return this.receipts.get(receiptId)
   }
 
-  listReceipts(query: ReceiptQuery): ReceiptRecord[] {
+  listReceipts(query: ReceiptQuery): ReceiptRecord[] | undefined {
     return this.receipts.list(query, (minerId) => this.getMiner(minerId)?.principal)
   }
 

@@ -6,6 +6,7 @@ import {DuplicateEntryError, type ReceiptSection} from './history-index.js'
 import type {LineAt} from './jsonl-file.js'
 import {NamePool} from './name-pool.js'
 import type {ReceiptRecord} from './records.js'
+import {lowerBound} from './sorted-ids.js'
 import type {ReceiptQuery} from './store.js'
 
 export class ReceiptIndex {
@@ -86,25 +87,36 @@ export class ReceiptIndex {
     this.unwritten.delete(position)
   }
 
-  list(query: ReceiptQuery, principalOf: (minerId: string) => string | undefined): ReceiptRecord[] {
+  /** Newest first (issue order); undefined when `before` is not a receipt the query selects. */
+  list(query: ReceiptQuery, principalOf: (minerId: string) => string | undefined): ReceiptRecord[] | undefined {
     const candidates: (number[] | undefined)[] = []
     if (query.client !== undefined) candidates.push(this.byClient.get(query.client) ?? [])
     if (query.provider !== undefined) candidates.push(this.byProvider.get(query.provider) ?? [])
     if (query.providerPrincipal !== undefined) candidates.push(this.byProviderPrincipal.get(query.providerPrincipal) ?? [])
     // Walk the smallest index and check the other filters on each receipt.
     const smallest = candidates.reduce<number[] | undefined>((a, b) => (a === undefined || b!.length < a.length ? b : a), undefined)
+    let start = smallest ? smallest.length : this.size
+    if (query.before !== undefined) {
+      const cursor = this.positions.get(query.before)
+      if (cursor === undefined || !this.selects(query, cursor, principalOf)) return undefined
+      // Positions are issue order, so the cursor's position places the page exactly.
+      start = smallest ? lowerBound(smallest, cursor) : cursor
+    }
     const out: ReceiptRecord[] = []
     let skipped = 0
-    const total = smallest ? smallest.length : this.size
-    for (let i = total - 1; i >= 0 && out.length < query.limit; i--) {
+    for (let i = start - 1; i >= 0 && out.length < query.limit; i--) {
       const at = smallest ? smallest[i] : i
-      if (query.client !== undefined && this.clients[at] !== query.client) continue
-      if (query.provider !== undefined && this.providers[at] !== query.provider) continue
-      if (query.providerPrincipal !== undefined && principalOf(this.providers[at]) !== query.providerPrincipal) continue
+      if (!this.selects(query, at, principalOf)) continue
       if (skipped++ < query.offset) continue
       out.push(this.receiptAt(at))
     }
     return out
+  }
+
+  private selects(query: ReceiptQuery, at: number, principalOf: (minerId: string) => string | undefined): boolean {
+    if (query.client !== undefined && this.clients[at] !== query.client) return false
+    if (query.provider !== undefined && this.providers[at] !== query.provider) return false
+    return query.providerPrincipal === undefined || principalOf(this.providers[at]) === query.providerPrincipal
   }
 
   private receiptAt(position: number): ReceiptRecord {

@@ -16,14 +16,14 @@ export class SortedIds {
       this.ids.push(id)
       return
     }
-    const at = this.lowerBound(key)
+    const at = lowerBound(this.keys, key)
     if (this.keys[at] === key) return
     this.keys.splice(at, 0, key)
     this.ids.splice(at, 0, id)
   }
 
   remove(key: number): void {
-    const at = this.lowerBound(key)
+    const at = lowerBound(this.keys, key)
     if (this.keys[at] !== key) return
     this.keys.splice(at, 1)
     this.ids.splice(at, 1)
@@ -43,19 +43,20 @@ export class SortedIds {
   /** Ids from the highest key down (from the highest below `below`, if given), skipping `offset`, at most `limit`. */
   newestFirst(offset: number, limit: number, below?: number): string[] {
     const out: string[] = []
-    const start = below === undefined ? this.ids.length : this.lowerBound(below)
+    const start = below === undefined ? this.ids.length : lowerBound(this.keys, below)
     for (let i = start - 1 - offset; i >= 0 && out.length < limit; i--) out.push(this.ids[i])
     return out
   }
+}
 
-  private lowerBound(key: number): number {
-    let low = 0
-    let high = this.keys.length
-    while (low < high) {
-      const mid = (low + high) >>> 1
-      if (this.keys[mid] < key) low = mid + 1
-      else high = mid
-    }
-    return low
+/** The first place in ascending `keys` whose key is not below `key` (keys.length when none): where a page below `key` starts. */
+export function lowerBound(keys: readonly number[], key: number): number {
+  let low = 0
+  let high = keys.length
+  while (low < high) {
+    const mid = (low + high) >>> 1
+    if (keys[mid] < key) low = mid + 1
+    else high = mid
   }
+  return low
 }

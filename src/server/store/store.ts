@@ -21,10 +21,6 @@ export interface Page {
 export interface JobQuery extends Page {
   client?: string
   status?: JobStatus
-}
-
-/** A page of job ids, which may start from a cursor instead of (or before) an offset. */
-export interface JobIdQuery extends JobQuery {
   /**
    * Only jobs submitted before this one (by submit order, not id or time: ids made in the same
    * millisecond are not in submit order), whatever its status now; `offset` then counts from it. It must
@@ -39,6 +35,12 @@ export interface ReceiptQuery extends Page {
   provider?: string
   /** The principal that owns the providing miner. */
   providerPrincipal?: string
+  /**
+   * Only receipts issued before this one (by issue order, not id or time: ids made in the same
+   * millisecond are not in issue order); `offset` then counts from it. It must be a receipt the query's
+   * filters select: a receipt never changes, so the last of a page always is.
+   */
+  before?: string
 }
 
 export interface Store {
@@ -57,10 +59,10 @@ export interface Store {
 
   getJob(jobId: string): JobRecord | undefined
   jobByIdempotencyKey(client: string, key: string): JobRecord | undefined
-  /** Newest first. */
+  /** Newest first, from `before` as listJobIds pages (nothing when it names no job of the query's client). */
   listJobs(query: JobQuery): JobRecord[]
   /** The ids listJobs would list, without reading the jobs; undefined when `before` names no job of the query's client. */
-  listJobIds(query: JobIdQuery): string[] | undefined
+  listJobIds(query: JobQuery): string[] | undefined
   /** The pending job submitted first among the given models, passing over those `skip` rejects. */
   oldestPendingJob(models: Iterable<string>, skip?: (jobId: string) => boolean): JobRecord | undefined
   runningJobs(): JobRecord[]
@@ -72,8 +74,8 @@ export interface Store {
   putJob(job: JobRecord): void
 
   getReceipt(receiptId: string): ReceiptRecord | undefined
-  /** Newest first. */
-  listReceipts(query: ReceiptQuery): ReceiptRecord[]
+  /** Newest first; undefined when `before` names no receipt the query selects. */
+  listReceipts(query: ReceiptQuery): ReceiptRecord[] | undefined
   receiptCount(): number
   putReceipt(receipt: ReceiptRecord): void
 

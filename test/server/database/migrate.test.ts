@@ -32,7 +32,7 @@ describe('serve migrate --from-data-dir', {skip: database ? false : NO_SERVER}, 
     keys = await initDataDir(dataDir)
     await seedFinishedJobs(dataDir, JOBS)
     const {store} = await openDataDir(dataDir)
-    receipts = store.listReceipts({limit: 1_000_000, offset: 0})
+    receipts = store.listReceipts({limit: 1_000_000, offset: 0})!
     head = store.headBlock()!.height
     await store.close()
   })
@@ -76,7 +76,7 @@ describe('serve migrate --from-data-dir', {skip: database ? false : NO_SERVER}, 
     assert.equal(twice.code, 1)
     assert.match(twice.stderr, /already holds/)
     const {store} = await openDataDir(dataDir)
-    assert.equal(store.listReceipts({limit: 1_000_000, offset: 0}).length, JOBS)
+    assert.equal(store.listReceipts({limit: 1_000_000, offset: 0})?.length, JOBS)
     await store.close()
     const missing = await runCommand(['serve', 'migrate', '--from-data-dir', path.join(dataDir, 'nope'), '--database', database!.url])
     assert.equal(missing.code, 1)

@@ -383,7 +383,7 @@ export function storeConformance(subject: StoreSubject): void {
       const fetched = await b.getReceipt(receipts[1].receipt_id)
       assert.deepEqual(fetched, receipts[1])
       assert.equal(verifyReceipt(fetched, new Set([signer.keyId])), undefined)
-      const ids = (list: {receipt_id: string}[]) => list.map((r) => r.receipt_id)
+      const ids = (list: {receipt_id: string}[] | undefined) => list?.map((r) => r.receipt_id)
       assert.deepEqual(ids(await a.listReceipts({client: 'grace', limit: 10, offset: 0})), ids(receipts.slice(0, 3).reverse()))
       assert.deepEqual(ids(await a.listReceipts({client: 'grace', limit: 1, offset: 1})), [receipts[1].receipt_id])
       assert.deepEqual(ids(await b.listReceipts({provider: 'rc-miner', limit: 10, offset: 0})), ids([...receipts].reverse()))
@@ -391,6 +391,71 @@ export function storeConformance(subject: StoreSubject): void {
       assert.deepEqual(await b.listReceipts({providerPrincipal: 'someone-else', limit: 10, offset: 0}), [])
       assert.equal(await a.receiptCount(), 4)
       assert.equal(await a.getReceipt('rcpt_missing'), undefined)
+    })
+
+    it('pages receipts from a cursor: in issue order, never repeating while receipts are issued; a cursor outside the query is none', async () => {
+      await a.changeMiner('cursor-rig', () => ({miner: miner('cursor-rig', 'cursor-owner')}))
+      await b.changeMiner('cursor-rig-2', () => ({miner: miner('cursor-rig-2', 'cursor-owner-2')}))
+      // Ids out of issue order, as ids made in one millisecond may be: the order, and so "before", must
+      // be the issue order.
+      const issued: string[] = []
+      for (const [i, suffix] of ['m', 'c', 'x', 'a', 'q', 'e', 'k'].entries()) {
+        issued.push((await completedWithReceipt(i % 2 ? a : b, job({client: 'ivan'}), 'cursor-rig', `rcpt_cursor_${suffix}`)).receipt_id)
+      }
+      const newest = issued.reverse()
+      const ids = (list: {receipt_id: string}[] | undefined) => list?.map((r) => r.receipt_id)
+      const page = async (query: {before?: string; offset?: number; limit?: number; client?: string; provider?: string; providerPrincipal?: string}) =>
+        ids(await b.listReceipts({client: 'ivan', limit: 3, offset: 0, ...query}))
+      assert.deepEqual(await page({before: newest[2]}), newest.slice(3, 6))
+      assert.deepEqual(ids(await a.listReceipts({client: 'ivan', limit: 3, offset: 0, before: newest[2]})), newest.slice(3, 6))
+      assert.deepEqual(await page({before: newest[2], offset: 2}), newest.slice(5))
+      assert.deepEqual(await page({before: newest.at(-1)}), [], 'nothing older: an empty page, not an unknown cursor')
+      assert.deepEqual(await page({client: undefined, providerPrincipal: 'cursor-owner', before: newest[4]}), newest.slice(5))
+
+      // Following the cursor with a receipt issued between every two pages lists each receipt of the start once.
+      const listed: string[] = []
+      for (let next = await page({}); next!.length > 0; next = await page({before: listed.at(-1)})) {
+        listed.push(...next!)
+        await completedWithReceipt(a, job({client: 'ivan'}), 'cursor-rig')
+      }
+      assert.deepEqual(listed, newest)
+
+      // A cursor the query does not select is no cursor, whether it exists or not: another client's,
+      // another provider's or another principal's; a list of every receipt (an admin's) takes any.
+      const foreign = await completedWithReceipt(b, job({client: 'judy'}), 'cursor-rig-2')
+      assert.equal(await page({before: 'rcpt_missing'}), undefined)
+      assert.equal(await page({before: foreign.receipt_id}), undefined)
+      assert.equal(await page({client: undefined, provider: 'cursor-rig', before: foreign.receipt_id}), undefined)
+      assert.equal(await page({client: undefined, providerPrincipal: 'cursor-owner', before: foreign.receipt_id}), undefined)
+      assert.equal(await page({client: undefined, providerPrincipal: 'cursor-owner', before: 'rcpt_missing'}), undefined)
+      assert.deepEqual(ids(await a.listReceipts({limit: 1, offset: 0, before: foreign.receipt_id})), ids(await a.listReceipts({limit: 1, offset: 1})))
+      assert.equal(await a.listReceipts({limit: 1, offset: 0, before: 'rcpt_missing'}), undefined)
+    })
+
+    it('lists running jobs from a cursor exactly while jobs finish between its pages (a revoked key\'s scan)', async () => {
+      const running: string[] = []
+      for (let i = 0; i < 7; i++) {
+        const next = job({model: 'scan-model'})
+        await a.submitJob(next, [])
+        await b.changeJob(next.job_id, claimBy(`scan-${i}`))
+        running.push(next.job_id)
+      }
+      const newest = running.reverse()
+      // Each page's jobs finish as soon as it is read: by offset, every later page would start two jobs
+      // too far, and skip them.
+      const listed: string[] = []
+      let before: string | undefined
+      for (let pages = 0; ; pages++) {
+        assert.ok(pages < 50, 'the scan ends')
+        const page = (await (pages % 2 ? a : b).listJobs({status: 'running', limit: 2, offset: 0, before})).map((j) => j.job_id)
+        const ours = page.filter((id) => newest.includes(id))
+        listed.push(...ours)
+        for (const id of ours) await a.changeJob(id, (current) => ({job: {...current, status: 'cancelled'}}))
+        if (page.length < 2) break
+        before = page.at(-1)
+      }
+      assert.deepEqual(listed, newest)
+      assert.deepEqual(await a.listJobs({status: 'running', limit: 2, offset: 0, before: 'job_missing'}), [])
     })
 
     it('numbers ledger transactions without gaps or repeats under concurrent appends from both replicas', async () => {
@@ -448,6 +513,19 @@ export function storeConformance(subject: StoreSubject): void {
       assert.deepEqual((await b.listBlocks({limit: 2, before: 2})).map((blk) => blk.height), [1, 0])
     })
   })
+}
+
+/** Submits `next`, has `minerId` claim it and completes it with a receipt (its id `receiptId`); returns the receipt. */
+async function completedWithReceipt(store: AsyncStore, next: JobRecord, minerId: string, receiptId = `rcpt_${next.job_id}`) {
+  await store.submitJob(next, [])
+  const running = (await store.changeJob(next.job_id, claimBy(minerId)))!.job
+  const receipt = issueReceipt({receiptId, job: running, minerId, result: 'hi', units: 2, pricePer1000: 1, completedAt: new Date()}, signer)
+  await store.changeJob(next.job_id, (current) => {
+    const move = machine.complete(current, minerId, 'hi', receipt.receipt_id, new Date())
+    if ('refused' in move) throw new Error(move.refused)
+    return {job: move.job, receipt, transactions: [tx('job_completed', {job_id: current.job_id}), tx('receipt_issued', {receipt})]}
+  })
+  return receipt
 }
 
 /** Waits for `condition` (checked every 20 ms); fails naming it after `ms`. */

@@ -95,7 +95,7 @@ describe('copying an embedded store into PostgreSQL', {skip: database ? false : 
         assert.equal(checkBlock(block, (await target.blockTransactions(block.height))!, previous, new Set([signer.keyId])), undefined)
         previous = block
       }
-      for (const receipt of await target.listReceipts({limit: 100, offset: 0})) assert.equal(verifyReceipt(receipt, new Set([signer.keyId])), undefined)
+      for (const receipt of (await target.listReceipts({limit: 100, offset: 0}))!) assert.equal(verifyReceipt(receipt, new Set([signer.keyId])), undefined)
 
       const [next] = await target.appendTransactions([tx('job_submitted', {after: 'import'})])
       assert.equal(next.seq, expected.transactions[0].seq + 1)

@@ -84,7 +84,7 @@ export async function copyEmbeddedStore(source: Store, target: PostgresStore, ba
     await sink.miners(miners)
     counts.miners = miners.length
     counts.jobs = await oldestFirst(source.jobCount(), batch, (page) => source.listJobs(page), (jobs) => sink.jobs(jobs))
-    counts.receipts = await oldestFirst(source.receiptCount(), batch, (page) => source.listReceipts(page), (receipts) => sink.receipts(receipts))
+    counts.receipts = await oldestFirst(source.receiptCount(), batch, (page) => source.listReceipts(page) ?? [], (receipts) => sink.receipts(receipts))
     const head = source.headBlock()
     let lastSeq = 0
     for (let height = 0; head && height <= head.height; height++) {

@@ -27,10 +27,11 @@ import type {
 } from '../async-store.js'
 import {numberTransactions} from '../numbered-transactions.js'
 import type {ApiKeyRecord, BlockRecord, JobRecord, LedgerTransaction, MinerRecord, ReceiptRecord, StoreMeta} from '../records.js'
-import type {JobIdQuery, JobQuery, ReceiptQuery} from '../store.js'
+import type {JobQuery, ReceiptQuery} from '../store.js'
 import {StoreCorruptError} from '../store-errors.js'
 import {AdvisoryLeadership} from './advisory-leadership.js'
 import {DatabaseStateError} from './errors.js'
+import {Conditions, type CursorPage, cursorStatement, type Listing, pageStatement} from './newest-first.js'
 import {EventChannel} from './event-channel.js'
 import {HistorySink} from './history-import.js'
 import {lockKey} from './lock-keys.js'
@@ -239,18 +240,11 @@ export class PostgresStore implements AsyncStore {
   }
 
   async listJobs(query: JobQuery): Promise<JobRecord[]> {
-    return this.records<JobRecord>(...jobPage('record', query))
+    return this.records<JobRecord>(...pageStatement(JOBS, 'record', query))
   }
 
-  async listJobIds(query: JobIdQuery): Promise<string[] | undefined> {
-    const ids = (await this.query<{job_id: string}>(...jobPage('job_id', query))).rows.map((row) => row.job_id)
-    // An unknown cursor lists nothing too: only an empty page needs a second look to tell the two apart
-    // (a job is never deleted, nor given to another client, so the look cannot disagree with the page).
-    if (ids.length === 0 && query.before !== undefined) {
-      const cursor = filters({job_id: query.before, client: query.client})
-      if ((await this.query(`SELECT 1 FROM jobs ${cursor.sql}`, cursor.values)).rowCount === 0) return undefined
-    }
-    return ids
+  async listJobIds(query: JobQuery): Promise<string[] | undefined> {
+    return this.page<string, JobQuery>(JOBS, 'job_id', query)
   }
 
   async jobCount(): Promise<number> {
@@ -353,17 +347,8 @@ export class PostgresStore implements AsyncStore {
     return (await this.records<ReceiptRecord>('SELECT record FROM receipts WHERE receipt_id = $1', [receiptId]))[0]
   }
 
-  async listReceipts(query: ReceiptQuery): Promise<ReceiptRecord[]> {
-    const where = filters({client: query.client, provider: query.provider})
-    if (query.providerPrincipal !== undefined) {
-      where.values.push(query.providerPrincipal)
-      const clause = `provider IN (SELECT miner_id FROM miners WHERE principal = $${where.values.length})`
-      where.sql += where.sql ? ` AND ${clause}` : `WHERE ${clause}`
-    }
-    return this.records<ReceiptRecord>(
-      `SELECT record FROM receipts ${where.sql} ORDER BY issue_order DESC LIMIT $${where.values.length + 1} OFFSET $${where.values.length + 2}`,
-      [...where.values, query.limit, query.offset],
-    )
+  async listReceipts(query: ReceiptQuery): Promise<ReceiptRecord[] | undefined> {
+    return this.page<ReceiptRecord, ReceiptQuery>(RECEIPTS, 'record', query)
   }
 
   async receiptCount(): Promise<number> {
@@ -593,6 +578,13 @@ export class PostgresStore implements AsyncStore {
     return this.reachability.watch(() => this.pool.query<R>(sql, values))
   }
 
+  /** A page of `column`, newest first from the cursor; undefined when the cursor may place none (newest-first.ts). */
+  private async page<T, Query extends CursorPage>(listing: Listing<Query>, column: string, query: Query): Promise<T[] | undefined> {
+    const rows = (await this.query<Record<string, T>>(...pageStatement(listing, column, query))).rows.map((row) => row[column])
+    if (rows.length === 0 && query.before !== undefined && (await this.query(...cursorStatement(listing, {...query, before: query.before}))).rowCount === 0) return undefined
+    return rows
+  }
+
   private async records<T>(sql: string, values?: unknown[]): Promise<T[]> {
     return (await this.query<Row<T>>(sql, values)).rows.map((row) => row.record)
   }
@@ -625,16 +617,10 @@ function jobColumns(job: JobRecord): unknown[] {
   return [job.job_id, job.status, job.client, job.model, job.lease_expires_at ?? null]
 }
 
-/** A WHERE clause of equalities over the defined filters, with its parameters numbered after `numbered` others. */
-function filters(columns: Record<string, string | undefined>, numbered = 0): {sql: string; values: unknown[]} {
-  const values: unknown[] = []
-  const clauses: string[] = []
-  for (const [column, value] of Object.entries(columns)) {
-    if (value === undefined) continue
-    values.push(value)
-    clauses.push(`${column} = $${numbered + values.length}`)
-  }
-  return {sql: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', values}
+/** A WHERE clause of equalities over the defined filters, with its parameters. */
+function filters(columns: Record<string, string | undefined>): {sql: string; values: unknown[]} {
+  const where = new Conditions().equal(columns)
+  return {sql: where.sql, values: where.values}
 }
 
 /** libpq's `connect_timeout` URL parameter (seconds), else the default; node-postgres reads it from its own option only. */
@@ -643,19 +629,25 @@ function connectTimeoutMs(connectionString: string): number {
   return (given > 0 ? given : DEFAULT_CONNECT_TIMEOUT_SECONDS) * 1000
 }
 
-/** The statement of a page of jobs, newest first: one for whole jobs and for their ids, so both list alike. */
-function jobPage(column: 'record' | 'job_id', query: JobIdQuery): [string, unknown[]] {
-  const where = filters({client: query.client, status: query.status})
-  const values = [...where.values]
-  let conditions = where.sql
-  if (query.before !== undefined) {
-    // The cursor's place in submit order, looked up among the query's client's jobs only: another
-    // client's job (or none) gives no place, so nothing is listed and nothing is told about it.
-    const cursor = filters({job_id: query.before, client: query.client}, values.length)
-    values.push(...cursor.values)
-    const older = `submit_order < (SELECT submit_order FROM jobs ${cursor.sql})`
-    conditions = conditions ? `${conditions} AND ${older}` : `WHERE ${older}`
-  }
-  values.push(query.limit, query.offset)
-  return [`SELECT ${column} FROM jobs ${conditions} ORDER BY submit_order DESC LIMIT $${values.length - 1} OFFSET $${values.length}`, values]
+/** Jobs newest first by submit order; a cursor must be a job of the query's client, in any status (it may have left the one listed). */
+const JOBS: Listing<JobQuery> = {
+  table: 'jobs',
+  id: 'job_id',
+  order: 'submit_order',
+  rows: (where, query) => where.equal({client: query.client, status: query.status}),
+  cursors: (where, query) => where.equal({client: query.client}),
+}
+
+/** Receipts newest first by issue order; a cursor must be a receipt the query selects (a receipt never changes). */
+const RECEIPTS: Listing<ReceiptQuery> = {
+  table: 'receipts',
+  id: 'receipt_id',
+  order: 'issue_order',
+  rows: receiptFilters,
+  cursors: receiptFilters,
+}
+
+function receiptFilters(where: Conditions, query: ReceiptQuery): void {
+  where.equal({client: query.client, provider: query.provider})
+  if (query.providerPrincipal !== undefined) where.add(`provider IN (SELECT miner_id FROM miners WHERE principal = ${where.param(query.providerPrincipal)})`)
 }
