@@ -91,6 +91,10 @@ describe('PostgreSQL store', {skip: database ? false : NO_SERVER}, () => {
       const deadPid = leader.pid!
       const unaware = Object.create(leader, {isLeader: {value: true}, pid: {value: deadPid}}) as Leadership
       await withClient('public', (client) => client.query('SELECT pg_terminate_backend($1)', [deadPid]))
+      // pg_terminate_backend only signals: the backend, and its advisory lock, may live a moment longer
+      // on a busy machine (a dead connection is gone, which is the case under test).
+      const gone = () => withClient('public', async (client) => (await client.query('SELECT 1 FROM pg_stat_activity WHERE pid = $1', [deadPid])).rowCount === 0)
+      await until(gone, 'the terminated backend to exit', 5000)
       assert.equal(await leaderStore.sealBlock(unaware, build), undefined)
       const started = Date.now()
       await until(() => follower.isLeader, 'the follower to take over', 5000)
