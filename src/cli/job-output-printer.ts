@@ -61,7 +61,7 @@ export async function followJobPrinting(client: ApiClient, jobId: string, option
   // stream got no answer, under what is left of --unreachable-timeout, which counts from the stream's start.
   const unanswered = end === 'unanswered'
   const away = unanswered ? {since: started, error: new UnreachableError(new URL(options.connection.baseUrl).origin, 'no answer'), cut: true} : undefined
-  const final = await followJob(client, jobId, {...options, startedAt: started, answered: options.answered || !unanswered, away})
+  const final = await followJob(client, jobId, {...options, startedAt: started, answered: !unanswered, away})
   return {final, printed, diverged}
 }
 
