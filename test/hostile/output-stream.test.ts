@@ -52,7 +52,8 @@ describe('following a job\'s output on a hostile coordinator', {concurrency: 4},
         async (server) => {
           const result = await timed(server, ['jobs', 'watch', 'job_1', '--stream', '--timeout', '1'])
           assert.equal(result.code, 8, result.stderr)
-          assert.match(result.stderr, look === 'silent' ? /Timed out after 1 s waiting for job job_1; the coordinator at \S+ was not answering \(no answer\)\./ : /Timed out after 1 s waiting for job job_1 \(still running\)\./)
+          // The last look may itself be cut on a loaded machine: the state stays, "not answering" may follow.
+          assert.match(result.stderr, look === 'silent' ? /Timed out after 1 s waiting for job job_1; the coordinator at \S+ was not answering \(no answer\)\./ : /Timed out after 1 s waiting for job job_1 \(still running\)/)
           assert.ok(result.seconds <= 1 + 2, `took ${result.seconds} s`)
         },
       )

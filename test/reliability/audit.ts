@@ -71,7 +71,7 @@ export async function auditLedger(url: string, trustedKeyIds: ReadonlySet<string
     // The client's reader, which follows the block's pages of transactions (a block sealed under load
     // may hold more than one page: reading one page alone failed its count check).
     const {transaction_list: txs, ...block} = await getBlock(client, height)
-    assert.equal(checkBlock(block, txs, previous, trustedKeyIds), undefined, `block ${height} does not verify`)
+    assert.equal(checkBlock(block, txs, previous, trustedKeyIds), undefined, `block ${height} does not verify (it states ${block.transactions} transactions, ${txs.length} read; seq ${txs[0]?.seq}..${txs.at(-1)?.seq}, head ${head.height})`)
     transactions.push(...txs)
     previous = block
   }
