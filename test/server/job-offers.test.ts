@@ -27,6 +27,22 @@ describe('JobOffers', () => {
     assert.deepEqual(offers.keptFrom(2500, 'alice'), ['job_a'])
     offers.release('job_a')
   })
+
+  it('says when the first job kept from a principal opens to it, so a waiting poll looks again then', () => {
+    const offers = new JobOffers(1000)
+    assert.equal(offers.nextOpening(0, 'alice'), Infinity, 'nothing kept')
+    offers.offer('job_a', 'rig-1', 0, 'm', 'alice')
+    offers.offer('job_b', 'rig-2', 400, 'm', 'bob')
+    assert.equal(offers.nextOpening(500, 'carol'), 1000, 'job_a lapses first')
+    assert.equal(offers.nextOpening(1000, 'carol'), 1400, 'then job_b')
+    assert.equal(offers.nextOpening(1000, 'alice'), 1400, "job_a is alice's own: kept from her till 2000, but job_b opens first")
+    assert.equal(offers.nextOpening(1500, 'alice'), 2000)
+    assert.equal(offers.nextOpening(2000, 'alice'), Infinity, 'both open to her')
+    assert.equal(offers.nextOpening(2000, 'bob'), 2400, 'job_b, held for bob, goes to others first for as long again')
+    assert.equal(offers.nextOpening(2400, 'bob'), Infinity)
+    offers.release('job_a')
+    offers.release('job_b')
+  })
 })
 
 describe('JobWaiters', () => {

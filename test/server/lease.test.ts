@@ -98,6 +98,38 @@ describe('leases', () => {
     }
   })
 
+  for (const route of ['claim-next', 'available'] as const) {
+    it(`a ${route} poll whose look was still reading when the retry opened does not sleep out its wait`, async () => {
+      // A busy machine: the timer that wakes waiting miners fires while this poll's look still reads,
+      // so it wakes nobody. The poll must not then wait its whole 30 s beside a job it may take.
+      const {clock, server} = await startWithHandSweeps({leaseSeconds: 60, maxAttempts: 3})
+      try {
+        await register(server, 'lone', ['llama3.2'])
+        const job = await submit(server)
+        await claim(server, job.job_id, 'lone')
+        await server.request(`/v1/jobs/${job.job_id}/fail`, {key: server.minerKey, body: {miner_id: 'lone', error: 'out of memory'}})
+        const store = server.app.coordinator.store
+        const read = route === 'claim-next' ? 'claimNextJob' : 'oldestPendingJob'
+        const original = store[read].bind(store) as (...args: unknown[]) => Promise<unknown>
+        let slowReads = 0
+        ;(store as unknown as Record<string, unknown>)[read] = (...args: unknown[]) => {
+          if (slowReads++ === 0) clock.advance(60_000)
+          return original(...args)
+        }
+        const started = performance.now()
+        const offered =
+          route === 'claim-next'
+            ? await server.request<JobBody>('/v1/miners/claim-next', {key: server.minerKey, body: {miner_id: 'lone', wait: 30}})
+            : await server.request<JobBody>('/v1/jobs/available?miner_id=lone&wait=30', {key: server.minerKey})
+        assert.equal(offered.body?.job_id, job.job_id, JSON.stringify(offered.body))
+        assert.ok(performance.now() - started < 15_000, `answered after ${Math.round(performance.now() - started)} ms`)
+        assert.ok(slowReads >= 2, 'it looked again once the retry opened')
+      } finally {
+        await server.close()
+      }
+    })
+  }
+
   it('a result that arrives after the lease ran out is refused, even before the sweeper runs', async () => {
     const server = await startTestServer({config: {leaseSeconds: 0.2, maxAttempts: 3}})
     try {

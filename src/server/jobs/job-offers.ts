@@ -38,6 +38,16 @@ export class JobOffers {
     return [...this.holds.keys()].filter((jobId) => this.kept(jobId, now, principal))
   }
 
+  /** When the first job kept from `principal` at `now` opens to it (Infinity if none is kept). */
+  nextOpening(now: number, principal = ''): number {
+    let opensAt = Infinity
+    for (const hold of this.holds.values()) {
+      const end = hold.until > now ? hold.until : hold.principal === principal ? hold.until + this.holdMs : now
+      if (end > now) opensAt = Math.min(opensAt, end)
+    }
+    return opensAt
+  }
+
   /** The job is being offered to `minerId`: held for it, unless it was held before. */
   offer(jobId: string, minerId: string, now: number, model = '', principal = ''): void {
     if (this.holds.has(jobId)) return

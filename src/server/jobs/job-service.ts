@@ -50,6 +50,7 @@ type AttemptEnd = 'miner_reported' | 'lease_expired' | 'key_revoked' | 'undelive
 type Effect = () => void
 /** The miners that failed a pending job, kept from it until `until` (ms). */
 type FailedBy = {miners: Set<string>; until: number}
+type PassedOver = {ids: string[]; opensAt: number}
 
 /** A decided change of one job. */
 interface Decision {
@@ -227,7 +228,8 @@ export class JobService {
     for (;;) {
       await this.refuseRevoked(principal)
       const capabilities = (await this.store.getMiner(minerId))!.capabilities
-      const job = await this.store.oldestPendingJob(capabilities, this.passedOver(minerId, principal.name))
+      const passed = this.passedOver(minerId, principal.name)
+      const job = await this.store.oldestPendingJob(capabilities, passed.ids)
       const now = this.clock.now()
       if (job && this.failedByMiner(job, minerId, now)) {
         // Known from the record (e.g. after a restart, or failed on another replica) but not yet here: remember it and look again.
@@ -242,9 +244,7 @@ export class JobService {
         signal?.addEventListener('abort', () => (this.offers.release(job.job_id), this.waiters.notify(job.model)), {once: true})
         return job
       }
-      const remaining = deadline - performance.now()
-      if (remaining <= 0 || this.waiters.isClosed || signal?.aborted) return null
-      await this.waiters.wait(new Set(capabilities), remaining, signal, principal.name)
+      if (!(await this.waitForJob(capabilities, deadline, passed, signal, principal.name))) return null
     }
   }
 
@@ -255,7 +255,8 @@ export class JobService {
     for (;;) {
       await this.refuseRevoked(principal)
       const capabilities = (await this.store.getMiner(minerId))!.capabilities
-      const claimed = await this.claimOldest(minerId, capabilities, principal.name)
+      const passed = this.passedOver(minerId, principal.name)
+      const claimed = await this.claimOldest(minerId, capabilities, passed.ids)
       if (claimed === 'look again') continue
       if (claimed) {
         if (signal?.aborted) {
@@ -265,17 +266,15 @@ export class JobService {
         }
         return claimed
       }
-      const remaining = deadline - performance.now()
-      if (remaining <= 0 || this.waiters.isClosed || signal?.aborted) return null
-      await this.waiters.wait(new Set(capabilities), remaining, signal, principal.name)
+      if (!(await this.waitForJob(capabilities, deadline, passed, signal, principal.name))) return null
     }
   }
 
   /** Claims the oldest pending job this miner may take; 'look again' when it turned out to be one it failed. */
-  private async claimOldest(minerId: string, capabilities: readonly string[], principal: string): Promise<JobRecord | undefined | 'look again'> {
+  private async claimOldest(minerId: string, capabilities: readonly string[], passedOver: string[]): Promise<JobRecord | undefined | 'look again'> {
     const now = new Date(this.clock.now())
     let failed: JobRecord | undefined
-    const changed = await this.store.claimNextJob({models: capabilities, exclude: this.passedOver(minerId, principal)}, (job) => {
+    const changed = await this.store.claimNextJob({models: capabilities, exclude: passedOver}, (job) => {
       // Failed on another replica or before a restart, and not yet known here: left alone, remembered below.
       if (this.failedByMiner(job, minerId, now.getTime())) {
         failed = job
@@ -307,11 +306,29 @@ export class JobService {
   }
 
   /** The jobs an offer to this miner passes over: those it failed, and those held by offers (job-offers.ts). */
-  private passedOver(minerId: string, principal: string): string[] {
+  /** The jobs this miner's next look passes over (held for others, or failed by it), and when the first of them opens to it. */
+  private passedOver(minerId: string, principal: string): PassedOver {
     const now = this.clock.now()
     const ids = this.offers.keptFrom(now, principal)
-    for (const [jobId, {miners, until}] of this.failedBy) if (miners.has(minerId) && now < until) ids.push(jobId)
-    return ids
+    let opensAt = this.offers.nextOpening(now, principal)
+    for (const [jobId, {miners, until}] of this.failedBy) {
+      if (!miners.has(minerId) || now >= until) continue
+      ids.push(jobId)
+      opensAt = Math.min(opensAt, until)
+    }
+    return {ids, opensAt}
+  }
+
+  /**
+   * Waits for a job until `deadline`, but no longer than until a job this look passed over opens to the
+   * miner. Timers wake waiting miners when one opens, but one that fires while the look is still reading
+   * (a busy machine) wakes nobody, and the poll slept out its whole wait beside a job it could take.
+   */
+  private async waitForJob(capabilities: readonly string[], deadline: number, passed: PassedOver, signal: AbortSignal | undefined, principal: string): Promise<boolean> {
+    const remaining = Math.min(deadline - performance.now(), passed.opensAt - this.clock.now())
+    if (deadline <= performance.now() || this.waiters.isClosed || signal?.aborted) return false
+    await this.waiters.wait(new Set(capabilities), Math.max(0, remaining), signal, principal)
+    return true
   }
 
   async claim(principal: Principal, jobId: string, minerId: string): Promise<JobRecord> {
