@@ -56,6 +56,8 @@ describe('--stream-idle-timeout', () => {
     [['jobs', 'submit', 'hi', '--stream'], /--stream[\s\S]*--wait/, false],
     [['jobs', 'submit', 'hi', '--timeout', '5'], /--timeout[\s\S]*--wait/, false],
     [['jobs', 'submit', 'hi', '--unreachable-timeout', '5'], /--unreachable-timeout[\s\S]*--wait/, false],
+    [['miner', 'run', '--miner-id', 'rig', '--model', 'm', '--no-stream', '--stream-interval', '1'], /--stream-interval paces the output stream, which --no-stream turns off/, false],
+    [['miner', 'run', '--miner-id', 'rig', '--model', 'm', '--no-stream', '--stream-interval', '1', '--stream-batch-bytes', '9'], /--stream-interval and --stream-batch-bytes pace the output stream, which --no-stream/, false],
   ] as const) {
     it(`${args.join(' ')}${tty ? ' (on a terminal)' : ''}: a flag it would ignore, exit 2 saying why`, async () => {
       const result = await runCommand([...args], {env, input: 'never read', tty: {stdout: tty}})

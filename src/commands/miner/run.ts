@@ -58,13 +58,12 @@ Needs a miner key (AITBC_API_KEY, --api-key or a profile). Check the setup first
       default: true,
       allowNo: true,
     }),
+    // No oclif defaults: a defaulted flag always "is given", and --no-stream could not refuse them.
     'stream-interval': numberFlag({min: 0.01, max: 60})({
-      summary: 'With --stream: seconds between two sends of a job\'s output (the first piece goes at once).',
-      default: DEFAULT_STREAM_SETTINGS.intervalMs / 1000,
+      summary: `With --stream: seconds between two sends of a job's output (the first piece goes at once) [default: ${DEFAULT_STREAM_SETTINGS.intervalMs / 1000}].`,
     }),
     'stream-batch-bytes': Flags.integer({
-      summary: 'With --stream: send sooner than --stream-interval once this many bytes of output wait.',
-      default: DEFAULT_STREAM_SETTINGS.maxBytes,
+      summary: `With --stream: send sooner than --stream-interval once this many bytes of output wait [default: ${DEFAULT_STREAM_SETTINGS.maxBytes}].`,
       min: 1,
     }),
     'gpu-name': Flags.string({summary: 'GPU name to register, e.g. "RTX 4090" [default: from nvidia-smi].'}),
@@ -77,6 +76,9 @@ Needs a miner key (AITBC_API_KEY, --api-key or a profile). Check the setup first
 
   async run(): Promise<void> {
     const {flags} = this
+    // Before anything is asked of the backend or the coordinator: a flag this run would ignore is a mistake to point out.
+    const ignored = flags.stream ? [] : (['stream-interval', 'stream-batch-bytes'] as const).filter((name) => flags[name] !== undefined)
+    if (ignored.length > 0) throw usageError(`${ignored.map((name) => `--${name}`).join(' and ')} ${ignored.length === 1 ? 'paces' : 'pace'} the output stream, which --no-stream turns off.`)
     const minerId = minerIdFrom(flags)
     const backend = createBackend(backendSettingsFrom(flags))
     const {url, apiKey} = await this.connection()
@@ -96,7 +98,10 @@ Needs a miner key (AITBC_API_KEY, --api-key or a profile). Check the setup first
       unreachableTimeoutMs: unreachableSeconds === undefined ? undefined : unreachableSeconds * 1000,
       undelivered: await UndeliveredResults.open(undeliveredFile(stateDir, minerId)),
       onEvent: (event) => this.show(event),
-      stream: flags.stream && {intervalMs: flags['stream-interval'] * 1000, maxBytes: flags['stream-batch-bytes']},
+      stream: flags.stream && {
+        intervalMs: flags['stream-interval'] === undefined ? DEFAULT_STREAM_SETTINGS.intervalMs : flags['stream-interval'] * 1000,
+        maxBytes: flags['stream-batch-bytes'] ?? DEFAULT_STREAM_SETTINGS.maxBytes,
+      },
     })
     this.where = {url, backend: `${backend.kind} ${backend.target}`}
     let firstSignal: NodeJS.Signals | undefined
