@@ -1,4 +1,5 @@
 // Coordinator settings. Every one is an `aitbc serve` flag; the defaults here are the documented ones.
+import {MAX_TIMER_SECONDS} from '../protocol/timers.js'
 
 export interface ServerConfig {
   /** How long a claimed job may run before it goes back to pending (seconds). */
@@ -110,6 +111,8 @@ export function resolveConfig(overrides: Partial<ServerConfig> = {}): ServerConf
   ] as const
   for (const key of positive) {
     if (!(config[key] > 0) || !Number.isFinite(config[key])) throw new RangeError(`${key} must be a positive number`)
+    // The serve flags refuse these already; a config given in code must not get past them.
+    if (key.endsWith('Seconds') && config[key] > MAX_TIMER_SECONDS) throw new RangeError(`${key} must be at most ${MAX_TIMER_SECONDS} (the longest a timer can wait)`)
   }
   if (!Number.isInteger(config.answerQueue) || config.answerQueue < 0) throw new RangeError('answerQueue must be an integer >= 0')
   if (!(config.rateLimitPerSecond >= 0) || !Number.isFinite(config.rateLimitPerSecond)) throw new RangeError('rateLimitPerSecond must be a number >= 0')
