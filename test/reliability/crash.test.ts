@@ -56,6 +56,11 @@ it(`SIGKILLed ${KILLS} times under load, the coordinator loses nothing it acknow
   const args = ['--data-dir', dataDir, ...SETTINGS]
 
   let serve: ServeProcess & {url: string} = await startServe(args, START_TIMEOUT_MS)
+  // Whichever start is current when the test ends, failing or not (killing one that exited does nothing).
+  t.after(async () => {
+    serve.child.kill('SIGKILL')
+    await serve.exited
+  })
   const target = {url: serve.url}
   const load = new Load(target, {clientKey: keys.client_key, minerKey: keys.miner_key}, random)
   load.start()
@@ -78,43 +83,38 @@ it(`SIGKILLed ${KILLS} times under load, the coordinator loses nothing it acknow
   serve.child.kill('SIGTERM')
   assert.equal(await serve.exited, 0, serve.stderr())
   serve = await startServe(args, START_TIMEOUT_MS)
-  try {
-    const {acks} = load
-    assert.deepEqual(acks.unexpected, [])
-    const state = await snapshot(serve.url, keys.admin_key)
+  const {acks} = load
+  assert.deepEqual(acks.unexpected, [])
+  const state = await snapshot(serve.url, keys.admin_key)
 
-    const lost = [...acks.jobs].filter((id) => !state.jobs.has(id))
-    assert.deepEqual(lost, [], 'jobs that got a 201 are missing')
-    for (const [jobId, receipt] of acks.completions) {
-      assert.deepEqual(state.receipts.get(receipt.receipt_id), receipt, `the receipt returned for ${jobId}`)
-      assert.equal(state.jobs.get(jobId)?.status, 'completed', `job ${jobId} was acknowledged as completed`)
-      assert.equal(state.jobs.get(jobId)?.receipt_id, receipt.receipt_id)
-    }
-    for (const jobId of acks.cancels) assert.equal(state.jobs.get(jobId)?.status, 'cancelled', `job ${jobId} was acknowledged as cancelled`)
-    // A claim is answered before it is on disk (and waits for the next flush): one a kill took with it
-    // left the job pending, offered again; the lease it named never comes back.
-    for (const {jobId, minerId, startedAt} of acks.lostLeases) {
-      const job = state.jobs.get(jobId)
-      assert.ok(!(job?.status === 'running' && job.miner_id === minerId && job.started_at === startedAt), `job ${jobId} is held again by a lease refused before`)
-    }
-    assertReceiptsMatchJobs(state, trusted)
-    // An idempotent retry never made a second job: every prompt is in at most one job.
-    const prompts = [...state.jobs.values()].map((job) => job.prompt)
-    assert.equal(new Set(prompts).size, prompts.length, 'a submit was stored twice')
-
-    await waitForSealed(serve.url)
-    const ledger = await auditLedger(serve.url, trusted)
-    assertLedgerCovers(state, ledger)
-
-    assert.ok(acks.jobs.size > KILLS && acks.completions.size > KILLS, `too little load to mean anything: ${acks.jobs.size} jobs`)
-    t.diagnostic(
-      `kills survived: ${kills}; jobs acknowledged: ${acks.jobs.size}, found: ${acks.jobs.size - lost.length}; ` +
-        `completions acknowledged: ${acks.completions.size}; receipts stored and verified: ${state.receipts.size}; ` +
-        `cancels acknowledged: ${acks.cancels.size}; claims abandoned: ${acks.abandoned}; leases lost: ${acks.lostLeases.length}; results redelivered: ${acks.redelivered}; ` +
-        `blocks verified: ${ledger.blocks}; transactions: ${ledger.transactions.length}`,
-    )
-  } finally {
-    serve.child.kill('SIGKILL')
-    await serve.exited
+  const lost = [...acks.jobs].filter((id) => !state.jobs.has(id))
+  assert.deepEqual(lost, [], 'jobs that got a 201 are missing')
+  for (const [jobId, receipt] of acks.completions) {
+    assert.deepEqual(state.receipts.get(receipt.receipt_id), receipt, `the receipt returned for ${jobId}`)
+    assert.equal(state.jobs.get(jobId)?.status, 'completed', `job ${jobId} was acknowledged as completed`)
+    assert.equal(state.jobs.get(jobId)?.receipt_id, receipt.receipt_id)
   }
+  for (const jobId of acks.cancels) assert.equal(state.jobs.get(jobId)?.status, 'cancelled', `job ${jobId} was acknowledged as cancelled`)
+  // A claim is answered before it is on disk (and waits for the next flush): one a kill took with it
+  // left the job pending, offered again; the lease it named never comes back.
+  for (const {jobId, minerId, startedAt} of acks.lostLeases) {
+    const job = state.jobs.get(jobId)
+    assert.ok(!(job?.status === 'running' && job.miner_id === minerId && job.started_at === startedAt), `job ${jobId} is held again by a lease refused before`)
+  }
+  assertReceiptsMatchJobs(state, trusted)
+  // An idempotent retry never made a second job: every prompt is in at most one job.
+  const prompts = [...state.jobs.values()].map((job) => job.prompt)
+  assert.equal(new Set(prompts).size, prompts.length, 'a submit was stored twice')
+
+  await waitForSealed(serve.url)
+  const ledger = await auditLedger(serve.url, trusted)
+  assertLedgerCovers(state, ledger)
+
+  assert.ok(acks.jobs.size > KILLS && acks.completions.size > KILLS, `too little load to mean anything: ${acks.jobs.size} jobs`)
+  t.diagnostic(
+    `kills survived: ${kills}; jobs acknowledged: ${acks.jobs.size}, found: ${acks.jobs.size - lost.length}; ` +
+      `completions acknowledged: ${acks.completions.size}; receipts stored and verified: ${state.receipts.size}; ` +
+      `cancels acknowledged: ${acks.cancels.size}; claims abandoned: ${acks.abandoned}; leases lost: ${acks.lostLeases.length}; results redelivered: ${acks.redelivered}; ` +
+      `blocks verified: ${ledger.blocks}; transactions: ${ledger.transactions.length}`,
+  )
 })
