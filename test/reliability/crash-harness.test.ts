@@ -20,23 +20,13 @@ import {Ledger} from '../../src/server/ledger/ledger.js'
 import {LowdbStore} from '../../src/server/store/lowdb-store.js'
 import type {JobRecord, MinerRecord, ReceiptRecord} from '../../src/server/store/records.js'
 import {CrashFiles, type CrashVariant, type Image} from './crash-files.js'
+// Seeded, so a failure names a crash point that the next run reproduces.
+import {seededRandom} from './load.js'
 
 const DIR = '/crash/data'
 const META = {format: 1, created_at: '2026-01-01T00:00:00.000Z', signing_key_id: ''} as const
 const signer = new Ed25519Signer(new Uint8Array(32).fill(7))
 const trusted = new Set([signer.keyId])
-
-/** Deterministic, so a failure names a crash point that the next run reproduces. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 type Ack =
   | {kind: 'job'; id: string; version: number}
