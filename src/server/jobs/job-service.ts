@@ -305,8 +305,7 @@ export class JobService {
     })
   }
 
-  /** The jobs an offer to this miner passes over: those it failed, and those held by offers (job-offers.ts). */
-  /** The jobs this miner's next look passes over (held for others, or failed by it), and when the first of them opens to it. */
+  /** The jobs this miner's next look passes over (held by offers, job-offers.ts, or failed by it), and when the first of them opens to it. */
   private passedOver(minerId: string, principal: string): PassedOver {
     const now = this.clock.now()
     const ids = this.offers.keptFrom(now, principal)
@@ -325,9 +324,9 @@ export class JobService {
    * (a busy machine) wakes nobody, and the poll slept out its whole wait beside a job it could take.
    */
   private async waitForJob(capabilities: readonly string[], deadline: number, passed: PassedOver, signal: AbortSignal | undefined, principal: string): Promise<boolean> {
-    const remaining = Math.min(deadline - performance.now(), passed.opensAt - this.clock.now())
-    if (deadline <= performance.now() || this.waiters.isClosed || signal?.aborted) return false
-    await this.waiters.wait(new Set(capabilities), Math.max(0, remaining), signal, principal)
+    const remaining = deadline - performance.now()
+    if (remaining <= 0 || this.waiters.isClosed || signal?.aborted) return false
+    await this.waiters.wait(new Set(capabilities), Math.max(0, Math.min(remaining, passed.opensAt - this.clock.now())), signal, principal)
     return true
   }
 
