@@ -71,7 +71,11 @@ export async function auditLedger(url: string, trustedKeyIds: ReadonlySet<string
     // The client's reader, which follows the block's pages of transactions (a block sealed under load
     // may hold more than one page: reading one page alone failed its count check).
     const {transaction_list: txs, ...block} = await getBlock(client, height)
-    assert.equal(checkBlock(block, txs, previous, trustedKeyIds), undefined, `block ${height} does not verify (it states ${block.transactions} transactions, ${txs.length} read; seq ${txs[0]?.seq}..${txs.at(-1)?.seq}, head ${head.height})`)
+    const failure = checkBlock(block, txs, previous, trustedKeyIds)
+    if (failure) {
+      const before = transactions.at(-1)?.seq ?? 0
+      assert.fail(`block ${height} does not verify: ${failure} (it states ${block.transactions} transactions, ${txs.length} read: seq ${seqRuns(txs)}; the blocks before it sealed through seq ${before}; head ${head.height})`)
+    }
     transactions.push(...txs)
     previous = block
   }
@@ -82,6 +86,18 @@ export async function auditLedger(url: string, trustedKeyIds: ReadonlySet<string
     assert.deepEqual(twice, [], `${type} recorded twice for a job`)
   }
   return {blocks: head.height + 1, transactions}
+}
+
+/** The transactions' seqs as runs, `1..4, 6, 9..12`: what a failed block check read, in a line. */
+function seqRuns(txs: readonly Transaction[]): string {
+  const runs: string[] = []
+  for (let i = 0; i < txs.length; ) {
+    let j = i
+    while (j + 1 < txs.length && txs[j + 1].seq === txs[j].seq + 1) j++
+    runs.push(i === j ? `${txs[i].seq}` : `${txs[i].seq}..${txs[j].seq}`)
+    i = j + 1
+  }
+  return runs.join(', ') || 'none'
 }
 
 /** Resolves once every transaction is sealed in a block. */
