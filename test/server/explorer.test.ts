@@ -63,6 +63,28 @@ describe('ledger and blocks', () => {
     assert.ok(!JSON.stringify(txs).includes('"first"'))
   })
 
+  it('a block read while more transactions wait unsealed than later blocks hold is exactly its own', async () => {
+    // Its own server: blocks sealed by hand, so the test decides what is sealed and what waits.
+    const own = await startTestServer({config: {blockIntervalSeconds: 3600}})
+    try {
+      const {sealer} = own.app.coordinator
+      await register(own, 'rig-a', ['llama3.2'])
+      const before = (await sealer.sealNow())!
+      await register(own, 'miner-1', ['llama3.2'])
+      const last = (await sealer.sealNow())!
+      assert.equal(last.transactions, 1)
+      // Three transactions wait, more than the one block after `before`: they were read as its own.
+      await runJob(own, 'waits unsealed')
+      for (const block of [before, last]) {
+        const {transaction_list: txs, ...header} = (await own.request<BlockDetail>(`/explorer/blocks/${block.height}`)).body
+        assert.equal(txs.length, header.transactions, `block ${block.height}: seq ${txs.map((tx) => tx.seq).join(', ')}`)
+        assert.equal(checkBlock(header, txs, (await own.request<Block>(`/explorer/blocks/${block.height - 1}`)).body, own.trustedKeyIds), undefined)
+      }
+    } finally {
+      await own.close()
+    }
+  })
+
   it('does not seal empty blocks', async () => {
     const head = await sealedHead()
     await sleep(500)

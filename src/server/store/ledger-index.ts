@@ -132,7 +132,9 @@ export class LedgerIndex {
   private range(from: number, to: number): Transaction[] {
     const split = Math.min(to, this.onDisk)
     const read = from < split ? this.readRange(this.at(from), this.at(split - 1)) : []
-    return [...read, ...this.memory.slice(Math.max(from, this.onDisk) - this.onDisk, to - this.onDisk)]
+    // Only a range that goes past the disk reads memory: for one that ends before it, `to - onDisk` is
+    // negative, which slice() counts from the end, and unsealed transactions came back as the block's.
+    return to > this.onDisk ? [...read, ...this.memory.slice(Math.max(from, this.onDisk) - this.onDisk, to - this.onDisk)] : read
   }
 
   private at(index: number): LineAt {
