@@ -78,7 +78,7 @@ export class Coordinator {
    */
   async stop(): Promise<void> {
     this.releaseWaiters()
-    this.sweeper.stop()
+    await this.sweeper.stop()
     this.sealer.stop()
     await this.sealer.sealNow()
     await this.sealer.release().catch((error: Error) => this.log(`giving up the block-sealing lead failed: ${error.message}`))

@@ -7,7 +7,7 @@ import {after, before, describe, it} from 'node:test'
 import {initDataDir, openDataDir} from '../../src/server/data-dir.js'
 import {STORE_FILES, LowdbStore} from '../../src/server/store/lowdb-store.js'
 import type {JobRecord} from '../../src/server/store/records.js'
-import {StoreCorruptError} from '../../src/server/store/store-errors.js'
+import {StoreCorruptError, StoreUnavailableError} from '../../src/server/store/store-errors.js'
 
 let root: string
 before(async () => (root = await mkdtemp(path.join(tmpdir(), 'aitbc-store-'))))
@@ -79,6 +79,18 @@ describe('LowdbStore', () => {
     store.putJob({...job('job_old'), status: 'pending'})
     assert.equal(store.oldestPendingJob(['m'])?.job_id, 'job_old')
     await store.close()
+  })
+  it('once closing, a change is refused: nothing may race the last flush, the checkpoint and the history index', async () => {
+    const dir = await freshDir()
+    const {store} = await openDataDir(dir)
+    store.putJob(job('job_before'))
+    const closing = store.close()
+    assert.throws(() => store.putJob(job('job_during')), (error: Error) => error instanceof StoreUnavailableError && /the store is closed/.test(error.message))
+    await closing
+    const reopened = (await openDataDir(dir)).store
+    assert.equal(reopened.getJob('job_before')?.status, 'pending', 'what came before the close is kept')
+    assert.equal(reopened.getJob('job_during'), undefined)
+    await reopened.close()
   })
 })
 

@@ -11,6 +11,8 @@ export interface LeaseExpirer {
 
 export class LeaseSweeper {
   private timer: NodeJS.Timeout | undefined
+  /** The sweep running now, if any; sweeps run one after another. */
+  private sweeping: Promise<void> | undefined
 
   constructor(
     private readonly jobs: LeaseExpirer,
@@ -26,15 +28,31 @@ export class LeaseSweeper {
 
   start(): void {
     void this.sweep()
-    this.timer ??= setInterval(() => void this.sweep(), this.intervalMs).unref()
+    // A tick while a sweep still runs (a busy machine) is skipped: the running one handles what it would.
+    this.timer ??= setInterval(() => void (this.sweeping ?? this.sweep()), this.intervalMs).unref()
   }
 
-  stop(): void {
+  /**
+   * Stops sweeping; resolves once a sweep in flight has finished. A shutdown waits for it: what it
+   * changes must come before the last block is sealed and the store closed, not during the close.
+   */
+  async stop(): Promise<void> {
     clearInterval(this.timer)
     this.timer = undefined
+    await this.sweeping
   }
 
-  async sweep(): Promise<void> {
+  /** A sweep at the clock's time now, after the one in flight (if any). */
+  sweep(): Promise<void> {
+    const next = (this.sweeping ?? Promise.resolve()).then(() => this.sweepOnce())
+    this.sweeping = next
+    void next.finally(() => {
+      if (this.sweeping === next) this.sweeping = undefined
+    })
+    return next
+  }
+
+  private async sweepOnce(): Promise<void> {
     try {
       const now = new Date(this.clock.now())
       await this.jobs.expireLeases(now)

@@ -211,7 +211,7 @@ export class LowdbStore implements Store {
 
   /** Why writes fail right now (disk full, I/O error), or undefined when the store can write. */
   writeFailure(): string | undefined {
-    return this.failure?.message
+    return this.failure?.message ?? (this.closed ? 'the store is closed' : undefined)
   }
 
   get meta(): StoreMeta {
@@ -228,7 +228,7 @@ export class LowdbStore implements Store {
   }
 
   putApiKey(key: ApiKeyRecord): void {
-    this.refuseWhileFailing()
+    this.refuseWrite()
     upsert(this.doc.api_keys, this.keyPositions, key.name, key)
     this.docDirty = true
   }
@@ -242,7 +242,7 @@ export class LowdbStore implements Store {
   }
 
   putMiner(miner: MinerRecord): void {
-    this.refuseWhileFailing()
+    this.refuseWrite()
     this.minerRecords.set(miner.miner_id, miner)
     this.staleMiners.delete(miner.miner_id)
     this.queue('miners', miner)
@@ -292,7 +292,7 @@ export class LowdbStore implements Store {
   }
 
   putJob(job: JobRecord): void {
-    this.refuseWhileFailing()
+    this.refuseWrite()
     this.jobs.put(job)
     this.queue('jobs', job, (at) => {
       this.jobs.written(job, at)
@@ -313,7 +313,7 @@ export class LowdbStore implements Store {
   }
 
   putReceipt(receipt: ReceiptRecord): void {
-    this.refuseWhileFailing()
+    this.refuseWrite()
     this.receipts.add(receipt, this.getMiner(receipt.provider)?.principal)
     this.queue('receipts', receipt, (at) => this.receipts.written(receipt, at))
   }
@@ -323,7 +323,7 @@ export class LowdbStore implements Store {
   }
 
   appendTransaction(tx: Transaction): void {
-    this.refuseWhileFailing()
+    this.refuseWrite()
     this.ledger.appendTransaction(tx)
     this.queue('transactions', tx, (at) => this.ledger.located(at))
   }
@@ -353,7 +353,7 @@ export class LowdbStore implements Store {
   }
 
   appendBlock(block: BlockRecord): void {
-    this.refuseWhileFailing()
+    this.refuseWrite()
     this.ledger.appendBlock(block)
     this.queue('blocks', block)
   }
@@ -389,8 +389,14 @@ export class LowdbStore implements Store {
     }
   }
 
-  private refuseWhileFailing(): void {
+  /**
+   * A change is refused while the store cannot write, and once it is closing: a change made while close()
+   * flushed, checkpointed and wrote the history index raced them, and its flush could land in the log
+   * that the checkpoint was replacing.
+   */
+  private refuseWrite(): void {
     if (this.failure) throw this.failure
+    if (this.closed) throw new StoreUnavailableError('the store is closed')
   }
 
   private queue(name: History, record: unknown, written?: (at: LineAt) => void): void {

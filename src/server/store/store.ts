@@ -96,7 +96,7 @@ export interface Store {
   /** Seals the oldest `block.transactions` unsealed transactions; height must follow the head. */
   appendBlock(block: BlockRecord): void
 
-  /** Why writes fail right now (disk full, I/O error), or undefined while the store can write. */
+  /** Why writes fail right now (disk full, I/O error, closed), or undefined while the store can write. */
   writeFailure(): string | undefined
 
   /** Resolves when every write made before the call is on disk. Concurrent calls share one flush. */
