@@ -1,6 +1,6 @@
 // Running the coordinator: open (or create) the data directory, build the app, listen, and shut down
 // cleanly: stop accepting, answer long polls, close idle connections at once and busy ones after their
-// answer, let requests in flight finish, seal and flush, close files.
+// answer, let requests and a lease sweep in flight finish, seal and flush, close files.
 import {once} from 'node:events'
 import {createServer, type Server, type ServerResponse} from 'node:http'
 import type {AddressInfo} from 'node:net'
