@@ -209,7 +209,7 @@ export class LowdbStore implements Store {
     return this.flushes
   }
 
-  /** Why writes fail right now (disk full, I/O error), or undefined when the store can write. */
+  /** Why writes fail right now (disk full, I/O error, closed), or undefined when the store can write. */
   writeFailure(): string | undefined {
     return this.failure?.message ?? (this.closed ? 'the store is closed' : undefined)
   }
