@@ -511,6 +511,14 @@ export function storeConformance(subject: StoreSubject): void {
       assert.equal(await b.blockTransactions(head.height + 1), undefined)
       assert.deepEqual((await b.listBlocks({limit: 2})).map((blk) => blk.height), [head.height, head.height - 1])
       assert.deepEqual((await b.listBlocks({limit: 2, before: 2})).map((blk) => blk.height), [1, 0])
+
+      // More unsealed transactions than the blocks after it seal: a block still reads as its own
+      // transactions, whole and in pages (the embedded store once added the first of the tail).
+      const own = (await b.blockTransactions(head.height))!.map((t) => t.seq)
+      await a.appendTransactions([tx('job_submitted', {tail: 0}), tx('job_submitted', {tail: 1}), tx('job_submitted', {tail: 2})])
+      assert.equal((await a.sealBlock(lead, build, 1))?.transactions, 1)
+      assert.deepEqual((await b.blockTransactions(head.height))!.map((t) => t.seq), own)
+      assert.deepEqual((await b.blockTransactions(head.height, {offset: own.length - 1, limit: 5}))!.map((t) => t.seq), own.slice(-1))
     })
   })
 }
