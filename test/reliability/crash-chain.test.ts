@@ -16,11 +16,10 @@ import {Ledger} from '../../src/server/ledger/ledger.js'
 import {HISTORY_INDEX_FILE} from '../../src/server/store/history-index.js'
 import {LowdbStore} from '../../src/server/store/lowdb-store.js'
 import type {JobRecord} from '../../src/server/store/records.js'
-import {CrashFiles, type CrashVariant, type Image} from './crash-files.js'
+import {CrashFiles, newStoreImage, type CrashVariant, type Image} from './crash-files.js'
 import {seededRandom} from './load.js'
 
 const DIR = '/chain/data'
-const META = {format: 1, created_at: '2026-01-01T00:00:00.000Z', signing_key_id: ''} as const
 const signer = new Ed25519Signer(new Uint8Array(32).fill(9))
 const trusted = new Set([signer.keyId])
 /** Checkpoints every few flushes. */
@@ -28,14 +27,6 @@ const CHECKPOINT_BYTES = 3000
 const LIVES = 8
 
 class Crash extends Error {}
-
-async function initialImage(): Promise<Image> {
-  const files = new CrashFiles()
-  const store = await LowdbStore.create(DIR, {...META, signing_key_id: signer.keyId}, {files})
-  new Ledger(store, signer).sealGenesis(new Date(META.created_at))
-  await store.close()
-  return files.crashImage('kept')
-}
 
 /** What was acknowledged (its commit resolved): a recovery must have it, exactly. */
 interface Acked {
@@ -238,7 +229,7 @@ const FIRST_SEED = Number(process.env.AITBC_CHAIN_SEED ?? 1)
 const SEEDS = Number(process.env.AITBC_CHAIN_SEEDS ?? 10)
 
 it(`chains of ${LIVES} lives ending in a crash (some during recovery or a close) or a close, then a close and an open from the history index: every block reads back as its transactions`, {timeout: 3_600_000}, async (t) => {
-  const base = await initialImage()
+  const base = await newStoreImage(DIR, signer)
   let crashes = 0
   let inRecovery = 0
   let closes = 0

@@ -7,7 +7,10 @@
 // the page cache intact).
 import path from 'node:path'
 
+import type {Ed25519Signer} from '../../src/protocol/ed25519.js'
+import {Ledger} from '../../src/server/ledger/ledger.js'
 import type {FileLayer, StoreFile} from '../../src/server/store/file-layer.js'
+import {LowdbStore} from '../../src/server/store/lowdb-store.js'
 
 type Pending = {kind: 'append'; bytes: Buffer} | {kind: 'truncate'; size: number}
 
@@ -177,4 +180,20 @@ class CrashFile implements StoreFile {
   }
 
   async close(): Promise<void> {}
+}
+
+/** The creation time of every store the crash tests make, so that their images are the same each run. */
+export const CRASH_STORE_CREATED_AT = '2026-01-01T00:00:00.000Z'
+
+/**
+ * A new store in `dir` over CrashFiles, its genesis block sealed by `signer` (after `setup`, for what the
+ * test needs there from the start), closed: the image a crash test's runs start from.
+ */
+export async function newStoreImage(dir: string, signer: Ed25519Signer, setup: (store: LowdbStore) => void = () => undefined): Promise<Image> {
+  const files = new CrashFiles()
+  const store = await LowdbStore.create(dir, {format: 1, created_at: CRASH_STORE_CREATED_AT, signing_key_id: signer.keyId}, {files})
+  setup(store)
+  new Ledger(store, signer).sealGenesis(new Date(CRASH_STORE_CREATED_AT))
+  await store.close()
+  return files.crashImage('kept')
 }

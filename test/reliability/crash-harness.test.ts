@@ -19,12 +19,11 @@ import {signReceipt, RECEIPT_CANONICALIZATION} from '../../src/protocol/receipt.
 import {Ledger} from '../../src/server/ledger/ledger.js'
 import {LowdbStore} from '../../src/server/store/lowdb-store.js'
 import type {JobRecord, MinerRecord, ReceiptRecord} from '../../src/server/store/records.js'
-import {CrashFiles, type CrashVariant, type Image} from './crash-files.js'
+import {CRASH_STORE_CREATED_AT, CrashFiles, newStoreImage, type CrashVariant, type Image} from './crash-files.js'
 // Seeded, so a failure names a crash point that the next run reproduces.
 import {seededRandom} from './load.js'
 
 const DIR = '/crash/data'
-const META = {format: 1, created_at: '2026-01-01T00:00:00.000Z', signing_key_id: ''} as const
 const signer = new Ed25519Signer(new Uint8Array(32).fill(7))
 const trusted = new Set([signer.keyId])
 
@@ -52,15 +51,8 @@ interface Run {
   points: CrashPoint[]
 }
 
-/** A store as `serve init` leaves it, closed: the image every run starts from. */
-async function initialImage(): Promise<Image> {
-  const files = new CrashFiles()
-  const store = await LowdbStore.create(DIR, {...META, signing_key_id: signer.keyId}, {files})
-  store.putApiKey({name: 'admin', role: 'admin', key_hash: 'a'.repeat(64), created_at: META.created_at})
-  new Ledger(store, signer).sealGenesis(new Date(META.created_at))
-  await store.close()
-  return files.crashImage('kept')
-}
+/** The store every run starts from: genesis and an admin key. */
+const startImage = () => newStoreImage(DIR, signer, (store) => store.putApiKey({name: 'admin', role: 'admin', key_hash: 'a'.repeat(64), created_at: CRASH_STORE_CREATED_AT}))
 
 /** A flush log this small is checkpointed every few flushes. */
 const CHECKPOINT_BYTES = 4096
@@ -197,7 +189,7 @@ function distinctImages(points: CrashPoint[]): CrashPoint[] {
 }
 
 it('at every point of a scripted workload, a crash loses nothing acknowledged and the ledger verifies', {timeout: 600_000}, async () => {
-  const run = await runWorkload(await initialImage(), true)
+  const run = await runWorkload(await startImage(), true)
   // 2,296 before the flush log; it does fewer file operations per flush, so the workload is longer.
   assert.ok(run.points.length >= 2296, `only ${run.points.length} crash points`)
   assert.ok(run.checkpoints >= 10, `only ${run.checkpoints} checkpoints`)
@@ -217,7 +209,7 @@ for (const [what, honourSync] of [
 ] as const) {
   it(`the harness notices a store that does not sync: ${what}, a crash loses acknowledged records`, {timeout: 600_000}, async () => {
     // Only what syncs alone keep matters here; the first crash point that loses something is enough.
-    const run = await runWorkload(await initialImage(), honourSync, ['lost'])
+    const run = await runWorkload(await startImage(), honourSync, ['lost'])
     let lost = false
     for (const point of distinctImages(run.points)) {
       lost = await checkPoint(point, run).then(() => false, () => true)
