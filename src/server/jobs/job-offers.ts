@@ -28,24 +28,23 @@ export class JobOffers {
   /** Whether the job may not be offered to a poll of `principal` at `now`. */
   kept(jobId: string, now: number, principal = ''): boolean {
     const hold = this.holds.get(jobId)
-    if (hold === undefined) return false
-    if (hold.until > now) return true
-    return hold.principal === principal && hold.until + this.holdMs > now
+    return hold !== undefined && this.keptUntil(hold, principal) > now
   }
 
-  /** The jobs kept from polls of `principal` at `now`: what its next offer passes over. */
-  keptFrom(now: number, principal = ''): string[] {
-    return [...this.holds.keys()].filter((jobId) => this.kept(jobId, now, principal))
-  }
-
-  /** When the first job kept from `principal` at `now` opens to it (Infinity if none is kept). */
-  nextOpening(now: number, principal = ''): number {
+  /**
+   * The jobs kept from polls of `principal` at `now` (what its next offer passes over), and when the
+   * first of them opens to it (Infinity when none is kept): a waiting poll looks again then.
+   */
+  keptFrom(now: number, principal = ''): {jobIds: string[]; opensAt: number} {
+    const jobIds: string[] = []
     let opensAt = Infinity
-    for (const hold of this.holds.values()) {
-      const end = hold.until > now ? hold.until : hold.principal === principal ? hold.until + this.holdMs : now
-      if (end > now) opensAt = Math.min(opensAt, end)
+    for (const [jobId, hold] of this.holds) {
+      const until = this.keptUntil(hold, principal)
+      if (until <= now) continue
+      jobIds.push(jobId)
+      opensAt = Math.min(opensAt, until)
     }
-    return opensAt
+    return {jobIds, opensAt}
   }
 
   /** The job is being offered to `minerId`: held for it, unless it was held before. */
@@ -57,6 +56,11 @@ export class JobOffers {
       if (this.holds.get(jobId) === hold) this.onLapse(model)
     }, this.holdMs).unref()
     this.holds.set(jobId, hold)
+  }
+
+  /** Until when a hold keeps its job from `principal`: everyone until it lapses, its own principal as long again. */
+  private keptUntil(hold: Hold, principal: string): number {
+    return hold.principal === principal ? hold.until + this.holdMs : hold.until
   }
 
   /** The job was claimed, cancelled or expired; if it becomes pending again it may be held anew. */

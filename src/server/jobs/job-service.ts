@@ -50,7 +50,7 @@ type AttemptEnd = 'miner_reported' | 'lease_expired' | 'key_revoked' | 'undelive
 type Effect = () => void
 /** The miners that failed a pending job, kept from it until `until` (ms). */
 type FailedBy = {miners: Set<string>; until: number}
-type PassedOver = {ids: string[]; opensAt: number}
+type PassedOver = {jobIds: string[]; opensAt: number}
 
 /** A decided change of one job. */
 interface Decision {
@@ -229,7 +229,7 @@ export class JobService {
       await this.refuseRevoked(principal)
       const capabilities = (await this.store.getMiner(minerId))!.capabilities
       const passed = this.passedOver(minerId, principal.name)
-      const job = await this.store.oldestPendingJob(capabilities, passed.ids)
+      const job = await this.store.oldestPendingJob(capabilities, passed.jobIds)
       const now = this.clock.now()
       if (job && this.failedByMiner(job, minerId, now)) {
         // Known from the record (e.g. after a restart, or failed on another replica) but not yet here: remember it and look again.
@@ -256,7 +256,7 @@ export class JobService {
       await this.refuseRevoked(principal)
       const capabilities = (await this.store.getMiner(minerId))!.capabilities
       const passed = this.passedOver(minerId, principal.name)
-      const claimed = await this.claimOldest(minerId, capabilities, passed.ids)
+      const claimed = await this.claimOldest(minerId, capabilities, passed.jobIds)
       if (claimed === 'look again') continue
       if (claimed) {
         if (signal?.aborted) {
@@ -308,14 +308,13 @@ export class JobService {
   /** The jobs this miner's next look passes over (held by offers, job-offers.ts, or failed by it), and when the first of them opens to it. */
   private passedOver(minerId: string, principal: string): PassedOver {
     const now = this.clock.now()
-    const ids = this.offers.keptFrom(now, principal)
-    let opensAt = this.offers.nextOpening(now, principal)
+    const passed = this.offers.keptFrom(now, principal)
     for (const [jobId, {miners, until}] of this.failedBy) {
       if (!miners.has(minerId) || now >= until) continue
-      ids.push(jobId)
-      opensAt = Math.min(opensAt, until)
+      passed.jobIds.push(jobId)
+      passed.opensAt = Math.min(passed.opensAt, until)
     }
-    return {ids, opensAt}
+    return passed
   }
 
   /**
